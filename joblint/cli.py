@@ -1,0 +1,186 @@
+"""The command line: a thin shell over ``joblint.engine.Linter``.
+
+Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error. Every
+error a user can cause is one line on stderr; a traceback is a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from joblint import __version__
+from joblint.config import Settings, settings_for_paths
+from joblint.diagnostics import Diagnostic
+from joblint.engine import Linter, Problem
+from joblint.errors import UserError
+from joblint.pages import page_text
+from joblint.report import FORMATS, ReportOptions
+from joblint.rules import ALL_RULES, RULES_BY_CODE
+from joblint.selection import SelectionLayer, resolve_selection
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (plus the usage) and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"joblint: error: {message}\n")
+
+
+def _codes(value: str) -> list[str]:
+    return [code.strip() for code in value.split(",") if code.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="joblint",
+        description="A linter for background-job code.",
+    )
+    parser.add_argument("--version", action="version", version=f"joblint {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    check = commands.add_parser("check", help="check files and folders (default: .)")
+    check.add_argument("paths", nargs="*", type=Path, help="files or folders; - reads stdin")
+    check.add_argument("--select", type=_codes, help="rule codes or prefixes to enable instead")
+    check.add_argument("--extend-select", type=_codes, default=[], action="extend",
+                       help="rule codes or prefixes to enable on top")  # fmt: skip
+    check.add_argument("--ignore", type=_codes, default=[], action="extend",
+                       help="rule codes or prefixes to disable")  # fmt: skip
+    check.add_argument("--output-format", choices=sorted(FORMATS), default="text")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    check.add_argument("--statistics", action="store_true", help="count findings per rule")
+    check.add_argument("--config", type=Path, help="a pyproject.toml to use")
+    check.add_argument("-q", "--quiet", action="store_true", help="print findings only")
+    check.add_argument("--stdin-filename", type=Path, help="the path of the code read from -")
+    check.add_argument("--force-exclude", action="store_true",
+                       help="apply exclusions to files named on the command line too")  # fmt: skip
+
+    rules = commands.add_parser("rules", help="list the rules")
+    rules.add_argument("--output-format", choices=("text", "json"), default="text")
+
+    rule = commands.add_parser("rule", help="print a rule's page")
+    rule.add_argument("code")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    options = parser.parse_args(arguments)
+    try:
+        if options.command == "check":
+            return _check(options)
+        if options.command == "rules":
+            return _rules(options)
+        if options.command == "rule":
+            return _rule(options)
+        parser.print_help()
+        return EXIT_ERROR
+    except UserError as error:
+        print(f"joblint: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # the last line of defence: one line, never a traceback
+        print(
+            f"joblint: internal error: {type(error).__name__}: {error}; "
+            "this is a bug in joblint, please report it",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+
+
+def _check(options: argparse.Namespace) -> int:
+    paths: list[Path] = options.paths or [Path(".")]
+    reads_stdin = paths == [Path("-")]
+    if Path("-") in paths and not reads_stdin:
+        raise UserError("`-` (stdin) cannot be mixed with other paths")
+    anchor = [options.stdin_filename or Path.cwd()] if reads_stdin else paths
+    settings = settings_for_paths(anchor, options.config)
+    linter = Linter(settings, enabled=_enabled(settings, options))
+    if reads_stdin:
+        filename = options.stdin_filename or Path("stdin.py")
+        data = sys.stdin.buffer.read()
+        project = [settings.project_root] if options.stdin_filename else []
+        results = list(linter.lint_source(filename, data, project_paths=project))
+    else:
+        results = list(linter.lint_paths(paths, force_exclude=options.force_exclude))
+    diagnostics = [result for result in results if isinstance(result, Diagnostic)]
+    problems = [result for result in results if isinstance(result, Problem)]
+    report = ReportOptions(Path.cwd(), quiet=options.quiet, statistics=options.statistics)
+    FORMATS[options.output_format](diagnostics, sys.stdout, report)
+    sys.stdout.flush()
+    for problem in problems:
+        where = f"{report.display_path(Path(problem.path).absolute())}: " if problem.path else ""
+        print(f"joblint: error: {where}{problem.message}", file=sys.stderr)
+    if problems:
+        return EXIT_ERROR
+    if diagnostics and not options.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _enabled(settings: Settings, options: argparse.Namespace) -> frozenset[str]:
+    layers = [
+        SelectionLayer(
+            where=str(settings.config_path or "configuration"),
+            select=settings.select,
+            extend_select=settings.extend_select,
+            ignore=settings.ignore,
+        ),
+        SelectionLayer(
+            where="command line",
+            select=options.select,
+            extend_select=options.extend_select,
+            ignore=options.ignore,
+        ),
+    ]
+    return resolve_selection(ALL_RULES, layers)
+
+
+def _rules(options: argparse.Namespace) -> int:
+    rows = [
+        {
+            "code": rule.code,
+            "name": rule.name,
+            "default": "on" if rule.default_enabled else "off",
+            "fix": rule.fix_availability.value,
+            "summary": rule.summary,
+        }
+        for rule in ALL_RULES
+    ]
+    if options.output_format == "json":
+        json.dump(rows, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_CLEAN
+    name_width = max(len(row["name"]) for row in rows)
+    print(f"{'CODE':<7} {'NAME':<{name_width}} {'DEFAULT':<7} {'FIX':<9} SUMMARY")
+    for row in rows:
+        print(
+            f"{row['code']:<7} {row['name']:<{name_width}} {row['default']:<7} "
+            f"{row['fix']:<9} {row['summary']}"
+        )
+    return EXIT_CLEAN
+
+
+def _rule(options: argparse.Namespace) -> int:
+    code = options.code.strip().upper()
+    if code not in RULES_BY_CODE:
+        import difflib
+
+        hint = difflib.get_close_matches(code, list(RULES_BY_CODE), n=1)
+        suggestion = f"; did you mean `{hint[0]}`?" if hint else ""
+        raise UserError(f"unknown rule `{options.code}`{suggestion}")
+    text = page_text(code)
+    if text is None:
+        raise UserError(f"the page of {code} is not installed")
+    sys.stdout.write(text)
+    return EXIT_CLEAN

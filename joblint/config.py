@@ -1,0 +1,229 @@
+"""``[tool.joblint]`` in ``pyproject.toml``: found, read, validated, turned into a value.
+
+The settings are one frozen value passed down the pipeline (no global state), computed once
+per run rather than once per file. Every key is declared once in ``KEYS`` with its type, so
+an unknown key or a value of the wrong type is reported with the file, the line and the
+nearest valid key instead of being silently ignored.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from joblint.errors import ConfigError
+
+TABLE = "tool.joblint"
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One configuration key: its TOML type, for validation and for the docs."""
+
+    kind: str  # "str", "list[str]" or "dict[str, list[str]]"
+    help: str
+
+
+KEYS: Mapping[str, KeySpec] = {
+    "select": KeySpec("list[str]", "rule codes or prefixes to enable instead of the defaults"),
+    "extend-select": KeySpec("list[str]", "rule codes or prefixes to enable on top"),
+    "ignore": KeySpec("list[str]", "rule codes or prefixes to disable"),
+    "per-file-ignores": KeySpec("dict[str, list[str]]", "glob to rule codes to disable there"),
+    "exclude": KeySpec("list[str]", "gitignore-style globs replacing the default exclusions"),
+    "extend-exclude": KeySpec("list[str]", "gitignore-style globs excluded on top"),
+    "queues": KeySpec("list[str]", "the queue names the project uses"),
+    "extra-verbs": KeySpec("list[str]", "verbs accepted at the start of job names"),
+    "job-packages": KeySpec("list[str]", "package names (or dotted paths) that hold jobs"),
+    "base-job": KeySpec("str", "dotted name of the project's base job class"),
+}
+
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints",
+    ".mypy_cache", ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache",
+    ".svn", ".tox", ".venv", ".vscode", "__pypackages__", "__pycache__", "_build", "buck-out",
+    "build", "dist", "node_modules", "site-packages", "venv", ".joblint_cache",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know from configuration, resolved once."""
+
+    project_root: Path
+    config_path: Path | None = None
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    queues: tuple[str, ...] = ()
+    extra_verbs: frozenset[str] = frozenset()
+    job_packages: tuple[str, ...] = ("jobs",)
+    base_job: str | None = None
+    key_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
+
+    def where(self, key: str) -> str:
+        """``pyproject.toml:12`` for messages about a key, as precise as we know."""
+        if self.config_path is None:
+            return "configuration"
+        line = self.key_lines.get(key)
+        return f"{self.config_path}:{line}" if line else str(self.config_path)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` with a ``[tool.joblint]`` table, walking up from
+    ``start``; failing that the nearest ``pyproject.toml`` at all, which marks the project
+    root even when it configures nothing."""
+    start = start.resolve()
+    directory = start if start.is_dir() else start.parent
+    nearest: Path | None = None
+    for candidate_dir in (directory, *directory.parents):
+        candidate = candidate_dir / "pyproject.toml"
+        if not candidate.is_file():
+            continue
+        if nearest is None:
+            nearest = candidate
+        try:
+            text = candidate.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return candidate  # reported properly when loaded
+        if re.search(r"^\s*\[\s*tool\s*\.\s*joblint\s*[.\]]", text, re.MULTILINE):
+            return candidate
+    return nearest
+
+
+def load_settings(config_path: Path | None, fallback_root: Path) -> Settings:
+    """Read and validate ``config_path``; no path means the defaults, rooted at
+    ``fallback_root``."""
+    if config_path is None:
+        return Settings(project_root=fallback_root.resolve())
+    config_path = config_path.resolve()
+    try:
+        text = config_path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{config_path}: config file not found") from None
+    except OSError as error:
+        raise ConfigError(f"{config_path}: cannot read config file: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{config_path}: config file is not valid UTF-8") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{config_path}: invalid TOML: {error}") from None
+    table: Any = document.get("tool", {}).get("joblint", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{config_path}: [{TABLE}] must be a table")
+    key_lines = _key_lines(text)
+    return _settings_from_table(table, config_path, key_lines)
+
+
+def _settings_from_table(
+    table: Mapping[str, Any], config_path: Path, key_lines: Mapping[str, int]
+) -> Settings:
+    def where(key: str) -> str:
+        line = key_lines.get(key)
+        return f"{config_path}:{line}" if line else str(config_path)
+
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        spec = KEYS.get(key)
+        if spec is None:
+            hint = difflib.get_close_matches(key, KEYS, n=1)
+            suggestion = f"; did you mean `{hint[0]}`?" if hint else ""
+            raise ConfigError(f"{where(key)}: unknown key `{key}` in [{TABLE}]{suggestion}")
+        _check_type(key, value, spec.kind, where(key))
+        values[key] = value
+
+    def strings(key: str) -> tuple[str, ...] | None:
+        value = values.get(key)
+        return None if value is None else tuple(value)
+
+    per_file = values.get("per-file-ignores", {})
+    exclude = strings("exclude")
+    job_packages = strings("job-packages")
+    return Settings(
+        project_root=config_path.parent,
+        config_path=config_path,
+        select=strings("select"),
+        extend_select=strings("extend-select") or (),
+        ignore=strings("ignore") or (),
+        per_file_ignores=tuple((glob, tuple(codes)) for glob, codes in per_file.items()),
+        exclude=DEFAULT_EXCLUDE if exclude is None else exclude,
+        extend_exclude=strings("extend-exclude") or (),
+        queues=strings("queues") or (),
+        extra_verbs=frozenset(verb.lower() for verb in values.get("extra-verbs", ())),
+        job_packages=("jobs",) if job_packages is None else job_packages,
+        base_job=values.get("base-job"),
+        key_lines=key_lines,
+    )
+
+
+def _check_type(key: str, value: Any, kind: str, where: str) -> None:
+    def is_string_list(candidate: Any) -> bool:
+        return isinstance(candidate, list) and all(isinstance(item, str) for item in candidate)
+
+    if kind == "str":
+        valid = isinstance(value, str)
+        expected = "a string"
+    elif kind == "list[str]":
+        valid = is_string_list(value)
+        expected = "a list of strings"
+    else:
+        valid = isinstance(value, dict) and all(is_string_list(v) for v in value.values())
+        expected = "a table of glob = [codes]"
+    if not valid:
+        raise ConfigError(
+            f"{where}: `{key}` in [{TABLE}] must be {expected}, got {_describe(value)}"
+        )
+
+
+def _describe(value: Any) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string"}
+    names.update({list: "a list", dict: "a table"})
+    for python_type, description in names.items():
+        if type(value) is python_type:
+            return f"{description} ({value!r})" if python_type in (bool, int, str) else description
+    return type(value).__name__
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Line numbers of the keys of ``[tool.joblint]``: tomllib keeps no positions, and a
+    message that names the line saves the user a search. Best effort: dotted-key forms
+    written outside the table simply get no line."""
+    lines: dict[str, int] = {}
+    in_table = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            header = stripped.strip("[] \t").replace(" ", "")
+            in_table = header == TABLE or header.startswith(TABLE + ".")
+            if in_table and header.startswith(TABLE + "."):
+                lines.setdefault(header[len(TABLE) + 1 :].split(".")[0].strip('"'), number)
+            continue
+        if in_table:
+            match = re.match(r"""\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_-]+))\s*=""", line)
+            if match:
+                key = next(group for group in match.groups() if group)
+                lines.setdefault(key, number)
+    return lines
+
+
+def settings_for_paths(paths: Sequence[Path], explicit_config: Path | None) -> Settings:
+    """The settings for a run: ``--config`` when given, else found by walking up from the
+    first path (ruff's rule for a single project)."""
+    if explicit_config is not None:
+        return load_settings(explicit_config, explicit_config.parent)
+    start = paths[0] if paths else Path.cwd()
+    if not start.exists():
+        start = Path.cwd()
+    config = find_config(start)
+    if config is None:
+        root = start.resolve()
+        return load_settings(None, root if root.is_dir() else root.parent)
+    return load_settings(config, config.parent)

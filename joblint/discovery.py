@@ -1,0 +1,146 @@
+"""Turning the paths a user names into the Python files to check.
+
+Folders are walked; files named explicitly are always checked (as ruff does: naming a file
+is a stronger statement than a glob), unless ``force_exclude`` is set, which pre-commit
+wants because it names every changed file. Skipped while walking: hidden folders, virtual
+environments (any folder with a ``pyvenv.cfg``), the ``exclude`` and ``extend-exclude``
+globs (gitignore syntax, relative to the project root) and whatever ``.gitignore`` files
+ignore. Symbolic links to folders are not followed, so a link loop cannot trap the walk.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from joblint.config import Settings
+
+
+@dataclass(frozen=True)
+class PathProblem:
+    """A path the user named that cannot be checked."""
+
+    path: Path
+    message: str
+
+
+@dataclass(frozen=True)
+class Discovery:
+    files: tuple[Path, ...]
+    problems: tuple[PathProblem, ...]
+
+
+class _Ignores:
+    """The exclusion rules in force below one folder: the settings' globs plus every
+    ``.gitignore`` between the project root and here."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.root = settings.project_root
+        self.excludes = pathspec.GitIgnoreSpec.from_lines(
+            [*settings.exclude, *settings.extend_exclude]
+        )
+        self._gitignores: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+
+    def _gitignore(self, directory: Path) -> pathspec.GitIgnoreSpec | None:
+        if directory not in self._gitignores:
+            spec = None
+            ignore_file = directory / ".gitignore"
+            try:
+                if ignore_file.is_file():
+                    lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+                    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+            except OSError:
+                spec = None
+            self._gitignores[directory] = spec
+        return self._gitignores[directory]
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        suffix = "/" if is_dir else ""
+        relative = _relative(path, self.root)
+        if relative is not None and self.excludes.match_file(relative + suffix):
+            return True
+        if relative is None and self.excludes.match_file(path.name + suffix):
+            return True
+        # Deeper .gitignore files override shallower ones, as in git.
+        verdict = False
+        for directory in _dirs_between(self.root, path.parent):
+            spec = self._gitignore(directory)
+            inner = _relative(path, directory)
+            if spec is None or inner is None:
+                continue
+            include = spec.check_file(inner + suffix).include
+            if include is not None:
+                verdict = include
+        return verdict
+
+
+def _relative(path: Path, root: Path) -> str | None:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
+def _dirs_between(root: Path, directory: Path) -> list[Path]:
+    """``root`` and each folder from it down to ``directory``; empty when outside root."""
+    try:
+        relative = directory.relative_to(root)
+    except ValueError:
+        return []
+    found = [root]
+    current = root
+    for part in relative.parts:
+        current = current / part
+        found.append(current)
+    return found
+
+
+def is_python_file(path: Path) -> bool:
+    return path.suffix in (".py", ".pyi")
+
+
+def discover(paths: Sequence[Path], settings: Settings, force_exclude: bool = False) -> Discovery:
+    ignores = _Ignores(settings)
+    files: dict[Path, None] = {}
+    problems: list[PathProblem] = []
+    for given in paths:
+        absolute = Path(os.path.abspath(given))
+        if not absolute.exists() and not absolute.is_symlink():
+            problems.append(PathProblem(given, "no such file or directory"))
+            continue
+        if absolute.is_dir():
+            if force_exclude and ignores.ignored(absolute, is_dir=True):
+                continue
+            for found in _walk(absolute, ignores):
+                files.setdefault(found)
+        else:
+            if force_exclude and ignores.ignored(absolute, is_dir=False):
+                continue
+            files.setdefault(absolute)
+    return Discovery(files=tuple(sorted(files)), problems=tuple(problems))
+
+
+def _walk(directory: Path, ignores: _Ignores) -> Iterator[Path]:
+    try:
+        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+    except OSError:
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+            is_file = entry.is_file()
+        except OSError:
+            continue
+        if is_dir:
+            if entry.name.startswith(".") or (path / "pyvenv.cfg").exists():
+                continue
+            if ignores.ignored(path, is_dir=True):
+                continue
+            yield from _walk(path, ignores)
+        elif is_file and is_python_file(path) and not ignores.ignored(path, is_dir=False):
+            yield path

@@ -1,0 +1,285 @@
+"""The pipeline, one way through: discover, read, prefilter, parse, index, recognise, run
+rules, filter. ``Linter`` is the library API the CLI (and later the flake8 plugin and
+editor integrations) are thin shells over.
+
+The prefilter is the reason joblint can afford libcst: most files of a real codebase never
+touch a job, and a byte search decides that without parsing. It grows as it learns: the
+frontends' fixed needles (``b"joblint"``) find the files that import a framework; the
+names of the job classes found there become needles too, which pulls in the modules that
+subclass a project base job or enqueue a job, and so on until nothing new turns up. A file
+that mentions no job-related name cannot define or enqueue a job, so nothing a rule would
+flag is ever skipped. Files that are skipped still get a syntax check from CPython's own
+parser (fast, in C), so JOB001 means the same thing for every file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from joblint.config import Settings
+from joblint.context import ModuleContext, ProjectContext
+from joblint.diagnostics import Diagnostic, Position, Span
+from joblint.discovery import discover
+from joblint.frameworks import FRONTENDS
+from joblint.index import ProjectIndex
+from joblint.model import ClassInfo, EnqueueSite, JobDefinition, ModuleFacts
+from joblint.parsing import ParsedModule, ParseFailure, parse, python_syntax_error
+from joblint.rules import ALL_RULES, RULES_BY_CODE, ModuleRule, ProjectRule, Rule
+from joblint.selection import codes_matching
+from joblint.source import ReadFailure, SourceFile, decode_source, read_source
+from joblint.suppression import Suppressions, scan_suppressions
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that stops a path or a rule from being checked, yet is no finding: a
+    missing path, or a bug in joblint itself. Reported on stderr; exit code 2."""
+
+    path: Path | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the pipeline understood of a set of files, before any rule ran; also what
+    `joblint inventory` will list."""
+
+    modules: tuple[ModuleContext, ...]
+    index: ProjectIndex
+
+    @property
+    def jobs(self) -> list[JobDefinition]:
+        return [job for module in self.modules for job in module.facts.jobs]
+
+    @property
+    def enqueue_sites(self) -> list[EnqueueSite]:
+        return [site for module in self.modules for site in module.facts.enqueue_sites]
+
+
+class Linter:
+    def __init__(
+        self,
+        settings: Settings,
+        enabled: frozenset[str] | None = None,
+        rules: Sequence[Rule] = ALL_RULES,
+    ) -> None:
+        self.settings = settings
+        self.rules = tuple(rules)
+        self.enabled = (
+            frozenset(rule.code for rule in self.rules if rule.default_enabled)
+            if enabled is None
+            else enabled
+        )
+        self._per_file_ignores = [
+            (
+                pathspec.GitIgnoreSpec.from_lines([glob]),
+                codes_matching(codes, self.rules, f"{settings.where('per-file-ignores')}"),
+            )
+            for glob, codes in settings.per_file_ignores
+        ]
+
+    # -- entry points ------------------------------------------------------------------
+
+    def lint_paths(
+        self, paths: Sequence[Path], force_exclude: bool = False
+    ) -> Iterator[Diagnostic | Problem]:
+        """Check files and folders; yields findings in a stable order, then problems."""
+        found = discover(paths, self.settings, force_exclude=force_exclude)
+        sources: list[SourceFile] = []
+        findings: list[Diagnostic] = []
+        for path in found.files:
+            source = read_source(path)
+            if isinstance(source, ReadFailure):
+                findings.append(self._read_failure(source))
+            else:
+                sources.append(source)
+        problems: list[Problem] = [Problem(p.path, p.message) for p in found.problems]
+        findings.extend(self._lint_sources(sources, problems))
+        yield from self._filtered(findings, sources)
+        yield from problems
+
+    def lint_source(
+        self, path: Path, data: bytes, project_paths: Sequence[Path] = ()
+    ) -> Iterator[Diagnostic | Problem]:
+        """Check one file's bytes (stdin, an editor buffer, flake8's file) in the light of
+        the project's other files, which are indexed but not reported on."""
+        path = Path(path).absolute()
+        decoded = decode_source(path, data)
+        if isinstance(decoded, ReadFailure):
+            yield from self._filtered([self._read_failure(decoded)], [])
+            return
+        context_sources: list[SourceFile] = []
+        if project_paths:
+            for other in discover(project_paths, self.settings).files:
+                if other == path:
+                    continue
+                source = read_source(other)
+                if isinstance(source, SourceFile):
+                    context_sources.append(source)
+        problems: list[Problem] = []
+        findings = self._lint_sources([decoded], problems, context=context_sources)
+        yield from self._filtered(findings, [decoded])
+        yield from problems
+
+    def analyse(self, sources: Sequence[SourceFile]) -> Analysis:
+        """Parse what the prefilter keeps, index it, and recognise jobs and enqueue sites."""
+        parsed, _, classes = self._parse_candidates(sources)
+        return self._recognise(parsed, classes)
+
+    # -- the pipeline ------------------------------------------------------------------
+
+    def _lint_sources(
+        self,
+        sources: Sequence[SourceFile],
+        problems: list[Problem],
+        context: Sequence[SourceFile] = (),
+    ) -> list[Diagnostic]:
+        reported = {source.path for source in sources}
+        parsed, failures, classes = self._parse_candidates([*sources, *context])
+        findings = [self._syntax_error(failure) for failure in failures if failure.path in reported]
+        analysis = self._recognise(parsed, classes)
+        module_rules = [r for r in self.rules if isinstance(r, ModuleRule) and r.code in self.enabled]
+        for module in analysis.modules:
+            if module.path not in reported:
+                continue
+            for rule in module_rules:
+                findings.extend(self._run_guarded(rule, module, problems))
+        project_rules = [
+            r for r in self.rules if isinstance(r, ProjectRule) and r.code in self.enabled
+        ]
+        project = ProjectContext(analysis.modules, analysis.index, self.settings)
+        for project_rule in project_rules:
+            try:
+                findings.extend(
+                    d for d in project_rule.check_project(project) if d.path in reported
+                )
+            except Exception as error:  # a bug in a rule must not hide the other findings
+                problems.append(Problem(None, _internal_error(project_rule.code, error)))
+        return findings
+
+    def _parse_candidates(
+        self, sources: Sequence[SourceFile]
+    ) -> tuple[list[ParsedModule], list[ParseFailure], list[ClassInfo]]:
+        all_needles: set[bytes] = {n for frontend in FRONTENDS for n in frontend.NEEDLES}
+        needles = set(all_needles)
+        pending = list(sources)
+        parsed: list[ParsedModule] = []
+        failures: list[ParseFailure] = []
+        classes: list[ClassInfo] = []
+        while pending and needles:
+            matcher = re.compile(b"|".join(re.escape(needle) for needle in sorted(needles)))
+            matched = [matcher.search(source.data) is not None for source in pending]
+            kept = [source for source, hit in zip(pending, matched, strict=True) if hit]
+            pending = [source for source, hit in zip(pending, matched, strict=True) if not hit]
+            for source in kept:
+                result = parse(source)
+                if isinstance(result, ParseFailure):
+                    failures.append(result)
+                    continue
+                parsed.append(result)
+                for frontend in FRONTENDS:
+                    classes.extend(frontend.collect_classes(result))
+            learned = {
+                info.name.encode()
+                for info in ProjectIndex(classes, self.settings.base_job).job_classes()
+            }
+            needles = learned - all_needles
+            all_needles |= needles
+        failures.extend(f for f in map(python_syntax_error, pending) if f is not None)
+        return parsed, failures, classes
+
+    def _recognise(self, parsed: Sequence[ParsedModule], classes: Sequence[ClassInfo]) -> Analysis:
+        index = ProjectIndex(classes, self.settings.base_job)
+        modules = []
+        for module in parsed:
+            jobs: list[JobDefinition] = []
+            sites: list[EnqueueSite] = []
+            for frontend in FRONTENDS:
+                facts = frontend.recognise(module, index)
+                jobs.extend(facts.jobs)
+                sites.extend(facts.enqueue_sites)
+            modules.append(
+                ModuleContext(module, ModuleFacts(tuple(jobs), tuple(sites)), index, self.settings)
+            )
+        return Analysis(tuple(modules), index)
+
+    def _run_guarded(
+        self, rule: ModuleRule, module: ModuleContext, problems: list[Problem]
+    ) -> list[Diagnostic]:
+        try:
+            return list(rule.check(module))
+        except Exception as error:  # a bug in one rule must not hide the other findings
+            problems.append(Problem(module.path, _internal_error(rule.code, error)))
+            return []
+
+    # -- filtering ---------------------------------------------------------------------
+
+    def _filtered(
+        self, findings: Iterable[Diagnostic], sources: Sequence[SourceFile]
+    ) -> Iterator[Diagnostic]:
+        suppressions = {source.path: scan_suppressions(source.text) for source in sources}
+        everything = list(findings)
+        everything.extend(self._invalid_suppressions(suppressions))
+        kept = [
+            finding
+            for finding in everything
+            if finding.code in self.enabled
+            and not self._ignored_for_file(finding)
+            and not suppressions.get(finding.path, Suppressions()).suppresses(finding)
+        ]
+        yield from sorted(kept, key=Diagnostic.sort_key)
+
+    def _invalid_suppressions(self, suppressions: dict[Path, Suppressions]) -> Iterator[Diagnostic]:
+        rule = RULES_BY_CODE["JOB003"]
+        for path, found in suppressions.items():
+            for mention in found.mentions:
+                if mention.code.startswith("JOB") and mention.code not in RULES_BY_CODE:
+                    yield rule.diagnostic(
+                        path,
+                        Span(
+                            Position(mention.line, mention.column),
+                            Position(mention.line, mention.column + len(mention.code)),
+                        ),
+                        f"`{mention.code}` in this noqa comment is not a joblint rule; "
+                        "remove it or correct the code (`joblint rules` lists them)",
+                    )
+
+    def _ignored_for_file(self, finding: Diagnostic) -> bool:
+        if not self._per_file_ignores:
+            return False
+        try:
+            relative = finding.path.relative_to(self.settings.project_root).as_posix()
+        except ValueError:
+            relative = finding.path.as_posix()
+        return any(
+            finding.code in codes and spec.match_file(relative)
+            for spec, codes in self._per_file_ignores
+        )
+
+    # -- diagnostics the engine itself emits -------------------------------------------
+
+    def _read_failure(self, failure: ReadFailure) -> Diagnostic:
+        return RULES_BY_CODE["JOB002"].diagnostic(
+            failure.path,
+            Span.point(failure.line, failure.column),
+            f"file {failure.message}",
+        )
+
+    def _syntax_error(self, failure: ParseFailure) -> Diagnostic:
+        return RULES_BY_CODE["JOB001"].diagnostic(
+            failure.path,
+            Span.point(failure.line, failure.column),
+            f"syntax error: {failure.message}; fix it so the file can be checked",
+        )
+
+
+def _internal_error(code: str, error: Exception) -> str:
+    return (
+        f"internal error in {code}: {type(error).__name__}: {error}; "
+        "this is a bug in joblint, please report it"
+    )

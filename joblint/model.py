@@ -1,0 +1,96 @@
+"""The job model: what every framework frontend lowers code into, and all rules read.
+
+A frontend knows its framework's API; a rule knows a convention. Keeping the two apart is
+what lets one rule mean the same thing for joblint's runtime, Celery, RQ and the rest.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+
+from joblint.diagnostics import Span
+
+
+class QueueKind(enum.Enum):
+    STATIC = "static"  # a literal name
+    DYNAMIC = "dynamic"  # computed: a method or a variable
+    NONE = "none"  # not declared
+
+
+@dataclass(frozen=True)
+class QueueDeclaration:
+    kind: QueueKind
+    name: str | None = None
+    span: Span | None = None
+
+
+NO_QUEUE = QueueDeclaration(QueueKind.NONE)
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    """A class definition as the cross-file index sees it: enough to decide, project-wide,
+    which classes are jobs, without keeping every file's tree alive."""
+
+    name: str
+    qualified_name: str
+    base_names: tuple[str, ...]  # fully qualified, as resolved through imports
+    path: Path
+    module_name: str
+    name_span: Span
+    defines_perform: bool
+    marked_abstract: bool  # `abstract = True` in its body
+    nested_in_function: bool
+
+
+@dataclass(frozen=True)
+class JobDefinition:
+    """A job class or task function."""
+
+    framework: str  # "runtime", later "celery", "rq", ...
+    name: str
+    qualified_name: str
+    path: Path
+    module_name: str
+    name_span: Span
+    node: cst.ClassDef | cst.FunctionDef = field(compare=False, repr=False)
+    is_class: bool
+    # Direct bases, fully qualified; empty for task functions.
+    base_names: tuple[str, ...] = ()
+    # Spans of the direct base expressions, in the order of base_names.
+    base_spans: tuple[Span, ...] = ()
+    queue: QueueDeclaration = NO_QUEUE
+    perform: cst.FunctionDef | None = field(default=None, compare=False, repr=False)
+    # An abstract job is a base other jobs build on (`ApplicationJob`): it is never
+    # enqueued, so naming and layout rules leave it alone.
+    is_abstract: bool = False
+
+
+@dataclass(frozen=True)
+class EnqueueSite:
+    """A call that enqueues (or runs) a job."""
+
+    framework: str
+    method: str  # "perform_later", "perform_now", "perform_all_later", ...
+    path: Path
+    span: Span
+    node: cst.Call = field(compare=False, repr=False)
+    # Qualified name of the job when known; None when the target cannot be shown.
+    target: str | None = None
+    arguments: tuple[cst.Arg, ...] = field(default=(), compare=False, repr=False)
+    # Options given through `.set(...)` and the like, by keyword.
+    options: tuple[tuple[str, cst.BaseExpression], ...] = field(
+        default=(), compare=False, repr=False
+    )
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    """What the frontends found in one module."""
+
+    jobs: tuple[JobDefinition, ...] = ()
+    enqueue_sites: tuple[EnqueueSite, ...] = ()

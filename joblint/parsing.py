@@ -1,0 +1,103 @@
+"""Parsing with libcst, and the metadata rules share, resolved at most once per module.
+
+A file that does not parse becomes a ``ParseFailure`` (reported as JOB001), never an
+exception: the other files go on.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import libcst as cst
+from libcst.helpers import ModuleNameAndPackage
+from libcst.metadata import (
+    CodeRange,
+    FullyQualifiedNameProvider,
+    MetadataWrapper,
+    PositionProvider,
+    QualifiedName,
+)
+
+from joblint.diagnostics import Position, Span
+from joblint.modnames import module_name_for
+from joblint.source import SourceFile
+
+
+@dataclass(frozen=True)
+class ParseFailure:
+    path: Path
+    message: str
+    line: int
+    column: int
+
+
+class ParsedModule:
+    """One parsed file with its module name and lazily resolved metadata."""
+
+    def __init__(self, source: SourceFile, module: cst.Module) -> None:
+        self.source = source
+        self.path = source.path
+        self.module = module
+        self.module_name, self.package = module_name_for(source.path)
+        # unsafe_skip_copy: the tree is ours and never mutated, and copying a large tree
+        # costs as much as parsing it.
+        self.wrapper = MetadataWrapper(
+            module,
+            unsafe_skip_copy=True,
+            cache={FullyQualifiedNameProvider: ModuleNameAndPackage(self.module_name, self.package)},
+        )
+
+    @cached_property
+    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
+        return self.wrapper.resolve(PositionProvider)
+
+    @cached_property
+    def qualified_names(self) -> Mapping[cst.CSTNode, frozenset[QualifiedName]]:
+        return self.wrapper.resolve(FullyQualifiedNameProvider)  # type: ignore[return-value]
+
+    def span(self, node: cst.CSTNode) -> Span:
+        """1-based line and column span of ``node``."""
+        code_range = self.positions[node]
+        return Span(
+            Position(code_range.start.line, code_range.start.column + 1),
+            Position(code_range.end.line, code_range.end.column + 1),
+        )
+
+    def names_of(self, node: cst.CSTNode) -> frozenset[str]:
+        """Every fully qualified name ``node`` may refer to (empty when unknown)."""
+        return frozenset(name.name for name in self.qualified_names.get(node, ()))
+
+
+def parse(source: SourceFile) -> ParsedModule | ParseFailure:
+    try:
+        module = cst.parse_module(source.data)
+    except cst.ParserSyntaxError as error:
+        return python_syntax_error(source) or ParseFailure(
+            source.path, _first_line(error.message), error.raw_line, error.raw_column + 1
+        )
+    except RecursionError:
+        return ParseFailure(source.path, "nesting is too deep to parse", 1, 1)
+    except Exception as error:  # libcst's native parser raises bare exceptions on some input
+        return ParseFailure(source.path, _first_line(str(error)) or type(error).__name__, 1, 1)
+    return ParsedModule(source, module)
+
+
+def python_syntax_error(source: SourceFile) -> ParseFailure | None:
+    """CPython's own account of a syntax error: libcst's native parser sometimes places
+    the error a token late and words it for parser authors, while the interpreter's
+    message ("'(' was never closed") is the one users know."""
+    try:
+        compile(source.text, str(source.path), "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as error:
+        return ParseFailure(source.path, error.msg, error.lineno or 1, error.offset or 1)
+    except (ValueError, RecursionError, MemoryError) as error:
+        return ParseFailure(source.path, str(error) or type(error).__name__, 1, 1)
+    return None
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""

@@ -1,0 +1,34 @@
+"""Output formats. Every format renders the same ``Diagnostic`` values; none computes
+anything of its own, so a finding means the same in text, JSON and (later) SARIF."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from joblint.diagnostics import Diagnostic
+from joblint.report import concise, json_format, text
+
+Formatter = Callable[[Sequence[Diagnostic], TextIO, "ReportOptions"], None]
+
+
+class ReportOptions:
+    def __init__(self, cwd: Path, quiet: bool = False, statistics: bool = False) -> None:
+        self.cwd = cwd
+        self.quiet = quiet
+        self.statistics = statistics
+
+    def display_path(self, path: Path) -> str:
+        """Relative to the working directory when under it (as ruff prints), else absolute."""
+        try:
+            return path.relative_to(self.cwd).as_posix()
+        except ValueError:
+            return str(path)
+
+
+FORMATS: dict[str, Formatter] = {
+    "text": text.render,
+    "concise": concise.render,
+    "json": json_format.render,
+}

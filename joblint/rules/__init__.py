@@ -1,0 +1,33 @@
+"""The rule registry: every rule, registered in one place, in code order."""
+
+from __future__ import annotations
+
+from joblint.rules.base import ModuleRule, ProjectRule, Rule
+from joblint.rules.naming import (
+    JobBaseClass,
+    JobModuleName,
+    JobNameVerbNoun,
+    JobOutsideJobPackage,
+    OneJobPerModule,
+)
+from joblint.rules.reading import InvalidSuppression, SyntaxError_, UnreadableFile
+
+ALL_RULES: tuple[Rule, ...] = tuple(
+    sorted(
+        (
+            SyntaxError_(),
+            UnreadableFile(),
+            InvalidSuppression(),
+            JobNameVerbNoun(),
+            JobModuleName(),
+            OneJobPerModule(),
+            JobOutsideJobPackage(),
+            JobBaseClass(),
+        ),
+        key=lambda rule: rule.code,
+    )
+)
+
+RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
+
+__all__ = ["ALL_RULES", "RULES_BY_CODE", "ModuleRule", "ProjectRule", "Rule"]

@@ -1,0 +1,62 @@
+"""What a rule is: its metadata (code, name, summary, defaults) and how it checks.
+
+Rules read the job model that the framework frontends built, not framework APIs, so one
+rule serves every framework. Three kinds, by what they need:
+
+- ``Rule``: metadata only; the engine itself emits its diagnostics (JOB001 while parsing,
+  JOB002 while reading, JOB003 while reading suppressions).
+- ``ModuleRule``: checks one analysed module with the project index at hand.
+- ``ProjectRule``: checks facts that belong to no single module (later: duplicate job
+  names, config files).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from joblint.diagnostics import Diagnostic, Fix, Severity, Span
+
+if TYPE_CHECKING:
+    from joblint.context import ModuleContext, ProjectContext
+
+
+class FixAvailability(enum.Enum):
+    NONE = "none"
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    SOMETIMES = "sometimes"
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    default_enabled: ClassVar[bool] = True
+    fix_availability: ClassVar[FixAvailability] = FixAvailability.NONE
+    severity: ClassVar[Severity] = Severity.ERROR
+
+    def diagnostic(
+        self, path: Path, span: Span, message: str, fix: Fix | None = None
+    ) -> Diagnostic:
+        return Diagnostic(
+            code=self.code,
+            name=self.name,
+            message=message,
+            path=path,
+            span=span,
+            severity=self.severity,
+            fix=fix,
+        )
+
+
+class ModuleRule(Rule):
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        raise NotImplementedError
+
+
+class ProjectRule(Rule):
+    def check_project(self, project: ProjectContext) -> Iterator[Diagnostic]:
+        raise NotImplementedError

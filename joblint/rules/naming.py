@@ -1,0 +1,213 @@
+"""JOB1xx: naming and layout of job classes.
+
+The conventions come from Rails: ``<Verb><Noun>Job`` classes, one per file, the file named
+after the class, under a ``jobs`` package with namespaces as sub-packages, every job
+subclassing the project's ``ApplicationJob``. They make a job findable from its name alone
+(in a queue dashboard, a stack trace or ``config/recurring.yml``) and let the runtime find
+a job's file from its class name. Abstract bases (see ``ProjectIndex.is_abstract_job``)
+are never enqueued, so only the layout of concrete jobs is checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+
+import libcst as cst
+
+from joblint.context import ModuleContext
+from joblint.diagnostics import Applicability, Diagnostic, Fix
+from joblint.frameworks.runtime import is_runtime_job_base
+from joblint.model import JobDefinition
+from joblint.rules.base import FixAvailability, ModuleRule
+from joblint.words import builtin_verbs, camel_words, snake_case
+
+JOB_SUFFIX = "Job"
+
+
+def concrete_class_jobs(module: ModuleContext) -> list[JobDefinition]:
+    return [job for job in module.facts.jobs if job.is_class and not job.is_abstract]
+
+
+class JobNameVerbNoun(ModuleRule):
+    code = "JOB101"
+    name = "job-name-verb-noun"
+    summary = "A job class not named `<Verb><Noun>Job`."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        verbs = builtin_verbs() | module.settings.extra_verbs
+        for job in concrete_class_jobs(module):
+            message = self.problem(job.name, verbs)
+            if message is not None:
+                yield self.diagnostic(job.path, job.name_span, message)
+
+    @staticmethod
+    def problem(name: str, verbs: frozenset[str]) -> str | None:
+        bare = name.lstrip("_")
+        if not bare.endswith(JOB_SUFFIX):
+            return (
+                f"job class `{name}` does not end in `Job`; name it `<Verb><Noun>Job`, "
+                "after what it does"
+            )
+        words = camel_words(bare[: -len(JOB_SUFFIX)])
+        if not words:
+            return f"`{name}` names no action; name it `<Verb><Noun>Job`, after what it does"
+        first = words[0]
+        if first.lower() not in verbs:
+            return (
+                f"`{name}` starts with `{first}`, which is not a verb; name it "
+                f"`<Verb><Noun>Job` after what it does, or add `{first.lower()}` to "
+                "`extra-verbs` if it is one"
+            )
+        if len(words) == 1:
+            return (
+                f"`{name}` names no noun after the verb `{first}`; say what it acts on: "
+                f"`{first}<Noun>Job`"
+            )
+        return None
+
+
+class JobModuleName(ModuleRule):
+    code = "JOB102"
+    name = "job-module-name"
+    summary = "A job class whose module is not named `snake_case(ClassName)`."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        path = module.path
+        module_stem = path.parent.name if path.name == "__init__.py" else path.stem
+        for job in concrete_class_jobs(module):
+            expected = snake_case(job.name.lstrip("_"))
+            if module_stem != expected:
+                yield self.diagnostic(
+                    job.path,
+                    job.name_span,
+                    f"`{job.name}` is defined in `{path.name}`; a job lives in a module "
+                    f"named after it: `{expected}.py`",
+                )
+
+
+class OneJobPerModule(ModuleRule):
+    code = "JOB103"
+    name = "one-job-per-module"
+    summary = "A module defining more than one job class."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        jobs = concrete_class_jobs(module)
+        if len(jobs) < 2:
+            return
+        first = jobs[0]
+        for job in jobs[1:]:
+            yield self.diagnostic(
+                job.path,
+                job.name_span,
+                f"`{job.name}` is a second job in `{module.path.name}` (after `{first.name}` "
+                f"on line {first.name_span.start.line}); move it to its own module "
+                f"`{snake_case(job.name.lstrip('_'))}.py`",
+            )
+
+
+class JobOutsideJobPackage(ModuleRule):
+    code = "JOB104"
+    name = "job-outside-job-package"
+    summary = "A job class outside the configured job packages (default: a `jobs` package)."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        folders = PurePosixPath(module.relative_path.as_posix()).parent.parts
+        packages = module.settings.job_packages
+        if any(_contains_run(folders, package.split(".")) for package in packages):
+            return
+        wanted = " or ".join(f"`{package}`" for package in packages)
+        for job in concrete_class_jobs(module):
+            top = job.module_name.split(".")[0] if "." in job.module_name else ""
+            target = "/".join(
+                part for part in (top, packages[0].replace(".", "/") if packages else "jobs") if part
+            )
+            yield self.diagnostic(
+                job.path,
+                job.name_span,
+                f"`{job.name}` is defined outside a {wanted} package; move it to "
+                f"`{target}/{snake_case(job.name.lstrip('_'))}.py`",
+            )
+
+
+def _contains_run(parts: tuple[str, ...], run: list[str]) -> bool:
+    width = len(run)
+    return any(list(parts[i : i + width]) == run for i in range(len(parts) - width + 1))
+
+
+class JobBaseClass(ModuleRule):
+    code = "JOB105"
+    name = "job-base-class"
+    summary = "A job subclassing the runtime's `Job` directly instead of the project's base job."
+    fix_availability = FixAvailability.UNSAFE
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        base_job = module.index.base_job
+        if base_job is None:
+            return
+        base_name = base_job.rsplit(".", 1)[-1]
+        base_module = base_job.rsplit(".", 1)[0] if "." in base_job else ""
+        for job in module.facts.jobs:
+            if not job.is_class or job.qualified_name == base_job:
+                continue
+            for position, base in enumerate(job.base_names):
+                if not is_runtime_job_base(base):
+                    continue
+                yield self.diagnostic(
+                    job.path,
+                    job.base_spans[position],
+                    f"`{job.name}` subclasses `joblint.runtime.Job` directly; subclass the "
+                    f"project's `{base_name}` so it shares the project's retry and error "
+                    "policies",
+                    fix=_rebase_fix(job, position, base_name, base_module, module),
+                )
+
+
+def _rebase_fix(
+    job: JobDefinition, position: int, base_name: str, base_module: str, module: ModuleContext
+) -> Fix | None:
+    if not isinstance(job.node, cst.ClassDef) or not base_module:
+        return None
+    if base_module == module.parsed.module_name:
+        return None  # the base job is defined further down this very module
+    original_base = module.parsed.module.code_for_node(job.node.bases[position].value)
+
+    def transform(tree: cst.Module) -> cst.Module:
+        from libcst.codemod import CodemodContext
+        from libcst.codemod.visitors import AddImportsVisitor
+
+        rebased = tree.visit(_Rebase(job.name, position, original_base, base_name))
+        if rebased.deep_equals(tree):
+            return tree
+        context = CodemodContext()
+        AddImportsVisitor.add_needed_import(context, base_module, base_name)
+        return AddImportsVisitor(context).transform_module(rebased)
+
+    return Fix(
+        message=f"Subclass `{base_name}` instead (inherits its policies: unsafe)",
+        applicability=Applicability.UNSAFE,
+        transform=transform,
+    )
+
+
+class _Rebase(cst.CSTTransformer):
+    """Replace one base of one class, found by name and original text so the change is a
+    no-op when applied again."""
+
+    def __init__(self, class_name: str, position: int, original: str, new: str) -> None:
+        self.class_name = class_name
+        self.position = position
+        self.original = original
+        self.new = new
+
+    def leave_ClassDef(
+        self, original_node: cst.ClassDef, updated_node: cst.ClassDef
+    ) -> cst.ClassDef:
+        if updated_node.name.value != self.class_name or len(updated_node.bases) <= self.position:
+            return updated_node
+        base = updated_node.bases[self.position]
+        if cst.Module([]).code_for_node(base.value) != self.original:
+            return updated_node
+        bases = list(updated_node.bases)
+        bases[self.position] = base.with_changes(value=cst.Name(self.new))
+        return updated_node.with_changes(bases=bases)

@@ -1,0 +1,77 @@
+"""Which rules run: ruff's selection model, resolved once per run.
+
+Start from ``select`` (or the rules that are on by default), add ``extend-select``, remove
+``ignore``; then the command line's ``--select``, ``--extend-select`` and ``--ignore`` apply
+on top in the same way. A selector is a full code (``JOB101``), a prefix (``JOB1``,
+``JOB``) or ``ALL``. A prefix selects only the rules that are on by default; an opt-in rule
+(JOB510, say) must be named by its full code or come in through ``ALL``, so widening a
+prefix never turns on a rule its page says is noisy.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from joblint.errors import UserError
+from joblint.rules.base import Rule
+
+
+@dataclass(frozen=True)
+class SelectionLayer:
+    """One source of selectors: the config file or the command line."""
+
+    where: str
+    select: Sequence[str] | None = None
+    extend_select: Sequence[str] = ()
+    ignore: Sequence[str] = ()
+
+
+def expand(selector: str, rules: Sequence[Rule], where: str) -> set[str]:
+    """The codes ``selector`` names, for selecting; raises on a selector naming nothing."""
+    selector = selector.strip().upper()
+    if selector == "ALL":
+        return {rule.code for rule in rules}
+    exact = {rule.code for rule in rules if rule.code == selector}
+    if exact:
+        return exact
+    prefixed = {rule.code for rule in rules if rule.code.startswith(selector)}
+    if selector and prefixed:
+        return {rule.code for rule in rules if rule.code in prefixed and rule.default_enabled}
+    hint = difflib.get_close_matches(selector, [rule.code for rule in rules], n=1)
+    suggestion = f"; did you mean `{hint[0]}`?" if hint else ""
+    raise UserError(f"{where}: unknown rule selector `{selector}`{suggestion}")
+
+
+def expand_for_removal(selector: str, rules: Sequence[Rule], where: str) -> set[str]:
+    """Like ``expand`` but a prefix removes every rule under it, opt-in ones included."""
+    upper = selector.strip().upper()
+    if upper == "ALL":
+        return {rule.code for rule in rules}
+    matched = {rule.code for rule in rules if rule.code.startswith(upper)}
+    if not upper or not matched:
+        return expand(selector, rules, where)  # raises with a suggestion
+    return matched
+
+
+def resolve_selection(rules: Sequence[Rule], layers: Iterable[SelectionLayer]) -> frozenset[str]:
+    enabled = {rule.code for rule in rules if rule.default_enabled}
+    for layer in layers:
+        if layer.select is not None:
+            enabled = set()
+            for selector in layer.select:
+                enabled |= expand(selector, rules, layer.where)
+        for selector in layer.extend_select:
+            enabled |= expand(selector, rules, layer.where)
+        for selector in layer.ignore:
+            enabled -= expand_for_removal(selector, rules, layer.where)
+    return frozenset(enabled)
+
+
+def codes_matching(selectors: Iterable[str], rules: Sequence[Rule], where: str) -> frozenset[str]:
+    """Every code under the selectors (for per-file ignores), validated."""
+    found: set[str] = set()
+    for selector in selectors:
+        found |= expand_for_removal(selector, rules, where)
+    return frozenset(found)

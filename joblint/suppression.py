@@ -1,0 +1,123 @@
+"""``# noqa`` comments, read the way flake8 and ruff read them so one comment serves all
+three tools: ``# noqa`` silences every finding on its line, ``# noqa: JOB101, JOB102``
+only those codes. ``# joblint: noqa`` on a line of its own skips the whole file
+(``# joblint: noqa: JOB101`` silences one code in the whole file).
+
+Comments are found with ``tokenize``, so a ``# noqa`` inside a string is not a comment.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from joblint.diagnostics import Diagnostic
+
+# flake8's own pattern (flake8/defaults.py), anchored on the comment's `#`.
+NOQA_INLINE = re.compile(
+    r"#\s*noqa"
+    r"(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
+    re.IGNORECASE,
+)
+NOQA_FILE = re.compile(
+    r"^#\s*joblint\s*:\s*noqa(?P<sep>:\s?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?\s*$",
+    re.IGNORECASE,
+)
+CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
+ANY_NOQA = re.compile(r"noqa", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CodeMention:
+    """One code written in a noqa comment, with its position (1-based)."""
+
+    code: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Suppressions:
+    # line -> codes silenced there; None means every code.
+    lines: dict[int, frozenset[str] | None] = field(default_factory=dict)
+    # codes silenced in the whole file; None means the whole file is skipped.
+    file_codes: frozenset[str] | None = frozenset()
+    mentions: tuple[CodeMention, ...] = ()
+
+    @property
+    def skips_file(self) -> bool:
+        return self.file_codes is None
+
+    def suppresses(self, diagnostic: Diagnostic) -> bool:
+        if self.file_codes is None or diagnostic.code in self.file_codes:
+            return True
+        if diagnostic.line not in self.lines:
+            return False
+        codes = self.lines[diagnostic.line]
+        return codes is None or diagnostic.code in codes
+
+
+NO_SUPPRESSIONS = Suppressions()
+
+
+def scan_suppressions(text: str) -> Suppressions:
+    if not ANY_NOQA.search(text):
+        return NO_SUPPRESSIONS
+    lines: dict[int, frozenset[str] | None] = {}
+    file_codes: set[str] | None = set()
+    mentions: list[CodeMention] = []
+    for line, column, comment, own_line in _comments(text):
+        file_match = NOQA_FILE.match(comment) if own_line else None
+        if file_match is not None:
+            codes = _codes(file_match.group("codes"), file_match.start("codes"))
+            if not codes:
+                file_codes = None
+            elif file_codes is not None:
+                file_codes.update(code for code, _ in codes)
+            mentions.extend(CodeMention(code, line, column + offset) for code, offset in codes)
+            continue
+        inline = NOQA_INLINE.search(comment)
+        if inline is None:
+            continue
+        codes = _codes(inline.group("codes"), inline.start("codes"))
+        if not codes:
+            lines[line] = None
+        elif lines.get(line, frozenset()) is not None:
+            lines[line] = frozenset(lines.get(line) or ()) | {code for code, _ in codes}
+        mentions.extend(CodeMention(code, line, column + offset) for code, offset in codes)
+    return Suppressions(
+        lines=lines,
+        file_codes=None if file_codes is None else frozenset(file_codes),
+        mentions=tuple(mentions),
+    )
+
+
+def _codes(written: str | None, start: int) -> list[tuple[str, int]]:
+    if not written:
+        return []
+    return [(match.group().upper(), start + match.start()) for match in CODE.finditer(written)]
+
+
+def _comments(text: str) -> Iterator[tuple[int, int, str, bool]]:
+    """(line, 1-based column, comment text, whether the comment is alone on its line)."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        yield from _comments_by_line(text)
+        return
+    for token in tokens:
+        if token.type == tokenize.COMMENT:
+            row, column = token.start
+            own_line = not token.line[:column].strip()
+            yield row, column + 1, token.string, own_line
+
+
+def _comments_by_line(text: str) -> Iterator[tuple[int, int, str, bool]]:
+    """Fallback for text tokenize rejects (it will be reported as JOB001 anyway)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        position = line.find("#")
+        if position >= 0:
+            yield number, position + 1, line[position:], not line[:position].strip()

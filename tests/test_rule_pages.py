@@ -1,0 +1,122 @@
+"""Every rule page's examples run through the engine: flagged examples are flagged on the
+annotated lines with the annotated codes, clean ones are not flagged at all, and a fixed
+block is exactly what the page's fixes make of the flagged example. The docs cannot say
+what the linter does not do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from conftest import REPO, lint_tree, write_tree
+
+from joblint.config import Settings
+from joblint.diagnostics import Applicability
+from joblint.pages import Example, RulePage, parse_page
+from joblint.rules import ALL_RULES, RULES_BY_CODE
+
+PAGES_DIR = REPO / "rules"
+PAGE_FILES = sorted(PAGES_DIR.glob("JOB*.md"))
+REQUIRED_SECTIONS = (
+    "What it does",
+    "Why is this bad?",
+    "Example",
+    "Use instead",
+    "Fix safety",
+    "Options",
+    "When to suppress",
+    "References",
+)
+
+
+def _pages() -> list[RulePage]:
+    return [parse_page(path.read_text(encoding="utf-8")) for path in PAGE_FILES]
+
+
+def _cases(roles: tuple[str, ...]) -> list[object]:
+    return [
+        pytest.param(page, example, id=f"{page.code}-{example.role}-line{example.line}")
+        for page in _pages()
+        for example in page.examples
+        if example.role in roles
+    ]
+
+
+def _write_example(root: Path, page: RulePage, example: Example) -> Path:
+    files: dict[str, str | bytes] = {
+        context.filename: context.code for context in page.examples if context.role == "context"
+    }
+    files[example.filename] = example.code.encode(example.encoding)
+    write_tree(root, files)
+    return root / example.filename
+
+
+def test_every_rule_has_a_page_and_every_page_a_rule() -> None:
+    page_codes = {path.stem for path in PAGE_FILES}
+    rule_codes = {rule.code for rule in ALL_RULES}
+    assert page_codes - rule_codes == set(), "pages without a rule"
+    assert rule_codes - page_codes == set(), "rules without a page"
+
+
+@pytest.mark.parametrize("path", PAGE_FILES, ids=lambda path: path.stem)
+def test_page_structure(path: Path) -> None:
+    page = parse_page(path.read_text(encoding="utf-8"))
+    rule = RULES_BY_CODE[page.code]
+    assert path.stem == page.code
+    assert page.name == rule.name
+    missing = [section for section in REQUIRED_SECTIONS if section not in page.sections]
+    assert not missing, f"{page.code} lacks sections {missing}"
+    roles = [example.role for example in page.examples]
+    assert "flagged" in roles, f"{page.code} has no flagged example"
+    assert "clean" in roles, f"{page.code} has no clean example"
+    if rule.fix_availability.value != "none":
+        assert "fixed" in roles, f"{page.code} has a fix but no fixed example"
+
+
+@pytest.mark.parametrize(("page", "example"), _cases(("flagged", "clean")))
+def test_example(tmp_path: Path, page: RulePage, example: Example) -> None:
+    target = _write_example(tmp_path, page, example)
+    found = {(d.line, d.code) for d in lint_tree(tmp_path) if d.path == target}
+    assert found == example.expected()
+    page_codes = {code for _, code in example.expected() if code == page.code}
+    if example.role == "flagged":
+        assert page_codes, "a flagged example must be flagged with the page's own code"
+    else:
+        assert not page_codes, "a clean example must not carry the page's code"
+
+
+@pytest.mark.parametrize(("page", "example"), _cases(("fixed",)))
+def test_fixed_example(tmp_path: Path, page: RulePage, example: Example) -> None:
+    flagged = next(e for e in page.examples if e.role == "flagged")
+    source = flagged.without_annotations()
+    target = _write_example(tmp_path, page, Example("flagged", source, flagged.filename))
+    fixes = [d.fix for d in lint_tree(tmp_path) if d.path == target and d.code == page.code]
+    assert fixes and all(fix is not None for fix in fixes)
+    module = cst.parse_module(source)
+    for fix in fixes:
+        assert fix is not None
+        module = fix.transform(module)
+    assert module.code == example.code
+    cst.parse_module(module.code)  # the result parses
+    # applying the fixes again changes nothing
+    again = module
+    for fix in fixes:
+        assert fix is not None
+        again = fix.transform(again)
+    assert again.code == module.code
+    # and the fixed file is no longer flagged
+    target.write_text(module.code, encoding="utf-8")
+    assert not [d for d in lint_tree(tmp_path) if d.path == target and d.code == page.code]
+    expected_applicability = RULES_BY_CODE[page.code].fix_availability.value
+    if expected_applicability in ("safe", "unsafe"):
+        assert all(
+            fix is not None and fix.applicability is Applicability(expected_applicability)
+            for fix in fixes
+        )
+
+
+def test_lint_tree_uses_every_rule(tmp_path: Path) -> None:
+    """The harness must not silently run a subset of the rules."""
+    write_tree(tmp_path, {"example.py": "x = 1  # noqa: JOB998\n"})
+    assert [d.code for d in lint_tree(tmp_path, Settings(project_root=tmp_path))] == ["JOB003"]
