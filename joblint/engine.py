@@ -143,7 +143,9 @@ class Linter:
         parsed, failures, classes = self._parse_candidates([*sources, *context])
         findings = [self._syntax_error(failure) for failure in failures if failure.path in reported]
         analysis = self._recognise(parsed, classes)
-        module_rules = [r for r in self.rules if isinstance(r, ModuleRule) and r.code in self.enabled]
+        module_rules = [
+            r for r in self.rules if isinstance(r, ModuleRule) and r.code in self.enabled
+        ]
         for module in analysis.modules:
             if module.path not in reported:
                 continue

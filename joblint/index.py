@@ -100,7 +100,9 @@ class ProjectIndex:
             return True
         if is_abstract_name(info.name):
             return True
-        return not any(ancestor.defines_perform for ancestor in self.project_ancestors(qualified_name))
+        return not any(
+            ancestor.defines_perform for ancestor in self.project_ancestors(qualified_name)
+        )
 
     def _find_base_job(self, configured: str | None) -> str | None:
         """The project's base job: the configured ``base-job``, else a unique job class

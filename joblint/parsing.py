@@ -7,7 +7,7 @@ exception: the other files go on.
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -48,7 +48,9 @@ class ParsedModule:
         self.wrapper = MetadataWrapper(
             module,
             unsafe_skip_copy=True,
-            cache={FullyQualifiedNameProvider: ModuleNameAndPackage(self.module_name, self.package)},
+            cache={
+                FullyQualifiedNameProvider: ModuleNameAndPackage(self.module_name, self.package)
+            },
         )
 
     @cached_property
@@ -56,8 +58,8 @@ class ParsedModule:
         return self.wrapper.resolve(PositionProvider)
 
     @cached_property
-    def qualified_names(self) -> Mapping[cst.CSTNode, frozenset[QualifiedName]]:
-        return self.wrapper.resolve(FullyQualifiedNameProvider)  # type: ignore[return-value]
+    def qualified_names(self) -> Mapping[cst.CSTNode, Collection[QualifiedName]]:
+        return self.wrapper.resolve(FullyQualifiedNameProvider)
 
     def span(self, node: cst.CSTNode) -> Span:
         """1-based line and column span of ``node``."""

@@ -49,8 +49,5 @@ def _excerpt(diagnostic: Diagnostic, lines: list[str]) -> str:
     width = max(len(source[:end].expandtabs(4)) - prefix, 1)
     gutter = " " * len(str(line_number))
     return (
-        f"{gutter} |\n"
-        f"{line_number} | {shown}\n"
-        f"{gutter} | {' ' * prefix}{'^' * width}\n"
-        f"{gutter} |\n"
+        f"{gutter} |\n{line_number} | {shown}\n{gutter} | {' ' * prefix}{'^' * width}\n{gutter} |\n"
     )

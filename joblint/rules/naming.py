@@ -120,7 +120,9 @@ class JobOutsideJobPackage(ModuleRule):
         for job in concrete_class_jobs(module):
             top = job.module_name.split(".")[0] if "." in job.module_name else ""
             target = "/".join(
-                part for part in (top, packages[0].replace(".", "/") if packages else "jobs") if part
+                part
+                for part in (top, packages[0].replace(".", "/") if packages else "jobs")
+                if part
             )
             yield self.diagnostic(
                 job.path,

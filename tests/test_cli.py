@@ -1,0 +1,292 @@
+"""The command line as a user meets it: exit codes, one-line errors, output formats, and
+bad input that must never produce a traceback."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import write_tree
+
+from joblint.cli import main
+
+BASE = "from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    pass\n"
+GOOD_JOB = (
+    "from app.jobs.application_job import ApplicationJob\n\n\n"
+    "class SendReceiptJob(ApplicationJob):\n"
+    '    queue_as = "mailers"\n\n'
+    "    def perform(self, order_id: int) -> None:\n"
+    "        ...\n"
+)
+BAD_JOB = GOOD_JOB.replace("SendReceiptJob", "ReceiptJob").replace(
+    "class ReceiptJob", "class ReceiptJob"
+)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'demo'\n",
+            "app/jobs/application_job.py": BASE,
+            "app/jobs/send_receipt_job.py": GOOD_JOB,
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    """Run the CLI in-process, capturing output."""
+    out, err = io.StringIO(), io.StringIO()
+    old = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err
+    try:
+        code = main(list(args))
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    finally:
+        sys.stdout, sys.stderr = old
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_clean_project_exits_zero(project: Path) -> None:
+    code, out, err = run("check")
+    assert (code, err) == (0, "")
+    assert out == "All checks passed!\n"
+
+
+def test_findings_exit_one_with_text_excerpt(project: Path) -> None:
+    (project / "app/jobs/receipt_job.py").write_text(BAD_JOB)
+    code, out, _ = run("check", "app")
+    assert code == 1
+    assert out.splitlines()[0].startswith("app/jobs/receipt_job.py:4:7: JOB101 `ReceiptJob`")
+    assert "4 | class ReceiptJob(ApplicationJob):" in out
+    assert "  |       ^^^^^^^^^^" in out
+    assert out.endswith("Found 1 error.\n")
+
+
+def test_exit_zero(project: Path) -> None:
+    (project / "app/jobs/receipt_job.py").write_text(BAD_JOB)
+    assert run("check", "--exit-zero")[0] == 0
+
+
+def test_json_output_has_ruffs_fields(project: Path) -> None:
+    (project / "app/jobs/receipt_job.py").write_text(BAD_JOB)
+    code, out, _ = run("check", "--output-format", "json")
+    assert code == 1
+    [finding] = json.loads(out)
+    assert finding["code"] == "JOB101"
+    assert finding["name"] == "job-name-verb-noun"
+    assert finding["filename"] == str(project / "app/jobs/receipt_job.py")
+    assert finding["location"] == {"row": 4, "column": 7}
+    assert finding["end_location"] == {"row": 4, "column": 17}
+    assert finding["fix"] is None
+    assert finding["url"].endswith("JOB101.md")
+    assert finding["severity"] == "error"
+    assert "ReceiptJob" in finding["message"]
+
+
+def test_concise_and_statistics(project: Path) -> None:
+    (project / "app/jobs/receipt_job.py").write_text(BAD_JOB)
+    code, out, _ = run("check", "--output-format", "concise", "--statistics")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].startswith("app/jobs/receipt_job.py:4:7: JOB101 ")
+    assert lines[1] == "1\tJOB101\tjob-name-verb-noun"
+    assert lines[2] == "Found 1 error."
+
+
+def test_quiet_prints_findings_only(project: Path) -> None:
+    assert run("check", "--quiet") == (0, "", "")
+
+
+def test_select_and_ignore(project: Path) -> None:
+    (project / "app/jobs/receipt_job.py").write_text(BAD_JOB)
+    assert run("check", "--ignore", "JOB101")[0] == 0
+    assert run("check", "--select", "JOB102")[0] == 0
+    assert run("check", "--select", "JOB1")[0] == 1
+
+
+def test_unknown_rule_in_select_is_a_usage_error(project: Path) -> None:
+    code, out, err = run("check", "--select", "JOB1O1")
+    assert code == 2
+    assert out == ""
+    assert (
+        err
+        == "joblint: error: command line: unknown rule selector `JOB1O1`; did you mean `JOB101`?\n"
+    )
+
+
+def test_missing_path_is_exit_two_but_other_files_are_checked(project: Path) -> None:
+    (project / "app/jobs/receipt_job.py").write_text(BAD_JOB)
+    code, out, err = run("check", "--output-format", "concise", "app", "missing.py")
+    assert code == 2
+    assert "JOB101" in out
+    assert err == "joblint: error: missing.py: no such file or directory\n"
+
+
+def test_syntax_error_is_job001_and_others_still_checked(project: Path) -> None:
+    (project / "app/jobs/receipt_job.py").write_text(BAD_JOB)
+    (project / "app/broken.py").write_text("def f(:\n    pass\n")
+    code, out, err = run("check", "--output-format", "concise")
+    assert (code, err) == (1, "")
+    assert "app/broken.py:1:7: JOB001 syntax error: invalid syntax" in out
+    assert "app/jobs/receipt_job.py:4:7: JOB101" in out
+
+
+def test_syntax_error_in_a_job_file_is_job001(project: Path) -> None:
+    (project / "app/jobs/broken_job.py").write_text(
+        "from app.jobs.application_job import ApplicationJob\nclass X(ApplicationJob:\n"
+    )
+    code, out, _ = run("check", "--output-format", "concise")
+    assert code == 1
+    assert out.splitlines()[0].startswith("app/jobs/broken_job.py:2:")
+    assert "JOB001" in out.splitlines()[0]
+
+
+def test_binary_and_undecodable_files_are_job002(project: Path) -> None:
+    (project / "app/blob.py").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    (project / "app/latin.py").write_bytes(b'name = "caf\xe9"\n')
+    code, out, err = run("check", "--output-format", "concise")
+    assert (code, err) == (1, "")
+    assert "app/blob.py:3:1: JOB002 file is a binary file (contains a NUL byte)" in out
+    assert "app/latin.py:1:12: JOB002 file is not valid utf-8: byte 0xe9" in out
+
+
+def test_unreadable_file_is_job002(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = project / "app/secret.py"
+    secret.write_text("x = 1\n")
+    secret.chmod(0)  # enough for a normal user; root reads anyway, so deny it here too
+    real_read_bytes = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self == secret:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    try:
+        code, out, _ = run("check", "--output-format", "concise")
+    finally:
+        secret.chmod(0o644)
+    assert code == 1
+    assert "app/secret.py:1:1: JOB002 file cannot be read: permission denied" in out
+
+
+def test_broken_pyproject_is_exit_two(project: Path) -> None:
+    (project / "pyproject.toml").write_text("[tool.joblint\nselect = 1\n")
+    code, out, err = run("check")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"joblint: error: {project / 'pyproject.toml'}: invalid TOML: ")
+    assert err.count("\n") == 1
+
+
+def test_unknown_config_key_names_file_line_and_nearest_key(project: Path) -> None:
+    (project / "pyproject.toml").write_text("[tool.joblint]\nqueues = ['a']\nselct = ['JOB1']\n")
+    code, _, err = run("check")
+    assert code == 2
+    assert err == (
+        f"joblint: error: {project / 'pyproject.toml'}:3: unknown key `selct` in "
+        "[tool.joblint]; did you mean `select`?\n"
+    )
+
+
+def test_wrong_config_type(project: Path) -> None:
+    (project / "pyproject.toml").write_text("[tool.joblint]\nextra-verbs = 'geocode'\n")
+    code, _, err = run("check")
+    assert code == 2
+    assert err == (
+        f"joblint: error: {project / 'pyproject.toml'}:2: `extra-verbs` in [tool.joblint] "
+        "must be a list of strings, got a string ('geocode')\n"
+    )
+
+
+def test_unknown_code_in_config_select(project: Path) -> None:
+    (project / "pyproject.toml").write_text("[tool.joblint]\nselect = ['JOB777']\n")
+    code, _, err = run("check")
+    assert code == 2
+    assert err.startswith("joblint: error: ")
+    assert "unknown rule selector `JOB777`" in err
+
+
+def test_config_from_pyproject_applies(project: Path) -> None:
+    (project / "app/jobs/receipt_job.py").write_text(BAD_JOB)
+    (project / "pyproject.toml").write_text("[tool.joblint]\nextra-verbs = ['receipt']\n")
+    code, out, _ = run("check", "--output-format", "concise")
+    assert code == 1  # `receipt` is now a verb, but `ReceiptJob` names no noun
+    assert "names no noun after the verb `Receipt`" in out
+
+
+def test_explicit_config_flag(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    (project / "app/jobs/receipt_job.py").write_text(BAD_JOB)
+    other = tmp_path_factory.mktemp("cfg") / "pyproject.toml"
+    other.write_text("[tool.joblint]\nignore = ['JOB101']\n")
+    assert run("check", "--config", str(other), str(project / "app"))[0] == 0
+    code, _, err = run("check", "--config", str(other.parent / "nope.toml"))
+    assert code == 2
+    assert "config file not found" in err
+
+
+def test_per_file_ignores(project: Path) -> None:
+    (project / "app/jobs/receipt_job.py").write_text(BAD_JOB)
+    (project / "pyproject.toml").write_text(
+        "[tool.joblint.per-file-ignores]\n'app/jobs/receipt_*.py' = ['JOB101']\n"
+    )
+    assert run("check")[0] == 0
+
+
+def test_stdin(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stdin = io.TextIOWrapper(io.BytesIO(BAD_JOB.encode()))
+    monkeypatch.setattr(sys, "stdin", stdin)
+    code, out, _ = run(
+        "check", "-", "--stdin-filename", "app/jobs/receipt_job.py", "--output-format", "concise"
+    )
+    assert code == 1
+    assert out.splitlines()[0].startswith("app/jobs/receipt_job.py:4:7: JOB101")
+
+
+def test_rules_table_and_json() -> None:
+    code, out, _ = run("rules")
+    assert code == 0
+    assert out.splitlines()[0].split() == ["CODE", "NAME", "DEFAULT", "FIX", "SUMMARY"]
+    assert any(line.startswith("JOB101  job-name-verb-noun") for line in out.splitlines())
+    code, out, _ = run("rules", "--output-format", "json")
+    rows = {row["code"]: row for row in json.loads(out)}
+    assert rows["JOB105"]["fix"] == "unsafe"
+    assert rows["JOB101"]["default"] == "on"
+
+
+def test_rule_prints_its_page() -> None:
+    code, out, _ = run("rule", "job101")
+    assert code == 0
+    assert out.startswith("# JOB101: job-name-verb-noun\n")
+    code, _, err = run("rule", "JOB1001")
+    assert code == 2
+    assert err.startswith("joblint: error: unknown rule `JOB1001`")
+
+
+def test_usage_error_exit_two() -> None:
+    code, _, err = run("check", "--output-format", "xml")
+    assert code == 2
+    assert "invalid choice" in err
+
+
+def test_console_script_and_module_entry_points(project: Path) -> None:
+    (project / "app/jobs/receipt_job.py").write_text(BAD_JOB)
+    for command in (
+        [sys.executable, "-m", "joblint"],
+        [str(Path(sys.executable).parent / "joblint")],
+    ):
+        result = subprocess.run(
+            [*command, "check", "--output-format", "concise"],
+            capture_output=True, text=True, cwd=project, check=False,
+        )  # fmt: skip
+        assert result.returncode == 1, result.stderr
+        assert "JOB101" in result.stdout
+        assert "Traceback" not in result.stderr

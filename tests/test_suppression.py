@@ -1,0 +1,87 @@
+"""noqa comments, read as flake8 and ruff read them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import lint_tree, write_tree
+
+from joblint.diagnostics import Diagnostic, Span
+from joblint.suppression import scan_suppressions
+
+BASE = "from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    pass\n"
+
+
+def finding(code: str, line: int) -> Diagnostic:
+    return Diagnostic(code, "name", "message", Path("x.py"), Span.point(line, 1))
+
+
+def test_bare_noqa_silences_everything_on_its_line() -> None:
+    found = scan_suppressions("a = 1  # noqa\nb = 2\n")
+    assert found.suppresses(finding("JOB101", 1))
+    assert not found.suppresses(finding("JOB101", 2))
+
+
+def test_coded_noqa_silences_only_its_codes() -> None:
+    found = scan_suppressions("a = 1  # noqa: JOB101, JOB102\n")
+    assert found.suppresses(finding("JOB101", 1))
+    assert found.suppresses(finding("JOB102", 1))
+    assert not found.suppresses(finding("JOB103", 1))
+
+
+def test_noqa_is_case_insensitive_and_accepts_no_space() -> None:
+    found = scan_suppressions("a = 1  # NOQA:JOB101,E501\n")
+    assert found.suppresses(finding("JOB101", 1))
+    assert [m.code for m in found.mentions] == ["JOB101", "E501"]
+
+
+def test_noqa_inside_a_string_is_not_a_comment() -> None:
+    found = scan_suppressions('a = "# noqa"\n')
+    assert not found.suppresses(finding("JOB101", 1))
+
+
+def test_file_level_noqa() -> None:
+    assert scan_suppressions("# joblint: noqa\nx = 1\n").skips_file
+    coded = scan_suppressions("# joblint: noqa: JOB101\nx = 1\n")
+    assert not coded.skips_file
+    assert coded.suppresses(finding("JOB101", 2))
+    assert not coded.suppresses(finding("JOB102", 2))
+
+
+def test_file_level_noqa_must_be_on_its_own_line() -> None:
+    found = scan_suppressions("x = 1  # joblint: noqa\ny = 2\n")
+    assert not found.skips_file
+    assert not found.suppresses(finding("JOB101", 2))
+
+
+def test_noqa_in_a_file_tokenize_rejects_still_counts() -> None:
+    found = scan_suppressions("def f(:  # noqa: JOB001\n")
+    assert found.suppresses(finding("JOB001", 1))
+
+
+def test_suppression_end_to_end(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "jobs/application_job.py": BASE,
+            "jobs/report_job.py": (
+                "from jobs.application_job import ApplicationJob\n"
+                "class ReportJob(ApplicationJob):  # noqa: JOB101\n"
+                "    def perform(self) -> None: ...\n"
+                "class DailyJob(ApplicationJob):  # noqa: JOB102, JOB103\n"
+                "    def perform(self) -> None: ...\n"
+                "x = 1  # noqa: JOB555\n"
+            ),
+            "jobs/skipped.py": (
+                "# joblint: noqa\n"
+                "from jobs.application_job import ApplicationJob\n"
+                "class Nothing(ApplicationJob):\n"
+                "    def perform(self) -> None: ...\n"
+            ),
+        },
+    )
+    found = sorted((d.path.name, d.line, d.code) for d in lint_tree(tmp_path))
+    assert found == [
+        ("report_job.py", 4, "JOB101"),  # only JOB102 and JOB103 are silenced on line 4
+        ("report_job.py", 6, "JOB003"),
+    ]
