@@ -7,6 +7,7 @@ exception: the other files go on.
 from __future__ import annotations
 
 import ast
+import warnings
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -93,7 +94,9 @@ def python_syntax_error(source: SourceFile) -> ParseFailure | None:
     the error a token late and words it for parser authors, while the interpreter's
     message ("'(' was never closed") is the one users know."""
     try:
-        compile(source.text, str(source.path), "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        with warnings.catch_warnings():  # SyntaxWarnings are not ours to print
+            warnings.simplefilter("ignore")
+            compile(source.text, str(source.path), "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as error:
         return ParseFailure(source.path, error.msg, error.lineno or 1, error.offset or 1)
     except (ValueError, RecursionError, MemoryError) as error:

@@ -1,0 +1,1 @@
+"""Background jobs: one ``<Verb><Noun>Job`` per module, namespaces as sub-packages."""

@@ -1,0 +1,1 @@
+"""Jobs that produce reports on a schedule."""

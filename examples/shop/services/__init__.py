@@ -1,0 +1,1 @@
+"""Service objects: where the app changes records and, once committed, enqueues jobs."""
