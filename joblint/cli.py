@@ -68,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     rule = commands.add_parser("rule", help="print a rule's page")
     rule.add_argument("code")
+
+    jobs = commands.add_parser(
+        "jobs", help="run and inspect the job runtime (joblint jobs --help)", add_help=False
+    )
+    jobs.add_argument("runtime_arguments", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -82,6 +87,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(options)
         if options.command == "rule":
             return _rule(options)
+        if options.command == "jobs":
+            # The runtime has its own command line; it imports nothing from the linter.
+            from joblint.runtime.cli import main as jobs_main
+
+            return jobs_main(options.runtime_arguments)
         parser.print_help()
         return EXIT_ERROR
     except UserError as error:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import write_tree
+from lint_support import write_tree
 
 from joblint.cli import main
 

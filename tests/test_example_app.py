@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 
-from conftest import REPO
+from lint_support import REPO
 
 SHOP = REPO / "examples" / "shop"
 

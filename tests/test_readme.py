@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import REPO
+from lint_support import REPO
 
 from joblint.rules import ALL_RULES
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import write_tree
+from lint_support import write_tree
 
 from joblint.config import Settings
 from joblint.discovery import discover

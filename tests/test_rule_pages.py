@@ -9,7 +9,7 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from conftest import REPO, lint_tree, write_tree
+from lint_support import REPO, lint_tree, write_tree
 
 from joblint.config import Settings
 from joblint.diagnostics import Applicability

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import lint_tree, write_tree
+from lint_support import lint_tree, write_tree
 
 from joblint.diagnostics import Diagnostic, Span
 from joblint.suppression import scan_suppressions

@@ -1,11 +1,12 @@
-"""Shared helpers: run the linter on a tree written into a temporary folder."""
+"""Shared helpers for the linter's tests: write a tree into a temporary folder, lint it.
+
+A plain module rather than ``conftest.py``: the runtime's tests have a conftest of their
+own, and two modules named ``conftest`` cannot both be imported by name."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-
-import pytest
 
 from joblint.config import Settings
 from joblint.diagnostics import Diagnostic
@@ -36,8 +37,3 @@ def lint_tree(root: Path, settings: Settings | None = None) -> list[Diagnostic]:
     settings = settings or Settings(project_root=root)
     linter = Linter(settings, enabled=frozenset(rule.code for rule in ALL_RULES))
     return [result for result in linter.lint_paths([root]) if isinstance(result, Diagnostic)]
-
-
-@pytest.fixture
-def repo() -> Path:
-    return REPO
