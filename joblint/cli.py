@@ -119,8 +119,7 @@ def _check(options: argparse.Namespace) -> int:
     if reads_stdin:
         filename = options.stdin_filename or Path("stdin.py")
         data = sys.stdin.buffer.read()
-        project = [settings.project_root] if options.stdin_filename else []
-        results = list(linter.lint_source(filename, data, project_paths=project))
+        results = list(linter.lint_source(filename, data))
     else:
         results = list(linter.lint_paths(paths, force_exclude=options.force_exclude))
     diagnostics = [result for result in results if isinstance(result, Diagnostic)]

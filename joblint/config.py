@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,6 +139,7 @@ def _settings_from_table(
             raise ConfigError(f"{where(key)}: unknown key `{key}` in [{TABLE}]{suggestion}")
         _check_type(key, value, spec.kind, where(key))
         values[key] = value
+    _check_dotted_names(values, where)
 
     def strings(key: str) -> tuple[str, ...] | None:
         value = values.get(key)
@@ -162,6 +163,33 @@ def _settings_from_table(
         base_job=values.get("base-job"),
         key_lines=key_lines,
     )
+
+
+DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _check_dotted_names(values: Mapping[str, Any], where: Callable[[str], str]) -> None:
+    """Values that name Python packages or classes must be dotted names: `app/jobs` would
+    never match anything, silently."""
+    packages = values.get("job-packages")
+    if packages is not None:
+        if not packages:
+            raise ConfigError(
+                f"{where('job-packages')}: `job-packages` in [{TABLE}] must name at least one "
+                "package"
+            )
+        for package in packages:
+            if not DOTTED_NAME.fullmatch(package):
+                raise ConfigError(
+                    f"{where('job-packages')}: `{package}` in `job-packages` is not a package "
+                    "name; write a name (`jobs`) or a dotted path (`app.jobs`)"
+                )
+    base_job = values.get("base-job")
+    if base_job is not None and (not DOTTED_NAME.fullmatch(base_job) or "." not in base_job):
+        raise ConfigError(
+            f"{where('base-job')}: `base-job` in [{TABLE}] must be the dotted path of a class, "
+            "such as `app.jobs.application_job.ApplicationJob`"
+        )
 
 
 def _check_type(key: str, value: Any, kind: str, where: str) -> None:
@@ -224,6 +252,11 @@ def settings_for_paths(paths: Sequence[Path], explicit_config: Path | None) -> S
         start = Path.cwd()
     config = find_config(start)
     if config is None:
-        root = start.resolve()
-        return load_settings(None, root if root.is_dir() else root.parent)
+        # Like ruff: with no pyproject.toml, paths are relative to the working directory,
+        # so `cd app/jobs && joblint check .` still sees the `jobs` folder it is in.
+        cwd = Path.cwd().resolve()
+        resolved = start.resolve()
+        inside = resolved == cwd or cwd in resolved.parents
+        root = cwd if inside else (resolved if resolved.is_dir() else resolved.parent)
+        return load_settings(None, root)
     return load_settings(config, config.parent)

@@ -28,7 +28,7 @@ from joblint.discovery import discover
 from joblint.frameworks import FRONTENDS
 from joblint.index import ProjectIndex
 from joblint.model import ClassInfo, EnqueueSite, JobDefinition, ModuleFacts
-from joblint.parsing import ParsedModule, ParseFailure, parse, python_syntax_error
+from joblint.parsing import ParsedModule, ParseFailure, parse, syntax_check
 from joblint.rules import ALL_RULES, RULES_BY_CODE, ModuleRule, ProjectRule, Rule
 from joblint.selection import codes_matching
 from joblint.source import ReadFailure, SourceFile, decode_source, read_source
@@ -99,13 +99,12 @@ class Linter:
             else:
                 sources.append(source)
         problems: list[Problem] = [Problem(p.path, p.message) for p in found.problems]
-        findings.extend(self._lint_sources(sources, problems))
+        context = self._project_context(set(found.files))
+        findings.extend(self._lint_sources(sources, problems, context=context))
         yield from self._filtered(findings, sources)
         yield from problems
 
-    def lint_source(
-        self, path: Path, data: bytes, project_paths: Sequence[Path] = ()
-    ) -> Iterator[Diagnostic | Problem]:
+    def lint_source(self, path: Path, data: bytes) -> Iterator[Diagnostic | Problem]:
         """Check one file's bytes (stdin, an editor buffer, flake8's file) in the light of
         the project's other files, which are indexed but not reported on."""
         path = Path(path).absolute()
@@ -113,18 +112,25 @@ class Linter:
         if isinstance(decoded, ReadFailure):
             yield from self._filtered([self._read_failure(decoded)], [])
             return
-        context_sources: list[SourceFile] = []
-        if project_paths:
-            for other in discover(project_paths, self.settings).files:
-                if other == path:
-                    continue
-                source = read_source(other)
-                if isinstance(source, SourceFile):
-                    context_sources.append(source)
         problems: list[Problem] = []
-        findings = self._lint_sources([decoded], problems, context=context_sources)
+        context = self._project_context({path})
+        findings = self._lint_sources([decoded], problems, context=context)
         yield from self._filtered(findings, [decoded])
         yield from problems
+
+    def _project_context(self, checked: set[Path]) -> list[SourceFile]:
+        """The rest of the project, indexed but not reported on, so that checking one file
+        (as pre-commit does) knows the base job and the jobs defined elsewhere. Only for a
+        configured project: without a pyproject.toml there is no telling where it ends."""
+        if self.settings.config_path is None:
+            return []
+        context = []
+        for path in discover([self.settings.project_root], self.settings).files:
+            if path not in checked:
+                source = read_source(path)
+                if isinstance(source, SourceFile):
+                    context.append(source)
+        return context
 
     def analyse(self, sources: Sequence[SourceFile]) -> Analysis:
         """Parse what the prefilter keeps, index it, and recognise jobs and enqueue sites."""
@@ -143,6 +149,14 @@ class Linter:
         parsed, failures, classes = self._parse_candidates([*sources, *context])
         findings = [self._syntax_error(failure) for failure in failures if failure.path in reported]
         analysis = self._recognise(parsed, classes)
+        if self.settings.base_job and analysis.index.base_job is None:
+            problems.append(
+                Problem(
+                    None,
+                    f"{self.settings.where('base-job')}: `base-job` names "
+                    f"`{self.settings.base_job}`, which is not a job class in this project",
+                )
+            )
         module_rules = [
             r for r in self.rules if isinstance(r, ModuleRule) and r.code in self.enabled
         ]
@@ -192,7 +206,7 @@ class Linter:
             }
             needles = learned - all_needles
             all_needles |= needles
-        failures.extend(f for f in map(python_syntax_error, pending) if f is not None)
+        failures.extend(f for f in map(syntax_check, pending) if f is not None)
         return parsed, failures, classes
 
     def _recognise(self, parsed: Sequence[ParsedModule], classes: Sequence[ClassInfo]) -> Analysis:
@@ -239,6 +253,15 @@ class Linter:
     def _invalid_suppressions(self, suppressions: dict[Path, Suppressions]) -> Iterator[Diagnostic]:
         rule = RULES_BY_CODE["JOB003"]
         for path, found in suppressions.items():
+            for misuse in found.misuses:
+                yield rule.diagnostic(
+                    path,
+                    Span(
+                        Position(misuse.line, misuse.column),
+                        Position(misuse.line, misuse.column + misuse.length),
+                    ),
+                    misuse.message,
+                )
             for mention in found.mentions:
                 if mention.code.startswith("JOB") and mention.code not in RULES_BY_CODE:
                     yield rule.diagnostic(

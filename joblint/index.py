@@ -25,7 +25,12 @@ class ProjectIndex:
             for start in range(1, len(parts)):
                 self._by_suffix[".".join(parts[start:])].append(qualified_name)
         self._job_memo: dict[str, bool] = {}
+        self.configured_base_job = base_job
+        # The base job as the index names it (for matching classes), and as code imports
+        # it (for fixes): they differ in namespace packages, where the index only sees the
+        # folders that have an __init__.py.
         self.base_job = self._find_base_job(base_job)
+        self.base_job_import = base_job or self.base_job
 
     def resolve_class(self, qualified_name: str) -> ClassInfo | None:
         """The project class a resolved name refers to.
@@ -109,7 +114,9 @@ class ProjectIndex:
         named ``ApplicationJob`` (Rails' name, which the conventions carry over)."""
         if configured:
             resolved = self.resolve_class(configured)
-            return resolved.qualified_name if resolved else configured
+            if resolved is None or not self.is_job_class(resolved.qualified_name):
+                return None  # reported by the engine; JOB105 cannot tell what to ask for
+            return resolved.qualified_name
         named = [
             name
             for name, info in self.classes.items()

@@ -106,3 +106,15 @@ def python_syntax_error(source: SourceFile) -> ParseFailure | None:
 
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def syntax_check(source: SourceFile) -> ParseFailure | None:
+    """JOB001 for a file the prefilter did not keep, meaning exactly what it means for a
+    parsed file: libcst cannot parse it. CPython's parser (in C) clears almost every file
+    at a fraction of libcst's cost; only when it objects does libcst decide, because the
+    interpreter running joblint may be older than the syntax the file uses."""
+    failure = python_syntax_error(source)
+    if failure is None:
+        return None
+    parsed = parse(source)
+    return parsed if isinstance(parsed, ParseFailure) else None

@@ -7,7 +7,6 @@ would and rejects exactly the ones it would reject.
 
 from __future__ import annotations
 
-import codecs
 import io
 import tokenize
 from dataclasses import dataclass
@@ -62,10 +61,6 @@ def decode_source(path: Path, data: bytes) -> SourceFile | ReadFailure:
             pass
         else:
             return ReadFailure(path, f"has an invalid encoding declaration: {error.msg}")
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        return ReadFailure(path, f"declares an unknown encoding `{encoding}`")
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as error:

@@ -23,11 +23,17 @@ NOQA_INLINE = re.compile(
     re.IGNORECASE,
 )
 NOQA_FILE = re.compile(
-    r"^#\s*joblint\s*:\s*noqa(?P<sep>:\s?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?\s*$",
+    r"^#\s*joblint\s*:\s*noqa(?::\s?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?"
+    r"\s*(?:#.*)?$",
     re.IGNORECASE,
 )
+ANY_FILE_NOQA = re.compile(r"#\s*joblint\s*:\s*noqa", re.IGNORECASE)
+# What follows a code-less `# noqa` when the author meant codes: `# noqa JOB101`,
+# `# noqa : JOB101`, `# noqa:  JOB101`. flake8 reads each as a blanket noqa.
+MEANT_CODES = re.compile(r"\s*:?\s*[A-Z]+[0-9]+", re.IGNORECASE)
 CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 ANY_NOQA = re.compile(r"noqa", re.IGNORECASE)
+INVALID_SUPPRESSION = "JOB003"
 
 
 @dataclass(frozen=True)
@@ -40,12 +46,23 @@ class CodeMention:
 
 
 @dataclass(frozen=True)
+class Misuse:
+    """A suppression comment that does not do what it looks like it does."""
+
+    line: int
+    column: int
+    length: int
+    message: str
+
+
+@dataclass(frozen=True)
 class Suppressions:
     # line -> codes silenced there; None means every code.
     lines: dict[int, frozenset[str] | None] = field(default_factory=dict)
     # codes silenced in the whole file; None means the whole file is skipped.
     file_codes: frozenset[str] | None = frozenset()
     mentions: tuple[CodeMention, ...] = ()
+    misuses: tuple[Misuse, ...] = ()
 
     @property
     def skips_file(self) -> bool:
@@ -57,7 +74,10 @@ class Suppressions:
         if diagnostic.line not in self.lines:
             return False
         codes = self.lines[diagnostic.line]
-        return codes is None or diagnostic.code in codes
+        if codes is None:
+            # A finding about the noqa comment itself must not be hidden by that comment.
+            return diagnostic.code != INVALID_SUPPRESSION
+        return diagnostic.code in codes
 
 
 NO_SUPPRESSIONS = Suppressions()
@@ -69,8 +89,20 @@ def scan_suppressions(text: str) -> Suppressions:
     lines: dict[int, frozenset[str] | None] = {}
     file_codes: set[str] | None = set()
     mentions: list[CodeMention] = []
+    misuses: list[Misuse] = []
     for line, column, comment, own_line in _comments(text):
         file_match = NOQA_FILE.match(comment) if own_line else None
+        if file_match is None and (misplaced := ANY_FILE_NOQA.search(comment)):
+            misuses.append(
+                Misuse(
+                    line,
+                    column + misplaced.start(),
+                    len(misplaced.group()),
+                    "`# joblint: noqa` works only on a line of its own; move it there, or "
+                    "use `# noqa: CODE` to silence this line",
+                )
+            )
+            continue
         if file_match is not None:
             codes = _codes(file_match.group("codes"), file_match.start("codes"))
             if not codes:
@@ -83,6 +115,16 @@ def scan_suppressions(text: str) -> Suppressions:
         if inline is None:
             continue
         codes = _codes(inline.group("codes"), inline.start("codes"))
+        if not codes and MEANT_CODES.match(comment, inline.end()):
+            misuses.append(
+                Misuse(
+                    line,
+                    column + inline.start(),
+                    len(comment) - inline.start(),
+                    "this noqa comment is read as a blanket `# noqa` (by flake8 too) and "
+                    "silences every rule on the line; write `# noqa: CODE, CODE`",
+                )
+            )
         if not codes:
             lines[line] = None
         elif lines.get(line, frozenset()) is not None:
@@ -92,6 +134,7 @@ def scan_suppressions(text: str) -> Suppressions:
         lines=lines,
         file_codes=None if file_codes is None else frozenset(file_codes),
         mentions=tuple(mentions),
+        misuses=tuple(misuses),
     )
 
 

@@ -85,3 +85,34 @@ def test_suppression_end_to_end(tmp_path: Path) -> None:
         ("report_job.py", 4, "JOB101"),  # only JOB102 and JOB103 are silenced on line 4
         ("report_job.py", 6, "JOB003"),
     ]
+
+
+def test_file_level_noqa_may_carry_an_explanation() -> None:
+    assert scan_suppressions("# joblint: noqa  # generated file\n").skips_file
+    coded = scan_suppressions("# joblint: noqa: JOB101  # legacy names\n")
+    assert coded.suppresses(finding("JOB101", 3))
+
+
+def test_misused_suppressions_are_job003_and_not_hidden_by_themselves(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "example.py": (
+                "a = 1  # noqa : JOB101\n"
+                "b = 2  # noqa JOB101\n"
+                "c = 3  # joblint: noqa\n"
+                "d = 4  # noqa\n"
+                "e = 5  # noqa  # because\n"
+            )
+        },
+    )
+    found = [(d.line, d.column, d.code, d.message.split(";")[0]) for d in lint_tree(tmp_path)]
+    blanket = (
+        "this noqa comment is read as a blanket `# noqa` (by flake8 too) "
+        "and silences every rule on the line"
+    )
+    assert found == [
+        (1, 8, "JOB003", blanket),
+        (2, 8, "JOB003", blanket),
+        (3, 8, "JOB003", "`# joblint: noqa` works only on a line of its own"),
+    ]

@@ -149,7 +149,7 @@ class _Recogniser(cst.CSTVisitor):
                 qualified_name=info.qualified_name,
                 path=self.parsed.path,
                 module_name=self.parsed.module_name,
-                name_span=info.name_span,
+                name_span=self.parsed.span(node.name),
                 node=node,
                 is_class=True,
                 base_names=info.base_names,

@@ -92,7 +92,12 @@ class OneJobPerModule(ModuleRule):
     summary = "A module defining more than one job class."
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
-        jobs = concrete_class_jobs(module)
+        # One job defined on two branches (`if`/`else`, `try`/`except ImportError`) is
+        # still one job.
+        first_definitions: dict[str, JobDefinition] = {}
+        for job in concrete_class_jobs(module):
+            first_definitions.setdefault(job.qualified_name, job)
+        jobs = list(first_definitions.values())
         if len(jobs) < 2:
             return
         first = jobs[0]
@@ -112,24 +117,40 @@ class JobOutsideJobPackage(ModuleRule):
     summary = "A job class outside the configured job packages (default: a `jobs` package)."
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
-        folders = PurePosixPath(module.relative_path.as_posix()).parent.parts
         packages = module.settings.job_packages
-        if any(_contains_run(folders, package.split(".")) for package in packages):
+        if _inside_job_package(module, packages):
             return
         wanted = " or ".join(f"`{package}`" for package in packages)
         for job in concrete_class_jobs(module):
-            top = job.module_name.split(".")[0] if "." in job.module_name else ""
-            target = "/".join(
-                part
-                for part in (top, packages[0].replace(".", "/") if packages else "jobs")
-                if part
-            )
+            target = _suggested_folder(job.module_name, packages[0])
             yield self.diagnostic(
                 job.path,
                 job.name_span,
                 f"`{job.name}` is defined outside a {wanted} package; move it to "
                 f"`{target}/{snake_case(job.name.lstrip('_'))}.py`",
             )
+
+
+def _inside_job_package(module: ModuleContext, packages: tuple[str, ...]) -> bool:
+    """Inside when the module's package path or its folders below the project root hold
+    one of the configured packages: the first sees through a checkout's location, the
+    second covers namespace packages that have no ``__init__.py`` to follow."""
+    package_parts = tuple(module.parsed.package.split(".")) if module.parsed.package else ()
+    folders = PurePosixPath(module.relative_path.as_posix()).parent.parts
+    return any(
+        _contains_run(parts, package.split("."))
+        for package in packages
+        for parts in (package_parts, folders)
+    )
+
+
+def _suggested_folder(module_name: str, package: str) -> str:
+    """``shop.services.audit`` with ``jobs`` -> ``shop/jobs``; a dotted package such as
+    ``app.workers`` is already a full path."""
+    if "." in package:
+        return package.replace(".", "/")
+    top = module_name.split(".")[0] if "." in module_name else ""
+    return "/".join(part for part in (top, package) if part)
 
 
 def _contains_run(parts: tuple[str, ...], run: list[str]) -> bool:
@@ -145,10 +166,11 @@ class JobBaseClass(ModuleRule):
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         base_job = module.index.base_job
-        if base_job is None:
+        base_import = module.index.base_job_import
+        if base_job is None or base_import is None:
             return
-        base_name = base_job.rsplit(".", 1)[-1]
-        base_module = base_job.rsplit(".", 1)[0] if "." in base_job else ""
+        base_name = base_import.rsplit(".", 1)[-1]
+        base_module = base_import.rsplit(".", 1)[0] if "." in base_import else ""
         for job in module.facts.jobs:
             if not job.is_class or job.qualified_name == base_job:
                 continue
@@ -170,20 +192,22 @@ def _rebase_fix(
 ) -> Fix | None:
     if not isinstance(job.node, cst.ClassDef) or not base_module:
         return None
-    if base_module == module.parsed.module_name:
-        return None  # the base job is defined further down this very module
+    if base_module == module.parsed.module_name or module.index.base_job == job.qualified_name:
+        return None  # the base job is defined in this very module
     original_base = module.parsed.module.code_for_node(job.node.bases[position].value)
 
     def transform(tree: cst.Module) -> cst.Module:
         from libcst.codemod import CodemodContext
-        from libcst.codemod.visitors import AddImportsVisitor
+        from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
         rebased = tree.visit(_Rebase(job.name, position, original_base, base_name))
         if rebased.deep_equals(tree):
             return tree
         context = CodemodContext()
         AddImportsVisitor.add_needed_import(context, base_module, base_name)
-        return AddImportsVisitor(context).transform_module(rebased)
+        with_import = AddImportsVisitor(context).transform_module(rebased)
+        RemoveImportsVisitor.remove_unused_import(context, "joblint.runtime", "Job")
+        return RemoveImportsVisitor(context).transform_module(with_import)
 
     return Fix(
         message=f"Subclass `{base_name}` instead (inherits its policies: unsafe)",

@@ -1,0 +1,151 @@
+"""Edge cases of the naming and layout rules beyond their pages' examples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lint_support import lint_tree, write_tree
+from test_cli import run
+
+from joblint.config import Settings
+
+BASE = "from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    pass\n"
+HEADER = "from app.jobs.application_job import ApplicationJob\n"
+
+
+def findings(root: Path, settings: Settings | None = None) -> list[tuple[str, int, str]]:
+    return [
+        (d.path.relative_to(root).as_posix(), d.line, d.code) for d in lint_tree(root, settings)
+    ]
+
+
+def test_one_job_defined_on_two_branches_is_one_job(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "app/jobs/application_job.py": BASE,
+            "app/jobs/export_orders_job.py": HEADER
+            + "import sys\n"
+            + "if sys.platform == 'win32':\n"
+            + "    class ExportOrdersJob(ApplicationJob):\n"
+            + "        queue_as = 'low'\n"
+            + "        def perform(self, day: str) -> None: ...\n"
+            + "else:\n"
+            + "    class ExportOrdersJob(ApplicationJob):\n"
+            + "        queue_as = 'low'\n"
+            + "        def perform(self, day: str) -> None: ...\n",
+        },
+    )
+    assert findings(tmp_path) == []
+
+
+def test_second_job_is_reported_at_its_own_line(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "app/jobs/application_job.py": BASE,
+            "app/jobs/send_a_job.py": HEADER
+            + "class SendAJob(ApplicationJob):\n    def perform(self) -> None: ...\n"
+            + "class SendBJob(ApplicationJob):\n    def perform(self) -> None: ...\n",
+        },
+    )
+    assert findings(tmp_path) == [
+        ("app/jobs/send_a_job.py", 4, "JOB102"),
+        ("app/jobs/send_a_job.py", 4, "JOB103"),
+    ]
+
+
+def test_newer_syntax_in_a_file_without_jobs_is_not_job001(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"util.py": "def first[T](items: list[T]) -> T:\n    return items[0]\n"})
+    assert findings(tmp_path) == []
+
+
+def test_dotted_job_package_suggestion(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "app/jobs/application_job.py": BASE,
+            "app/services/sync_stock_job.py": HEADER
+            + "class SyncStockJob(ApplicationJob):\n    def perform(self) -> None: ...\n",
+        },
+    )
+    settings = Settings(project_root=tmp_path, job_packages=("app.workers",))
+    [finding] = [d for d in lint_tree(tmp_path, settings) if d.code == "JOB104"]
+    assert "move it to `app/workers/sync_stock_job.py`" in finding.message
+
+
+def test_checking_from_inside_the_jobs_folder_without_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "app/jobs/application_job.py": BASE,
+            "app/jobs/send_a_job.py": HEADER
+            + "class SendAJob(ApplicationJob):\n    def perform(self) -> None: ...\n",
+        },
+    )
+    monkeypatch.chdir(tmp_path / "app/jobs")
+    assert run("check", ".") == (0, "All checks passed!\n", "")
+
+
+def test_checking_one_file_still_knows_the_projects_base_job(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pre-commit passes only the changed files."""
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.joblint]\n",
+            "app/jobs/application_job.py": BASE,
+            "app/jobs/welcome_job.py": HEADER
+            + "class WelcomeJob(ApplicationJob):\n    def perform(self) -> None: ...\n",
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run("check", "--output-format", "concise", "app/jobs/welcome_job.py")
+    assert code == 1
+    assert out.splitlines()[0].startswith("app/jobs/welcome_job.py:2:7: JOB101")
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("job-packages = []", "`job-packages` in [tool.joblint] must name at least one package"),
+        ("job-packages = ['app/jobs']", "`app/jobs` in `job-packages` is not a package name"),
+        ("base-job = 'ApplicationJob'", "`base-job` in [tool.joblint] must be the dotted path"),
+    ],
+)
+def test_invalid_layout_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str, message: str
+) -> None:
+    write_tree(tmp_path, {"pyproject.toml": f"[tool.joblint]\n{setting}\n"})
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run("check")
+    assert code == 2
+    assert (
+        err
+        == f"joblint: error: {tmp_path / 'pyproject.toml'}:2: {message}" + err.split(message, 1)[1]
+    )
+
+
+def test_base_job_naming_no_job_class_is_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": (
+                "[tool.joblint]\nbase-job = 'app.jobs.application_job.ApplicatonJob'\n"
+            ),
+            "app/jobs/application_job.py": BASE,
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run("check")
+    assert code == 2
+    assert err == (
+        f"joblint: error: {tmp_path / 'pyproject.toml'}:2: `base-job` names "
+        "`app.jobs.application_job.ApplicatonJob`, which is not a job class in this project\n"
+    )
