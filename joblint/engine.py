@@ -26,13 +26,14 @@ from joblint.context import ModuleContext, ProjectContext
 from joblint.diagnostics import Diagnostic, Position, Span
 from joblint.discovery import discover
 from joblint.frameworks import FRONTENDS
-from joblint.index import ProjectIndex
-from joblint.model import ClassInfo, EnqueueSite, JobDefinition, ModuleFacts
+from joblint.index import JobRegistry, ProjectIndex
+from joblint.model import EnqueueSite, JobDefinition, ModuleFacts, ModuleSymbols
 from joblint.parsing import ParsedModule, ParseFailure, parse, syntax_check
 from joblint.rules import ALL_RULES, RULES_BY_CODE, ModuleRule, ProjectRule, Rule
 from joblint.selection import codes_matching
 from joblint.source import ReadFailure, SourceFile, decode_source, read_source
 from joblint.suppression import Suppressions, scan_suppressions
+from joblint.symbols import collect_symbols
 
 
 @dataclass(frozen=True)
@@ -134,8 +135,8 @@ class Linter:
 
     def analyse(self, sources: Sequence[SourceFile]) -> Analysis:
         """Parse what the prefilter keeps, index it, and recognise jobs and enqueue sites."""
-        parsed, _, classes = self._parse_candidates(sources)
-        return self._recognise(parsed, classes)
+        parsed, _, symbols = self._parse_candidates(sources)
+        return self._recognise(parsed, symbols)
 
     # -- the pipeline ------------------------------------------------------------------
 
@@ -146,9 +147,9 @@ class Linter:
         context: Sequence[SourceFile] = (),
     ) -> list[Diagnostic]:
         reported = {source.path for source in sources}
-        parsed, failures, classes = self._parse_candidates([*sources, *context])
+        parsed, failures, symbols = self._parse_candidates([*sources, *context])
         findings = [self._syntax_error(failure) for failure in failures if failure.path in reported]
-        analysis = self._recognise(parsed, classes)
+        analysis = self._recognise(parsed, symbols)
         if self.settings.base_job and analysis.index.base_job is None:
             problems.append(
                 Problem(
@@ -180,13 +181,13 @@ class Linter:
 
     def _parse_candidates(
         self, sources: Sequence[SourceFile]
-    ) -> tuple[list[ParsedModule], list[ParseFailure], list[ClassInfo]]:
+    ) -> tuple[list[ParsedModule], list[ParseFailure], list[ModuleSymbols]]:
         all_needles: set[bytes] = {n for frontend in FRONTENDS for n in frontend.NEEDLES}
         needles = set(all_needles)
         pending = list(sources)
         parsed: list[ParsedModule] = []
         failures: list[ParseFailure] = []
-        classes: list[ClassInfo] = []
+        symbols: list[ModuleSymbols] = []
         while pending and needles:
             matcher = re.compile(b"|".join(re.escape(needle) for needle in sorted(needles)))
             matched = [matcher.search(source.data) is not None for source in pending]
@@ -198,30 +199,46 @@ class Linter:
                     failures.append(result)
                     continue
                 parsed.append(result)
-                for frontend in FRONTENDS:
-                    classes.extend(frontend.collect_classes(result))
+                symbols.append(collect_symbols(result))
+            index = self._index(parsed, symbols)
             learned = {
-                info.name.encode()
-                for info in ProjectIndex(classes, self.settings.base_job).job_classes()
+                needle for frontend in FRONTENDS for needle in frontend.learned_needles(index)
             }
+            learned |= {job.name.encode() for job in index.jobs.all}
             needles = learned - all_needles
             all_needles |= needles
         failures.extend(f for f in map(syntax_check, pending) if f is not None)
-        return parsed, failures, classes
+        return parsed, failures, symbols
 
-    def _recognise(self, parsed: Sequence[ParsedModule], classes: Sequence[ClassInfo]) -> Analysis:
-        index = ProjectIndex(classes, self.settings.base_job)
+    def _index(
+        self, parsed: Sequence[ParsedModule], symbols: Sequence[ModuleSymbols]
+    ) -> ProjectIndex:
+        """The project index with every job the frontends define in ``parsed``."""
+        index = ProjectIndex(symbols, self.settings.base_job)
+        index.jobs = JobRegistry(
+            job
+            for module in parsed
+            for frontend in FRONTENDS
+            for job in frontend.define_jobs(module, index)
+        )
+        return index
+
+    def _recognise(
+        self, parsed: Sequence[ParsedModule], symbols: Sequence[ModuleSymbols]
+    ) -> Analysis:
+        index = self._index(parsed, symbols)
+        jobs_by_path: dict[Path, list[JobDefinition]] = {}
+        for job in index.jobs.all:
+            jobs_by_path.setdefault(job.path, []).append(job)
         modules = []
         for module in parsed:
-            jobs: list[JobDefinition] = []
-            sites: list[EnqueueSite] = []
-            for frontend in FRONTENDS:
-                facts = frontend.recognise(module, index)
-                jobs.extend(facts.jobs)
-                sites.extend(facts.enqueue_sites)
-            modules.append(
-                ModuleContext(module, ModuleFacts(tuple(jobs), tuple(sites)), index, self.settings)
-            )
+            sites = [
+                site
+                for frontend in FRONTENDS
+                for site in frontend.find_enqueue_sites(module, index)
+            ]
+            facts = ModuleFacts(tuple(jobs_by_path.get(module.path, ())), tuple(sites))
+            modules.append(ModuleContext(module, facts, index, self.settings))
         return Analysis(tuple(modules), index)
 
     def _run_guarded(

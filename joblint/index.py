@@ -1,31 +1,80 @@
-"""The cross-file view: every class the frontends collected, and which of them are jobs.
+"""The cross-file view: every class, function and module-level call the first pass
+collected, and (once the frontends have spoken) every job, by qualified and registered name.
 
 Built in a first pass over the candidate files, so that a module defining
 ``class ProcessPaymentJob(ApplicationJob)`` knows it defines a job even though
-``ApplicationJob`` (the class that reaches ``joblint.runtime.Job``) lives in another file.
+``ApplicationJob`` (the class that reaches ``joblint.runtime.Job``) lives in another file,
+and ``send_email.delay(...)`` in a view knows ``send_email`` is a Celery task.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TypeVar
 
-from joblint.frameworks.runtime import is_abstract_name, is_runtime_job_base
-from joblint.model import ClassInfo
+from joblint.model import AssignmentInfo, ClassInfo, FunctionInfo, JobDefinition, ModuleSymbols
+
+T = TypeVar("T")
+
+
+class _NameTable(Mapping[str, T]):
+    """Symbols by qualified name, with resolution by dotted suffix.
+
+    Exact names first; then a unique match on a dotted suffix, both ways, because a project
+    using namespace packages or a ``src`` layout imports ``app.jobs.x.XJob`` while the file
+    on disk only shows ``jobs.x.XJob`` (or the reverse)."""
+
+    def __init__(self, items: Iterable[tuple[str, T]]) -> None:
+        self._items: dict[str, T] = {}
+        for name, item in items:
+            self._items.setdefault(name, item)
+        self._by_suffix: dict[str, list[str]] = defaultdict(list)
+        for name in self._items:
+            parts = name.split(".")
+            for start in range(1, len(parts)):
+                self._by_suffix[".".join(parts[start:])].append(name)
+
+    def __getitem__(self, name: str) -> T:
+        return self._items[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def resolve(self, name: str) -> T | None:
+        item = self._items.get(name)
+        if item is not None:
+            return item
+        candidates = self._by_suffix.get(name, [])
+        if len(candidates) == 1:
+            return self._items[candidates[0]]
+        parts = name.split(".")
+        for start in range(1, len(parts) - 1):
+            item = self._items.get(".".join(parts[start:]))
+            if item is not None:
+                return item
+        return None
 
 
 class ProjectIndex:
-    def __init__(self, classes: Iterable[ClassInfo], base_job: str | None = None) -> None:
-        self.classes: dict[str, ClassInfo] = {}
-        self._by_suffix: dict[str, list[str]] = defaultdict(list)
-        for info in classes:
-            self.classes.setdefault(info.qualified_name, info)
-        for qualified_name in self.classes:
-            parts = qualified_name.split(".")
-            for start in range(1, len(parts)):
-                self._by_suffix[".".join(parts[start:])].append(qualified_name)
-        self._job_memo: dict[str, bool] = {}
+    def __init__(self, symbols: Iterable[ModuleSymbols], base_job: str | None = None) -> None:
+        symbols = list(symbols)
+        self.classes: _NameTable[ClassInfo] = _NameTable(
+            (info.qualified_name, info) for module in symbols for info in module.classes
+        )
+        self.functions: _NameTable[FunctionInfo] = _NameTable(
+            (info.qualified_name, info) for module in symbols for info in module.functions
+        )
+        self.assignments: _NameTable[AssignmentInfo] = _NameTable(
+            (info.qualified_name, info) for module in symbols for info in module.assignments
+        )
+        self._memo: dict[tuple[str, int], bool] = {}
         self.configured_base_job = base_job
+        # Filled in by the engine once the frontends have defined the project's jobs.
+        self.jobs: JobRegistry = JobRegistry(())
         # The base job as the index names it (for matching classes), and as code imports
         # it (for fixes): they differ in namespace packages, where the index only sees the
         # folders that have an __init__.py.
@@ -33,30 +82,18 @@ class ProjectIndex:
         self.base_job_import = base_job or self.base_job
 
     def resolve_class(self, qualified_name: str) -> ClassInfo | None:
-        """The project class a resolved name refers to.
+        return self.classes.resolve(qualified_name)
 
-        Exact names first; then a unique match on a dotted suffix, both ways, because a
-        project using namespace packages or a ``src`` layout imports ``app.jobs.x.XJob``
-        while the file on disk only shows ``jobs.x.XJob`` (or the reverse)."""
-        info = self.classes.get(qualified_name)
-        if info is not None:
-            return info
-        candidates = self._by_suffix.get(qualified_name, [])
-        if len(candidates) == 1:
-            return self.classes[candidates[0]]
-        parts = qualified_name.split(".")
-        for start in range(1, len(parts) - 1):
-            info = self.classes.get(".".join(parts[start:]))
-            if info is not None:
-                return info
-        return None
+    def reaches(self, qualified_name: str, is_root: Callable[[str], bool]) -> bool:
+        """Whether the class's bases reach a class ``is_root`` accepts (a framework's base
+        job class), through project classes in any file."""
+        return self._reaches(qualified_name, is_root, frozenset())
 
-    def is_job_class(self, qualified_name: str) -> bool:
-        """Whether the class's bases reach ``joblint.runtime.Job``."""
-        return self._reaches_job(qualified_name, frozenset())
-
-    def _reaches_job(self, qualified_name: str, seen: frozenset[str]) -> bool:
-        memo = self._job_memo.get(qualified_name)
+    def _reaches(
+        self, qualified_name: str, is_root: Callable[[str], bool], seen: frozenset[str]
+    ) -> bool:
+        key = (qualified_name, id(is_root))
+        memo = self._memo.get(key)
         if memo is not None:
             return memo
         info = self.classes.get(qualified_name)
@@ -65,15 +102,21 @@ class ProjectIndex:
         seen = seen | {qualified_name}
         result = False
         for base in info.base_names:
-            if is_runtime_job_base(base):
+            if base and is_root(base):
                 result = True
                 break
             resolved = self.resolve_class(base) if base else None
-            if resolved is not None and self._reaches_job(resolved.qualified_name, seen):
+            if resolved is not None and self._reaches(resolved.qualified_name, is_root, seen):
                 result = True
                 break
-        self._job_memo[qualified_name] = result
+        self._memo[key] = result
         return result
+
+    def is_job_class(self, qualified_name: str) -> bool:
+        """Whether the class's bases reach ``joblint.runtime.Job``."""
+        from joblint.frameworks.runtime import is_runtime_job_base
+
+        return self.reaches(qualified_name, is_runtime_job_base)
 
     def job_classes(self) -> list[ClassInfo]:
         return [info for name, info in self.classes.items() if self.is_job_class(name)]
@@ -93,22 +136,6 @@ class ProjectIndex:
             pending.extend(base for base in info.base_names if base)
         return order
 
-    def is_abstract_job(self, qualified_name: str) -> bool:
-        """A base for other jobs, never enqueued itself: the project's base job, a class
-        marked ``abstract = True`` or named like a base (``BaseImportJob``,
-        ``NotifyMixin``), or one with no ``perform`` of its own or inherited from a project
-        class. Such classes are left alone by the naming and layout rules."""
-        info = self.classes.get(qualified_name)
-        if info is None:
-            return True
-        if qualified_name == self.base_job or info.marked_abstract:
-            return True
-        if is_abstract_name(info.name):
-            return True
-        return not any(
-            ancestor.defines_perform for ancestor in self.project_ancestors(qualified_name)
-        )
-
     def _find_base_job(self, configured: str | None) -> str | None:
         """The project's base job: the configured ``base-job``, else a unique job class
         named ``ApplicationJob`` (Rails' name, which the conventions carry over)."""
@@ -123,3 +150,25 @@ class ProjectIndex:
             if info.name == "ApplicationJob" and self.is_job_class(name)
         ]
         return named[0] if len(named) == 1 else None
+
+
+class JobRegistry:
+    """Every job the frontends defined, for enqueue sites in any file to find their job:
+    by qualified name (through imports) or by registered name (``send_task("name")``)."""
+
+    def __init__(self, jobs: Iterable[JobDefinition]) -> None:
+        self.all = tuple(jobs)
+        self.by_qualified_name: _NameTable[JobDefinition] = _NameTable(
+            (job.qualified_name, job) for job in self.all
+        )
+        registered: dict[str, list[JobDefinition]] = defaultdict(list)
+        for job in self.all:
+            if job.registered_name:
+                registered[job.registered_name].append(job)
+        self._by_registered_name = dict(registered)
+
+    def resolve(self, qualified_name: str) -> JobDefinition | None:
+        return self.by_qualified_name.resolve(qualified_name)
+
+    def by_registered_name(self, name: str) -> list[JobDefinition]:
+        return list(self._by_registered_name.get(name, ()))

@@ -31,6 +31,44 @@ class QueueDeclaration:
 NO_QUEUE = QueueDeclaration(QueueKind.NONE)
 
 
+class Unknown:
+    """A value that is not a literal: a name, a call, an f-string."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = Unknown()
+Literal = str | int | float | bool | None | tuple[object, ...] | Unknown
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """A call as the index keeps it: what it calls (fully qualified, when that can be
+    shown) and its arguments, as literals where they are literals."""
+
+    function: str | None
+    positional: tuple[Literal, ...] = ()
+    keywords: tuple[tuple[str, Literal], ...] = ()
+
+    def keyword(self, name: str, default: Literal = None) -> Literal:
+        for key, value in self.keywords:
+            if key == name:
+                return value
+        return default
+
+    def has_keyword(self, name: str) -> bool:
+        return any(key == name for key, _ in self.keywords)
+
+
+@dataclass(frozen=True)
+class Decorator:
+    """``@name`` or ``@name(...)``: ``name`` is the decorator's qualified name."""
+
+    name: str | None
+    call: CallInfo | None = None
+
+
 @dataclass(frozen=True)
 class ClassInfo:
     """A class definition as the cross-file index sees it: enough to decide, project-wide,
@@ -42,16 +80,53 @@ class ClassInfo:
     path: Path
     module_name: str
     name_span: Span
-    defines_perform: bool
+    method_names: frozenset[str]
     marked_abstract: bool  # `abstract = True` in its body
     nested_in_function: bool
+    decorators: tuple[Decorator, ...] = ()
+
+    @property
+    def defines_perform(self) -> bool:
+        return "perform" in self.method_names
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    """A function definition with its decorators: task frameworks mark jobs this way."""
+
+    name: str
+    qualified_name: str
+    path: Path
+    module_name: str
+    name_span: Span
+    decorators: tuple[Decorator, ...]
+    nested_in_function: bool
+    is_method: bool
+
+
+@dataclass(frozen=True)
+class AssignmentInfo:
+    """``name = call(...)`` at module level (``app = Celery("shop")``, ``queue =
+    Queue("low")``): how frameworks' app and queue objects are found across files."""
+
+    qualified_name: str
+    value: CallInfo
+    path: Path
+    span: Span
+
+
+@dataclass(frozen=True)
+class ModuleSymbols:
+    classes: tuple[ClassInfo, ...] = ()
+    functions: tuple[FunctionInfo, ...] = ()
+    assignments: tuple[AssignmentInfo, ...] = ()
 
 
 @dataclass(frozen=True)
 class JobDefinition:
     """A job class or task function."""
 
-    framework: str  # "runtime", later "celery", "rq", ...
+    framework: str  # "runtime", "celery", "rq", "dramatiq", "huey", "django-tasks", ...
     name: str
     qualified_name: str
     path: Path
@@ -68,6 +143,11 @@ class JobDefinition:
     # An abstract job is a base other jobs build on (`ApplicationJob`): it is never
     # enqueued, so naming and layout rules leave it alone.
     is_abstract: bool = False
+    # The name the framework registers the job under, when it has one (Celery's
+    # "proj.tasks.send_email", a Dramatiq actor_name): enqueue-by-name sites resolve here.
+    registered_name: str | None = None
+    # Framework options as written on the job (decorator keywords, class attributes).
+    options: tuple[tuple[str, Literal], ...] = ()
 
 
 @dataclass(frozen=True)

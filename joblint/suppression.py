@@ -28,8 +28,8 @@ NOQA_FILE = re.compile(
     re.IGNORECASE,
 )
 ANY_FILE_NOQA = re.compile(r"#\s*joblint\s*:\s*noqa", re.IGNORECASE)
-# What follows a code-less `# noqa` when the author meant codes: `# noqa JOB101`,
-# `# noqa : JOB101`, `# noqa:  JOB101`. flake8 reads each as a blanket noqa.
+# What follows a code-less noqa when the author meant codes (`noqa JOB101`,
+# `noqa : JOB101`, `noqa:  JOB101`): flake8 reads each as a blanket noqa.
 MEANT_CODES = re.compile(r"\s*:?\s*[A-Z]+[0-9]+", re.IGNORECASE)
 CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 ANY_NOQA = re.compile(r"noqa", re.IGNORECASE)

@@ -1,17 +1,44 @@
-"""Framework frontends: each reads one parsed module and lowers what it finds into the job
+"""Framework frontends: each reads parsed modules and lowers what it finds into the job
 model (``joblint.model``). Rules never look at framework APIs; frontends never judge.
 
-A frontend provides:
-- ``NEEDLES``: byte strings at least one of which any file it cares about must contain
-  (the prefilter's static part);
-- ``collect_classes(parsed)``: the class facts the cross-file index needs;
-- ``recognise(parsed, index)``: the module's jobs and enqueue sites.
+A frontend is a module providing the ``Frontend`` protocol:
+
+- ``FRAMEWORK``: its name in the job model and in ``joblint inventory``;
+- ``NEEDLES``: byte strings one of which any file it cares about must contain (the
+  prefilter's fixed part: ``b"celery"``, ``b"joblint"``);
+- ``learned_needles(index)``: more such strings, learned from the files parsed so far
+  (job names, app objects created in another module), so that a file that never names the
+  framework but enqueues one of its jobs is still parsed;
+- ``define_jobs(parsed, index)``: the jobs one module defines, with the whole project's
+  symbols at hand (``index``: classes, functions, module-level calls);
+- ``find_enqueue_sites(parsed, index)``: the calls in one module that enqueue or run a
+  job, resolved against every job of the project (``index.jobs``).
 """
 
 from __future__ import annotations
 
-from types import ModuleType
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Protocol
 
 from joblint.frameworks import runtime
 
-FRONTENDS: tuple[ModuleType, ...] = (runtime,)
+if TYPE_CHECKING:
+    from joblint.index import ProjectIndex
+    from joblint.model import EnqueueSite, JobDefinition
+    from joblint.parsing import ParsedModule
+
+
+class Frontend(Protocol):
+    FRAMEWORK: str
+    NEEDLES: tuple[bytes, ...]
+
+    def learned_needles(self, index: ProjectIndex) -> Iterable[bytes]: ...
+
+    def define_jobs(self, parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition]: ...
+
+    def find_enqueue_sites(
+        self, parsed: ParsedModule, index: ProjectIndex
+    ) -> list[EnqueueSite]: ...
+
+
+FRONTENDS: tuple[Frontend, ...] = (runtime,)

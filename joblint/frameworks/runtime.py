@@ -2,15 +2,15 @@
 
 A job is a class whose bases reach ``joblint.runtime.Job``, directly or through project
 classes defined anywhere in the checked tree (``ApplicationJob`` in one module, the jobs in
-others): the cross-file index decides that, this module only reports each class's resolved
-bases. Enqueue sites are ``X.perform_later(...)``, ``X.set(...).perform_later(...)``,
-``X.perform_now(...)`` and ``perform_all_later([X(...), ...])`` where ``X`` resolves to a
-job class; anything that cannot be shown to be one is left out.
+others): the cross-file index decides that. Enqueue sites are ``X.perform_later(...)``,
+``X.set(...).perform_later(...)``, ``X.perform_now(...)`` and
+``perform_all_later([X(...), ...])`` where ``X`` resolves to a job class; anything that
+cannot be shown to be one is left out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -18,13 +18,12 @@ import libcst.matchers as m
 
 from joblint.model import (
     NO_QUEUE,
-    ClassInfo,
     EnqueueSite,
     JobDefinition,
-    ModuleFacts,
     QueueDeclaration,
     QueueKind,
 )
+from joblint.symbols import class_attribute, method, single_name
 
 if TYPE_CHECKING:
     from joblint.index import ProjectIndex
@@ -50,92 +49,34 @@ def is_runtime_job_base(qualified_name: str) -> bool:
     )
 
 
-class _ClassCollector(cst.CSTVisitor):
-    def __init__(self, parsed: ParsedModule) -> None:
-        self.parsed = parsed
-        self.classes: list[ClassInfo] = []
-        self._function_depth = 0
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._function_depth += 1
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._function_depth -= 1
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        qualified = sorted(self.parsed.names_of(node))
-        if not qualified:
-            return
-        base_names = tuple(_single_name(self.parsed, base.value) or "" for base in node.bases)
-        self.classes.append(
-            ClassInfo(
-                name=node.name.value,
-                qualified_name=qualified[0],
-                base_names=base_names,
-                path=self.parsed.path,
-                module_name=self.parsed.module_name,
-                name_span=self.parsed.span(node.name),
-                defines_perform=_method(node, "perform") is not None,
-                marked_abstract=_marked_abstract(node),
-                nested_in_function=self._function_depth > 0,
-            )
-        )
-
-
-def collect_classes(parsed: ParsedModule) -> list[ClassInfo]:
-    collector = _ClassCollector(parsed)
-    parsed.module.visit(collector)
-    return collector.classes
-
-
-def _single_name(parsed: ParsedModule, node: cst.CSTNode) -> str | None:
-    """The one qualified name ``node`` refers to, or None when it is ambiguous or unknown
-    (a name bound differently on two branches proves nothing)."""
-    names = parsed.names_of(node)
-    return next(iter(names)) if len(names) == 1 else None
-
-
-def _method(node: cst.ClassDef, name: str) -> cst.FunctionDef | None:
-    for statement in node.body.body:
-        if isinstance(statement, cst.FunctionDef) and statement.name.value == name:
-            return statement
-    return None
-
-
-def _class_assignment(node: cst.ClassDef, name: str) -> cst.BaseExpression | None:
-    for statement in node.body.body:
-        if not isinstance(statement, cst.SimpleStatementLine):
-            continue
-        for small in statement.body:
-            if isinstance(small, cst.Assign):
-                for target in small.targets:
-                    if m.matches(target.target, m.Name(name)):
-                        return small.value
-            elif (
-                isinstance(small, cst.AnnAssign)
-                and small.value is not None
-                and m.matches(small.target, m.Name(name))
-            ):
-                return small.value
-    return None
-
-
-def _marked_abstract(node: cst.ClassDef) -> bool:
-    value = _class_assignment(node, "abstract")
-    return isinstance(value, cst.Name) and value.value == "True"
-
-
 def is_abstract_name(name: str) -> bool:
     bare = name.lstrip("_")
     return bare.startswith(ABSTRACT_PREFIXES) or bare.endswith(ABSTRACT_SUFFIXES)
 
 
-class _Recogniser(cst.CSTVisitor):
+def is_abstract_job(index: ProjectIndex, qualified_name: str) -> bool:
+    """A base for other jobs, never enqueued itself: the project's base job, a class
+    marked ``abstract = True`` or named like a base (``BaseImportJob``, ``NotifyMixin``),
+    or one with no ``perform`` of its own or inherited from a project class. Such classes
+    are left alone by the naming and layout rules."""
+    info = index.classes.get(qualified_name)
+    if info is None:
+        return True
+    if qualified_name == index.base_job or info.marked_abstract or is_abstract_name(info.name):
+        return True
+    return not any(a.defines_perform for a in index.project_ancestors(qualified_name))
+
+
+def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
+    """Job class names: a file that subclasses or enqueues a job must mention one."""
+    return (info.name.encode() for info in index.job_classes())
+
+
+class _Definitions(cst.CSTVisitor):
     def __init__(self, parsed: ParsedModule, index: ProjectIndex) -> None:
         self.parsed = parsed
         self.index = index
         self.jobs: list[JobDefinition] = []
-        self.sites: list[EnqueueSite] = []
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         qualified = sorted(self.parsed.names_of(node))
@@ -155,19 +96,33 @@ class _Recogniser(cst.CSTVisitor):
                 base_names=info.base_names,
                 base_spans=tuple(self.parsed.span(base.value) for base in node.bases),
                 queue=_queue_declaration(self.parsed, node),
-                perform=_method(node, "perform"),
-                is_abstract=self.index.is_abstract_job(info.qualified_name),
+                perform=method(node, "perform"),
+                is_abstract=is_abstract_job(self.index, info.qualified_name),
+                registered_name=info.qualified_name,
             )
         )
+
+
+def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition]:
+    visitor = _Definitions(parsed, index)
+    parsed.module.visit(visitor)
+    return visitor.jobs
+
+
+class _EnqueueSites(cst.CSTVisitor):
+    def __init__(self, parsed: ParsedModule, index: ProjectIndex) -> None:
+        self.parsed = parsed
+        self.index = index
+        self.sites: list[EnqueueSite] = []
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         if not isinstance(func, cst.Attribute):
-            if _single_name(self.parsed, func) == RUNTIME_PACKAGE + "." + BULK_ENQUEUE:
+            if single_name(self.parsed, func) == RUNTIME_PACKAGE + "." + BULK_ENQUEUE:
                 self.sites.extend(self._bulk_sites(node))
             return
-        method = func.attr.value
-        if method not in ENQUEUE_METHODS:
+        method_name = func.attr.value
+        if method_name not in ENQUEUE_METHODS:
             return
         receiver = func.value
         options: Sequence[cst.Arg] = ()
@@ -181,7 +136,7 @@ class _Recogniser(cst.CSTVisitor):
         self.sites.append(
             EnqueueSite(
                 framework=FRAMEWORK,
-                method=method,
+                method=method_name,
                 path=self.parsed.path,
                 span=self.parsed.span(node),
                 node=node,
@@ -196,8 +151,7 @@ class _Recogniser(cst.CSTVisitor):
     def _bulk_sites(self, node: cst.Call) -> Iterator[EnqueueSite]:
         if not node.args or not isinstance(node.args[0].value, cst.List | cst.Tuple):
             return
-        elements = node.args[0].value.elements
-        for element in elements:
+        for element in node.args[0].value.elements:
             value = element.value
             if not isinstance(value, cst.Call):
                 continue
@@ -214,28 +168,28 @@ class _Recogniser(cst.CSTVisitor):
                 )
 
     def _job_named_by(self, expression: cst.BaseExpression) -> str | None:
-        name = _single_name(self.parsed, expression)
+        name = single_name(self.parsed, expression)
         if name is None:
             return None
-        resolved = self.index.resolve_class(name)
-        if resolved is None or not self.index.is_job_class(resolved.qualified_name):
+        job = self.index.jobs.resolve(name)
+        if job is None or job.framework != FRAMEWORK:
             return None
-        return resolved.qualified_name
+        return job.qualified_name
+
+
+def find_enqueue_sites(parsed: ParsedModule, index: ProjectIndex) -> list[EnqueueSite]:
+    visitor = _EnqueueSites(parsed, index)
+    parsed.module.visit(visitor)
+    return visitor.sites
 
 
 def _queue_declaration(parsed: ParsedModule, node: cst.ClassDef) -> QueueDeclaration:
-    method = _method(node, "queue_as")
-    if method is not None:
-        return QueueDeclaration(QueueKind.DYNAMIC, None, parsed.span(method.name))
-    value = _class_assignment(node, "queue_as")
+    queue_method = method(node, "queue_as")
+    if queue_method is not None:
+        return QueueDeclaration(QueueKind.DYNAMIC, None, parsed.span(queue_method.name))
+    value = class_attribute(node, "queue_as")
     if value is None:
         return NO_QUEUE
     if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
         return QueueDeclaration(QueueKind.STATIC, value.evaluated_value, parsed.span(value))
     return QueueDeclaration(QueueKind.DYNAMIC, None, parsed.span(value))
-
-
-def recognise(parsed: ParsedModule, index: ProjectIndex) -> ModuleFacts:
-    recogniser = _Recogniser(parsed, index)
-    parsed.module.visit(recogniser)
-    return ModuleFacts(jobs=tuple(recogniser.jobs), enqueue_sites=tuple(recogniser.sites))

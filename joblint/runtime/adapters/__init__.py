@@ -1,0 +1,1 @@
+"""Queue adapters: where ``perform_later`` sends a job."""

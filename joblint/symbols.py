@@ -1,0 +1,190 @@
+"""The first pass over a parsed module: the classes, decorated functions and module-level
+calls the cross-file index needs, with every name resolved through the module's imports.
+
+Framework-neutral on purpose: frontends decide later, with the whole project indexed,
+which of these are jobs. A class is a job when its bases reach a framework's base class,
+possibly through classes in other files; a function is a task when its decorator resolves
+to a framework's, possibly an app object created in another file.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+import libcst.matchers as m
+
+from joblint.model import (
+    UNKNOWN,
+    AssignmentInfo,
+    CallInfo,
+    ClassInfo,
+    Decorator,
+    FunctionInfo,
+    Literal,
+    ModuleSymbols,
+)
+from joblint.parsing import ParsedModule
+
+
+def single_name(parsed: ParsedModule, node: cst.CSTNode) -> str | None:
+    """The one qualified name ``node`` refers to, or None when it is ambiguous or unknown
+    (a name bound differently on two branches proves nothing)."""
+    names = parsed.names_of(node)
+    return next(iter(names)) if len(names) == 1 else None
+
+
+def literal(node: cst.BaseExpression) -> Literal:
+    """The value of a literal expression, or ``UNKNOWN``."""
+    if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else UNKNOWN
+    if isinstance(node, cst.Integer):
+        return int(node.evaluated_value)
+    if isinstance(node, cst.Float):
+        return float(node.evaluated_value)
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[node.value]
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        inner = literal(node.expression)
+        return -inner if isinstance(inner, int | float) and not isinstance(inner, bool) else UNKNOWN
+    if isinstance(node, cst.List | cst.Tuple | cst.Set):
+        values = tuple(
+            literal(element.value) if isinstance(element, cst.Element) else UNKNOWN
+            for element in node.elements
+        )
+        return values
+    return UNKNOWN
+
+
+def call_info(parsed: ParsedModule, node: cst.Call) -> CallInfo:
+    positional: list[Literal] = []
+    keywords: list[tuple[str, Literal]] = []
+    for arg in node.args:
+        if arg.star:
+            continue
+        if arg.keyword is None:
+            positional.append(literal(arg.value))
+        else:
+            keywords.append((arg.keyword.value, literal(arg.value)))
+    return CallInfo(single_name(parsed, node.func), tuple(positional), tuple(keywords))
+
+
+def decorator(parsed: ParsedModule, node: cst.Decorator) -> Decorator:
+    expression = node.decorator
+    if isinstance(expression, cst.Call):
+        info = call_info(parsed, expression)
+        return Decorator(info.function, info)
+    return Decorator(single_name(parsed, expression))
+
+
+def class_attribute(node: cst.ClassDef, name: str) -> cst.BaseExpression | None:
+    """The value assigned to ``name`` directly in the class body, if any."""
+    for statement in node.body.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Assign):
+                for target in small.targets:
+                    if m.matches(target.target, m.Name(name)):
+                        return small.value
+            elif (
+                isinstance(small, cst.AnnAssign)
+                and small.value is not None
+                and m.matches(small.target, m.Name(name))
+            ):
+                return small.value
+    return None
+
+
+def method(node: cst.ClassDef, name: str) -> cst.FunctionDef | None:
+    for statement in node.body.body:
+        if isinstance(statement, cst.FunctionDef) and statement.name.value == name:
+            return statement
+    return None
+
+
+class _Collector(cst.CSTVisitor):
+    def __init__(self, parsed: ParsedModule) -> None:
+        self.parsed = parsed
+        self.classes: list[ClassInfo] = []
+        self.functions: list[FunctionInfo] = []
+        self.assignments: list[AssignmentInfo] = []
+        self._scopes: list[str] = []  # "class" or "function", innermost last
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._record_class(node)
+        self._scopes.append("class")
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._scopes.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._record_function(node)
+        self._scopes.append("function")
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._scopes.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self._scopes or not isinstance(node.value, cst.Call) or len(node.targets) != 1:
+            return
+        target = node.targets[0].target
+        name = single_name(self.parsed, target) if isinstance(target, cst.Name) else None
+        if name is None:
+            return
+        self.assignments.append(
+            AssignmentInfo(
+                qualified_name=name,
+                value=call_info(self.parsed, node.value),
+                path=self.parsed.path,
+                span=self.parsed.span(target),
+            )
+        )
+
+    def _record_class(self, node: cst.ClassDef) -> None:
+        qualified = sorted(self.parsed.names_of(node))
+        if not qualified:
+            return
+        abstract = class_attribute(node, "abstract")
+        self.classes.append(
+            ClassInfo(
+                name=node.name.value,
+                qualified_name=qualified[0],
+                base_names=tuple(single_name(self.parsed, b.value) or "" for b in node.bases),
+                path=self.parsed.path,
+                module_name=self.parsed.module_name,
+                name_span=self.parsed.span(node.name),
+                method_names=frozenset(
+                    s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)
+                ),
+                marked_abstract=isinstance(abstract, cst.Name) and abstract.value == "True",
+                nested_in_function="function" in self._scopes,
+                decorators=tuple(decorator(self.parsed, d) for d in node.decorators),
+            )
+        )
+
+    def _record_function(self, node: cst.FunctionDef) -> None:
+        qualified = sorted(self.parsed.names_of(node))
+        if not qualified:
+            return
+        self.functions.append(
+            FunctionInfo(
+                name=node.name.value,
+                qualified_name=qualified[0],
+                path=self.parsed.path,
+                module_name=self.parsed.module_name,
+                name_span=self.parsed.span(node.name),
+                decorators=tuple(decorator(self.parsed, d) for d in node.decorators),
+                nested_in_function="function" in self._scopes,
+                is_method=bool(self._scopes) and self._scopes[-1] == "class",
+            )
+        )
+
+
+def collect_symbols(parsed: ParsedModule) -> ModuleSymbols:
+    collector = _Collector(parsed)
+    parsed.module.visit(collector)
+    return ModuleSymbols(
+        classes=tuple(collector.classes),
+        functions=tuple(collector.functions),
+        assignments=tuple(collector.assignments),
+    )
