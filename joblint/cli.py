@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     rule = commands.add_parser("rule", help="print a rule's page")
     rule.add_argument("code")
 
+    inventory = commands.add_parser("inventory", help="list the jobs and enqueue sites found")
+    inventory.add_argument("paths", nargs="*", type=Path, help="files or folders (default: .)")
+    inventory.add_argument("--output-format", choices=("text", "json"), default="text")
+    inventory.add_argument("--config", type=Path, help="a pyproject.toml to use")
+
     jobs = commands.add_parser(
         "jobs", help="run and inspect the job runtime (joblint jobs --help)", add_help=False
     )
@@ -87,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(options)
         if options.command == "rule":
             return _rule(options)
+        if options.command == "inventory":
+            return _inventory(options)
         if options.command == "jobs":
             # The runtime has its own command line; it imports nothing from the linter.
             from joblint.runtime.cli import main as jobs_main
@@ -135,6 +142,23 @@ def _check(options: argparse.Namespace) -> int:
     if diagnostics and not options.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _inventory(options: argparse.Namespace) -> int:
+    from joblint.inventory import inventory, render_json, render_text
+
+    paths: list[Path] = options.paths or [Path(".")]
+    settings = settings_for_paths(paths, options.config)
+    analysis, problems = Linter(settings).analyse_paths(paths)
+    rows = inventory(analysis)
+    if options.output_format == "json":
+        render_json(rows, sys.stdout)
+    else:
+        render_text(rows, sys.stdout, Path.cwd())
+    sys.stdout.flush()
+    for problem in problems:
+        print(f"joblint: error: {problem.path}: {problem.message}", file=sys.stderr)
+    return EXIT_ERROR if problems else EXIT_CLEAN
 
 
 def _enabled(settings: Settings, options: argparse.Namespace) -> frozenset[str]:

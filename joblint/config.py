@@ -40,6 +40,9 @@ KEYS: Mapping[str, KeySpec] = {
     "extra-verbs": KeySpec("list[str]", "verbs accepted at the start of job names"),
     "job-packages": KeySpec("list[str]", "package names (or dotted paths) that hold jobs"),
     "base-job": KeySpec("str", "dotted name of the project's base job class"),
+    "task-decorators": KeySpec(
+        "dict[str, str]", "project decorators that make tasks: dotted name = framework"
+    ),
 }
 
 DEFAULT_EXCLUDE: tuple[str, ...] = (
@@ -66,6 +69,9 @@ class Settings:
     extra_verbs: frozenset[str] = frozenset()
     job_packages: tuple[str, ...] = ("jobs",)
     base_job: str | None = None
+    # Project decorators that wrap a framework's task decorator, by dotted name, with the
+    # framework they stand for ("myproj.tasks.task" = "celery").
+    task_decorators: tuple[tuple[str, str], ...] = ()
     key_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
 
     def where(self, key: str) -> str:
@@ -161,10 +167,12 @@ def _settings_from_table(
         extra_verbs=frozenset(verb.lower() for verb in values.get("extra-verbs", ())),
         job_packages=("jobs",) if job_packages is None else job_packages,
         base_job=values.get("base-job"),
+        task_decorators=tuple(values.get("task-decorators", {}).items()),
         key_lines=key_lines,
     )
 
 
+FRAMEWORKS = ("runtime", "celery", "rq", "dramatiq", "huey", "django-tasks", "procrastinate", "arq")
 DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
@@ -184,6 +192,12 @@ def _check_dotted_names(values: Mapping[str, Any], where: Callable[[str], str]) 
                     f"{where('job-packages')}: `{package}` in `job-packages` is not a package "
                     "name; write a name (`jobs`) or a dotted path (`app.jobs`)"
                 )
+    for name, framework in values.get("task-decorators", {}).items():
+        if framework not in FRAMEWORKS or not DOTTED_NAME.fullmatch(name):
+            raise ConfigError(
+                f"{where('task-decorators')}: `{name} = {framework!r}` in `task-decorators` "
+                f"must map a dotted name to one of {', '.join(FRAMEWORKS)}"
+            )
     base_job = values.get("base-job")
     if base_job is not None and (not DOTTED_NAME.fullmatch(base_job) or "." not in base_job):
         raise ConfigError(
@@ -202,6 +216,9 @@ def _check_type(key: str, value: Any, kind: str, where: str) -> None:
     elif kind == "list[str]":
         valid = is_string_list(value)
         expected = "a list of strings"
+    elif kind == "dict[str, str]":
+        valid = isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+        expected = "a table of name = string"
     else:
         valid = isinstance(value, dict) and all(is_string_list(v) for v in value.values())
         expected = "a table of glob = [codes]"

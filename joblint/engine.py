@@ -133,6 +133,18 @@ class Linter:
                     context.append(source)
         return context
 
+    def analyse_paths(self, paths: Sequence[Path]) -> tuple[Analysis, list[Problem]]:
+        """What joblint understood of the files under ``paths`` (for ``joblint
+        inventory``): their jobs and enqueue sites, with the rest of the project indexed."""
+        found = discover(paths, self.settings)
+        sources = [s for s in map(read_source, found.files) if isinstance(s, SourceFile)]
+        context = self._project_context(set(found.files))
+        analysis = self.analyse([*sources, *context])
+        checked = set(found.files)
+        modules = tuple(module for module in analysis.modules if module.path in checked)
+        problems = [Problem(problem.path, problem.message) for problem in found.problems]
+        return Analysis(modules, analysis.index), problems
+
     def analyse(self, sources: Sequence[SourceFile]) -> Analysis:
         """Parse what the prefilter keeps, index it, and recognise jobs and enqueue sites."""
         parsed, _, symbols = self._parse_candidates(sources)
@@ -214,7 +226,7 @@ class Linter:
         self, parsed: Sequence[ParsedModule], symbols: Sequence[ModuleSymbols]
     ) -> ProjectIndex:
         """The project index with every job the frontends define in ``parsed``."""
-        index = ProjectIndex(symbols, self.settings.base_job)
+        index = ProjectIndex(symbols, self.settings.base_job, dict(self.settings.task_decorators))
         index.jobs = JobRegistry(
             job
             for module in parsed

@@ -60,8 +60,16 @@ class _NameTable(Mapping[str, T]):
 
 
 class ProjectIndex:
-    def __init__(self, symbols: Iterable[ModuleSymbols], base_job: str | None = None) -> None:
+    def __init__(
+        self,
+        symbols: Iterable[ModuleSymbols],
+        base_job: str | None = None,
+        task_decorators: Mapping[str, str] | None = None,
+    ) -> None:
         symbols = list(symbols)
+        # Project decorators standing for a framework's task decorator, from the
+        # `task-decorators` setting: dotted name -> framework name.
+        self.task_decorators: Mapping[str, str] = dict(task_decorators or {})
         self.classes: _NameTable[ClassInfo] = _NameTable(
             (info.qualified_name, info) for module in symbols for info in module.classes
         )

@@ -152,20 +152,32 @@ class JobDefinition:
 
 @dataclass(frozen=True)
 class EnqueueSite:
-    """A call that enqueues (or runs) a job."""
+    """A call that enqueues a job, or runs it in the caller (``synchronous``)."""
 
     framework: str
-    method: str  # "perform_later", "perform_now", "perform_all_later", ...
+    # The API as written: "perform_later", "delay", "apply_async", "send", "enqueue",
+    # "defer", "enqueue_job", "s", ... Rules read the normalised fields below instead.
+    method: str
     path: Path
     span: Span
     node: cst.Call = field(compare=False, repr=False)
     # Qualified name of the job when known; None when the target cannot be shown.
     target: str | None = None
+    # The job's own arguments, normalised to `cst.Arg`s as the job would receive them:
+    # `apply_async(args=[a], kwargs={"b": c})` becomes `a, b=c`.
     arguments: tuple[cst.Arg, ...] = field(default=(), compare=False, repr=False)
-    # Options given through `.set(...)` and the like, by keyword.
+    # False when the arguments cannot be listed (`*args`, `args=some_list`).
+    arguments_known: bool = True
+    # Enqueue options by keyword, as the framework spells them (queue, countdown, eta,
+    # wait, wait_until, delay, priority, ...).
     options: tuple[tuple[str, cst.BaseExpression], ...] = field(
         default=(), compare=False, repr=False
     )
+    # True for calls that run the job in the caller: `perform_now`, Celery's `task()` and
+    # `.apply()`, Huey's `call_local()`, Django's `.call()`, Dramatiq's `actor(...)`.
+    synchronous: bool = False
+    # For enqueue-by-name (`send_task("name")`, `enqueue_job("name")`): the name written.
+    target_registered_name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -37,3 +37,33 @@ def lint_tree(root: Path, settings: Settings | None = None) -> list[Diagnostic]:
     settings = settings or Settings(project_root=root)
     linter = Linter(settings, enabled=frozenset(rule.code for rule in ALL_RULES))
     return [result for result in linter.lint_paths([root]) if isinstance(result, Diagnostic)]
+
+
+def inventory_of(root: Path, settings: Settings | None = None) -> list[dict[str, object]]:
+    """``joblint inventory --output-format json`` for ``root``, with file names relative to
+    it so expectations read like the fixture tree."""
+    from joblint.inventory import inventory
+
+    settings = settings or Settings(project_root=root)
+    analysis, problems = Linter(settings).analyse_paths([root])
+    assert problems == []
+    rows = inventory(analysis)
+    for row in rows:
+        row["filename"] = Path(str(row["filename"])).relative_to(root).as_posix()
+        for site in row["enqueue_sites"]:  # type: ignore[attr-defined]
+            site["filename"] = Path(site["filename"]).relative_to(root).as_posix()
+    return rows
+
+
+def brief(rows: list[dict[str, object]]) -> list[tuple[object, ...]]:
+    """One tuple per job: (framework, name, queue, "file:line", ["file:line" of each site])."""
+    return [
+        (
+            row["framework"],
+            row["name"],
+            row["queue"],
+            f"{row['filename']}:{row['line']}",
+            [f"{s['filename']}:{s['line']}" for s in row["enqueue_sites"]],  # type: ignore[attr-defined]
+        )
+        for row in rows
+    ]

@@ -20,7 +20,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol
 
-from joblint.frameworks import runtime
+from joblint.frameworks import (
+    arq,
+    celery,
+    django_tasks,
+    dramatiq,
+    huey,
+    procrastinate,
+    rq,
+    runtime,
+)
 
 if TYPE_CHECKING:
     from joblint.index import ProjectIndex
@@ -41,4 +50,13 @@ class Frontend(Protocol):
     ) -> list[EnqueueSite]: ...
 
 
-FRONTENDS: tuple[Frontend, ...] = (runtime,)
+FRONTENDS: tuple[Frontend, ...] = (
+    runtime,
+    celery,
+    rq,
+    dramatiq,
+    huey,
+    django_tasks,
+    procrastinate,
+    arq,
+)

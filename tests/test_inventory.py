@@ -1,0 +1,50 @@
+"""``joblint inventory``: what joblint understood of a project."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from lint_support import REPO, brief, inventory_of
+
+SHOP = REPO / "examples" / "shop"
+
+
+def test_inventory_of_the_example_app() -> None:
+    rows = brief(inventory_of(SHOP))
+    by_name = {row[1]: row for row in rows}
+    assert by_name["ProcessPaymentJob"] == (
+        "runtime",
+        "ProcessPaymentJob",
+        "critical",
+        "jobs/process_payment_job.py:15",
+        ["services/checkout.py:36"],
+    )
+    assert by_name["ExportOrdersJob"][2] == "dynamic"
+    assert "ApplicationJob" not in by_name  # abstract bases are not listed
+    assert all(row[0] == "runtime" for row in rows)
+
+
+def test_inventory_json_from_the_command_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "joblint", "inventory", str(SHOP), "--output-format", "json"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert {"framework", "name", "queue", "filename", "line", "enqueue_sites"} <= set(rows[0])
+    assert rows[0]["framework"] == "runtime"
+
+
+def test_inventory_text() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "joblint", "inventory", "examples/shop"],
+        capture_output=True, text=True, check=False, cwd=REPO,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["FRAMEWORK", "JOB", "QUEUE", "DEFINED", "AT"]
+    assert any("ProcessPaymentJob" in line and "critical" in line for line in lines)
+    assert "<- perform_later at examples/shop/services/checkout.py:36" in result.stdout
+    assert lines[-1].endswith("enqueue sites.")
