@@ -40,6 +40,9 @@ KEYS: Mapping[str, KeySpec] = {
     "extra-verbs": KeySpec("list[str]", "verbs accepted at the start of job names"),
     "job-packages": KeySpec("list[str]", "package names (or dotted paths) that hold jobs"),
     "base-job": KeySpec("str", "dotted name of the project's base job class"),
+    "transaction-wrappers": KeySpec(
+        "list[str]", "project context managers or decorators that open a transaction"
+    ),
     "task-decorators": KeySpec(
         "dict[str, str]", "project decorators that make tasks: dotted name = framework"
     ),
@@ -72,6 +75,7 @@ class Settings:
     # Project decorators that wrap a framework's task decorator, by dotted name, with the
     # framework they stand for ("myproj.tasks.task" = "celery").
     task_decorators: tuple[tuple[str, str], ...] = ()
+    transaction_wrappers: tuple[str, ...] = ()
     key_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
 
     def where(self, key: str) -> str:
@@ -168,6 +172,7 @@ def _settings_from_table(
         job_packages=("jobs",) if job_packages is None else job_packages,
         base_job=values.get("base-job"),
         task_decorators=tuple(values.get("task-decorators", {}).items()),
+        transaction_wrappers=strings("transaction-wrappers") or (),
         key_lines=key_lines,
     )
 

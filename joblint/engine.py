@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pathspec
 
+from joblint import placement
 from joblint.config import Settings
 from joblint.context import ModuleContext, ProjectContext
 from joblint.diagnostics import Diagnostic, Position, Span
@@ -195,6 +196,7 @@ class Linter:
         self, sources: Sequence[SourceFile]
     ) -> tuple[list[ParsedModule], list[ParseFailure], list[ModuleSymbols]]:
         all_needles: set[bytes] = {n for frontend in FRONTENDS for n in frontend.NEEDLES}
+        all_needles |= set(placement.NEEDLES)
         needles = set(all_needles)
         pending = list(sources)
         parsed: list[ParsedModule] = []
@@ -242,10 +244,11 @@ class Linter:
         jobs_by_path: dict[Path, list[JobDefinition]] = {}
         for job in index.jobs.all:
             jobs_by_path.setdefault(job.path, []).append(job)
+        wrappers = placement.transaction_wrappers(parsed, self.settings.transaction_wrappers)
         modules = []
         for module in parsed:
             sites = [
-                site
+                placement.place(module, site, wrappers)
                 for frontend in FRONTENDS
                 for site in frontend.find_enqueue_sites(module, index)
             ]

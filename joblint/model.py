@@ -151,6 +151,23 @@ class JobDefinition:
 
 
 @dataclass(frozen=True)
+class EnqueueContext:
+    """Where an enqueue site sits, as the rules about placement need it."""
+
+    # The transaction API the site runs inside (`django.db.transaction.atomic`, a project
+    # wrapper), or None when it is not inside one.
+    transaction: str | None = None
+    # Inside a callback handed to `on_commit(...)`: deferred until the commit.
+    on_commit: bool = False
+    in_loop: bool = False
+    # Qualified name of the enclosing function, None at module level.
+    function: str | None = None
+
+
+OUTSIDE = EnqueueContext()
+
+
+@dataclass(frozen=True)
 class EnqueueSite:
     """A call that enqueues a job, or runs it in the caller (``synchronous``)."""
 
@@ -178,6 +195,8 @@ class EnqueueSite:
     synchronous: bool = False
     # For enqueue-by-name (`send_task("name")`, `enqueue_job("name")`): the name written.
     target_registered_name: str | None = None
+    # Filled in by the engine (joblint/placement.py) for every frontend alike.
+    context: EnqueueContext = OUTSIDE
 
 
 @dataclass(frozen=True)

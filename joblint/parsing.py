@@ -19,6 +19,7 @@ from libcst.metadata import (
     CodeRange,
     FullyQualifiedNameProvider,
     MetadataWrapper,
+    ParentNodeProvider,
     PositionProvider,
     QualifiedName,
 )
@@ -69,6 +70,19 @@ class ParsedModule:
             Position(code_range.start.line, code_range.start.column + 1),
             Position(code_range.end.line, code_range.end.column + 1),
         )
+
+    @cached_property
+    def parents(self) -> Mapping[cst.CSTNode, cst.CSTNode]:
+        return self.wrapper.resolve(ParentNodeProvider)
+
+    def ancestors(self, node: cst.CSTNode) -> list[cst.CSTNode]:
+        """The nodes enclosing ``node``, innermost first, up to the module."""
+        found: list[cst.CSTNode] = []
+        current = self.parents.get(node)
+        while current is not None:
+            found.append(current)
+            current = self.parents.get(current)
+        return found
 
     def names_of(self, node: cst.CSTNode) -> frozenset[str]:
         """Every fully qualified name ``node`` may refer to (empty when unknown)."""

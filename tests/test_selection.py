@@ -29,9 +29,9 @@ def test_defaults_are_the_default_enabled_rules() -> None:
 
 
 def test_select_replaces_and_prefixes_skip_opt_in_rules() -> None:
-    assert selected(SelectionLayer("cfg", select=["JOB1"])) == {
-        "JOB101", "JOB102", "JOB103", "JOB104", "JOB105",
-    }  # fmt: skip
+    job1 = {rule.code for rule in ALL_RULES if rule.code.startswith("JOB1")}
+    assert "JOB101" in job1
+    assert selected(SelectionLayer("cfg", select=["JOB1"])) == job1
     assert "JOB199" in selected(SelectionLayer("cfg", extend_select=["JOB199"]))
     assert "JOB199" in selected(SelectionLayer("cfg", select=["ALL"]))
 

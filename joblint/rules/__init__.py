@@ -10,6 +10,7 @@ from joblint.rules.naming import (
     JobOutsideJobPackage,
     OneJobPerModule,
 )
+from joblint.rules.organization import JobNotImportable
 from joblint.rules.reading import InvalidSuppression, SyntaxError_, UnreadableFile
 
 ALL_RULES: tuple[Rule, ...] = tuple(
@@ -23,6 +24,7 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             OneJobPerModule(),
             JobOutsideJobPackage(),
             JobBaseClass(),
+            JobNotImportable(),
         ),
         key=lambda rule: rule.code,
     )

@@ -32,7 +32,7 @@ def concrete_class_jobs(module: ModuleContext) -> list[JobDefinition]:
 class JobNameVerbNoun(ModuleRule):
     code = "JOB101"
     name = "job-name-verb-noun"
-    summary = "A job class not named `<Verb><Noun>Job`."
+    summary = "A job class not named `<Verb><Noun>Job`, or a task function not named after a verb."
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         verbs = builtin_verbs() | module.settings.extra_verbs
@@ -40,6 +40,25 @@ class JobNameVerbNoun(ModuleRule):
             message = self.problem(job.name, verbs)
             if message is not None:
                 yield self.diagnostic(job.path, job.name_span, message)
+        for job in module.facts.jobs:
+            if not job.is_class and not job.is_abstract:
+                message = self.task_problem(job.name, verbs)
+                if message is not None:
+                    yield self.diagnostic(job.path, job.name_span, message)
+
+    @staticmethod
+    def task_problem(name: str, verbs: frozenset[str]) -> str | None:
+        """Task functions: the first word must be a verb (``send_welcome_email``)."""
+        words = [word for part in name.split("_") for word in camel_words(part) if word]
+        if not words:
+            return None
+        first = words[0]
+        if first.lower() in verbs:
+            return None
+        return (
+            f"task `{name}` starts with `{first}`, which is not a verb; name it after what it "
+            f"does (`<verb>_<noun>`), or add `{first.lower()}` to `extra-verbs` if it is one"
+        )
 
     @staticmethod
     def problem(name: str, verbs: frozenset[str]) -> str | None:

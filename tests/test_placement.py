@@ -1,0 +1,114 @@
+"""Where enqueue sites sit: transactions, on_commit callbacks, loops."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lint_support import write_tree
+
+from joblint.config import Settings
+from joblint.engine import Linter
+
+BASE = "from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    pass\n"
+JOB = (
+    "from app.jobs.application_job import ApplicationJob\n"
+    "class SendEmailJob(ApplicationJob):\n"
+    "    queue_as = 'mailers'\n"
+    "    def perform(self, user_id: int) -> None: ...\n"
+)
+
+
+def contexts(tmp_path: Path, service: str, **files: str) -> dict[int, tuple[object, ...]]:
+    write_tree(
+        tmp_path,
+        {
+            "app/jobs/application_job.py": BASE,
+            "app/jobs/send_email_job.py": JOB,
+            "app/services/signup.py": service,
+            **files,
+        },
+    )
+    settings = Settings(project_root=tmp_path, transaction_wrappers=("app.db.unit_of_work",))
+    analysis, _ = Linter(settings).analyse_paths([tmp_path])
+    return {
+        site.span.start.line: (
+            site.context.transaction,
+            site.context.on_commit,
+            site.context.in_loop,
+            site.context.function,
+        )
+        for site in analysis.enqueue_sites
+    }
+
+
+def test_django_atomic_as_context_manager_and_decorator(tmp_path: Path) -> None:
+    service = (
+        "from django.db import transaction\n"
+        "from app.jobs.send_email_job import SendEmailJob\n"
+        "def sign_up(user):\n"
+        "    with transaction.atomic():\n"
+        "        SendEmailJob.perform_later(user.id)\n"
+        "        transaction.on_commit(lambda: SendEmailJob.perform_later(user.id))\n"
+        "    SendEmailJob.perform_later(user.id)\n"
+        "@transaction.atomic\n"
+        "def invite(users):\n"
+        "    for user in users:\n"
+        "        SendEmailJob.perform_later(user.id)\n"
+    )
+    atomic = "django.db.transaction.atomic"
+    assert contexts(tmp_path, service) == {
+        5: (atomic, False, False, "app.services.signup.sign_up"),
+        6: (None, True, False, "app.services.signup.sign_up"),
+        7: (None, False, False, "app.services.signup.sign_up"),
+        11: (atomic, False, True, "app.services.signup.invite"),
+    }
+
+
+def test_project_wrappers_and_configured_names(tmp_path: Path) -> None:
+    service = (
+        "from app.db import atomic_block, unit_of_work\n"
+        "from app.jobs.send_email_job import SendEmailJob\n"
+        "def a(user):\n"
+        "    with atomic_block():\n"
+        "        SendEmailJob.perform_later(user.id)\n"
+        "@unit_of_work\n"
+        "def b(user):\n"
+        "    SendEmailJob.perform_later(user.id)\n"
+        "def c(users):\n"
+        "    [SendEmailJob.perform_later(u.id) for u in users]\n"
+    )
+    db = (
+        "from contextlib import contextmanager\n"
+        "from django.db import transaction\n"
+        "@contextmanager\n"
+        "def atomic_block():\n"
+        "    with transaction.atomic():\n"
+        "        yield\n"
+        "def unit_of_work(function):\n"
+        "    return function\n"
+    )
+    found = contexts(tmp_path, service, **{"app/db.py": db})
+    assert found[5][0] == "app.db.atomic_block"
+    assert found[8][0] == "app.db.unit_of_work"
+    assert found[10] == (None, False, True, "app.services.signup.c")
+
+
+def test_sqlalchemy_begin_only_where_sqlalchemy_is_imported(tmp_path: Path) -> None:
+    service = (
+        "from sqlalchemy.orm import Session\n"
+        "from app.jobs.send_email_job import SendEmailJob\n"
+        "def a(session: Session, user):\n"
+        "    with session.begin():\n"
+        "        SendEmailJob.perform_later(user.id)\n"
+    )
+    assert contexts(tmp_path, service)[5][0] == "sqlalchemy.begin"
+
+
+def test_begin_of_something_else_is_not_a_transaction(tmp_path: Path) -> None:
+    service = (
+        "from app.jobs.send_email_job import SendEmailJob\n"
+        "def a(timer, user):\n"
+        "    with timer.begin():\n"
+        "        SendEmailJob.perform_later(user.id)\n"
+    )
+    assert contexts(tmp_path, service)[4][0] is None
