@@ -43,6 +43,11 @@ KEYS: Mapping[str, KeySpec] = {
     "transaction-wrappers": KeySpec(
         "list[str]", "project context managers or decorators that open a transaction"
     ),
+    "allow-model-arguments": KeySpec("bool", "JOB201 off for teams that serialize models"),
+    "model-bases": KeySpec("list[str]", "more base classes that make a class an ORM model"),
+    "sensitive-argument-names": KeySpec(
+        "list[str]", "argument names (regular expressions) JOB207 treats as secrets"
+    ),
     "task-decorators": KeySpec(
         "dict[str, str]", "project decorators that make tasks: dotted name = framework"
     ),
@@ -76,6 +81,10 @@ class Settings:
     # framework they stand for ("myproj.tasks.task" = "celery").
     task_decorators: tuple[tuple[str, str], ...] = ()
     transaction_wrappers: tuple[str, ...] = ()
+    allow_model_arguments: bool = False
+    model_bases: tuple[str, ...] = ()
+    # None: JOB207's built-in names; otherwise these replace them.
+    sensitive_argument_names: tuple[str, ...] | None = None
     key_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
 
     def where(self, key: str) -> str:
@@ -173,6 +182,9 @@ def _settings_from_table(
         base_job=values.get("base-job"),
         task_decorators=tuple(values.get("task-decorators", {}).items()),
         transaction_wrappers=strings("transaction-wrappers") or (),
+        allow_model_arguments=bool(values.get("allow-model-arguments", False)),
+        model_bases=strings("model-bases") or (),
+        sensitive_argument_names=strings("sensitive-argument-names"),
         key_lines=key_lines,
     )
 
@@ -218,6 +230,9 @@ def _check_type(key: str, value: Any, kind: str, where: str) -> None:
     if kind == "str":
         valid = isinstance(value, str)
         expected = "a string"
+    elif kind == "bool":
+        valid = isinstance(value, bool)
+        expected = "true or false"
     elif kind == "list[str]":
         valid = is_string_list(value)
         expected = "a list of strings"
