@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pathspec
 
-from joblint import placement
+from joblint import orm, placement
 from joblint.config import Settings
 from joblint.context import ModuleContext, ProjectContext
 from joblint.diagnostics import Diagnostic, Position, Span
@@ -196,7 +196,7 @@ class Linter:
         self, sources: Sequence[SourceFile]
     ) -> tuple[list[ParsedModule], list[ParseFailure], list[ModuleSymbols]]:
         all_needles: set[bytes] = {n for frontend in FRONTENDS for n in frontend.NEEDLES}
-        all_needles |= set(placement.NEEDLES)
+        all_needles |= set(placement.NEEDLES) | set(orm.NEEDLES)
         needles = set(all_needles)
         pending = list(sources)
         parsed: list[ParsedModule] = []
@@ -219,6 +219,7 @@ class Linter:
                 needle for frontend in FRONTENDS for needle in frontend.learned_needles(index)
             }
             learned |= {job.name.encode() for job in index.jobs.all}
+            learned |= orm.learned_needles(index)
             needles = learned - all_needles
             all_needles |= needles
         failures.extend(f for f in map(syntax_check, pending) if f is not None)
@@ -228,7 +229,9 @@ class Linter:
         self, parsed: Sequence[ParsedModule], symbols: Sequence[ModuleSymbols]
     ) -> ProjectIndex:
         """The project index with every job the frontends define in ``parsed``."""
-        index = ProjectIndex(symbols, self.settings.base_job, dict(self.settings.task_decorators))
+        index = ProjectIndex(
+            symbols, self.settings.base_job, dict(self.settings.task_decorators), modules=parsed
+        )
         index.jobs = JobRegistry(
             job
             for module in parsed

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from joblint.model import AssignmentInfo, ClassInfo, FunctionInfo, JobDefinition, ModuleSymbols
+
+if TYPE_CHECKING:
+    from joblint.parsing import ParsedModule
 
 T = TypeVar("T")
 
@@ -65,8 +68,12 @@ class ProjectIndex:
         symbols: Iterable[ModuleSymbols],
         base_job: str | None = None,
         task_decorators: Mapping[str, str] | None = None,
+        modules: Iterable[ParsedModule] = (),
     ) -> None:
         symbols = list(symbols)
+        # The parsed modules behind the symbols, for frontends whose jobs are made by code
+        # in other modules (an RQ job is any function some module enqueues).
+        self.modules: tuple[ParsedModule, ...] = tuple(modules)
         # Project decorators standing for a framework's task decorator, from the
         # `task-decorators` setting: dotted name -> framework name.
         self.task_decorators: Mapping[str, str] = dict(task_decorators or {})

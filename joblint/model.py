@@ -50,6 +50,9 @@ class CallInfo:
     function: str | None
     positional: tuple[Literal, ...] = ()
     keywords: tuple[tuple[str, Literal], ...] = ()
+    # Qualified names of the positional arguments that are names, None for the others:
+    # `functools.partial(dramatiq.actor, ...)`, arq's `func(download_content, name=...)`.
+    references: tuple[str | None, ...] = ()
 
     def keyword(self, name: str, default: Literal = None) -> Literal:
         for key, value in self.keywords:
@@ -70,6 +73,20 @@ class Decorator:
 
 
 @dataclass(frozen=True)
+class ValueInfo:
+    """A class attribute's value as the index keeps it, for frameworks configured through
+    class attributes read from another file (arq's `functions = [send, func(charge)]`,
+    Dramatiq's `class Meta: queue_name = "low"`): its literal value, the name it refers
+    to, the call it makes, or for a list or tuple its elements, each summarised alike."""
+
+    literal: Literal = UNKNOWN
+    reference: str | None = None
+    call: CallInfo | None = None
+    elements: tuple[ValueInfo, ...] = ()
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
 class ClassInfo:
     """A class definition as the cross-file index sees it: enough to decide, project-wide,
     which classes are jobs, without keeping every file's tree alive."""
@@ -84,10 +101,20 @@ class ClassInfo:
     marked_abstract: bool  # `abstract = True` in its body
     nested_in_function: bool
     decorators: tuple[Decorator, ...] = ()
+    # Class keywords (`class Hero(SQLModel, table=True)`), as literals.
+    keywords: tuple[tuple[str, Literal], ...] = ()
+    # Attributes assigned in the class body (`name = value` or `name: T = value`).
+    attributes: tuple[tuple[str, ValueInfo], ...] = ()
 
     @property
     def defines_perform(self) -> bool:
         return "perform" in self.method_names
+
+    def attribute(self, name: str) -> ValueInfo | None:
+        for key, value in self.attributes:
+            if key == name:
+                return value
+        return None
 
 
 @dataclass(frozen=True)
@@ -102,6 +129,10 @@ class FunctionInfo:
     decorators: tuple[Decorator, ...]
     nested_in_function: bool
     is_method: bool
+    # The calls its body makes (nested functions included; a bare decorator applied in it
+    # counts as a call): how a project wrapper around a framework's decorator is known
+    # from another file.
+    calls: tuple[CallInfo, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ to a framework's, possibly an app object created in another file.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 import libcst.matchers as m
 
@@ -21,6 +23,7 @@ from joblint.model import (
     FunctionInfo,
     Literal,
     ModuleSymbols,
+    ValueInfo,
 )
 from joblint.parsing import ParsedModule
 
@@ -58,14 +61,59 @@ def literal(node: cst.BaseExpression) -> Literal:
 def call_info(parsed: ParsedModule, node: cst.Call) -> CallInfo:
     positional: list[Literal] = []
     keywords: list[tuple[str, Literal]] = []
+    references: list[str | None] = []
     for arg in node.args:
         if arg.star:
             continue
         if arg.keyword is None:
             positional.append(literal(arg.value))
+            references.append(_reference(parsed, arg.value))
         else:
             keywords.append((arg.keyword.value, literal(arg.value)))
-    return CallInfo(single_name(parsed, node.func), tuple(positional), tuple(keywords))
+    return CallInfo(
+        single_name(parsed, node.func), tuple(positional), tuple(keywords), tuple(references)
+    )
+
+
+def _reference(parsed: ParsedModule, node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name | cst.Attribute) and literal(node) is UNKNOWN:
+        return single_name(parsed, node)
+    return None
+
+
+def value_info(parsed: ParsedModule, node: cst.BaseExpression) -> ValueInfo:
+    """``node`` summarised for the index: literal, reference, call, or elements."""
+    span = parsed.span(node)
+    if isinstance(node, cst.List | cst.Tuple | cst.Set):
+        elements = tuple(
+            value_info(parsed, element.value) if isinstance(element, cst.Element) else ValueInfo()
+            for element in node.elements
+        )
+        return ValueInfo(literal=literal(node), elements=elements, span=span)
+    if isinstance(node, cst.Call):
+        return ValueInfo(call=call_info(parsed, node), span=span)
+    return ValueInfo(literal=literal(node), reference=_reference(parsed, node), span=span)
+
+
+def class_attributes(parsed: ParsedModule, node: cst.ClassDef) -> tuple[tuple[str, ValueInfo], ...]:
+    """Every ``name = value`` and ``name: T = value`` directly in the class body."""
+    found: list[tuple[str, ValueInfo]] = []
+    for statement in node.body.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Assign):
+                names = [t.target.value for t in small.targets if isinstance(t.target, cst.Name)]
+                if names:
+                    summary = value_info(parsed, small.value)
+                    found.extend((name, summary) for name in names)
+            elif (
+                isinstance(small, cst.AnnAssign)
+                and small.value is not None
+                and isinstance(small.target, cst.Name)
+            ):
+                found.append((small.target.value, value_info(parsed, small.value)))
+    return tuple(found)
 
 
 def decorator(parsed: ParsedModule, node: cst.Decorator) -> Decorator:
@@ -109,6 +157,10 @@ class _Collector(cst.CSTVisitor):
         self.functions: list[FunctionInfo] = []
         self.assignments: list[AssignmentInfo] = []
         self._scopes: list[str] = []  # "class" or "function", innermost last
+        # For each enclosing function: its position in self.functions, and the calls its
+        # body makes so far.
+        self._function_positions: list[int | None] = []
+        self._bodies: list[list[CallInfo]] = []
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._record_class(node)
@@ -118,11 +170,37 @@ class _Collector(cst.CSTVisitor):
         self._scopes.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._record_function(node)
+        self._function_positions.append(self._record_function(node))
         self._scopes.append("function")
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._scopes.pop()
+        self._function_positions.pop()
+
+    def visit_FunctionDef_body(self, node: cst.FunctionDef) -> None:
+        self._bodies.append([])
+
+    def leave_FunctionDef_body(self, node: cst.FunctionDef) -> None:
+        calls = self._bodies.pop()
+        position = self._function_positions[-1]
+        if position is not None and calls:
+            self.functions[position] = replace(
+                self.functions[position], calls=tuple(dict.fromkeys(calls))
+            )
+        if self._bodies:  # a nested function's calls are its enclosing function's too
+            self._bodies[-1].extend(calls)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self._bodies:
+            info = call_info(self.parsed, node)
+            if info.function is not None:
+                self._bodies[-1].append(info)
+
+    def visit_Decorator(self, node: cst.Decorator) -> None:
+        if self._bodies and not isinstance(node.decorator, cst.Call):
+            name = single_name(self.parsed, node.decorator)
+            if name is not None:
+                self._bodies[-1].append(CallInfo(name))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if self._scopes or not isinstance(node.value, cst.Call) or len(node.targets) != 1:
@@ -159,13 +237,17 @@ class _Collector(cst.CSTVisitor):
                 marked_abstract=isinstance(abstract, cst.Name) and abstract.value == "True",
                 nested_in_function="function" in self._scopes,
                 decorators=tuple(decorator(self.parsed, d) for d in node.decorators),
+                keywords=tuple(
+                    (k.keyword.value, literal(k.value)) for k in node.keywords if k.keyword
+                ),
+                attributes=class_attributes(self.parsed, node),
             )
         )
 
-    def _record_function(self, node: cst.FunctionDef) -> None:
+    def _record_function(self, node: cst.FunctionDef) -> int | None:
         qualified = sorted(self.parsed.names_of(node))
         if not qualified:
-            return
+            return None
         self.functions.append(
             FunctionInfo(
                 name=node.name.value,
@@ -178,6 +260,7 @@ class _Collector(cst.CSTVisitor):
                 is_method=bool(self._scopes) and self._scopes[-1] == "class",
             )
         )
+        return len(self.functions) - 1
 
 
 def collect_symbols(parsed: ParsedModule) -> ModuleSymbols:

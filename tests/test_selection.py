@@ -41,7 +41,9 @@ def test_ignore_removes_prefixes_including_opt_in() -> None:
         SelectionLayer("cfg", extend_select=["JOB199"]),
         SelectionLayer("cli", ignore=["JOB1"]),
     )
-    assert selected(*layers) == {"JOB001", "JOB002", "JOB003"}
+    assert selected(*layers) == {
+        rule.code for rule in ALL_RULES if not rule.code.startswith("JOB1")
+    }
 
 
 def test_command_line_layer_overrides_config() -> None:
@@ -52,5 +54,5 @@ def test_command_line_layer_overrides_config() -> None:
 def test_unknown_selector_names_where_and_suggests() -> None:
     with pytest.raises(UserError, match=r"^cfg: unknown rule selector `JOB11` *$|did you mean"):
         selected(SelectionLayer("cfg", select=["JOB11"]))
-    with pytest.raises(UserError, match="did you mean `JOB105`"):
-        selected(SelectionLayer("cfg", ignore=["JOB015"]))
+    with pytest.raises(UserError, match="did you mean `JOB101`"):
+        selected(SelectionLayer("cfg", ignore=["JOB1011"]))

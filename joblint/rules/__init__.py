@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from joblint.rules.arguments import ModelInstanceArgument, QuerysetArgument
 from joblint.rules.base import ModuleRule, ProjectRule, Rule
 from joblint.rules.naming import (
     JobBaseClass,
@@ -25,6 +26,8 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             JobOutsideJobPackage(),
             JobBaseClass(),
             JobNotImportable(),
+            ModelInstanceArgument(),
+            QuerysetArgument(),
         ),
         key=lambda rule: rule.code,
     )

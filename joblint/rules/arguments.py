@@ -1,0 +1,115 @@
+"""JOB201, JOB202: pass IDs, not objects.
+
+An ORM instance handed to a job is serialized as a snapshot (or not at all), races with
+the database between enqueue and perform, and bloats the message; a queryset is worse. The
+convention every job guide states first is to pass the ID and load the record in the job.
+Evidence comes from ``joblint.orm``: only what the code proves is flagged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from joblint.context import ModuleContext
+from joblint.diagnostics import Applicability, Diagnostic, Fix
+from joblint.fixes import replace_expression
+from joblint.model import EnqueueSite, JobDefinition
+from joblint.orm import Evidence, Prover
+from joblint.rules.base import FixAvailability, ModuleRule
+
+
+def _parameter_for(job: JobDefinition | None, site: EnqueueSite, arg: cst.Arg) -> str | None:
+    """The name of the job's parameter ``arg`` lands in, when the signature shows it."""
+    if job is None or job.perform is None or site.method == "s":
+        return None
+    params = list(job.perform.params.params)
+    if params and params[0].name.value in ("self", "cls", "ctx", "context"):
+        params = params[1:]
+    if arg.keyword is not None:
+        return arg.keyword.value
+    positional = [a for a in site.arguments if a.keyword is None and not a.star]
+    index = next((i for i, a in enumerate(positional) if a is arg), None)
+    if index is None or index >= len(params):
+        return None
+    return params[index].name.value
+
+
+def _described(module: ModuleContext, node: cst.BaseExpression) -> str:
+    text = module.parsed.module.code_for_node(node)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+class ModelInstanceArgument(ModuleRule):
+    code = "JOB201"
+    name = "model-instance-argument"
+    summary = "An ORM model instance passed to a job; pass its ID."
+    fix_availability = FixAvailability.SOMETIMES
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        if module.settings.allow_model_arguments:
+            return
+        prover = Prover(module)
+        for site in module.facts.enqueue_sites:
+            job = module.index.jobs.resolve(site.target) if site.target else None
+            for arg in site.arguments:
+                if arg.star:
+                    continue
+                evidence = prover.instance(arg.value)
+                if evidence is not None:
+                    yield self._finding(module, site, job, arg, evidence)
+
+    def _finding(
+        self,
+        module: ModuleContext,
+        site: EnqueueSite,
+        job: JobDefinition | None,
+        arg: cst.Arg,
+        evidence: Evidence,
+    ) -> Diagnostic:
+        text = _described(module, arg.value)
+        attribute = evidence.model.id_attribute
+        simple = isinstance(arg.value, cst.Name | cst.Attribute)
+        why = f" ({evidence.how})" if simple else ""
+        what = f"`{text}.{attribute}`" if simple else f"its `{attribute}`"
+        message = (
+            f"`{text}` is an instance of `{evidence.model.name}`{why}; "
+            f"pass {what} and load the record in the job"
+        )
+        span = module.parsed.span(arg.value)
+        fix = None
+        parameter = _parameter_for(job, site, arg)
+        if parameter and parameter.endswith(("_id", "_pk")) and simple:
+            fix = Fix(
+                message=f"Pass `{text}.{attribute}` (unsafe: the job receives an ID)",
+                applicability=Applicability.UNSAFE,
+                transform=replace_expression(span, text, f"{text}.{attribute}"),
+            )
+        return self.diagnostic(site.path, span, message, fix=fix)
+
+
+class QuerysetArgument(ModuleRule):
+    code = "JOB202"
+    name = "queryset-argument"
+    summary = "A queryset or query object passed to a job; pass IDs or filter values."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        prover = Prover(module)
+        for site in module.facts.enqueue_sites:
+            for arg in site.arguments:
+                if arg.star:
+                    continue
+                evidence = prover.queryset(arg.value)
+                if evidence is None:
+                    continue
+                text = _described(module, arg.value)
+                why = f" ({evidence.how})" if isinstance(arg.value, cst.Name) else ""
+                yield self.diagnostic(
+                    site.path,
+                    module.parsed.span(arg.value),
+                    f"`{text}` is a query of `{evidence.model.name}`{why}; a "
+                    "query does not serialize and would run against other data in the job: "
+                    'pass a list of IDs (`list(....values_list("pk", flat=True))`) or the '
+                    "filter values",
+                )

@@ -1,0 +1,139 @@
+"""Model-instance and query evidence across ORMs (JOB201, JOB202): flagged only on proof."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lint_support import lint_tree, write_tree
+
+BASE = "from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    pass\n"
+JOB = (
+    "from app.jobs.application_job import ApplicationJob\n"
+    "class SyncUserJob(ApplicationJob):\n"
+    "    queue_as = 'default'\n"
+    "    def perform(self, user_id: int) -> None: ...\n"
+)
+MODELS = {
+    "django": (
+        "from django.db import models\n"
+        "from django.contrib.auth.models import AbstractUser\n"
+        "class Base(models.Model):\n    class Meta:\n        abstract = True\n"
+        "class User(AbstractUser):\n    pass\n"
+        "class Account(Base):\n    pass\n"
+    ),
+    "sqlalchemy": (
+        "from sqlalchemy.orm import DeclarativeBase, Mapped\n"
+        "class Base(DeclarativeBase):\n    pass\n"
+        "class User(Base):\n    __tablename__ = 'users'\n"
+    ),
+    "declarative": (
+        "from sqlalchemy.orm import declarative_base\n"
+        "Base = declarative_base()\n"
+        "class User(Base):\n    __tablename__ = 'users'\n"
+    ),
+    "flask": (
+        "from flask_sqlalchemy import SQLAlchemy\n"
+        "db = SQLAlchemy()\n"
+        "class User(db.Model):\n    pass\n"
+    ),
+    "peewee": "import peewee\nclass User(peewee.Model):\n    pass\n",
+    "tortoise": "from tortoise.models import Model\nclass User(Model):\n    pass\n",
+    "sqlmodel": (
+        "from sqlmodel import SQLModel\n"
+        "class User(SQLModel, table=True):\n    pass\n"
+        "class UserForm(SQLModel):\n    pass\n"
+    ),
+}
+HEADER = (
+    "from app.jobs.sync_user_job import SyncUserJob\n"
+    "from app.models import *\n"
+    "from app import models\n"
+)
+
+
+def run(tmp_path: Path, orm: str, body: str) -> list[tuple[int, str]]:
+    write_tree(
+        tmp_path,
+        {
+            "app/models.py": MODELS[orm],
+            "app/jobs/application_job.py": BASE,
+            "app/jobs/sync_user_job.py": JOB,
+            "app/services/sync.py": HEADER + body,
+        },
+    )
+    return [
+        (d.line - 3, d.code)
+        for d in lint_tree(tmp_path)
+        if d.path.name == "sync.py" and d.code in ("JOB201", "JOB202")
+    ]
+
+
+FLAGGED = [
+    ("django", "def f(pk):\n    SyncUserJob.perform_later(models.User.objects.get(pk=pk))\n"),
+    (
+        "django",
+        "def f(pk):\n"
+        "    u = models.User.objects.filter(a=1).first()\n"
+        "    SyncUserJob.perform_later(u)\n",
+    ),
+    ("django", "def f(u: models.User | None):\n    SyncUserJob.perform_later(u)\n"),
+    ("django", "def f():\n    SyncUserJob.perform_later(models.Account())\n"),
+    (
+        "django",
+        "def f():\n    SyncUserJob.perform_later(models.User.objects.get_or_create(a=1)[0])\n",
+    ),
+    (
+        "sqlalchemy",
+        "def f(session, pk):\n    SyncUserJob.perform_later(session.get(models.User, pk))\n",
+    ),
+    (
+        "sqlalchemy",
+        "from sqlalchemy import select\n"
+        "def f(session):\n"
+        "    SyncUserJob.perform_later(session.scalars(select(models.User)).first())\n",
+    ),
+    ("declarative", "def f():\n    SyncUserJob.perform_later(models.User())\n"),
+    (
+        "flask",
+        "def f():\n    SyncUserJob.perform_later(models.User.query.filter_by(a=1).first())\n",
+    ),
+    ("peewee", "def f(pk):\n    SyncUserJob.perform_later(models.User.get(pk))\n"),
+    ("tortoise", "async def f(pk):\n    SyncUserJob.perform_later(await models.User.get(id=pk))\n"),
+    ("sqlmodel", "def f():\n    SyncUserJob.perform_later(models.User())\n"),
+]
+CLEAN = [
+    (
+        "django",
+        "def f(payload):\n    user = payload['user']\n    SyncUserJob.perform_later(user)\n",
+    ),
+    ("django", "def f(pk):\n    SyncUserJob.perform_later(models.User.objects.get(pk=pk).pk)\n"),
+    ("django", "def f(user):\n    SyncUserJob.perform_later(user)\n"),
+    ("django", "def f(u: models.User):\n    SyncUserJob.perform_later(u.id)\n"),
+    ("django", "def f(u: models.User):\n    SyncUserJob.perform_later(str(u))\n"),
+    ("django", "def f():\n    SyncUserJob.perform_later(models.Base)\n"),
+    ("sqlalchemy", "def f(session, pk):\n    SyncUserJob.perform_later(session.get('x', pk))\n"),
+    ("sqlmodel", "def f():\n    SyncUserJob.perform_later(models.UserForm())\n"),
+    ("peewee", "def f(pk):\n    SyncUserJob.perform_later(models.User.get(pk).id)\n"),
+]
+
+
+@pytest.mark.parametrize(("orm", "body"), FLAGGED)
+def test_flagged(tmp_path: Path, orm: str, body: str) -> None:
+    found = run(tmp_path, orm, body)
+    assert [code for _, code in found] == ["JOB201"], found
+
+
+@pytest.mark.parametrize(("orm", "body"), CLEAN)
+def test_clean(tmp_path: Path, orm: str, body: str) -> None:
+    assert run(tmp_path, orm, body) == []
+
+
+def test_querysets(tmp_path: Path) -> None:
+    body = (
+        "def f(session):\n"
+        "    SyncUserJob.perform_later(models.User.objects.filter(a=1))\n"
+        "    SyncUserJob.perform_later(models.User.objects)\n"
+        "    SyncUserJob.perform_later(list(models.User.objects.values_list('pk', flat=True)))\n"
+    )
+    assert run(tmp_path, "django", body) == [(2, "JOB202"), (3, "JOB202")]
