@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--stdin-filename", type=Path, help="the path of the code read from -")
     check.add_argument("--force-exclude", action="store_true",
                        help="apply exclusions to files named on the command line too")  # fmt: skip
+    check.add_argument("--fix", action="store_true", help="apply safe fixes")
+    check.add_argument("--unsafe-fixes", action="store_true",
+                       help="with --fix or --diff, apply unsafe fixes too")  # fmt: skip
+    check.add_argument("--diff", action="store_true",
+                       help="print fixes as a diff, change nothing (exit 1 if any)")  # fmt: skip
+    check.add_argument("--show-fixes", action="store_true", help="list the fixes applied")
 
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--output-format", choices=("text", "json"), default="text")
@@ -123,6 +129,14 @@ def _check(options: argparse.Namespace) -> int:
     anchor = [options.stdin_filename or Path.cwd()] if reads_stdin else paths
     settings = settings_for_paths(anchor, options.config)
     linter = Linter(settings, enabled=_enabled(settings, options))
+    report = ReportOptions(
+        Path.cwd(),
+        quiet=options.quiet,
+        statistics=options.statistics,
+        unsafe_fixes=options.unsafe_fixes,
+    )
+    if (options.fix or options.diff) and not reads_stdin:
+        return _fix(linter, paths, options, report)
     if reads_stdin:
         filename = options.stdin_filename or Path("stdin.py")
         data = sys.stdin.buffer.read()
@@ -131,7 +145,6 @@ def _check(options: argparse.Namespace) -> int:
         results = list(linter.lint_paths(paths, force_exclude=options.force_exclude))
     diagnostics = [result for result in results if isinstance(result, Diagnostic)]
     problems = [result for result in results if isinstance(result, Problem)]
-    report = ReportOptions(Path.cwd(), quiet=options.quiet, statistics=options.statistics)
     FORMATS[options.output_format](diagnostics, sys.stdout, report)
     sys.stdout.flush()
     for problem in problems:
@@ -159,6 +172,41 @@ def _inventory(options: argparse.Namespace) -> int:
     for problem in problems:
         print(f"joblint: error: {problem.path}: {problem.message}", file=sys.stderr)
     return EXIT_ERROR if problems else EXIT_CLEAN
+
+
+def _fix(
+    linter: Linter, paths: list[Path], options: argparse.Namespace, report: ReportOptions
+) -> int:
+    from joblint.fixer import write_atomically
+
+    run = linter.fix_paths(paths, unsafe=options.unsafe_fixes, force_exclude=options.force_exclude)
+    if options.diff:
+        for path, fixed in sorted(run.fixes.items()):
+            sys.stdout.write(fixed.diff(report.display_path(path)))
+        count = sum(len(fixed.applied) for fixed in run.fixes.values())
+        if not options.quiet:
+            noun = "fix" if count == 1 else "fixes"
+            print(f"Would apply {count} {noun} to {len(run.fixes)} files.", file=sys.stderr)
+        for problem in run.problems:
+            print(f"joblint: error: {problem.path}: {problem.message}", file=sys.stderr)
+        return EXIT_ERROR if run.problems else (EXIT_FINDINGS if run.fixes else EXIT_CLEAN)
+    for path, fixed in run.fixes.items():
+        write_atomically(path, fixed.fixed)
+    report.fixed = sum(len(fixed.applied) for fixed in run.fixes.values())
+    FORMATS[options.output_format](run.remaining, sys.stdout, report)
+    if options.show_fixes and run.fixes:
+        print("\nFixed:")
+        for path, fixed in sorted(run.fixes.items()):
+            for diagnostic in fixed.applied:
+                message = diagnostic.fix.message if diagnostic.fix else ""
+                print(f"  {report.display_path(path)}: {diagnostic.code} {message}")
+    sys.stdout.flush()
+    for problem in run.problems:
+        where = f"{report.display_path(Path(problem.path).absolute())}: " if problem.path else ""
+        print(f"joblint: error: {where}{problem.message}", file=sys.stderr)
+    if run.problems:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if run.remaining and not options.exit_zero else EXIT_CLEAN
 
 
 def _enabled(settings: Settings, options: argparse.Namespace) -> frozenset[str]:

@@ -26,6 +26,7 @@ from joblint.config import Settings
 from joblint.context import ModuleContext, ProjectContext
 from joblint.diagnostics import Diagnostic, Position, Span
 from joblint.discovery import discover
+from joblint.fixer import FileFix, fix_until_stable
 from joblint.frameworks import FRONTENDS
 from joblint.index import JobRegistry, ProjectIndex
 from joblint.model import EnqueueSite, JobDefinition, ModuleFacts, ModuleSymbols
@@ -44,6 +45,15 @@ class Problem:
 
     path: Path | None
     message: str
+
+
+@dataclass(frozen=True)
+class FixRun:
+    """What ``--fix`` did: the changed files (not yet written), what remains, problems."""
+
+    fixes: dict[Path, FileFix]
+    remaining: list[Diagnostic]
+    problems: list[Problem]
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,48 @@ class Linter:
         findings = self._lint_sources([decoded], problems, context=context)
         yield from self._filtered(findings, [decoded])
         yield from problems
+
+    def fix_paths(self, paths: Sequence[Path], unsafe: bool, force_exclude: bool = False) -> FixRun:
+        """Fix what can be fixed under ``paths`` (in memory: the caller writes)."""
+        found = discover(paths, self.settings, force_exclude=force_exclude)
+        contents: dict[Path, bytes] = {}
+        unreadable: list[Diagnostic] = []
+        for path in found.files:
+            source = read_source(path)
+            if isinstance(source, ReadFailure):
+                unreadable.append(self._read_failure(source))
+            else:
+                contents[path] = source.data
+        scratch: list[Problem] = []
+        fixes, errors = fix_until_stable(
+            contents, lambda current: self.lint_contents(current, scratch), unsafe
+        )
+        problems: list[Problem] = [Problem(p.path, p.message) for p in found.problems]
+        problems.extend(Problem(path, message) for path, message in errors)
+        final = {
+            path: fixes[path].fixed if path in fixes else data for path, data in contents.items()
+        }
+        remaining = sorted(
+            [*unreadable, *self.lint_contents(final, problems)], key=Diagnostic.sort_key
+        )
+        return FixRun(fixes, remaining, problems)
+
+    def lint_contents(
+        self, contents: dict[Path, bytes], problems: list[Problem]
+    ) -> list[Diagnostic]:
+        """Check files given as bytes (fixed in memory, say), the rest of the project as
+        it is on disk."""
+        sources: list[SourceFile] = []
+        findings: list[Diagnostic] = []
+        for path, data in contents.items():
+            decoded = decode_source(path, data)
+            if isinstance(decoded, ReadFailure):
+                findings.append(self._read_failure(decoded))
+            else:
+                sources.append(decoded)
+        context = self._project_context(set(contents))
+        findings.extend(self._lint_sources(sources, problems, context=context))
+        return list(self._filtered(findings, sources))
 
     def _project_context(self, checked: set[Path]) -> list[SourceFile]:
         """The rest of the project, indexed but not reported on, so that checking one file

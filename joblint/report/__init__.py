@@ -14,10 +14,18 @@ Formatter = Callable[[Sequence[Diagnostic], TextIO, "ReportOptions"], None]
 
 
 class ReportOptions:
-    def __init__(self, cwd: Path, quiet: bool = False, statistics: bool = False) -> None:
+    def __init__(
+        self,
+        cwd: Path,
+        quiet: bool = False,
+        statistics: bool = False,
+        unsafe_fixes: bool = False,
+    ) -> None:
         self.cwd = cwd
         self.quiet = quiet
         self.statistics = statistics
+        self.unsafe_fixes = unsafe_fixes
+        self.fixed = 0  # set after --fix, for the summary
 
     def display_path(self, path: Path) -> str:
         """Relative to the working directory when under it (as ruff prints), else absolute."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from joblint.diagnostics import Diagnostic
+from joblint.diagnostics import Applicability, Diagnostic
 from joblint.report.summary import write_summary
 
 if TYPE_CHECKING:
@@ -13,9 +13,14 @@ if TYPE_CHECKING:
 
 
 def line_for(diagnostic: Diagnostic, options: ReportOptions) -> str:
+    """``path:line:col: CODE [*] message``: ``[*]`` marks a fix the current options allow
+    (ruff's mark); an unsafe fix is marked only with ``--unsafe-fixes``."""
+    fix = diagnostic.fix
+    fixable = fix is not None and (fix.applicability is Applicability.SAFE or options.unsafe_fixes)
+    mark = "[*] " if fixable else ""
     return (
         f"{options.display_path(diagnostic.path)}:{diagnostic.line}:{diagnostic.column}: "
-        f"{diagnostic.code} {diagnostic.message}"
+        f"{diagnostic.code} {mark}{diagnostic.message}"
     )
 
 

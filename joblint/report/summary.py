@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from joblint.diagnostics import Diagnostic
+from joblint.diagnostics import Applicability, Diagnostic
 
 if TYPE_CHECKING:
     from joblint.report import ReportOptions
@@ -20,8 +20,36 @@ def write_summary(diagnostics: Sequence[Diagnostic], out: TextIO, options: Repor
             out.write(f"{count:>{width}}\t{code}\t{name}\n")
     if options.quiet:
         return
+    fixed = f" ({options.fixed} fixed, {len(diagnostics)} remaining)" if options.fixed else ""
     if not diagnostics:
-        out.write("All checks passed!\n")
+        out.write(
+            f"Found {options.fixed} errors ({options.fixed} fixed, 0 remaining).\n"
+            if options.fixed
+            else "All checks passed!\n"
+        )
         return
-    noun = "error" if len(diagnostics) == 1 else "errors"
-    out.write(f"Found {len(diagnostics)} {noun}.\n")
+    total = len(diagnostics) + options.fixed
+    noun = "error" if total == 1 else "errors"
+    out.write(f"Found {total} {noun}{fixed}.\n")
+    fixable = sum(
+        1
+        for d in diagnostics
+        if d.fix and (d.fix.applicability is Applicability.SAFE or options.unsafe_fixes)
+    )
+    hidden = sum(
+        1
+        for d in diagnostics
+        if d.fix and d.fix.applicability is Applicability.UNSAFE and not options.unsafe_fixes
+    )
+    if fixable:
+        out.write(f"[*] {fixable} fixable with the `--fix` option")
+        out.write(
+            f" ({hidden} hidden fixes can be enabled with the `--unsafe-fixes` option).\n"
+            if hidden
+            else ".\n"
+        )
+    elif hidden:
+        out.write(
+            f"No fixes available ({hidden} hidden fixes can be enabled with the "
+            "`--unsafe-fixes` option).\n"
+        )
