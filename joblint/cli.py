@@ -209,6 +209,17 @@ def _fix(
     return EXIT_FINDINGS if run.remaining and not options.exit_zero else EXIT_CLEAN
 
 
+def enabled_from_settings(settings: Settings) -> frozenset[str]:
+    """The rules the configuration turns on, with no command line (the flake8 plugin)."""
+    layer = SelectionLayer(
+        where=str(settings.config_path or "configuration"),
+        select=settings.select,
+        extend_select=settings.extend_select,
+        ignore=settings.ignore,
+    )
+    return resolve_selection(ALL_RULES, [layer])
+
+
 def _enabled(settings: Settings, options: argparse.Namespace) -> frozenset[str]:
     layers = [
         SelectionLayer(

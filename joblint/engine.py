@@ -15,7 +15,7 @@ parser (fast, in C), so JOB001 means the same thing for every file.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +27,7 @@ from joblint.context import ModuleContext, ProjectContext
 from joblint.diagnostics import Diagnostic, Position, Span
 from joblint.discovery import discover
 from joblint.fixer import FileFix, fix_until_stable
-from joblint.frameworks import FRONTENDS
+from joblint.frameworks import FRONTENDS, Frontend
 from joblint.index import JobRegistry, ProjectIndex
 from joblint.model import EnqueueSite, JobDefinition, ModuleFacts, ModuleSymbols
 from joblint.parsing import ParsedModule, ParseFailure, parse, syntax_check
@@ -87,6 +87,11 @@ class Linter:
             if enabled is None
             else enabled
         )
+        # Parsed modules by (path, content), so a long-lived linter (the flake8 plugin, an
+        # editor) parses the project's other files once, not once per file it checks.
+        self._parse_cache: dict[
+            tuple[Path, bytes], tuple[ParsedModule, ModuleSymbols] | ParseFailure
+        ] = {}
         self._per_file_ignores = [
             (
                 pathspec.GitIgnoreSpec.from_lines([glob]),
@@ -260,12 +265,20 @@ class Linter:
             kept = [source for source, hit in zip(pending, matched, strict=True) if hit]
             pending = [source for source, hit in zip(pending, matched, strict=True) if not hit]
             for source in kept:
-                result = parse(source)
-                if isinstance(result, ParseFailure):
-                    failures.append(result)
+                cached = self._parse_cache.get((source.path, source.data))
+                if cached is None:
+                    result = parse(source)
+                    cached = (
+                        result
+                        if isinstance(result, ParseFailure)
+                        else (result, collect_symbols(result))
+                    )
+                    self._parse_cache[(source.path, source.data)] = cached
+                if isinstance(cached, ParseFailure):
+                    failures.append(cached)
                     continue
-                parsed.append(result)
-                symbols.append(collect_symbols(result))
+                parsed.append(cached[0])
+                symbols.append(cached[1])
             index = self._index(parsed, symbols)
             learned = {
                 needle for frontend in FRONTENDS for needle in frontend.learned_needles(index)
@@ -284,12 +297,16 @@ class Linter:
         index = ProjectIndex(
             symbols, self.settings.base_job, dict(self.settings.task_decorators), modules=parsed
         )
-        index.jobs = JobRegistry(
-            job
-            for module in parsed
-            for frontend in FRONTENDS
-            for job in frontend.define_jobs(module, index)
-        )
+        jobs: list[JobDefinition] = []
+        for frontend in FRONTENDS:
+            concerns = _matcher(_frontend_needles(frontend, index))
+            jobs.extend(
+                job
+                for module in parsed
+                if concerns(module.source.data)
+                for job in frontend.define_jobs(module, index)
+            )
+        index.jobs = JobRegistry(jobs)
         return index
 
     def _recognise(
@@ -300,11 +317,24 @@ class Linter:
         for job in index.jobs.all:
             jobs_by_path.setdefault(job.path, []).append(job)
         wrappers = placement.transaction_wrappers(parsed, self.settings.transaction_wrappers)
+        concerns = {
+            frontend: _matcher(
+                _frontend_needles(frontend, index)
+                | {
+                    name.encode()
+                    for job in index.jobs.all
+                    if job.framework == frontend.FRAMEWORK
+                    for name in (job.name, job.registered_name or job.name)
+                }
+            )
+            for frontend in FRONTENDS
+        }
         modules = []
         for module in parsed:
             sites = [
                 placement.place(module, site, wrappers)
                 for frontend in FRONTENDS
+                if concerns[frontend](module.source.data)
                 for site in frontend.find_enqueue_sites(module, index)
             ]
             facts = ModuleFacts(tuple(jobs_by_path.get(module.path, ())), tuple(sites))
@@ -388,6 +418,20 @@ class Linter:
             Span.point(failure.line, failure.column),
             f"syntax error: {failure.message}; fix it so the file can be checked",
         )
+
+
+def _frontend_needles(frontend: Frontend, index: ProjectIndex) -> set[bytes]:
+    return set(frontend.NEEDLES) | set(frontend.learned_needles(index))
+
+
+def _matcher(needles: set[bytes]) -> Callable[[bytes], bool]:
+    """Whether a module's bytes mention any of ``needles``: a frontend looks only at the
+    modules that mention its framework or one of its jobs (the prefilter's test, applied
+    per frontend, so eight frontends do not each walk every parsed tree)."""
+    if not needles:
+        return lambda data: False
+    pattern = re.compile(b"|".join(re.escape(needle) for needle in sorted(needles)))
+    return lambda data: pattern.search(data) is not None
 
 
 def _internal_error(code: str, error: Exception) -> str:

@@ -56,14 +56,14 @@ def test_safe_fix_mode_leaves_unsafe_fixes_alone(project: Path) -> None:
     code, out, _ = run("check", "--fix", "--output-format", "concise")
     assert code == 1
     assert (project / "app/services/checkout.py").read_bytes() == before
-    assert "hidden fixes can be enabled with the `--unsafe-fixes` option" in out
+    assert "(1 hidden fix can be enabled with the `--unsafe-fixes` option)" in out
 
 
 def test_unsafe_fix_keeps_encoding_line_endings_and_comments(project: Path) -> None:
     target = project / "app/services/checkout.py"
     target.chmod(0o640)
     code, out, _ = run("check", "--fix", "--unsafe-fixes", "--output-format", "concise")
-    assert (code, out) == (0, "Found 1 errors (1 fixed, 0 remaining).\n")
+    assert (code, out) == (0, "Found 1 error (1 fixed, 0 remaining).\n")
     expected = SERVICE.replace("perform_later(order)", "perform_later(order.pk)")
     assert target.read_bytes() == expected.encode("latin-1")
     assert target.stat().st_mode & 0o777 == 0o640

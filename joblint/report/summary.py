@@ -23,7 +23,8 @@ def write_summary(diagnostics: Sequence[Diagnostic], out: TextIO, options: Repor
     fixed = f" ({options.fixed} fixed, {len(diagnostics)} remaining)" if options.fixed else ""
     if not diagnostics:
         out.write(
-            f"Found {options.fixed} errors ({options.fixed} fixed, 0 remaining).\n"
+            f"Found {options.fixed} {'error' if options.fixed == 1 else 'errors'} "
+            f"({options.fixed} fixed, 0 remaining).\n"
             if options.fixed
             else "All checks passed!\n"
         )
@@ -41,15 +42,9 @@ def write_summary(diagnostics: Sequence[Diagnostic], out: TextIO, options: Repor
         for d in diagnostics
         if d.fix and d.fix.applicability is Applicability.UNSAFE and not options.unsafe_fixes
     )
+    held_back = f"{hidden} hidden {'fix' if hidden == 1 else 'fixes'} can be enabled with the "
     if fixable:
         out.write(f"[*] {fixable} fixable with the `--fix` option")
-        out.write(
-            f" ({hidden} hidden fixes can be enabled with the `--unsafe-fixes` option).\n"
-            if hidden
-            else ".\n"
-        )
+        out.write(f" ({held_back}`--unsafe-fixes` option).\n" if hidden else ".\n")
     elif hidden:
-        out.write(
-            f"No fixes available ({hidden} hidden fixes can be enabled with the "
-            "`--unsafe-fixes` option).\n"
-        )
+        out.write(f"No fixes available ({held_back}`--unsafe-fixes` option).\n")
