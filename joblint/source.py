@@ -39,6 +39,8 @@ def read_source(path: Path) -> SourceFile | ReadFailure:
     except PermissionError:
         return ReadFailure(path, "cannot be read: permission denied")
     except FileNotFoundError:
+        if path.is_symlink():
+            return ReadFailure(path, "is a symbolic link to a file that does not exist")
         return ReadFailure(path, "disappeared before it could be read")
     except OSError as error:
         return ReadFailure(path, f"cannot be read: {error.strerror or error}")
