@@ -159,6 +159,7 @@ def _settings_from_table(
         _check_type(key, value, spec.kind, where(key))
         values[key] = value
     _check_dotted_names(values, where)
+    _check_patterns(values, where)
 
     def strings(key: str) -> tuple[str, ...] | None:
         value = values.get(key)
@@ -221,6 +222,19 @@ def _check_dotted_names(values: Mapping[str, Any], where: Callable[[str], str]) 
             f"{where('base-job')}: `base-job` in [{TABLE}] must be the dotted path of a class, "
             "such as `app.jobs.application_job.ApplicationJob`"
         )
+
+
+def _check_patterns(values: Mapping[str, Any], where: Callable[[str], str]) -> None:
+    """Regular expressions must compile here, where the user can be told which one, rather
+    than fail inside a rule."""
+    for pattern in values.get("sensitive-argument-names", ()):
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ConfigError(
+                f"{where('sensitive-argument-names')}: `{pattern}` in "
+                f"`sensitive-argument-names` is not a valid regular expression: {error}"
+            ) from None
 
 
 def _check_type(key: str, value: Any, kind: str, where: str) -> None:

@@ -145,6 +145,7 @@ class _EnqueueSites(cst.CSTVisitor):
                 options=tuple(
                     (arg.keyword.value, arg.value) for arg in options if arg.keyword is not None
                 ),
+                synchronous=method_name == "perform_now",
             )
         )
 

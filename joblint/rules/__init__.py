@@ -13,6 +13,9 @@ from joblint.rules.naming import (
 )
 from joblint.rules.organization import JobNotImportable
 from joblint.rules.reading import InvalidSuppression, SyntaxError_, UnreadableFile
+from joblint.rules.sensitive import SensitiveArgument
+from joblint.rules.serialization import NonSerializableArgument
+from joblint.rules.signatures import EnqueueSignatureMismatch
 
 ALL_RULES: tuple[Rule, ...] = tuple(
     sorted(
@@ -28,6 +31,9 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             JobNotImportable(),
             ModelInstanceArgument(),
             QuerysetArgument(),
+            NonSerializableArgument(),
+            EnqueueSignatureMismatch(),
+            SensitiveArgument(),
         ),
         key=lambda rule: rule.code,
     )

@@ -1,0 +1,435 @@
+"""JOB206: enqueue arguments that do not fit the job's signature.
+
+A call that enqueues a job is checked by nothing: the framework takes ``*args,
+**kwargs`` and the mismatch surfaces in a worker, after the caller has moved on (a
+``TypeError`` in the failed-jobs list, retried until the attempts run out). The job's
+``perform`` (or task function) is in the project, often in another file, so the call can be
+bound against it the way Python would bind it.
+
+Only what is shown is checked: a call whose arguments cannot all be listed (``*args``,
+``args=some_list``), a job whose signature a decorator may change, or a framework option
+that cannot be read leaves the site silent.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+
+from joblint.context import ModuleContext
+from joblint.diagnostics import Diagnostic, Span
+from joblint.model import UNKNOWN, EnqueueSite, JobDefinition, Literal
+from joblint.parsing import ParsedModule
+from joblint.rules.base import ModuleRule
+from joblint.symbols import single_name
+
+
+@dataclass(frozen=True)
+class Supplied:
+    """Arguments a framework passes to a task function itself, ahead of the caller's: a
+    leading parameter (Celery's bound ``self``, arq's ``ctx``) or a keyword (Huey's
+    ``task``). ``option`` is the job option that turns it on; None means always."""
+
+    option: str | None
+    leading: int = 0
+    keyword: str | None = None
+    # Names the supplied leading parameter goes by: with the option absent, a first
+    # parameter so named means the option may be set where joblint cannot see it.
+    names: tuple[str, ...] = ()
+
+
+FRAMEWORK_SUPPLIED: Mapping[str, Supplied] = {
+    "celery": Supplied("bind", leading=1, names=("self",)),
+    "arq": Supplied(None, leading=1),
+    "procrastinate": Supplied("pass_context", leading=1, names=("context", "ctx")),
+    "django-tasks": Supplied("takes_context", leading=1, names=("context", "ctx")),
+    "huey": Supplied("context", keyword="task"),
+}
+
+# Decorators a task or ``perform`` may carry without changing what callers pass: the task
+# decorators of the frameworks (by their last name, `@app.task`, `@dramatiq.actor`) and a
+# few that only wrap the call. Any other decorator may add or remove parameters.
+TRANSPARENT_DECORATORS = frozenset(
+    {
+        "task",
+        "shared_task",
+        "actor",
+        "job",
+        "periodic",
+        "periodic_task",
+        "db_task",
+        "db_periodic_task",
+        "lock_task",
+        "atomic",
+    }
+)
+# Enqueue APIs that drop positional arguments (Procrastinate's `Task.defer(*_, **kwargs)`):
+# the job never receives them (JOB205 says so), so they are bound, stored and judged as
+# nothing.
+DROPS_POSITIONAL: Mapping[str, frozenset[str]] = {
+    "procrastinate": frozenset({"defer", "defer_async", "batch_defer", "batch_defer_async"}),
+}
+# Celery's `.s()` builds a partial signature: a chain prepends the previous result, and
+# the rest may be given when it is called.
+PARTIAL_METHODS = frozenset({"s", "signature", "subtask"})
+
+
+class ParameterKind(enum.Enum):
+    POSITIONAL_ONLY = "positional-only"
+    POSITIONAL_OR_KEYWORD = "positional-or-keyword"
+    KEYWORD_ONLY = "keyword-only"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    kind: ParameterKind
+    required: bool
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What a caller of the job must pass: the parameters left once the framework has
+    supplied its own, and how the job is shown in messages."""
+
+    job: str  # `SendInvoiceJob`, `send_invoice`
+    parameters: tuple[Parameter, ...]
+    var_positional: bool
+    var_keyword: bool
+    text: str  # `SendInvoiceJob.perform(self, invoice_id, *, resend=False)`
+    where: str  # `jobs/send_invoice_job.py:7`
+
+    def parameter(self, name: str) -> Parameter | None:
+        return next((p for p in self.parameters if p.name == name), None)
+
+    @property
+    def positional(self) -> list[Parameter]:
+        return [p for p in self.parameters if p.kind is not ParameterKind.KEYWORD_ONLY]
+
+
+@dataclass
+class Binding:
+    """A call bound to a signature, as Python would bind it."""
+
+    # Each argument with the parameter it lands in (None: `*args`/`**kwargs` or nowhere).
+    landed: list[tuple[cst.Arg, str | None]] = field(default_factory=list)
+    too_many: list[cst.Arg] = field(default_factory=list)
+    unknown: list[cst.Arg] = field(default_factory=list)
+    positional_only: list[cst.Arg] = field(default_factory=list)
+    twice: list[cst.Arg] = field(default_factory=list)
+    missing: list[Parameter] = field(default_factory=list)
+
+
+def target_job(module: ModuleContext, site: EnqueueSite) -> JobDefinition | None:
+    """The job a site enqueues, wherever it is defined: by qualified name, or by the
+    registered name written at the site when exactly one job has it."""
+    if site.target is not None:
+        return module.index.jobs.resolve(site.target)
+    if site.target_registered_name is not None:
+        jobs = module.index.jobs.by_registered_name(site.target_registered_name)
+        if len(jobs) == 1:
+            return jobs[0]
+    return None
+
+
+def node_span(module: ModuleContext, node: cst.CSTNode, site: EnqueueSite) -> Span:
+    """Where ``node`` is written. A frontend that normalises arguments builds new
+    ``cst.Arg`` nodes around the values as written (``args=[a]`` becomes ``a``), so an
+    argument may have no position of its own: then its value's, else the call's."""
+    positions = module.parsed.positions
+    for candidate in (node, getattr(node, "value", None)):
+        if candidate is not None and candidate in positions:
+            return module.parsed.span(candidate)
+    return site.span
+
+
+def received_arguments(site: EnqueueSite) -> tuple[cst.Arg, ...]:
+    """The site's arguments the job receives: all of them, but for an API that drops
+    positional ones."""
+    if site.method in DROPS_POSITIONAL.get(site.framework, ()):
+        return tuple(arg for arg in site.arguments if arg.keyword is not None or arg.star == "**")
+    return site.arguments
+
+
+def listed_arguments(site: EnqueueSite) -> Sequence[cst.Arg] | None:
+    """The arguments the job receives, when every one of them is shown, else None."""
+    arguments = received_arguments(site)
+    if not site.arguments_known or any(arg.star for arg in arguments):
+        return None
+    return arguments
+
+
+def job_signature(module: ModuleContext, job: JobDefinition) -> Signature | None:
+    """The signature callers of ``job`` must fit, or None when it cannot be shown."""
+    function = job.perform
+    if function is None or not _transparent(function, module, job):
+        return None
+    params = function.params
+    ordered: list[tuple[cst.Param, ParameterKind]] = [
+        (p, ParameterKind.POSITIONAL_ONLY) for p in params.posonly_params
+    ]
+    ordered += [(p, ParameterKind.POSITIONAL_OR_KEYWORD) for p in params.params]
+    keyword: str | None = None
+    if job.is_class:
+        if _constructor_overridden(module, job):
+            return None  # the arguments go to `__init__`, not to `perform`
+        skip = 0 if _decorated_with(function, "staticmethod") else 1
+    else:
+        supplied = _supplied(job, ordered)
+        if supplied is None:
+            return None
+        skip, keyword = supplied
+    if len(ordered) < skip:
+        return None  # the framework's own argument has nowhere to go: not ours to judge
+    ordered = ordered[skip:]
+    ordered += [(p, ParameterKind.KEYWORD_ONLY) for p in params.kwonly_params]
+    parameters = tuple(
+        Parameter(p.name.value, kind, p.default is None)
+        for p, kind in ordered
+        if p.name.value != keyword
+    )
+    star = params.star_arg
+    owner = f"{job.name}.{function.name.value}" if job.is_class else job.name
+    return Signature(
+        job=job.name,
+        parameters=parameters,
+        var_positional=isinstance(star, cst.Param),
+        var_keyword=params.star_kwarg is not None,
+        text=f"{owner}({render_parameters(params)})",
+        where=_where(module, job, function),
+    )
+
+
+def bind(signature: Signature, arguments: Sequence[cst.Arg], partial: bool = False) -> Binding:
+    """Bind ``arguments`` (none of them starred) as Python would; ``partial`` leaves
+    missing parameters alone (a signature completed later)."""
+    binding = Binding()
+    bound: set[str] = set()
+    positional = signature.positional
+    at = 0
+    for arg in arguments:
+        if arg.keyword is not None:
+            continue
+        if at < len(positional):
+            bound.add(positional[at].name)
+            binding.landed.append((arg, positional[at].name))
+        elif signature.var_positional:
+            binding.landed.append((arg, None))
+        else:
+            binding.too_many.append(arg)
+        at += 1
+    for arg in arguments:
+        if arg.keyword is None:
+            continue
+        name = arg.keyword.value
+        parameter = signature.parameter(name)
+        if parameter is None or parameter.kind is ParameterKind.POSITIONAL_ONLY:
+            if signature.var_keyword:
+                binding.landed.append((arg, None))
+            elif parameter is None:
+                binding.unknown.append(arg)
+            else:
+                binding.positional_only.append(arg)
+        elif name in bound:
+            binding.twice.append(arg)
+        else:
+            bound.add(name)
+            binding.landed.append((arg, name))
+    if not partial:
+        binding.missing = [p for p in signature.parameters if p.required and p.name not in bound]
+    return binding
+
+
+class EnqueueSignatureMismatch(ModuleRule):
+    code = "JOB206"
+    name = "enqueue-signature-mismatch"
+    summary = "Enqueue arguments that do not fit the job's `perform` or task signature."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        signatures: dict[str, Signature | None] = {}
+        for site in module.facts.enqueue_sites:
+            arguments = listed_arguments(site)
+            job = target_job(module, site)
+            if arguments is None or job is None:
+                continue
+            if job.qualified_name not in signatures:
+                signatures[job.qualified_name] = job_signature(module, job)
+            signature = signatures[job.qualified_name]
+            if signature is None:
+                continue
+            binding = bind(signature, arguments, partial=site.method in PARTIAL_METHODS)
+            yield from self._findings(module, site, signature, binding)
+
+    def _findings(
+        self, module: ModuleContext, site: EnqueueSite, signature: Signature, binding: Binding
+    ) -> Iterator[Diagnostic]:
+        shown = f"its signature is `{signature.text}` ({signature.where})"
+
+        def span(node: cst.CSTNode) -> Span:
+            return node_span(module, node, site)
+
+        if binding.missing:
+            names = ", ".join(f"`{p.name}`" for p in binding.missing)
+            noun = "argument" if len(binding.missing) == 1 else "arguments"
+            yield self.diagnostic(
+                site.path,
+                site.span,
+                f"`{signature.job}` is enqueued without its required {noun} {names}; {shown}",
+            )
+        if binding.too_many:
+            accepted = len(signature.positional)
+            given = accepted + len(binding.too_many)
+            yield self.diagnostic(
+                site.path,
+                _covering(span(binding.too_many[0]), span(binding.too_many[-1])),
+                f"`{signature.job}` takes {accepted} positional "
+                f"argument{'' if accepted == 1 else 's'} but is given {given}; {shown}",
+            )
+        for arg in binding.unknown:
+            assert arg.keyword is not None
+            name = arg.keyword.value
+            close = difflib.get_close_matches(name, [p.name for p in signature.parameters], n=1)
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            yield self.diagnostic(
+                site.path,
+                span(arg),
+                f"`{signature.job}` has no parameter `{name}`{hint}; {shown}",
+            )
+        for arg in binding.positional_only:
+            assert arg.keyword is not None
+            yield self.diagnostic(
+                site.path,
+                span(arg),
+                f"`{arg.keyword.value}` is positional-only in `{signature.job}`: pass it by "
+                f"position; {shown}",
+            )
+        for arg in binding.twice:
+            assert arg.keyword is not None
+            yield self.diagnostic(
+                site.path,
+                span(arg),
+                f"`{signature.job}` is given `{arg.keyword.value}` twice, by position and by "
+                f"keyword; {shown}",
+            )
+
+
+def render_parameters(params: cst.Parameters) -> str:
+    """The parameters as a reader wants them in a message: names, stars and defaults,
+    without annotations, on one line."""
+    parts: list[str] = []
+
+    def one(param: cst.Param, star: str = "") -> str:
+        text = star + param.name.value
+        if param.default is not None:
+            default = " ".join(cst.Module([]).code_for_node(param.default).split())
+            text += "=" + (default if len(default) <= 20 else "...")
+        return text
+
+    parts += [one(p) for p in params.posonly_params]
+    if params.posonly_params:
+        parts.append("/")
+    parts += [one(p) for p in params.params]
+    if isinstance(params.star_arg, cst.Param):
+        parts.append(one(params.star_arg, "*"))
+    elif isinstance(params.star_arg, cst.ParamStar) or params.kwonly_params:
+        parts.append("*")
+    parts += [one(p) for p in params.kwonly_params]
+    if params.star_kwarg is not None:
+        parts.append(one(params.star_kwarg, "**"))
+    return ", ".join(parts)
+
+
+def _supplied(
+    job: JobDefinition, ordered: list[tuple[cst.Param, ParameterKind]]
+) -> tuple[int, str | None] | None:
+    """How many leading parameters, and which keyword, the framework fills in itself;
+    None when the option deciding it cannot be read."""
+    supplied = FRAMEWORK_SUPPLIED.get(job.framework)
+    if supplied is None:
+        return 0, None
+    if supplied.option is None:
+        return supplied.leading, supplied.keyword
+    value = _option(job, supplied.option)
+    if value is True:
+        return supplied.leading, supplied.keyword
+    if value is UNKNOWN:
+        return None
+    if value is None and ordered and ordered[0][0].name.value in supplied.names:
+        return None  # named like the framework's argument: the option may be set elsewhere
+    return 0, None
+
+
+def _option(job: JobDefinition, name: str) -> Literal:
+    """The option's literal value; None when the job does not set it."""
+    found: Literal = None
+    for key, value in job.options:
+        if key == name:
+            found = value
+    return found
+
+
+def _decorator_names(decorator: cst.Decorator, parsed: ParsedModule | None) -> set[str]:
+    """The decorator's last name as written and as imported (``@dj_task`` from ``from
+    django.tasks import task as dj_task`` is ``task`` too)."""
+    expression = decorator.decorator
+    if isinstance(expression, cst.Call):
+        expression = expression.func
+    names: set[str] = set()
+    if isinstance(expression, cst.Name):
+        names.add(expression.value)
+    elif isinstance(expression, cst.Attribute):
+        names.add(expression.attr.value)
+    qualified = single_name(parsed, expression) if parsed is not None else None
+    if qualified is not None:
+        names.add(qualified.rsplit(".", 1)[-1])
+    return names
+
+
+def _decorated_with(function: cst.FunctionDef, name: str) -> bool:
+    return any(name in _decorator_names(d, None) for d in function.decorators)
+
+
+def _transparent(function: cst.FunctionDef, module: ModuleContext, job: JobDefinition) -> bool:
+    """Whether every decorator leaves the parameters callers pass as they are."""
+    allowed = set(TRANSPARENT_DECORATORS)
+    allowed |= {name.rsplit(".", 1)[-1] for name in module.index.task_decorators}
+    if job.is_class:
+        allowed = {"staticmethod", "classmethod", "atomic"}
+    parsed = _parsed_module(module, job.path)
+    return all(_decorator_names(d, parsed) & allowed for d in function.decorators)
+
+
+def _constructor_overridden(module: ModuleContext, job: JobDefinition) -> bool:
+    return any(
+        {"__init__", "__new__"} & info.method_names
+        for info in module.index.project_ancestors(job.qualified_name)
+    )
+
+
+def _where(module: ModuleContext, job: JobDefinition, function: cst.FunctionDef) -> str:
+    parsed = _parsed_module(module, job.path)
+    line = parsed.span(function.name).start.line if parsed else job.name_span.start.line
+    try:
+        shown = job.path.relative_to(module.settings.project_root)
+    except ValueError:
+        shown = job.path
+    return f"{shown.as_posix()}:{line}"
+
+
+def _parsed_module(module: ModuleContext, path: Path) -> ParsedModule | None:
+    if module.path == path:
+        return module.parsed
+    for parsed in getattr(module.index, "modules", ()):
+        if parsed.path == path:
+            assert isinstance(parsed, ParsedModule)
+            return parsed
+    return None
+
+
+def _covering(first: Span, last: Span) -> Span:
+    return Span(first.start, last.end)

@@ -1,0 +1,84 @@
+"""The pre-commit hooks, through ``pre-commit try-repo`` against this repository."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from lint_support import REPO, write_tree
+
+PRE_COMMIT = shutil.which("pre-commit", path=str(Path(sys.executable).parent))
+
+pytestmark = pytest.mark.skipif(PRE_COMMIT is None, reason="pre-commit is a test extra")
+
+BASE = "from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    pass\n"
+JOB = (
+    "from app.jobs.application_job import ApplicationJob\n\n\n"
+    "class ChargeOrderJob(ApplicationJob):\n"
+    '    queue_as = "critical"\n\n'
+    "    def perform(self, order_id: int) -> None:\n"
+    "        pass\n"
+)
+BAD_NAME = JOB.replace("ChargeOrderJob", "OrderJob")
+
+
+def _git(*args: str, cwd: Path) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def _try_repo(hook: str, cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    assert PRE_COMMIT is not None
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1"}
+    return subprocess.run(
+        [PRE_COMMIT, "try-repo", str(REPO), hook, "--all-files", "--verbose"],
+        cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=900,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One pre-commit cache for both hooks: the hook's environment is built once."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def _project(root: Path, files: dict[str, str]) -> Path:
+    write_tree(root, {"pyproject.toml": "[tool.joblint]\n", **files})
+    _git("init", "-q", cwd=root)
+    _git("-c", "user.email=t@example.com", "-c", "user.name=t", "add", ".", cwd=root)
+    _git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "x", cwd=root)
+    return root
+
+
+def test_check_hook_fails_on_a_bad_file(tmp_path: Path, home: Path) -> None:
+    project = _project(
+        tmp_path,
+        {"app/jobs/application_job.py": BASE, "app/jobs/order_job.py": BAD_NAME},
+    )
+    result = _try_repo("joblint", project, home)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "app/jobs/order_job.py:4:7: JOB101" in result.stdout
+
+
+def test_fix_hook_rewrites_the_file(tmp_path: Path, home: Path) -> None:
+    service = (
+        "from app.jobs.charge_order_job import ChargeOrderJob\n\n\n"
+        "def check_out(order_id: int) -> None:\n"
+        "    ChargeOrderJob.perform_later((order_id, 2))\n"
+    )
+    job = JOB.replace("order_id: int", "order_ids: list[int]")
+    project = _project(
+        tmp_path,
+        {
+            "app/jobs/application_job.py": BASE,
+            "app/jobs/charge_order_job.py": job,
+            "app/services/checkout.py": service,
+        },
+    )
+    result = _try_repo("joblint-fix", project, home)
+    assert result.returncode == 0, result.stdout + result.stderr
+    fixed = service.replace("perform_later((order_id, 2))", "perform_later([order_id, 2])")
+    assert (project / "app/services/checkout.py").read_text() == fixed
