@@ -79,6 +79,9 @@ def test_fix_hook_rewrites_the_file(tmp_path: Path, home: Path) -> None:
         },
     )
     result = _try_repo("joblint-fix", project, home)
-    assert result.returncode == 0, result.stdout + result.stderr
+    # pre-commit fails a hook that changed files, so the user sees and stages the change
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "files were modified by this hook" in result.stdout
+    assert "Found 1 error (1 fixed, 0 remaining)." in result.stdout
     fixed = service.replace("perform_later((order_id, 2))", "perform_later([order_id, 2])")
     assert (project / "app/services/checkout.py").read_text() == fixed
