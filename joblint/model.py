@@ -179,6 +179,8 @@ class JobDefinition:
     registered_name: str | None = None
     # Framework options as written on the job (decorator keywords, class attributes).
     options: tuple[tuple[str, Literal], ...] = ()
+    # For task functions: the decorator that makes the function a task.
+    decorator: cst.Decorator | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

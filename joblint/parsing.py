@@ -63,7 +63,12 @@ class ParsedModule:
 
     @cached_property
     def qualified_names(self) -> Mapping[cst.CSTNode, Collection[QualifiedName]]:
-        return self.wrapper.resolve(FullyQualifiedNameProvider)
+        try:
+            return self.wrapper.resolve(FullyQualifiedNameProvider)
+        except ImportError:
+            # A relative import reaching above the package its path shows (a folder with
+            # no __init__.py): no name in the file can be resolved, so none is claimed.
+            return {}
 
     def span(self, node: cst.CSTNode) -> Span:
         """1-based line and column span of ``node``."""

@@ -1,26 +1,1387 @@
-"""Frontend for celery: being written (issue 4). Recognises nothing yet."""
+"""Frontend for Celery.
+
+Jobs:
+
+- functions decorated with ``shared_task`` (Celery 3's ``celery.task.task`` too) or with
+  ``<app>.task`` where ``<app>`` is a ``Celery(...)`` instance (or of a project subclass)
+  assigned at module level in any module, or ``current_app``; with or without call
+  parentheses, under any alias, through re-exports (``from proj import celery_app`` when
+  ``proj/__init__.py`` says ``from .celery import app as celery_app``);
+- functions decorated with a project wrapper of those, followed one level: a module-level
+  alias, preset decorator (``email_task = app.task(queue="emails")``) or
+  ``functools.partial`` of one, a module-level function whose body applies one, or a name
+  the ``task-decorators`` setting maps to ``"celery"``;
+- classes whose bases reach Celery's ``Task`` (``celery.Task``, ``celery.app.task.Task``,
+  ``<app>.Task``, ``DjangoTask``...), through project classes in any module. A class with
+  no ``run`` of its own or from a project ancestor, or marked ``abstract = True``, is a
+  base for other tasks (abstract).
+
+A task's registered name is its ``name=`` (or ``name`` class attribute) when given, else
+Celery's default ``<module>.<function>``. Its queue is its ``queue=`` (a wrapper's, or the
+``queue`` attribute of its class or ``base=`` class, inherited through project classes);
+when it has none, the queue ``task_routes`` gives its registered name (set in code:
+``Celery(..., task_routes=...)``, ``app.conf.task_routes = ...``,
+``app.conf.update(task_routes=...)``, a module-level ``task_routes`` or
+``CELERY_TASK_ROUTES``; glob and ``re.compile`` keys; a router that cannot be read makes
+the queue "dynamic"). The task options (decorator keywords, known class attributes) are
+kept as literals in ``JobDefinition.options``; ``("bind", True)`` there means the task
+function's first parameter is the task itself.
+
+Enqueue sites, on an expression that resolves to a task (``send_email``,
+``tasks.send_email``, ``SendEmailTask()``, ``app.tasks["name"]``): ``.delay``,
+``.apply_async``, ``.delay_on_commit``, ``.apply_async_on_commit``; ``.s``, ``.si``,
+``.signature`` wherever a signature is built (in ``chain``/``group``/``chord``, stored in
+a variable), with the options of ``.set(...)`` and of the ``.delay()``/``.apply_async()``
+applied to it; ``.map``/``.starmap``/``.chunks`` (arguments not known). ``.apply`` and
+calling the task itself run it in the caller (``synchronous``, method ``"__call__"`` for
+the call). ``<app>.send_task("name", ...)`` and ``signature("name", ...)`` are resolved
+through registered names (target None when no single task has that name). Arguments are
+normalised to the task's own (``apply_async(args=[a], kwargs={"b": c})`` is ``a, b=c``),
+through local list and dict literals (``kwargs=params``, ``**params``) assigned once and
+never changed; a mutable signature that may receive a parent's result (in a chain after
+the first, a chord's body, a callback, stored away) has ``arguments_known=False``.
+
+Left out on purpose: calls on anything that cannot be shown to be a task (``self.delay``
+in a bound task, a variable holding a task), decorators that only look like Celery's
+(Locust's ``@task``), classes merely named ``Task``, wrappers of wrappers.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import fnmatch
+import re
+import weakref
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import libcst as cst
+from libcst.helpers import get_absolute_module_from_package_for_import, get_full_name_for_node
+
+from joblint.model import (
+    NO_QUEUE,
+    CallInfo,
+    ClassInfo,
+    EnqueueSite,
+    JobDefinition,
+    QueueDeclaration,
+    QueueKind,
+)
+from joblint.symbols import class_attribute, decorator, literal, method, single_name
 
 if TYPE_CHECKING:
     from joblint.index import ProjectIndex
-    from joblint.model import EnqueueSite, JobDefinition
     from joblint.parsing import ParsedModule
 
 FRAMEWORK = "celery"
-NEEDLES: tuple[bytes, ...] = ()
+NEEDLES: tuple[bytes, ...] = (b"celery", b"TASK_ROUTES", b"CELERY_ROUTES")
+
+# The application class, however it is imported.
+APP_CLASSES = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
+# Proxies to the current app: `current_app.task`, `current_app.send_task(...)`.
+CURRENT_APPS = frozenset(
+    {"celery.current_app", "celery._state.current_app", "celery.app.default_app"}
+)
+# Decorators that make a task of a function without naming an app; the last four are
+# Celery 3's, still found in older codebases.
+SHARED_TASK_DECORATORS = frozenset(
+    {
+        "celery.shared_task",
+        "celery.app.shared_task",
+        "celery.task.task",
+        "celery.task.periodic_task",
+        "celery.decorators.task",
+        "celery.decorators.periodic_task",
+    }
+)
+# Task base classes Celery ships.
+TASK_BASES = frozenset(
+    {
+        "celery.Task",
+        "celery.app.task.Task",
+        "celery.task.Task",
+        "celery.task.base.Task",
+        "celery.task.PeriodicTask",
+        "celery.task.base.PeriodicTask",
+        "celery.contrib.django.task.DjangoTask",
+        "celery.contrib.abortable.AbortableTask",
+    }
+)
+SIGNATURE_FUNCTIONS = frozenset(
+    {
+        "celery.signature",
+        "celery.subtask",
+        "celery.Signature",
+        "celery.canvas.signature",
+        "celery.canvas.subtask",
+        "celery.canvas.Signature",
+    }
+)
+PARTIALS = frozenset({"functools.partial"})
+# Settings that hold the routes, in the app's configuration or a configuration module.
+ROUTE_SETTINGS = frozenset({"task_routes", "CELERY_TASK_ROUTES", "CELERY_ROUTES"})
+ROUTE_NEEDLES = (b"task_routes", b"TASK_ROUTES", b"CELERY_ROUTES")
+SEND_TASK_FUNCTIONS = frozenset({"celery.execute.send_task"})
+CHAIN_FUNCTIONS = frozenset({"celery.chain", "celery.canvas.chain"})
+GROUP_FUNCTIONS = frozenset({"celery.group", "celery.canvas.group"})
+CHORD_FUNCTIONS = frozenset({"celery.chord", "celery.canvas.chord"})
+
+# Task methods that enqueue (or build a signature of) the task.
+ENQUEUE_METHODS = frozenset({"delay", "apply_async", "delay_on_commit", "apply_async_on_commit"})
+SIGNATURE_METHODS = frozenset({"s", "si", "signature", "subtask"})
+SYNCHRONOUS_METHODS = frozenset({"apply"})
+# Signatures of one call per item: `t.map(items)`, `t.starmap(pairs)`, `t.chunks(pairs, 10)`.
+MAP_METHODS = frozenset({"map", "starmap", "chunks"})
+TASK_METHODS = ENQUEUE_METHODS | SIGNATURE_METHODS | SYNCHRONOUS_METHODS | MAP_METHODS
+DIRECT_CALL = "__call__"
+
+# Positional parameters after `args, kwargs`, as Celery declares them.
+APPLY_ASYNC_POSITIONAL = ("args", "kwargs", "task_id", "producer", "link", "link_error", "shadow")
+APPLY_POSITIONAL = (
+    "args",
+    "kwargs",
+    "link",
+    "link_error",
+    "task_id",
+    "retries",
+    "throw",
+    "logfile",
+    "loglevel",
+    "headers",
+)
+SEND_TASK_POSITIONAL = (
+    "name",
+    "args",
+    "kwargs",
+    "countdown",
+    "eta",
+    "task_id",
+    "producer",
+    "connection",
+    "router",
+    "result_cls",
+    "expires",
+)
+SIGNATURE_POSITIONAL = ("args", "kwargs", "options")
+BY_NAME_SIGNATURE_POSITIONAL = ("name", "args", "kwargs", "options")
+
+# Task options worth keeping from a class body (the decorator keeps all its keywords).
+CLASS_OPTIONS = (
+    "queue",
+    "max_retries",
+    "default_retry_delay",
+    "autoretry_for",
+    "dont_autoretry_for",
+    "retry_kwargs",
+    "retry_backoff",
+    "retry_backoff_max",
+    "retry_jitter",
+    "acks_late",
+    "acks_on_failure_or_timeout",
+    "reject_on_worker_lost",
+    "time_limit",
+    "soft_time_limit",
+    "rate_limit",
+    "ignore_result",
+    "priority",
+    "serializer",
+    "expires",
+    "track_started",
+    "typing",
+)
+
+
+# -- what counts as Celery in this project ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskDecorator:
+    """A decorator that makes a Celery task: the app it binds to when it names one, and
+    the options a project wrapper fixes (``partial(app.task, queue="low")``)."""
+
+    app: str | None
+    defaults: tuple[tuple[str, cst.BaseExpression], ...] = ()
+
+
+@dataclass(frozen=True)
+class Route:
+    """One ``task_routes`` entry: a task name (or a glob or regex over names) and the
+    queue it sends to. A router that cannot be read (a function, a computed key) has no
+    pattern: it may route any task, to a queue computed at run time."""
+
+    pattern: str | re.Pattern[str] | None
+    queue: QueueDeclaration
+
+    def matches(self, name: str | None) -> bool:
+        if self.pattern is None:
+            return True
+        if name is None:
+            return False
+        if isinstance(self.pattern, str):
+            return self.pattern == name
+        return self.pattern.match(name) is not None
+
+
+OPAQUE_ROUTE = Route(None, QueueDeclaration(QueueKind.DYNAMIC))
+
+
+@dataclass
+class Routing:
+    """The project's ``task_routes``, in the order Celery tries them (the first route
+    that matches decides, even one that names no queue)."""
+
+    routes: list[Route]
+
+    def queue_for(self, name: str | None) -> QueueDeclaration | None:
+        for route in self.routes:
+            if route.matches(name):
+                return route.queue
+        return None
+
+
+class _Project:
+    """What the Celery frontend learns about a project from its index, computed once per
+    index: the app objects, re-exported names, wrappers of the task decorator, task
+    classes and routes. Holds the parsed modules, never the index itself (the cache is
+    keyed weakly on it)."""
+
+    def __init__(self, index: ProjectIndex) -> None:
+        self.modules = tuple(index.modules)
+        self.re_exports: dict[str, str] = {}
+        self.values: dict[str, tuple[ParsedModule, cst.BaseExpression]] = {}
+        for parsed in self.modules:
+            _read_module_level(parsed, self.re_exports, self.values)
+        self.apps: dict[str, CallInfo] = {}
+        for name, info in index.assignments.items():
+            if info.value.function is not None and self.is_app_class(index, info.value.function):
+                self.apps[name] = info.value
+        self.configured = {
+            name: framework
+            for name, framework in index.task_decorators.items()
+            if framework == FRAMEWORK
+        }
+        self._task_classes: dict[str, bool] = {}
+        self._wrappers: dict[str, TaskDecorator | None] = {}
+        self._routing: Routing | None = None
+        self._classes: dict[str, cst.ClassDef] | None = None
+
+    def follow(self, name: str) -> str:
+        """``name`` through the project's re-exports: ``proj.celery_app.task`` is
+        ``proj.celery.app.task`` when ``proj/__init__.py`` says ``from .celery import app
+        as celery_app``."""
+        for _ in range(5):
+            parts = name.split(".")
+            for end in range(len(parts), 0, -1):
+                target = self.re_exports.get(".".join(parts[:end]))
+                if target is not None:
+                    name = ".".join([target, *parts[end:]])
+                    break
+            else:
+                return name
+        return name
+
+    def is_app_class(self, index: ProjectIndex, name: str) -> bool:
+        name = self.follow(name)
+        if name in APP_CLASSES:
+            return True
+        info = index.classes.resolve(name)
+        return info is not None and any(
+            base in APP_CLASSES
+            for ancestor in index.project_ancestors(info.qualified_name)
+            for base in ancestor.base_names
+        )
+
+    def app_named(self, index: ProjectIndex, name: str | None) -> str | None:
+        """The qualified name of the app ``name`` refers to, ``current_app`` included."""
+        if name is None:
+            return None
+        name = self.follow(name)
+        if name in CURRENT_APPS or name in self.apps:
+            return name
+        info = index.assignments.resolve(name)
+        if info is not None and info.qualified_name in self.apps:
+            return info.qualified_name
+        return None
+
+    def is_task_class(self, index: ProjectIndex, qualified_name: str) -> bool:
+        """Whether the class's bases reach one of Celery's task classes, through project
+        classes in any module (re-exports followed)."""
+        known = self._task_classes.get(qualified_name)
+        if known is None:
+            self._task_classes[qualified_name] = False  # a cycle proves nothing
+            info = index.classes.get(qualified_name)
+            known = info is not None and any(
+                self.is_task_base(index, base) for base in info.base_names if base
+            )
+            self._task_classes[qualified_name] = known
+        return known
+
+    def is_task_base(self, index: ProjectIndex, name: str) -> bool:
+        name = self.follow(name)
+        if name in TASK_BASES:
+            return True
+        owner, _, attribute = name.rpartition(".")
+        if attribute == "Task" and self.app_named(index, owner) is not None:
+            return True  # `class MyTask(app.Task)`
+        info = index.classes.resolve(name)
+        return info is not None and self.is_task_class(index, info.qualified_name)
+
+    # -- task decorators ---------------------------------------------------------------
+
+    def direct_decorator(self, index: ProjectIndex, name: str | None) -> TaskDecorator | None:
+        """``shared_task``, ``<app>.task``: Celery's own task decorators."""
+        if name is None:
+            return None
+        name = self.follow(name)
+        if name in SHARED_TASK_DECORATORS:
+            return TaskDecorator(app=None)
+        owner, _, attribute = name.rpartition(".")
+        if attribute == "task":
+            app = self.app_named(index, owner)
+            if app is not None:
+                return TaskDecorator(app=app if app not in CURRENT_APPS else None)
+        return None
+
+    def task_decorator(self, index: ProjectIndex, name: str | None) -> TaskDecorator | None:
+        """Celery's task decorators and the project's wrappers of them."""
+        found = self.direct_decorator(index, name)
+        if found is not None or name is None:
+            return found
+        if _configured(self.configured, name):
+            return TaskDecorator(app=None)
+        return self.wrapper(index, self.follow(name))
+
+    def wrapper(self, index: ProjectIndex, name: str) -> TaskDecorator | None:
+        """A project wrapper of a task decorator, followed one level: a module-level alias
+        (``task = app.task``), decorator (``low_task = app.task(queue="low")``) or
+        ``functools.partial`` of one, or a module-level function whose body applies one
+        (``return shared_task(*args, **kwargs)``)."""
+        if name not in self._wrappers:
+            self._wrappers[name] = None
+            self._wrappers[name] = self._find_wrapper(index, name)
+        return self._wrappers[name]
+
+    def _find_wrapper(self, index: ProjectIndex, name: str) -> TaskDecorator | None:
+        value = self.values.get(name)
+        if value is not None:
+            parsed, expression = value
+            if isinstance(expression, cst.Name | cst.Attribute):
+                return self.direct_decorator(index, _dotted_name(parsed, expression))
+            if not isinstance(expression, cst.Call):
+                return None
+            callee = _dotted_name(parsed, expression.func)
+            if callee in PARTIALS and expression.args and not expression.args[0].keyword:
+                found = self.direct_decorator(index, _dotted_name(parsed, expression.args[0].value))
+                rest = expression.args[1:]
+            else:
+                found = self.direct_decorator(index, callee)
+                rest = expression.args
+            if found is None:
+                return None
+            return TaskDecorator(found.app, tuple(_keywords(rest).items()))
+        function = self._function_def(index, name)
+        if function is None:
+            return None
+        parsed, node = function
+        for call in _calls_in(node.body):
+            found = self.direct_decorator(index, _dotted_name(parsed, call.func))
+            if found is not None:
+                return TaskDecorator(found.app, tuple(_keywords(call.args).items()))
+        return None
+
+    def _function_def(
+        self, index: ProjectIndex, name: str
+    ) -> tuple[ParsedModule, cst.FunctionDef] | None:
+        info = index.functions.resolve(name)
+        if info is None or info.nested_in_function or info.is_method:
+            return None
+        for parsed in self.modules:
+            if parsed.path != info.path:
+                continue
+            for statement in parsed.module.body:
+                if isinstance(statement, cst.FunctionDef) and statement.name.value == info.name:
+                    return parsed, statement
+        return None
+
+    def wrapper_names(self, index: ProjectIndex) -> Iterator[str]:
+        """The project's wrappers of the task decorator, for the prefilter."""
+        for parsed in self.modules:
+            if b"task" not in parsed.source.data:
+                continue
+            for statement in parsed.module.body:
+                if isinstance(statement, cst.FunctionDef):
+                    name = f"{parsed.module_name}.{statement.name.value}"
+                    if not statement.decorators and self.wrapper(index, name) is not None:
+                        yield statement.name.value
+        for name in self.values:
+            if self.wrapper(index, name) is not None:
+                yield name.rpartition(".")[2]
+
+    # -- task classes ------------------------------------------------------------------
+
+    def inherited(
+        self, index: ProjectIndex, qualified_name: str, attribute: str
+    ) -> cst.BaseExpression | None:
+        """The value a project class or its nearest project ancestor assigns to
+        ``attribute`` in its body (``queue = "low"`` on a base task)."""
+        for ancestor in index.project_ancestors(qualified_name):
+            node = self._class_defs().get(ancestor.qualified_name)
+            value = class_attribute(node, attribute) if node is not None else None
+            if value is not None:
+                return value
+        return None
+
+    def _class_defs(self) -> dict[str, cst.ClassDef]:
+        if self._classes is None:
+            self._classes = {}
+            for parsed in self.modules:
+                for node in _class_defs_in(parsed.module):
+                    for name in parsed.names_of(node):
+                        self._classes.setdefault(name, node)
+        return self._classes
+
+    # -- routes ------------------------------------------------------------------------
+
+    def routing(self, index: ProjectIndex) -> Routing:
+        if self._routing is None:
+            self._routing = Routing([])
+            for app in self.apps:
+                value = self.values.get(app)
+                if value is not None and isinstance(value[1], cst.Call):
+                    setting = _keywords(value[1].args).get("task_routes")
+                    if setting is not None:
+                        self._add_routes(value[0], setting)
+            for parsed in self.modules:
+                if any(needle in parsed.source.data for needle in ROUTE_NEEDLES):
+                    for module, setting in _route_settings(parsed, self, index):
+                        self._add_routes(module, setting)
+        return self._routing
+
+    def _add_routes(self, parsed: ParsedModule, setting: cst.BaseExpression) -> None:
+        assert self._routing is not None
+        value = self._module_value(parsed, setting)
+        routers = value.elements if isinstance(value, cst.List | cst.Tuple) else None
+        for router in [e.value for e in routers] if routers is not None else [value]:
+            mapping = self._module_value(parsed, router)
+            if not isinstance(mapping, cst.Dict):
+                self._routing.routes.append(OPAQUE_ROUTE)
+                continue
+            for element in mapping.elements:
+                route = _route(parsed, element)
+                if route is None:
+                    self._routing.routes.append(OPAQUE_ROUTE)
+                else:
+                    self._routing.routes.append(route)
+
+    def _module_value(self, parsed: ParsedModule, node: cst.BaseExpression) -> cst.BaseExpression:
+        """A module-level name stands for the value assigned to it (``task_routes =
+        ROUTES``)."""
+        if isinstance(node, cst.Name | cst.Attribute):
+            name = _dotted_name(parsed, node)
+            found = self.values.get(self.follow(name)) if name is not None else None
+            if found is not None:
+                return found[1]
+        return node
+
+
+_PROJECTS: weakref.WeakKeyDictionary[ProjectIndex, _Project] = weakref.WeakKeyDictionary()
+
+
+def _project(index: ProjectIndex) -> _Project:
+    found = _PROJECTS.get(index)
+    if found is None:
+        found = _PROJECTS[index] = _Project(index)
+    return found
+
+
+def _read_module_level(
+    parsed: ParsedModule,
+    re_exports: dict[str, str],
+    values: dict[str, tuple[ParsedModule, cst.BaseExpression]],
+) -> None:
+    """Module-level ``from m import a as b`` (re-exports) and ``name = value``."""
+    prefix = parsed.module_name + "." if parsed.module_name else ""
+    for statement in parsed.module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                try:
+                    module = get_absolute_module_from_package_for_import(parsed.package, small)
+                except Exception:  # a relative import beyond the top-level package
+                    module = None
+                if module is None:
+                    continue
+                for alias in small.names:
+                    imported = get_full_name_for_node(alias.name)
+                    bound = alias.evaluated_alias or imported
+                    if imported and bound and f"{module}.{imported}" != prefix + bound:
+                        re_exports[prefix + bound] = f"{module}.{imported}"
+            elif (
+                isinstance(small, cst.Assign)
+                and len(small.targets) == 1
+                and isinstance(small.targets[0].target, cst.Name)
+            ):
+                values[prefix + small.targets[0].target.value] = (parsed, small.value)
+
+
+def _dotted_name(parsed: ParsedModule, node: cst.BaseExpression) -> str | None:
+    """The qualified name a dotted name refers to. Never that of a call's result:
+    libcst names ``chain(...)`` and ``chain(...)()`` alike."""
+    inner: cst.BaseExpression = node
+    while isinstance(inner, cst.Attribute):
+        inner = inner.value
+    return single_name(parsed, node) if isinstance(inner, cst.Name) else None
+
+
+def _class_defs_in(node: cst.CSTNode) -> list[cst.ClassDef]:
+    found: list[cst.ClassDef] = []
+
+    class Collector(cst.CSTVisitor):
+        def visit_ClassDef(self, classdef: cst.ClassDef) -> None:
+            found.append(classdef)
+
+    node.visit(Collector())
+    return found
+
+
+def _calls_in(node: cst.CSTNode) -> list[cst.Call]:
+    calls: list[cst.Call] = []
+
+    class Collector(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            calls.append(call)
+
+    node.visit(Collector())
+    return calls
+
+
+def _route_settings(
+    parsed: ParsedModule, project: _Project, index: ProjectIndex
+) -> Iterator[tuple[ParsedModule, cst.BaseExpression]]:
+    """Where a module sets ``task_routes``: ``app.conf.task_routes = {...}``,
+    ``app.conf["task_routes"] = ...``, ``app.conf.update(task_routes=...)``, or a
+    module-level ``task_routes``/``CELERY_TASK_ROUTES`` (a config module, Django settings)."""
+    found: list[tuple[ParsedModule, cst.BaseExpression]] = []
+
+    def on_app_conf(node: cst.BaseExpression) -> bool:
+        return (
+            isinstance(node, cst.Attribute)
+            and node.attr.value == "conf"
+            and project.app_named(index, _dotted_name(parsed, node.value)) is not None
+        )
+
+    module_level = {
+        id(small)
+        for statement in parsed.module.body
+        if isinstance(statement, cst.SimpleStatementLine)
+        for small in statement.body
+    }
+
+    class Finder(cst.CSTVisitor):
+        def visit_Assign(self, node: cst.Assign) -> None:
+            for target in node.targets:
+                setting = target.target
+                if isinstance(setting, cst.Name):
+                    if setting.value in ROUTE_SETTINGS and id(node) in module_level:
+                        found.append((parsed, node.value))
+                elif isinstance(setting, cst.Attribute):
+                    if setting.attr.value in ROUTE_SETTINGS and on_app_conf(setting.value):
+                        found.append((parsed, node.value))
+                elif (
+                    isinstance(setting, cst.Subscript)
+                    and on_app_conf(setting.value)
+                    and len(setting.slice) == 1
+                    and isinstance(setting.slice[0].slice, cst.Index)
+                    and literal(setting.slice[0].slice.value) in ROUTE_SETTINGS
+                ):
+                    found.append((parsed, node.value))
+
+        def visit_Call(self, node: cst.Call) -> None:
+            func = node.func
+            if not (
+                isinstance(func, cst.Attribute)
+                and func.attr.value == "update"
+                and on_app_conf(func.value)
+            ):
+                return
+            for arg in node.args:
+                if arg.keyword is not None and arg.keyword.value in ROUTE_SETTINGS:
+                    found.append((parsed, arg.value))
+                elif arg.keyword is None and isinstance(arg.value, cst.Dict):
+                    for element in arg.value.elements:
+                        if (
+                            isinstance(element, cst.DictElement)
+                            and literal(element.key) in ROUTE_SETTINGS
+                        ):
+                            found.append((parsed, element.value))
+
+    parsed.module.visit(Finder())
+    return iter(found)
+
+
+def _route(parsed: ParsedModule, element: cst.BaseDictElement) -> Route | None:
+    """One ``"name": ...`` entry, with glob (``"feeds.*"``) and ``re.compile(...)`` keys;
+    None when its key cannot be read."""
+    if not isinstance(element, cst.DictElement):
+        return None
+    key = literal(element.key)
+    pattern: str | re.Pattern[str]
+    if isinstance(key, str):
+        pattern = re.compile(fnmatch.translate(key)) if "*" in key else key
+    elif (
+        isinstance(element.key, cst.Call)
+        and _dotted_name(parsed, element.key.func) == "re.compile"
+        and element.key.args
+        and isinstance(literal(element.key.args[0].value), str)
+    ):
+        try:
+            pattern = re.compile(str(literal(element.key.args[0].value)))
+        except re.error:
+            return None
+    else:
+        return None
+    return Route(pattern, _route_queue(element.value))
+
+
+def _route_queue(value: cst.BaseExpression) -> QueueDeclaration:
+    """Where a route sends: ``"queue"`` or ``{"queue": "queue", ...}``; a route by
+    exchange or routing key only names no queue (the task goes to the default one)."""
+    if isinstance(value, cst.Dict):
+        for item in value.elements:
+            if not isinstance(item, cst.DictElement):
+                return QueueDeclaration(QueueKind.DYNAMIC)  # `**more`
+            if literal(item.key) == "queue":
+                value = item.value
+                break
+        else:
+            return NO_QUEUE
+    queue = literal(value)
+    if isinstance(queue, str):
+        return QueueDeclaration(QueueKind.STATIC, queue)
+    return QueueDeclaration(QueueKind.DYNAMIC)
+
+
+def _configured(configured: dict[str, str], name: str) -> bool:
+    """A ``task-decorators`` entry naming ``name``, exactly or by dotted suffix (the
+    setting may be written from a ``src`` root the index does not see, or the reverse)."""
+    return any(
+        name == entry or name.endswith("." + entry) or entry.endswith("." + name)
+        for entry in configured
+    )
 
 
 def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
-    return ()
+    """The names a file must mention to use Celery without naming it.
+
+    An app object is imported from its module (``from proj.worker import app``,
+    ``import proj.worker``, ``from proj import worker``): every such file names the
+    module, so the module's last name is the needle, not the app's own (``app``, which
+    nearly every file of a web project mentions). Re-exports add their alias
+    (``celery_app``); project task base classes, ``Celery`` subclasses and wrappers of the
+    task decorator (found in the code or configured) add their names."""
+    project = _project(index)
+    needles = {_module_needle(name) for name in project.apps}
+    for name, info in index.classes.items():
+        if project.is_task_class(index, name) or project.is_app_class(index, name):
+            needles.add(info.name)
+    needles.update(name.rpartition(".")[2] for name in project.configured)
+    needles.update(project.wrapper_names(index))
+    for alias, target in project.re_exports.items():
+        bound, imported = alias.rpartition(".")[2], target.rpartition(".")[2]
+        job = index.jobs.resolve(project.follow(target))
+        if project.app_named(index, target) is not None:
+            needles.add(bound if bound != imported else _module_needle(alias))
+        elif job is not None and job.framework == FRAMEWORK and bound != job.name:
+            needles.add(bound)
+    return (needle.encode() for needle in needles if needle)
+
+
+def _module_needle(name: str) -> str:
+    """``worker`` for ``proj.worker.app``; the name itself for a top-level one."""
+    module, _, bound = name.rpartition(".")
+    return module.rpartition(".")[2] if module else bound
+
+
+# -- definitions -----------------------------------------------------------------------
+
+
+class _Definitions(cst.CSTVisitor):
+    def __init__(self, parsed: ParsedModule, index: ProjectIndex) -> None:
+        self.parsed = parsed
+        self.index = index
+        self.project = _project(index)
+        self.jobs: list[JobDefinition] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        for written in node.decorators:
+            found = self.project.task_decorator(self.index, decorator(self.parsed, written).name)
+            if found is not None:
+                self._function_task(node, written, found)
+                return
+
+    def _function_task(
+        self, node: cst.FunctionDef, written: cst.Decorator, found: TaskDecorator
+    ) -> None:
+        qualified = sorted(self.parsed.names_of(node))
+        if not qualified:
+            return
+        call = written.decorator if isinstance(written.decorator, cst.Call) else None
+        here = _keywords(call.args) if call is not None else {}
+        # What a project wrapper fixes (in its own module), then the decorator's keywords,
+        # then what the task's `base=` class declares, for the options not given.
+        keywords = {**dict(found.defaults), **here}
+        base = self._base_class(keywords.get("base"))
+        inherited = (
+            {
+                option: value
+                for option in CLASS_OPTIONS
+                if option not in keywords
+                for value in [self.project.inherited(self.index, base, option)]
+                if value is not None
+            }
+            if base is not None
+            else {}
+        )
+        options = tuple(
+            (key, literal(value)) for key, value in [*keywords.items(), *inherited.items()]
+        )
+        registered = self._registered_name(keywords.get("name"), node.name.value, found.app)
+        queue_value = keywords.get("queue", inherited.get("queue"))
+        # A queue declared elsewhere (by a wrapper, a base class) is reported at the
+        # decorator that brings it.
+        anchor: cst.CSTNode = here.get("queue", written.decorator)
+        self.jobs.append(
+            JobDefinition(
+                framework=FRAMEWORK,
+                name=node.name.value,
+                qualified_name=qualified[0],
+                path=self.parsed.path,
+                module_name=self.parsed.module_name,
+                name_span=self.parsed.span(node.name),
+                node=node,
+                is_class=False,
+                queue=self._queue(queue_value, anchor, registered),
+                perform=node,
+                registered_name=registered,
+                options=options,
+            )
+        )
+
+    def _base_class(self, value: cst.BaseExpression | None) -> str | None:
+        name = _dotted_name(self.parsed, value) if value is not None else None
+        info = self.index.classes.resolve(self.project.follow(name)) if name else None
+        return info.qualified_name if info is not None else None
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        qualified = sorted(self.parsed.names_of(node))
+        if not qualified or not self.project.is_task_class(self.index, qualified[0]):
+            return
+        info = self.index.classes.get(qualified[0])
+        if info is None:
+            return
+        # Options set in the class body or inherited from a project base class.
+        values = {
+            option: value
+            for option in CLASS_OPTIONS
+            for value in [
+                class_attribute(node, option)
+                or self.project.inherited(self.index, info.qualified_name, option)
+            ]
+            if value is not None
+        }
+        registered = self._registered_name(class_attribute(node, "name"), info.name, None)
+        queue_value = values.get("queue")
+        own_queue = class_attribute(node, "queue")
+        self.jobs.append(
+            JobDefinition(
+                framework=FRAMEWORK,
+                name=info.name,
+                qualified_name=info.qualified_name,
+                path=self.parsed.path,
+                module_name=self.parsed.module_name,
+                name_span=self.parsed.span(node.name),
+                node=node,
+                is_class=True,
+                base_names=info.base_names,
+                base_spans=tuple(self.parsed.span(base.value) for base in node.bases),
+                queue=self._queue(queue_value, own_queue or node.name, registered),
+                perform=method(node, "run"),
+                is_abstract=self._is_abstract(info),
+                registered_name=registered,
+                options=tuple((key, literal(value)) for key, value in values.items()),
+            )
+        )
+
+    def _is_abstract(self, info: ClassInfo) -> bool:
+        """A base for other tasks: marked abstract, or with no ``run`` to execute."""
+        if info.marked_abstract:
+            return True
+        return not any(
+            "run" in a.method_names for a in self.index.project_ancestors(info.qualified_name)
+        )
+
+    def _queue(
+        self, value: cst.BaseExpression | None, anchor: cst.CSTNode, registered: str | None
+    ) -> QueueDeclaration:
+        """The task's own queue (``anchor``, in this module, is where it is declared);
+        when it has none, the one ``task_routes`` gives its registered name."""
+        name = literal(value) if value is not None else None
+        if isinstance(name, str):
+            return QueueDeclaration(QueueKind.STATIC, name, self.parsed.span(anchor))
+        if name is not None:
+            return QueueDeclaration(QueueKind.DYNAMIC, None, self.parsed.span(anchor))
+        # No queue, or `queue=None` (Celery's default): the routes decide.
+        routed = self.project.routing(self.index).queue_for(registered)
+        return routed if routed is not None else NO_QUEUE
+
+    def _registered_name(
+        self, written: cst.BaseExpression | None, name: str, app: str | None
+    ) -> str | None:
+        """``name=`` when given (None when it is computed); else Celery's default,
+        ``<module>.<name>``, with the app's main name for a module run as ``__main__``."""
+        value = literal(written) if written is not None else None
+        if value is not None:
+            return value if isinstance(value, str) else None
+        module = self.parsed.module_name
+        main = self.project.apps.get(app) if app is not None else None
+        if module == "__main__" and main is not None:
+            given = main.positional[0] if main.positional else main.keyword("main")
+            if isinstance(given, str) and given:
+                module = given
+        return f"{module}.{name}" if module else name
 
 
 def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition]:
-    return []
+    visitor = _Definitions(parsed, index)
+    parsed.module.visit(visitor)
+    return visitor.jobs
+
+
+# -- enqueue sites ---------------------------------------------------------------------
+
+
+@dataclass
+class _Call:
+    """One enqueue call as Celery reads it: the task's arguments and the options."""
+
+    arguments: list[cst.Arg]
+    known: bool
+    options: list[tuple[str, cst.BaseExpression]]
+
+
+class _EnqueueSites(cst.CSTVisitor):
+    def __init__(self, parsed: ParsedModule, index: ProjectIndex) -> None:
+        self.parsed = parsed
+        self.index = index
+        self.project = _project(index)
+        self.sites: list[EnqueueSite] = []
+
+    def _name(self, node: cst.BaseExpression) -> str | None:
+        """The qualified name a dotted name refers to. Never that of a call's result:
+        libcst names ``chain(...)`` and ``chain(...)()`` alike."""
+        inner: cst.BaseExpression = node
+        while isinstance(inner, cst.Attribute):
+            inner = inner.value
+        return single_name(self.parsed, node) if isinstance(inner, cst.Name) else None
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and self._method_call(node, func.attr.value, func.value):
+            return
+        name = self._name(func)
+        if name is None:
+            return
+        if name in SIGNATURE_FUNCTIONS:
+            self._by_name(node, "signature", BY_NAME_SIGNATURE_POSITIONAL)
+        elif name in SEND_TASK_FUNCTIONS:
+            self._by_name(node, "send_task", SEND_TASK_POSITIONAL)
+        else:
+            job = self._job(name)
+            if job is not None and not job.is_class:
+                read = self._read(node.args, (), star_is_arguments=True)
+                self._add(node, DIRECT_CALL, job, read, synchronous=True)
+
+    def _method_call(self, node: cst.Call, method_name: str, receiver: cst.BaseExpression) -> bool:
+        """A task's method (``t.delay(...)``) or an app's by-name API; whether it was one."""
+        if method_name in TASK_METHODS:
+            target = self._target_of(receiver)
+            if target is not None:
+                self._task_method(node, method_name, *target)
+                return True
+        if method_name in ("send_task", "signature"):
+            app = self.project.app_named(self.index, self._name(receiver))
+            if app is not None:
+                positional = (
+                    SEND_TASK_POSITIONAL
+                    if method_name == "send_task"
+                    else BY_NAME_SIGNATURE_POSITIONAL
+                )
+                self._by_name(node, method_name, positional)
+                return True
+        return False
+
+    def _task_method(
+        self,
+        node: cst.Call,
+        method_name: str,
+        job: JobDefinition | None,
+        registered_name: str | None,
+    ) -> None:
+        if method_name in ("delay", "delay_on_commit", "s", "si"):
+            read = self._read(node.args, (), star_is_arguments=True)
+        elif method_name in ("signature", "subtask"):
+            read = self._read(node.args, SIGNATURE_POSITIONAL)
+        elif method_name == "apply":
+            read = self._read(node.args, APPLY_POSITIONAL)
+        elif method_name in MAP_METHODS:
+            # One call per item of an iterable: the arguments are not written here.
+            read = _Call([], False, [])
+        else:
+            read = self._read(node.args, APPLY_ASYNC_POSITIONAL)
+        synchronous = method_name in SYNCHRONOUS_METHODS
+        if method_name in SIGNATURE_METHODS | MAP_METHODS:
+            immutable = method_name == "si" or any(
+                key == "immutable" and literal(value) is True for key, value in read.options
+            )
+            synchronous = self._signature_use(node, read, immutable)
+            method_name = "signature" if method_name == "subtask" else method_name
+        self._add(
+            node, method_name, job, read, synchronous=synchronous, registered_name=registered_name
+        )
+
+    def _by_name(self, node: cst.Call, method_name: str, positional: Sequence[str]) -> None:
+        """``send_task("name", ...)``, ``signature("name", ...)``: the task by the name it is
+        registered under."""
+        read = self._read(node.args, positional)
+        written = dict(read.options).pop("name", None)
+        read.options = [(key, value) for key, value in read.options if key != "name"]
+        if written is None:
+            return
+        registered = literal(written)
+        synchronous = False
+        if method_name == "signature":
+            if not isinstance(registered, str):
+                return  # signature(a_dict) or signature(a_task): not by name
+            immutable = any(
+                key == "immutable" and literal(value) is True for key, value in read.options
+            )
+            synchronous = self._signature_use(node, read, immutable)
+        name = registered if isinstance(registered, str) else None
+        target = self._registered(name) if name is not None else None
+        self._add(node, method_name, target, read, synchronous=synchronous, registered_name=name)
+
+    def _add(
+        self,
+        node: cst.Call,
+        method_name: str,
+        job: JobDefinition | None,
+        read: _Call,
+        synchronous: bool = False,
+        registered_name: str | None = None,
+    ) -> None:
+        self.sites.append(
+            EnqueueSite(
+                framework=FRAMEWORK,
+                method=method_name,
+                path=self.parsed.path,
+                span=self.parsed.span(node),
+                node=node,
+                target=job.qualified_name if job is not None else None,
+                arguments=tuple(read.arguments),
+                arguments_known=read.known,
+                options=tuple(read.options),
+                synchronous=synchronous,
+                target_registered_name=registered_name,
+            )
+        )
+
+    # -- targets -----------------------------------------------------------------------
+
+    def _target_of(
+        self, receiver: cst.BaseExpression
+    ) -> tuple[JobDefinition | None, str | None] | None:
+        """The task an expression is: a task function, an instance of a task class
+        (``SendEmailTask()``), or a task looked up by name (``app.tasks["name"]``)."""
+        if isinstance(receiver, cst.Call):
+            if receiver.args:
+                return None
+            job = self._job(self._name(receiver.func))
+            return (job, None) if job is not None and job.is_class else None
+        if isinstance(receiver, cst.Subscript):
+            return self._task_by_lookup(receiver)
+        job = self._job(self._name(receiver))
+        return (job, None) if job is not None and not job.is_class else None
+
+    def _task_by_lookup(self, node: cst.Subscript) -> tuple[JobDefinition | None, str] | None:
+        if not (
+            isinstance(node.value, cst.Attribute)
+            and node.value.attr.value == "tasks"
+            and len(node.slice) == 1
+            and isinstance(node.slice[0].slice, cst.Index)
+        ):
+            return None
+        app = self.project.app_named(self.index, self._name(node.value.value))
+        name = literal(node.slice[0].slice.value)
+        if app is None or not isinstance(name, str):
+            return None
+        return self._registered(name), name
+
+    def _job(self, name: str | None) -> JobDefinition | None:
+        if name is None:
+            return None
+        job = self.index.jobs.resolve(name)
+        if job is None or job.framework != FRAMEWORK or job.is_abstract:
+            return None
+        return job
+
+    def _registered(self, name: str) -> JobDefinition | None:
+        jobs = {
+            job.qualified_name: job
+            for job in self.index.jobs.by_registered_name(name)
+            if job.framework == FRAMEWORK and not job.is_abstract
+        }
+        return next(iter(jobs.values())) if len(jobs) == 1 else None
+
+    # -- signatures --------------------------------------------------------------------
+
+    def _signature_use(self, node: cst.Call, read: _Call, immutable: bool) -> bool:
+        """Follow a signature to where it is used: ``.set(...)`` and the outer
+        ``.delay()``/``.apply_async(...)`` add options (and arguments, which then come
+        first); in a chain, a chord's body or a callback, a mutable signature also
+        receives the previous task's result, so its arguments are not all written here.
+        Returns whether the signature is run in the caller (``.apply()``)."""
+        current: cst.BaseExpression = node
+        while True:
+            parent = self.parsed.parents.get(current)
+            grandparent = self.parsed.parents.get(parent) if parent is not None else None
+            if not (
+                isinstance(parent, cst.Attribute)
+                and parent.value is current
+                and isinstance(grandparent, cst.Call)
+                and grandparent.func is parent
+            ):
+                break
+            outer = parent.attr.value
+            if outer in ("set", "options"):
+                read.options.extend(_keywords(grandparent.args).items())
+                if any(arg.star for arg in grandparent.args):
+                    read.known = False
+            elif outer in ("delay", "apply_async", "apply"):
+                positional = APPLY_POSITIONAL if outer == "apply" else APPLY_ASYNC_POSITIONAL
+                star = outer == "delay"
+                more = self._read(
+                    grandparent.args, () if star else positional, star_is_arguments=star
+                )
+                if more.arguments or not more.known:
+                    read.known = False  # partial arguments: the outer ones go first
+                read.arguments = [*more.arguments, *read.arguments]
+                read.options.extend(more.options)
+                return outer == "apply"
+            else:
+                break
+            current = grandparent
+        if not immutable and self._receives_result(current):
+            read.known = False
+        return False
+
+    def _receives_result(self, node: cst.CSTNode) -> bool:
+        """Whether a signature may be called with a parent task's result prepended, so
+        that its arguments are not all written here: not first in a chain
+        (``chain(a, b)``, ``a | b``), a chord's body, a callback (``link=``), given
+        arguments when applied, or stored where this module does not follow it."""
+        parents = self.parsed.parents
+        child: cst.CSTNode = node
+        element: int | None = None  # position in the list or tuple just passed through
+        while True:
+            parent = parents.get(child)
+            if isinstance(parent, cst.Attribute) and parent.value is child:
+                call = parents.get(parent)
+                if not (isinstance(call, cst.Call) and call.func is parent):
+                    return True
+                applied = parent.attr.value
+                if applied == "delay":
+                    return bool(call.args)
+                if applied in ("apply_async", "apply"):
+                    return any(
+                        arg.keyword is None or arg.star or arg.keyword.value in ("args", "kwargs")
+                        for arg in call.args
+                    )
+                if applied not in ("set", "on_error", "link", "link_error", "options"):
+                    return True
+                child, element = call, None
+            elif isinstance(parent, cst.Call) and parent.func is child:
+                # Calling a signature applies it: `sig()`, `chord(header)(body)`.
+                return bool(parent.args) and not self._is_chord(child)
+            elif isinstance(parent, cst.Element):
+                container = parents.get(parent)
+                if not isinstance(container, cst.List | cst.Tuple | cst.Set):
+                    return True
+                element = next(i for i, e in enumerate(container.elements) if e is parent)
+                child = container
+            elif isinstance(parent, cst.GeneratorExp | cst.ListComp) and parent.elt is child:
+                child, element = parent, 1  # one of many: not known to come first
+            elif isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.BitOr):
+                if parent.right is child:
+                    return True
+                child, element = parent, None
+            elif isinstance(parent, cst.Arg):
+                call = parents.get(parent)
+                if not isinstance(call, cst.Call) or self._arg_receives_result(
+                    call, parent, element
+                ):
+                    return True
+                child, element = call, None
+            else:
+                # A statement of its own: built for its effect only. Anything else
+                # (assigned, returned, passed on) is used where we cannot see.
+                return not isinstance(parent, cst.Expr)
+
+    def _arg_receives_result(self, call: cst.Call, arg: cst.Arg, element: int | None) -> bool:
+        """Whether a signature given as ``arg`` to a canvas call receives a result. False
+        only for the canvas primitives whose members keep their arguments: a group's
+        members, a chord's header, a chain's first link."""
+        name = self._name(call.func)
+        keyword = arg.keyword.value if arg.keyword is not None else None
+        position = next(i for i, candidate in enumerate(call.args) if candidate is arg)
+        if name in GROUP_FUNCTIONS:
+            return keyword is not None and keyword != "tasks"
+        if name in CHORD_FUNCTIONS:
+            return not (keyword == "header" or (keyword is None and position == 0))
+        if name in CHAIN_FUNCTIONS:
+            return keyword is not None or position > 0 or (element or 0) > 0
+        return True
+
+    def _is_chord(self, node: cst.CSTNode) -> bool:
+        return isinstance(node, cst.Call) and self._name(node.func) in CHORD_FUNCTIONS
+
+    # -- arguments ---------------------------------------------------------------------
+
+    def _read(
+        self,
+        args: Sequence[cst.Arg],
+        positional: Sequence[str],
+        star_is_arguments: bool = False,
+    ) -> _Call:
+        """Sort a call's arguments into the task's arguments and options.
+
+        ``star_is_arguments``: the call passes the task's arguments as they are
+        (``delay(*args, **kwargs)``); otherwise ``positional`` names the call's positional
+        parameters and ``args``/``kwargs`` hold the task's arguments."""
+        if star_is_arguments:
+            arguments: list[cst.Arg] = []
+            known = True
+            for arg in args:
+                expanded = self._expand_star(arg)
+                if expanded is None:
+                    arguments.append(arg)
+                    known = known and not arg.star
+                else:
+                    arguments.extend(expanded)
+            return _Call(arguments, known, [])
+        named: dict[str, cst.BaseExpression] = {}
+        options: list[tuple[str, cst.BaseExpression]] = []
+        known = True
+        position = 0
+        for arg in args:
+            if arg.star == "*":
+                known = False
+                continue
+            if arg.star == "**":
+                value = self._local_literal(arg.value)
+                if not isinstance(value, cst.Dict):
+                    known = False
+                    continue
+                pairs = _dict_keywords(value)
+                if pairs is None:
+                    known = False
+                    continue
+                for key, item in pairs:
+                    named[key] = item
+                continue
+            if arg.keyword is None:
+                if position < len(positional):
+                    named[positional[position]] = arg.value
+                position += 1
+                continue
+            named[arg.keyword.value] = arg.value
+        arguments = []
+        if "args" in named:
+            listed = self._positional_arguments(named.pop("args"))
+            if listed is None:
+                known = False
+            else:
+                arguments.extend(listed)
+        if "kwargs" in named:
+            listed = self._keyword_arguments(named.pop("kwargs"))
+            if listed is None:
+                known = False
+            else:
+                arguments.extend(listed)
+        if "options" in named:
+            value = self._local_literal(named.pop("options"))
+            pairs = _dict_keywords(value) if isinstance(value, cst.Dict) else None
+            options.extend(pairs or ())
+        options.extend(named.items())
+        return _Call(arguments, known, options)
+
+    def _positional_arguments(self, value: cst.BaseExpression) -> list[cst.Arg] | None:
+        if literal(value) is None:
+            return []
+        found = self._local_literal(value)
+        if not isinstance(found, cst.List | cst.Tuple):
+            return None
+        arguments = []
+        for element in found.elements:
+            if not isinstance(element, cst.Element):
+                return None
+            arguments.append(cst.Arg(value=element.value))
+        return arguments
+
+    def _keyword_arguments(self, value: cst.BaseExpression) -> list[cst.Arg] | None:
+        if literal(value) is None:
+            return []
+        found = self._local_literal(value)
+        pairs = _dict_keywords(found) if isinstance(found, cst.Dict) else None
+        if (
+            pairs is None
+            and isinstance(found, cst.Call)
+            and self._name(found.func) == "builtins.dict"
+            and all(arg.keyword is not None and not arg.star for arg in found.args)
+        ):
+            return [_keyword_arg(arg.keyword.value, arg.value) for arg in found.args if arg.keyword]
+        if pairs is None:
+            return None
+        return [_keyword_arg(key, item) for key, item in pairs]
+
+    def _expand_star(self, arg: cst.Arg) -> list[cst.Arg] | None:
+        """``*items``/``**params`` of a local list or dict literal, as the arguments they
+        stand for; None when it cannot be shown."""
+        if not arg.star:
+            return None
+        if arg.star == "*":
+            return (
+                self._positional_arguments(arg.value) if isinstance(arg.value, cst.Name) else None
+            )
+        return self._keyword_arguments(arg.value) if isinstance(arg.value, cst.Name) else None
+
+    def _local_literal(self, value: cst.BaseExpression) -> cst.BaseExpression:
+        """A name assigned exactly once in its function (or module), and never changed
+        after, stands for the value assigned: ``params = {...}; t.delay(**params)``."""
+        if not isinstance(value, cst.Name):
+            return value
+        scope: cst.CSTNode = self.parsed.module
+        for ancestor in self.parsed.ancestors(value):
+            if isinstance(ancestor, cst.FunctionDef | cst.Lambda):
+                scope = ancestor
+                break
+        finder = _Bindings(value.value)
+        scope.visit(finder)
+        if len(finder.values) == 1 and not finder.changed:
+            found = finder.values[0]
+            if isinstance(found, cst.List | cst.Tuple | cst.Dict | cst.Call):
+                return found
+        return value
+
+
+class _Bindings(cst.CSTVisitor):
+    """Every assignment to one name in a scope, and whether it is changed in place."""
+
+    MUTATORS = frozenset(
+        {"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove"}
+    )
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.values: list[cst.BaseExpression] = []
+        self.changed = False
+
+    def _is_name(self, node: cst.CSTNode) -> bool:
+        return isinstance(node, cst.Name) and node.value == self.name
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            if self._is_name(target.target):
+                self.values.append(node.value)
+            elif self._changes(target.target):
+                self.changed = True
+
+    def _changes(self, target: cst.BaseExpression) -> bool:
+        """``name[key] = ...`` or ``name, other = ...``."""
+        if isinstance(target, cst.Subscript):
+            return self._is_name(target.value)
+        return isinstance(target, cst.Tuple | cst.List) and any(
+            self._is_name(n) for n in _names_in(target)
+        )
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if self._is_name(node.target) and node.value is not None:
+            self.values.append(node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        target = node.target
+        if self._is_name(target) or (
+            isinstance(target, cst.Subscript) and self._is_name(target.value)
+        ):
+            self.changed = True
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self.changed = True
+
+    def visit_For(self, node: cst.For) -> None:
+        if any(self._is_name(n) for n in _names_in(node.target)):
+            self.changed = True
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and self._is_name(func.value)
+            and func.attr.value in self.MUTATORS
+        ):
+            self.changed = True
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        if self._is_name(node.target):
+            self.changed = True
+
+
+def _names_in(node: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
+    if isinstance(node, cst.Tuple | cst.List):
+        for element in node.elements:
+            yield from _names_in(element.value)
+    else:
+        yield node
+
+
+def _keywords(args: Sequence[cst.Arg]) -> dict[str, cst.BaseExpression]:
+    return {arg.keyword.value: arg.value for arg in args if arg.keyword is not None}
+
+
+def _keyword_arg(key: str, value: cst.BaseExpression) -> cst.Arg:
+    """``key=value`` as it would be written in a call."""
+    no_space = cst.SimpleWhitespace("")
+    return cst.Arg(
+        value=value,
+        keyword=cst.Name(key),
+        equal=cst.AssignEqual(whitespace_before=no_space, whitespace_after=no_space),
+    )
+
+
+def _dict_keywords(node: cst.Dict) -> list[tuple[str, cst.BaseExpression]] | None:
+    """A dict literal with identifier keys as keyword arguments; None otherwise."""
+    pairs = []
+    for element in node.elements:
+        if not isinstance(element, cst.DictElement):
+            return None
+        key = literal(element.key)
+        if not isinstance(key, str) or not key.isidentifier():
+            return None
+        pairs.append((key, element.value))
+    return pairs
 
 
 def find_enqueue_sites(parsed: ParsedModule, index: ProjectIndex) -> list[EnqueueSite]:
-    return []
+    visitor = _EnqueueSites(parsed, index)
+    parsed.module.visit(visitor)
+    return visitor.sites
