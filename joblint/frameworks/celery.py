@@ -765,6 +765,7 @@ class _Definitions(cst.CSTVisitor):
                 perform=node,
                 registered_name=registered,
                 options=options,
+                decorator=written,
             )
         )
 

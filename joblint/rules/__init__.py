@@ -11,7 +11,7 @@ from joblint.rules.naming import (
     JobOutsideJobPackage,
     OneJobPerModule,
 )
-from joblint.rules.organization import DuplicateJobName, JobNotImportable
+from joblint.rules.organization import DecoratorOrder, DuplicateJobName, JobNotImportable
 from joblint.rules.reading import InvalidSuppression, SyntaxError_, UnreadableFile
 from joblint.rules.sensitive import SensitiveArgument
 from joblint.rules.serialization import NonSerializableArgument
@@ -29,6 +29,7 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             JobOutsideJobPackage(),
             JobBaseClass(),
             JobNotImportable(),
+            DecoratorOrder(),
             DuplicateJobName(),
             ModelInstanceArgument(),
             QuerysetArgument(),

@@ -11,9 +11,9 @@ import libcst as cst
 import libcst.matchers as m
 
 from joblint.context import ModuleContext, ProjectContext
-from joblint.diagnostics import Diagnostic
+from joblint.diagnostics import Applicability, Diagnostic, Fix
 from joblint.model import JobDefinition
-from joblint.rules.base import ModuleRule, ProjectRule
+from joblint.rules.base import FixAvailability, ModuleRule, ProjectRule
 
 MAIN_GUARD = m.If(
     test=m.Comparison(
@@ -95,3 +95,118 @@ class DuplicateJobName(ProjectRule):
                     f"({first.path.name}:{first.name_span.start.line}); the worker runs only one "
                     "of them: give each a unique name",
                 )
+
+
+# Per framework: (the task decorator must be outermost, decorator names that must sit
+# below the task decorator, decorator names that must sit above it). From the frameworks'
+# documentation: Celery wants `@app.task` applied last ("first in the list"); Huey's
+# `lock_task` goes under the task decorator; Procrastinate's `periodic` over `task`.
+DECORATOR_ORDER: dict[str, tuple[bool, frozenset[str], frozenset[str]]] = {
+    "celery": (True, frozenset(), frozenset()),
+    "huey": (False, frozenset({"lock_task"}), frozenset()),
+    "procrastinate": (False, frozenset(), frozenset({"periodic"})),
+}
+# The decorators that make a task, by last name, for frontends that do not say which one
+# it was (a task function carries exactly one of them).
+TASK_DECORATORS = {
+    "celery": frozenset({"task", "shared_task"}),
+    "huey": frozenset({"task", "db_task", "periodic_task", "db_periodic_task"}),
+    "procrastinate": frozenset({"task"}),
+}
+
+
+def _task_decorator(job: JobDefinition) -> cst.Decorator | None:
+    if job.decorator is not None or not isinstance(job.node, cst.FunctionDef):
+        return job.decorator
+    names = TASK_DECORATORS.get(job.framework, frozenset())
+    found = [d for d in job.node.decorators if _method_name(d) in names]
+    return found[0] if len(found) == 1 else None
+
+
+class DecoratorOrder(ModuleRule):
+    code = "JOB107"
+    name = "decorator-order"
+    summary = "A task decorator in the wrong place among a task's decorators."
+    fix_availability = FixAvailability.UNSAFE
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        for job in module.facts.jobs:
+            order = DECORATOR_ORDER.get(job.framework)
+            task_decorator = _task_decorator(job)
+            if order is None or task_decorator is None or not isinstance(job.node, cst.FunctionDef):
+                continue
+            decorators = list(job.node.decorators)
+            position = next((i for i, d in enumerate(decorators) if d is task_decorator), None)
+            if position is None:
+                continue
+            outermost, below, above = order
+            task = module.parsed.module.code_for_node(task_decorator.decorator)
+            if outermost and position != 0:
+                yield self._finding(
+                    module, job, decorators[0],
+                    f"`@{task}` must be the outermost decorator of `{job.name}` (first in the "
+                    "list): a decorator above it wraps the task object, not the function, and "
+                    "is skipped when a worker runs the task",
+                    _move(job.name, task, 0),
+                )  # fmt: skip
+            for index, other in enumerate(decorators):
+                method = _method_name(other)
+                if index < position and method in below:
+                    yield self._finding(
+                        module, job, other,
+                        f"`@{module.parsed.module.code_for_node(other.decorator)}` must come "
+                        f"below `@{task}`: the task decorator has to see the locked function",
+                        _move(job.name, task, index),
+                    )  # fmt: skip
+                if index > position and method in above:
+                    yield self._finding(
+                        module, job, other,
+                        f"`@{module.parsed.module.code_for_node(other.decorator)}` must come "
+                        f"above `@{task}`: it schedules the task, so the task must exist first",
+                        _move(
+                            job.name, module.parsed.module.code_for_node(other.decorator), position
+                        ),
+                    )  # fmt: skip
+
+    def _finding(
+        self, module: ModuleContext, job: JobDefinition, at: cst.Decorator, message: str, fix: Fix
+    ) -> Diagnostic:
+        return self.diagnostic(job.path, module.parsed.span(at.decorator), message, fix=fix)
+
+
+def _method_name(decorator_node: cst.Decorator) -> str | None:
+    """``lock_task`` for ``@huey.lock_task("x")``, ``shared_task`` for ``@shared_task``."""
+    expression = decorator_node.decorator
+    if isinstance(expression, cst.Call):
+        expression = expression.func
+    if isinstance(expression, cst.Attribute):
+        return expression.attr.value
+    return expression.value if isinstance(expression, cst.Name) else None
+
+
+def _move(function: str, task: str, target: int) -> Fix:
+    """Move the decorator written ``task`` to position ``target`` among the decorators of
+    the function of that name; a no-op once it is there, or when it cannot be found."""
+
+    class Reorder(cst.CSTTransformer):
+        def leave_FunctionDef(
+            self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
+        ) -> cst.FunctionDef:
+            if updated_node.name.value != function:
+                return updated_node
+            decorators = list(updated_node.decorators)
+            codes = [cst.Module([]).code_for_node(d.decorator) for d in decorators]
+            if codes.count(task) != 1:
+                return updated_node
+            moving = decorators.pop(codes.index(task))
+            decorators.insert(min(target, len(decorators)), moving)
+            return updated_node.with_changes(decorators=decorators)
+
+    def transform(tree: cst.Module) -> cst.Module:
+        return tree.visit(Reorder())
+
+    return Fix(
+        message="Reorder the decorators (unsafe: decorators run in a different order)",
+        applicability=Applicability.UNSAFE,
+        transform=transform,
+    )
