@@ -149,3 +149,19 @@ def test_base_job_naming_no_job_class_is_a_config_error(
         f"joblint: error: {tmp_path / 'pyproject.toml'}:2: `base-job` names "
         "`app.jobs.application_job.ApplicatonJob`, which is not a job class in this project\n"
     )
+
+
+def test_celery_task_classes_are_not_held_to_the_runtimes_layout(tmp_path: Path) -> None:
+    """Found on Celery's own source: `class DjangoTask(Task)` in `contrib/django/task.py`."""
+    write_tree(
+        tmp_path,
+        {
+            "proj/task.py": (
+                "from celery import Task\n\n\n"
+                "class DjangoTask(Task):\n"
+                "    def run(self, *args: object) -> None:\n"
+                "        pass\n"
+            ),
+        },
+    )
+    assert [f for f in findings(tmp_path) if f[2].startswith("JOB10")] == []

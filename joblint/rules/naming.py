@@ -26,7 +26,14 @@ JOB_SUFFIX = "Job"
 
 
 def concrete_class_jobs(module: ModuleContext) -> list[JobDefinition]:
-    return [job for job in module.facts.jobs if job.is_class and not job.is_abstract]
+    """The runtime's concrete job classes: the ``<Verb><Noun>Job``-per-module layout is
+    Active Job's convention, which the runtime carries over. Class-based tasks of other
+    frameworks (Celery's ``Task`` subclasses) follow their own naming, and are left alone."""
+    return [
+        job
+        for job in module.facts.jobs
+        if job.is_class and not job.is_abstract and job.framework == "runtime"
+    ]
 
 
 class JobNameVerbNoun(ModuleRule):
