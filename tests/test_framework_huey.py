@@ -105,6 +105,11 @@ def test_tasks_carry_options_and_registered_names() -> None:
     assert jobs["charge_card"].options == (("retries", 2),)
     assert jobs["index_order"].options == (("on_commit", True),)
     assert all(job.perform is job.node and not job.is_class for job in jobs.values())
+    # the decorator that makes the task, for the decorator-order rule
+    report = jobs["generate_report"]
+    assert report.decorator is not None
+    assert code(report.decorator.decorator) == "huey.task()"
+    assert code(jobs["notify_admins"].decorator.decorator) == "task()"  # type: ignore[union-attr]
 
 
 def test_negative_fixture_is_read_and_yields_nothing() -> None:

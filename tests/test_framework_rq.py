@@ -162,6 +162,8 @@ def test_jobs_carry_options_registered_names_and_queue_spans() -> None:
     # A decorator's queue is declared on the job (span set); an enqueued function's queue
     # belongs to its enqueue sites, possibly in other files (no span).
     assert welcome.queue.span is not None and welcome.queue.span.start.line == 10
+    assert welcome.decorator is not None and code(welcome.decorator.decorator).startswith("job(")
+    assert jobs["send_report"].decorator is None  # a job because it is enqueued
     assert jobs["send_report"].queue.kind is QueueKind.STATIC
     assert jobs["send_report"].queue.span is None
     assert jobs["resize_image"].queue.kind is QueueKind.DYNAMIC

@@ -284,12 +284,12 @@ def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
 
 def _task(
     parsed: ParsedModule, node: cst.FunctionDef, huey: _Project
-) -> tuple[_TaskDecorator, cst.Call | None] | None:
+) -> tuple[cst.Decorator, _TaskDecorator, cst.Call | None] | None:
     for decorator in node.decorators:
         callee, call = decorator_parts(decorator)
         found = huey.decorator(parsed, callee, called=call is not None)
         if found is not None:
-            return found, call
+            return decorator, found, call
     return None
 
 
@@ -316,7 +316,7 @@ def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition
         qualified = qualified_name_of(parsed, node)
         if found is None or qualified is None:
             continue
-        decorator, call = found
+        written, decorator, call = found
         options = keyword_literals(parsed, call)
         lock = _lock_name(parsed, node, huey)
         if lock is not None:
@@ -345,6 +345,7 @@ def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition
                 perform=node,
                 registered_name=f"{parsed.module_name}.{name}" if name else None,
                 options=options,
+                decorator=written,
             )
         )
     return jobs

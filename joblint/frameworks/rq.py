@@ -1023,14 +1023,14 @@ def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
 
 def _decoration(
     parsed: ParsedModule, node: cst.FunctionDef, rq: _Project
-) -> tuple[QueueDeclaration, tuple[tuple[str, Literal], ...]] | None:
+) -> tuple[cst.Decorator, QueueDeclaration, tuple[tuple[str, Literal], ...]] | None:
     for decorator in node.decorators:
         expression, call = decorator_parts(decorator)
         name = single_name(parsed, expression)
         spec = rq.decorator(name)
         if spec is None or (call is None and name == RQ_JOB_DECORATOR):
             continue
-        return spec.queue(parsed, call, rq), _options(parsed, call)
+        return decorator, spec.queue(parsed, call, rq), _options(parsed, call)
     return None
 
 
@@ -1062,8 +1062,9 @@ def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition
         if qualified is None:
             continue
         decoration = _decoration(parsed, node, rq)
+        decorator: cst.Decorator | None = None
         if decoration is not None:
-            queue, options = decoration
+            decorator, queue, options = decoration
         elif qualified in enqueued:
             ref = _merge(enqueued[qualified])
             queue, options = QueueDeclaration(ref.kind, ref.name), ()
@@ -1083,6 +1084,7 @@ def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition
                 perform=node,
                 registered_name=qualified,
                 options=options,
+                decorator=decorator,
             )
         )
     return jobs
