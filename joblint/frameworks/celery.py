@@ -677,9 +677,10 @@ def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
     An app object is imported from its module (``from proj.worker import app``,
     ``import proj.worker``, ``from proj import worker``): every such file names the
     module, so the module's last name is the needle, not the app's own (``app``, which
-    nearly every file of a web project mentions). Re-exports add their alias
-    (``celery_app``); project task base classes, ``Celery`` subclasses and wrappers of the
-    task decorator (found in the code or configured) add their names."""
+    nearly every file of a web project mentions). Imports under another name add it
+    (``from .celery import app as celery_app``); project task base classes, ``Celery``
+    subclasses and wrappers of the task decorator (found in the code or configured) add
+    their names."""
     project = _project(index)
     needles = {_module_needle(name) for name in project.apps}
     for name, info in index.classes.items():
@@ -690,9 +691,11 @@ def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
     for alias, target in project.re_exports.items():
         bound, imported = alias.rpartition(".")[2], target.rpartition(".")[2]
         job = index.jobs.resolve(project.follow(target))
-        if project.app_named(index, target) is not None:
-            needles.add(bound if bound != imported else _module_needle(alias))
-        elif job is not None and job.framework == FRAMEWORK and bound != job.name:
+        if bound == imported:
+            continue  # a plain import (or a re-export under the same name)
+        if project.app_named(index, target) is not None or (
+            job is not None and job.framework == FRAMEWORK and bound != job.name
+        ):
             needles.add(bound)
     return (needle.encode() for needle in needles if needle)
 
