@@ -12,15 +12,26 @@ from joblint.runtime.job import Job
 from joblint.runtime.loader import load_class_path
 from joblint.runtime.store import ClaimedJob, Completion, FailureInfo
 
+_job_classes: dict[str, type[Job]] = {}
+"""Job classes by class path, so a worker imports and checks each class once, not per job.
+A path that fails to load is not kept: it is tried again (and fails again) for each job."""
+
+
+def job_class_for(class_path: str) -> type[Job]:
+    job_class = _job_classes.get(class_path)
+    if job_class is None:
+        found = load_class_path(class_path)
+        if not issubclass(found, Job):
+            raise TypeError(f"{class_path} is not a joblint.runtime.Job")
+        job_class = _job_classes[class_path] = found
+    return job_class
+
 
 def run_claimed(
     claimed: ClaimedJob, clock: Clock, locators: LocatorRegistry | None = None
 ) -> Completion:
     try:
-        job_class = load_class_path(claimed.class_path)
-        if not issubclass(job_class, Job):
-            raise TypeError(f"{claimed.class_path} is not a joblint.runtime.Job")
-        job = job_class.deserialize(claimed.payload)
+        job = job_class_for(claimed.class_path).deserialize(claimed.payload)
         outcome = job.execute(locators)
         if outcome.retry is None:
             return Completion(claimed.row_id, outcome.status)

@@ -135,9 +135,12 @@ class Job:
         collect_method_handlers(cls)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        Job._initialize(self, args, kwargs, str(uuid.uuid4()))
+
+    def _initialize(self, args: tuple[Any, ...], kwargs: dict[str, Any], job_id: str) -> None:
         self.arguments: tuple[Any, ...] = args
         self.keyword_arguments: dict[str, Any] = kwargs
-        self.job_id: str = str(uuid.uuid4())
+        self.job_id: str = job_id
         self.queue_name: str | None = None
         self.priority = type(self).priority
         self.scheduled_at: datetime | None = None
@@ -269,8 +272,7 @@ class Job:
         """Rebuild a job from its payload; arguments are located when it runs, so a record
         that is gone raises ``DeserializationError`` where the job's policies can take it."""
         job = cls.__new__(cls)
-        Job.__init__(job)
-        job.job_id = payload["job_id"]
+        Job._initialize(job, (), {}, payload["job_id"])
         job.queue_name = payload["queue_name"]
         job.priority = payload["priority"]
         job.executions = payload["executions"]

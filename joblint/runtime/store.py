@@ -111,9 +111,29 @@ class JobStore(Protocol):
         self, alive_threshold: float, max_crashes: int, keep: Sequence[int] = ()
     ) -> list[int]: ...
 
-    def claim(self, process_id: int, selection: QueueSelection, limit: int) -> list[ClaimedJob]: ...
+    def claim(self, process_id: int, selection: QueueSelection, limit: int) -> list[ClaimedJob]:
+        """Move up to ``limit`` ready jobs to claimed by this process, atomically, in the
+        selection's queue order, then by priority and id."""
+        ...
 
-    def complete(self, process_id: int, completions: Sequence[Completion]) -> None: ...
+    def complete(self, process_id: int, completions: Sequence[Completion]) -> None:
+        """Store how claimed jobs ended (one transaction); a job no longer claimed by this
+        process (it was released meanwhile) is skipped: it runs again elsewhere."""
+        ...
+
+    def complete_and_claim(
+        self,
+        process_id: int,
+        completions: Sequence[Completion],
+        selection: QueueSelection,
+        limit: int,
+    ) -> list[ClaimedJob]:
+        """``complete`` then ``claim`` in one transaction: a worker's whole round trip."""
+        ...
+
+    def release(self, process_id: int, row_ids: Sequence[int]) -> None:
+        """Give claimed jobs that never started back to ready, uncounted."""
+        ...
 
     def dispatch_scheduled(self, batch_size: int) -> int: ...
 

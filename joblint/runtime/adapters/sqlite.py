@@ -177,7 +177,7 @@ class SQLiteAdapter:
             return True
         if request.unique_mode == "while_executing":
             running = db.execute(
-                "SELECT 1 FROM claimed_executions c JOIN jobs j ON j.id = c.job_id"
+                "SELECT 1 FROM claimed_executions c CROSS JOIN jobs j ON j.id = c.job_id"
                 " WHERE j.unique_key = ? AND j.job_id != ? LIMIT 1",
                 (key, request.job_id),
             ).fetchone()
@@ -307,6 +307,9 @@ class SQLiteAdapter:
 
     def _release_to_ready(self, db: sqlite3.Connection, row_id: int, now: float) -> None:
         db.execute("DELETE FROM claimed_executions WHERE job_id = ?", (row_id,))
+        self._insert_ready(db, row_id, now)
+
+    def _insert_ready(self, db: sqlite3.Connection, row_id: int, now: float) -> None:
         db.execute(
             "INSERT OR IGNORE INTO ready_executions (job_id, queue_name, priority, created_at)"
             " SELECT id, queue_name, priority, ? FROM jobs WHERE id = ?",
@@ -316,38 +319,81 @@ class SQLiteAdapter:
     # --- claiming and completing ----------------------------------------------------------
 
     def claim(self, process_id: int, selection: QueueSelection, limit: int) -> list[ClaimedJob]:
-        if limit <= 0:
+        return self.complete_and_claim(process_id, (), selection, limit)
+
+    def complete(self, process_id: int, completions: Sequence[Completion]) -> None:
+        if completions:
+            self._write(lambda db: self._complete(db, process_id, completions))
+
+    def complete_and_claim(
+        self,
+        process_id: int,
+        completions: Sequence[Completion],
+        selection: QueueSelection,
+        limit: int,
+    ) -> list[ClaimedJob]:
+        if not completions and limit <= 0:
             return []
-        return self._write(lambda db: self._claim(db, process_id, selection, limit))
+
+        def body(db: sqlite3.Connection) -> list[Any]:
+            if completions:
+                self._complete(db, process_id, completions)
+            return self._claim(db, process_id, selection, limit) if limit > 0 else []
+
+        rows = self._write(body)
+        # Payloads are parsed after COMMIT, so the write lock is held only for the statements.
+        return [
+            ClaimedJob(row_id, class_path, queue_name, json.loads(payload), key, mode)
+            for row_id, class_path, queue_name, payload, key, mode in rows
+        ]
+
+    def release(self, process_id: int, row_ids: Sequence[int]) -> None:
+        if not row_ids:
+            return
+
+        def body(db: sqlite3.Connection) -> None:
+            now = self._now()
+            for row_id in row_ids:
+                if db.execute(
+                    "DELETE FROM claimed_executions WHERE job_id = ? AND process_id = ?",
+                    (row_id, process_id),
+                ).rowcount:
+                    self._insert_ready(db, row_id, now)
+
+        self._write(body)
 
     def _claim(
         self, db: sqlite3.Connection, process_id: int, selection: QueueSelection, limit: int
-    ) -> list[ClaimedJob]:
+    ) -> list[Any]:
+        """Choose up to ``limit`` ready rows in precedence order, skipping ``while_executing``
+        jobs whose key is running, and move them to claimed. Reads exactly as many rows as
+        it needs, paging on (priority, id) only past skipped ones."""
         chosen: list[int] = []
-        running_keys = {
-            key
-            for (key,) in db.execute(
-                "SELECT j.unique_key FROM claimed_executions c JOIN jobs j ON j.id = c.job_id"
-                " WHERE j.unique_mode = 'while_executing'"
-            )
-        }
+        running_keys: set[str] | None = None
         for where, parameters in _scopes(db, selection):
+            after: tuple[Any, ...] = ()
+            while len(chosen) < limit:
+                wanted = limit - len(chosen)
+                page = " AND (r.priority, r.job_id) > (?, ?)" if after else ""
+                rows = db.execute(
+                    "SELECT r.job_id, r.priority, j.unique_key, j.unique_mode"
+                    " FROM ready_executions r CROSS JOIN jobs j ON j.id = r.job_id"
+                    f" WHERE {where}{page} ORDER BY r.priority, r.job_id LIMIT ?",
+                    (*parameters, *after, wanted),
+                ).fetchall()
+                for row_id, _, key, mode in rows:
+                    if mode == "while_executing":
+                        if running_keys is None:
+                            running_keys = _running_unique_keys(db)
+                        if key in running_keys:
+                            continue
+                        running_keys.add(key)
+                    chosen.append(row_id)
+                if len(rows) < wanted:
+                    break
+                after = (rows[-1][1], rows[-1][0])
             if len(chosen) >= limit:
                 break
-            rows = db.execute(
-                "SELECT r.job_id, j.unique_key, j.unique_mode FROM ready_executions r"
-                f" JOIN jobs j ON j.id = r.job_id WHERE {where}"
-                " ORDER BY r.priority, r.job_id LIMIT ?",
-                (*parameters, (limit - len(chosen)) * 2 + 8),
-            ).fetchall()
-            for row_id, key, mode in rows:
-                if len(chosen) >= limit:
-                    break
-                if mode == "while_executing":
-                    if key in running_keys:
-                        continue
-                    running_keys.add(key)
-                chosen.append(row_id)
         if not chosen:
             return []
         now = self._now()
@@ -357,32 +403,44 @@ class SQLiteAdapter:
         )
         marks = ",".join("?" * len(chosen))
         db.execute(f"DELETE FROM ready_executions WHERE job_id IN ({marks})", chosen)
-        rows = db.execute(
-            "SELECT id, class_path, queue_name, payload, unique_key, unique_mode FROM jobs"
-            f" WHERE id IN ({marks})",
-            chosen,
-        ).fetchall()
         by_id = {
-            row[0]: ClaimedJob(row[0], row[1], row[2], json.loads(row[3]), row[4], row[5])
-            for row in rows
+            row[0]: row
+            for row in db.execute(
+                "SELECT id, class_path, queue_name, payload, unique_key, unique_mode FROM jobs"
+                f" WHERE id IN ({marks})",
+                chosen,
+            )
         }
         return [by_id[row_id] for row_id in chosen]
-
-    def complete(self, process_id: int, completions: Sequence[Completion]) -> None:
-        if completions:
-            self._write(lambda db: self._complete(db, process_id, completions))
 
     def _complete(
         self, db: sqlite3.Connection, process_id: int, completions: Sequence[Completion]
     ) -> None:
+        """Store many completions with a few statements. A job this process no longer holds
+        (it was pruned and the job released meanwhile) is skipped: it runs again."""
         now = self._now()
+        marks = ",".join("?" * len(completions))
+        parameters = (process_id, *(completion.row_id for completion in completions))
+        held = {
+            row_id
+            for (row_id,) in db.execute(
+                "SELECT job_id FROM claimed_executions"
+                f" WHERE process_id = ? AND job_id IN ({marks})",
+                parameters,
+            )
+        }
+        if not held:
+            return
+        db.execute(
+            f"DELETE FROM claimed_executions WHERE process_id = ? AND job_id IN ({marks})",
+            parameters,
+        )
+        finished: list[int] = []
+        unlocked: list[int] = []
+        retries: list[EnqueueRequest] = []
         for completion in completions:
-            deleted = db.execute(
-                "DELETE FROM claimed_executions WHERE job_id = ? AND process_id = ?",
-                (completion.row_id, process_id),
-            ).rowcount
-            if deleted == 0:
-                continue  # released meanwhile (this process was pruned): it runs again
+            if completion.row_id not in held:
+                continue
             if completion.status == "failed":
                 failure = completion.failure
                 assert failure is not None
@@ -394,12 +452,18 @@ class SQLiteAdapter:
                     failure.backtrace,
                     now,
                 )
-                continue
-            db.execute("UPDATE jobs SET finished_at = ? WHERE id = ?", (now, completion.row_id))
-            if completion.retry is not None:
-                self._insert_job(db, completion.retry)
+            elif completion.retry is not None:
+                finished.append(completion.row_id)
+                retries.append(completion.retry)  # keeps the unique lock: same job id
             else:
-                self._drop_unique_lock(db, completion.row_id)
+                finished.append(completion.row_id)
+                unlocked.append(completion.row_id)
+        if finished:
+            marks = ",".join("?" * len(finished))
+            db.execute(f"UPDATE jobs SET finished_at = ? WHERE id IN ({marks})", (now, *finished))
+        self._drop_unique_locks(db, unlocked)
+        for retry in retries:
+            self._insert_job(db, retry)
 
     def _fail(
         self,
@@ -415,13 +479,16 @@ class SQLiteAdapter:
             " backtrace, created_at) VALUES (?, ?, ?, ?, ?)",
             (row_id, error_class, message, backtrace, now),
         )
-        self._drop_unique_lock(db, row_id)
+        self._drop_unique_locks(db, [row_id])
 
-    def _drop_unique_lock(self, db: sqlite3.Connection, row_id: int) -> None:
+    def _drop_unique_locks(self, db: sqlite3.Connection, row_ids: Sequence[int]) -> None:
+        if not row_ids:
+            return
+        marks = ",".join("?" * len(row_ids))
         db.execute(
-            "DELETE FROM unique_locks WHERE (unique_key, job_id) IN"
-            " (SELECT unique_key, job_id FROM jobs WHERE id = ?)",
-            (row_id,),
+            "DELETE FROM unique_locks WHERE (unique_key, job_id) IN (SELECT unique_key, job_id"
+            f" FROM jobs WHERE id IN ({marks}) AND unique_key IS NOT NULL)",
+            row_ids,
         )
 
     # --- dispatching and recurring tasks --------------------------------------------------
@@ -579,6 +646,18 @@ def _scopes(
         known = [name for (name,) in db.execute("SELECT DISTINCT queue_name FROM ready_executions")]
     for queue_name in selection.ordered_queues(known):
         yield "r.queue_name = ?", (queue_name,)
+
+
+def _running_unique_keys(db: sqlite3.Connection) -> set[str]:
+    """Keys of ``while_executing`` jobs claimed now. ``CROSS JOIN`` keeps SQLite walking the
+    few claimed rows rather than scanning every job ever run."""
+    return {
+        key
+        for (key,) in db.execute(
+            "SELECT j.unique_key FROM claimed_executions c CROSS JOIN jobs j ON j.id = c.job_id"
+            " WHERE j.unique_mode = 'while_executing'"
+        )
+    }
 
 
 def _is_lock_error(error: sqlite3.OperationalError) -> bool:
