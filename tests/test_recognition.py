@@ -183,3 +183,31 @@ def test_namespace_packages_resolve_by_dotted_suffix(tmp_path: Path) -> None:
     sources = [read_source(path) for path in discover([tmp_path], settings).files]
     analysis = Linter(settings).analyse([s for s in sources if isinstance(s, SourceFile)])
     assert job_names(analysis) == {"ApplicationJob": True, "SendEmailJob": False}
+
+
+def test_new_syntax_in_job_modules_parses(tmp_path: Path) -> None:
+    """PEP 695 generics and aliases, PEP 701 f-strings and PEP 758 `except A, B:` appear
+    in real code already; a job module using them is parsed, not reported as JOB001."""
+    from lint_support import lint_tree
+
+    write_tree(
+        tmp_path,
+        {
+            "app/jobs/application_job.py": BASE,
+            "app/jobs/send_email_job.py": (
+                "from app.jobs.application_job import ApplicationJob\n"
+                "type Ids = list[int]\n"
+                "def first[T](items: list[T]) -> T:\n    return items[0]\n"
+                "class SendEmailJob(ApplicationJob):\n"
+                "    queue_as = 'mailers'\n"
+                "    def perform(self, user_id: int) -> None:\n"
+                "        label = f\"{'user' + str(user_id)}\"\n"
+                "        try:\n            pass\n"
+                "        except ValueError, TypeError:\n            raise\n"
+            ),
+        },
+    )
+    assert [d.code for d in lint_tree(tmp_path) if d.code == "JOB001"] == []
+    assert [job.name for job in analyse(tmp_path, {}).jobs if not job.is_abstract] == [
+        "SendEmailJob"
+    ]
