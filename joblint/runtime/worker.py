@@ -76,11 +76,16 @@ class Worker(ProcessBase):
             room = capacity - self._unfinished + len(completions)
             if self.stop.is_set():
                 room = 0
-            claimed = (
-                self.store.complete_and_claim(process_id, completions, self.selection, room)
-                if completions or room > 0
-                else []
-            )
+            try:
+                claimed = (
+                    self.store.complete_and_claim(process_id, completions, self.selection, room)
+                    if completions or room > 0
+                    else []
+                )
+            except BaseException:
+                for completion in completions:
+                    self._results.put(completion)  # for shutdown to store, if it can
+                raise
             self._unfinished += len(claimed) - len(completions)
             for job in claimed:
                 self._jobs.put(job)

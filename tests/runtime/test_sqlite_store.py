@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from joblint.runtime import Job, ManualClock
+from joblint.runtime import Job, ManualClock, perform_all_later
 from joblint.runtime.adapters.sqlite import SQLiteAdapter
 from joblint.runtime.cli import main
 from joblint.runtime.queue_selection import QueueSelection
@@ -27,14 +27,21 @@ class OnceJob(Job):
         pass
 
 
+class ExclusiveJob(Job):
+    unique = "while_executing"
+
+    def perform(self, value: int) -> None:
+        pass
+
+
 @pytest.fixture
 def store(tmp_path: Path, clock: ManualClock) -> Iterator[SQLiteAdapter]:
     adapter = SQLiteAdapter(tmp_path / "queue.db", clock=clock)
-    NoopJob.queue_adapter = adapter
-    OnceJob.queue_adapter = adapter
+    for job_class in (NoopJob, OnceJob, ExclusiveJob):
+        job_class.queue_adapter = adapter
     yield adapter
-    NoopJob.queue_adapter = None
-    OnceJob.queue_adapter = None
+    for job_class in (NoopJob, OnceJob, ExclusiveJob):
+        job_class.queue_adapter = None
     adapter.close()
 
 
@@ -52,6 +59,14 @@ def test_strict_queue_precedence_then_priority(store: SQLiteAdapter) -> None:
     assert claimed_args(store, process, ["high", "low"], 2) == ["high-p1", "high-p5"]
     assert claimed_args(store, process, ["high", "low"], 5) == ["low-1"]
     assert claimed_args(store, process, ["*"], 5) == ["other"]
+
+
+def test_exact_queues_first_then_prefix_matches_by_name(store: SQLiteAdapter) -> None:
+    for queue in ("reports_b", "other", "reports_a", "mail", "reports_b"):
+        NoopJob.set(queue=queue).perform_later(queue)
+    process = store.register_process("worker", "w", 1)
+    claimed = claimed_args(store, process, ["mail", "reports_*"], 10)
+    assert claimed == ["mail", "reports_a", "reports_b", "reports_b"]
 
 
 def test_scheduled_jobs_wait_for_the_dispatcher(store: SQLiteAdapter, clock: ManualClock) -> None:
@@ -105,3 +120,96 @@ def test_cli_failed_retry_discard(store: SQLiteAdapter, capsys: pytest.CaptureFi
     assert "default" in capsys.readouterr().out
     assert store.failed_jobs() == []
     assert main(["retry", "--database", database]) == 2  # an id or --all is required
+
+
+def test_claim_skips_running_exclusive_keys_and_reads_on(store: SQLiteAdapter) -> None:
+    for _ in range(4):
+        ExclusiveJob.perform_later(1)
+    perform_all_later([NoopJob(name) for name in ("n1", "n2", "n3")])
+    process = store.register_process("worker", "w", 1)
+    claimed = store.claim(process, QueueSelection(all_queues=True), 3)
+    assert [job.payload["arguments"]["args"][0] for job in claimed] == [1, "n1", "n2"]
+    # The running key holds the other three back until the first one ends.
+    assert [job.payload["arguments"]["args"][0] for job in store.claim(process, ALL, 5)] == ["n3"]
+    store.complete(process, [Completion(claimed[0].row_id, "succeeded")])
+    assert [job.payload["arguments"]["args"][0] for job in store.claim(process, ALL, 5)] == [1]
+
+
+def test_complete_and_claim_is_one_transaction(store: SQLiteAdapter) -> None:
+    perform_all_later([NoopJob(name) for name in ("a", "b", "c")])
+    process = store.register_process("worker", "w", 1)
+    [first] = store.claim(process, ALL, 1)
+    statements: list[str] = []
+    store._connection().set_trace_callback(statements.append)
+    try:
+        claimed = store.complete_and_claim(process, [Completion(first.row_id, "succeeded")], ALL, 5)
+    finally:
+        store._connection().set_trace_callback(None)
+    assert [job.payload["arguments"]["args"][0] for job in claimed] == ["b", "c"]
+    assert [s for s in statements if s.startswith(("BEGIN", "COMMIT"))] == [
+        "BEGIN IMMEDIATE",
+        "COMMIT",
+    ]
+    assert store.finished_count() == 1
+
+
+def test_completions_of_released_jobs_are_skipped(store: SQLiteAdapter) -> None:
+    perform_all_later([NoopJob("a"), NoopJob("b")])
+    process = store.register_process("worker", "w", 1)
+    first, second = store.claim(process, ALL, 2)
+    store.release(process, [second.row_id])
+    store.complete(
+        process, [Completion(first.row_id, "succeeded"), Completion(second.row_id, "succeeded")]
+    )
+    assert store.finished_count() == 1
+    [again] = store.claim(process, ALL, 5)
+    assert again.row_id == second.row_id
+    assert again.payload["executions"] == 0  # released uncounted
+
+
+def test_claiming_does_not_slow_down_as_finished_jobs_pile_up(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    """The cost of a claim (SQLite VM steps) stays flat with thousands of finished jobs;
+    it used to scan the whole jobs table to find running while_executing keys."""
+
+    def claim_cost(finished: int) -> int:
+        store = SQLiteAdapter(tmp_path / f"queue-{finished}.db", clock=clock)
+        for job_class in (NoopJob, ExclusiveJob):
+            job_class.queue_adapter = store
+        try:
+            perform_all_later([NoopJob(n) for n in range(finished)])
+            process = store.register_process("worker", "w", 1)
+            while claimed := store.claim(process, ALL, 500):
+                store.complete(process, [Completion(job.row_id, "succeeded") for job in claimed])
+            ExclusiveJob.perform_later(1)
+            ExclusiveJob.perform_later(2)
+            return vm_steps(store, lambda: store.claim(process, ALL, 2))
+        finally:
+            for job_class in (NoopJob, ExclusiveJob):
+                job_class.queue_adapter = None
+            store.close()
+
+    few, many = claim_cost(10), claim_cost(3000)
+    assert many < few * 2 + 10, (few, many)
+
+
+ALL = QueueSelection(all_queues=True)
+
+
+def vm_steps(store: SQLiteAdapter, action: Callable[[], object]) -> int:
+    """How many SQLite virtual-machine steps (in tens, per statement) ``action`` takes."""
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    connection = store._connection()
+    connection.set_progress_handler(count, 10)
+    try:
+        action()
+    finally:
+        connection.set_progress_handler(None, 10)
+    return steps

@@ -1,10 +1,13 @@
 """The SQLite queue: an embedded, database-backed queue in the spirit of Solid Queue.
 
 SQLite has no ``SKIP LOCKED``; it serializes writers instead. So every state change is one
-short ``BEGIN IMMEDIATE`` transaction (claiming moves a batch of ready rows to claimed in
-one), the database runs in WAL mode with ``synchronous=NORMAL`` so readers never block, a
-busy timeout makes writers queue up, and a transaction that still finds the database locked
-is retried a few times with a short backoff. Each thread has its own connection.
+short ``BEGIN IMMEDIATE`` transaction (a worker's round, storing the jobs that finished and
+claiming a batch of ready ones, is one), the database runs in WAL mode with
+``synchronous=NORMAL`` so readers never block, a busy timeout makes writers queue up, and a
+transaction that still finds the database locked is retried a few times with a short
+backoff. Each thread has its own connection, opened once. Queries that look at claimed jobs
+walk the claimed table (a few rows per worker) and never the jobs table, which keeps every
+job ever run, so claiming costs the same on day one and day one hundred.
 """
 
 from __future__ import annotations
@@ -641,11 +644,23 @@ def _scopes(
     if selection.all_queues:
         yield "1", ()
         return
-    known: list[str] = []
-    if selection.prefixes:
-        known = [name for (name,) in db.execute("SELECT DISTINCT queue_name FROM ready_executions")]
+    known = _ready_queue_names(db) if selection.prefixes else []
     for queue_name in selection.ordered_queues(known):
         yield "r.queue_name = ?", (queue_name,)
+
+
+def _ready_queue_names(db: sqlite3.Connection) -> list[str]:
+    """The queues with ready jobs: one index seek per queue, not a scan of every ready row."""
+    names: list[str] = []
+    row = db.execute("SELECT min(queue_name) FROM ready_executions").fetchone()
+    while row is not None and row[0] is not None:
+        names.append(row[0])
+        row = db.execute(
+            "SELECT queue_name FROM ready_executions WHERE queue_name > ?"
+            " ORDER BY queue_name LIMIT 1",
+            (row[0],),
+        ).fetchone()
+    return names
 
 
 def _running_unique_keys(db: sqlite3.Connection) -> set[str]:
