@@ -2,9 +2,10 @@
 
 A file's module name is found by walking up through directories that hold an
 ``__init__.py``: ``shop/jobs/process_payment_job.py`` under a package ``shop`` is
-``shop.jobs.process_payment_job``, wherever the checkout lives. Namespace packages (no
-``__init__.py``) make the name shorter than the import path a project uses; the index
-makes up for that by matching qualified names on a dotted suffix.
+``shop.jobs.process_payment_job``, wherever the checkout lives. A folder with no
+``__init__.py`` inside a package is part of the name too (Python imports it as a namespace
+package). Top-level namespace packages make the name shorter than the import path a
+project uses; the index makes up for that by matching qualified names on a dotted suffix.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def module_name_for(path: Path) -> tuple[str, str]:
     if not is_package_init:
         parts.append(path.stem)
     directory = path.parent
-    while _is_package(directory):
+    while _is_package(directory) or _is_namespace_portion(directory):
         parts.append(directory.name)
         directory = directory.parent
     if not parts:  # an __init__.py outside any package is its directory's module
@@ -30,6 +31,13 @@ def module_name_for(path: Path) -> tuple[str, str]:
     name = ".".join(parts)
     package = name if is_package_init else ".".join(parts[:-1])
     return name, package
+
+
+@lru_cache(maxsize=4096)
+def _is_namespace_portion(directory: Path) -> bool:
+    """A folder with no ``__init__.py`` inside a regular package
+    (``taiga/importers/asana/``): Python imports it as ``taiga.importers.asana``."""
+    return directory.name.isidentifier() and _is_package(directory.parent)
 
 
 @lru_cache(maxsize=4096)

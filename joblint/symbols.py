@@ -205,14 +205,21 @@ class _Collector(cst.CSTVisitor):
     def visit_Assign(self, node: cst.Assign) -> None:
         if self._scopes or not isinstance(node.value, cst.Call) or len(node.targets) != 1:
             return
-        target = node.targets[0].target
+        self._record_assignment(node.targets[0].target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        # `app: Final[procrastinate.App] = procrastinate.App(...)` binds the same way.
+        if not self._scopes and isinstance(node.value, cst.Call):
+            self._record_assignment(node.target, node.value)
+
+    def _record_assignment(self, target: cst.BaseExpression, value: cst.Call) -> None:
         name = single_name(self.parsed, target) if isinstance(target, cst.Name) else None
         if name is None:
             return
         self.assignments.append(
             AssignmentInfo(
                 qualified_name=name,
-                value=call_info(self.parsed, node.value),
+                value=call_info(self.parsed, value),
                 path=self.parsed.path,
                 span=self.parsed.span(target),
             )

@@ -53,6 +53,7 @@ import re
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -263,7 +264,8 @@ class _Project:
         self._task_classes: dict[str, bool] = {}
         self._wrappers: dict[str, TaskDecorator | None] = {}
         self._routing: Routing | None = None
-        self._classes: dict[str, cst.ClassDef] | None = None
+        self.by_path = {parsed.path: parsed for parsed in self.modules}
+        self._classes: dict[Path, dict[tuple[int, int], cst.ClassDef]] = {}
 
     def follow(self, name: str) -> str:
         """``name`` through the project's re-exports: ``proj.celery_app.task`` is
@@ -383,6 +385,10 @@ class _Project:
         if function is None:
             return None
         parsed, node = function
+        span = parsed.span(node.body)
+        lines = parsed.source.text.splitlines()[span.start.line - 1 : span.end.line]
+        if not any("task" in line for line in lines):
+            return None  # a cheap test before walking the body
         for call in _calls_in(node.body):
             found = self.direct_decorator(index, _dotted_name(parsed, call.func))
             if found is not None:
@@ -395,12 +401,12 @@ class _Project:
         info = index.functions.resolve(name)
         if info is None or info.nested_in_function or info.is_method:
             return None
-        for parsed in self.modules:
-            if parsed.path != info.path:
-                continue
-            for statement in parsed.module.body:
-                if isinstance(statement, cst.FunctionDef) and statement.name.value == info.name:
-                    return parsed, statement
+        parsed = self.by_path.get(info.path)
+        if parsed is None:
+            return None
+        for statement in parsed.module.body:
+            if isinstance(statement, cst.FunctionDef) and statement.name.value == info.name:
+                return parsed, statement
         return None
 
     def wrapper_names(self, index: ProjectIndex) -> Iterator[str]:
@@ -425,20 +431,29 @@ class _Project:
         """The value a project class or its nearest project ancestor assigns to
         ``attribute`` in its body (``queue = "low"`` on a base task)."""
         for ancestor in index.project_ancestors(qualified_name):
-            node = self._class_defs().get(ancestor.qualified_name)
+            node = self._class_def(ancestor)
             value = class_attribute(node, attribute) if node is not None else None
             if value is not None:
                 return value
         return None
 
-    def _class_defs(self) -> dict[str, cst.ClassDef]:
-        if self._classes is None:
-            self._classes = {}
-            for parsed in self.modules:
-                for node in _class_defs_in(parsed.module):
-                    for name in parsed.names_of(node):
-                        self._classes.setdefault(name, node)
-        return self._classes
+    def _class_def(self, info: ClassInfo) -> cst.ClassDef | None:
+        """The class's definition, found by where the index saw its name."""
+        parsed = self.by_path.get(info.path)
+        if parsed is None:
+            return None
+        if info.path not in self._classes:
+            self._classes[info.path] = {
+                self._start(parsed, node.name): node for node in _class_defs_in(parsed.module)
+            }
+        return self._classes[info.path].get(
+            (info.name_span.start.line, info.name_span.start.column)
+        )
+
+    @staticmethod
+    def _start(parsed: ParsedModule, node: cst.CSTNode) -> tuple[int, int]:
+        start = parsed.span(node).start
+        return start.line, start.column
 
     # -- routes ------------------------------------------------------------------------
 
@@ -1035,6 +1050,9 @@ class _EnqueueSites(cst.CSTVisitor):
         if name is None:
             return None
         job = self.index.jobs.resolve(name)
+        if job is None:
+            followed = self.project.follow(name)  # `services.delete_project` re-exported
+            job = self.index.jobs.resolve(followed) if followed != name else None
         if job is None or job.framework != FRAMEWORK or job.is_abstract:
             return None
         return job

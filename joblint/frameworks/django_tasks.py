@@ -37,7 +37,6 @@ from joblint.frameworks.procrastinate import (
     decorated_functions,
     job_named_by,
     local_values,
-    module_wrappers,
     normalised_arguments,
     partial_of_method,
     wrapper_needles,
@@ -74,11 +73,10 @@ def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
     """The decorators the ``task-decorators`` setting names and the project wrappers
     found so far: a module that only uses ``@background_task`` must still be parsed."""
     yield from configured_needles(index, FRAMEWORK)
-    yield from wrapper_needles(index, FRAMEWORK)
+    yield from wrapper_needles(index, FRAMEWORK, is_task_decorator)
 
 
 def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition]:
-    module_wrappers(index, FRAMEWORK, parsed, is_task_decorator)  # for learned_needles
     jobs = []
     for found in decorated_functions(parsed, index, FRAMEWORK, is_task_decorator):
         node, decoration = found.node, found.decoration
@@ -96,6 +94,7 @@ def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition
                 perform=node,
                 registered_name=f"{parsed.module_name}.{found.qualname}",
                 options=decoration.options(parsed),
+                decorator=decoration.decorator,
             )
         )
     return jobs
@@ -185,6 +184,9 @@ class _EnqueueSites(cst.CSTVisitor):
 def find_enqueue_sites(parsed: ParsedModule, index: ProjectIndex) -> list[EnqueueSite]:
     if not any(job.framework == FRAMEWORK for job in index.jobs.all):
         return []
+    data = parsed.source.data
+    if b"enqueue" not in data and b"call" not in data:
+        return []  # neither `.enqueue`/`.aenqueue` nor `.call`/`.acall`
     visitor = _EnqueueSites(parsed, index)
     parsed.module.visit(visitor)
     return visitor.sites

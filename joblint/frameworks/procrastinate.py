@@ -45,13 +45,14 @@ from __future__ import annotations
 
 import enum
 import weakref
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.metadata import Assignment, BaseAssignment, ScopeProvider
+from libcst.metadata import Assignment, BaseAssignment, Scope, ScopeProvider
 
 from joblint.model import (
     NO_QUEUE,
@@ -154,28 +155,21 @@ def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
     """The names of the project's apps and blueprints (a module doing ``from proj.worker
     import app`` then ``@app.task`` never says "procrastinate"), of the decorators the
     ``task-decorators`` setting names, and of the project wrappers found so far."""
-    for name in index.assignments:
-        if holder_kind(index, name) is not None:
-            yield name.rpartition(".")[2].encode()
+    yield from _holder_needles(index)
     yield from configured_needles(index, FRAMEWORK)
-    yield from wrapper_needles(index, FRAMEWORK)
+    yield from wrapper_needles(index, FRAMEWORK, _task_decorator_test(index))
 
 
 # -- definitions ----------------------------------------------------------------------
 
 
 def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition]:
-    is_decorator = _task_decorator_test(index)
-    module_wrappers(index, FRAMEWORK, parsed, is_decorator)  # for learned_needles
     jobs: list[JobDefinition] = []
-    for found in decorated_functions(parsed, index, FRAMEWORK, is_decorator):
+    for found in decorated_functions(parsed, index, FRAMEWORK, _task_decorator_test(index)):
         node, decoration = found.node, found.decoration
-        name_value = decoration.keyword("name")
-        registered: str | None
-        if name_value is None:
-            registered = f"{parsed.module_name}.{node.name.value}"
-        else:
-            written = constant(parsed, name_value)
+        registered: str | None = f"{parsed.module_name}.{node.name.value}"
+        if decoration.has_keyword("name"):
+            written = decoration.value(parsed, "name")
             registered = written if isinstance(written, str) else None
         options = decoration.options(parsed)
         options += _periodic_options(parsed, index, node)
@@ -193,9 +187,28 @@ def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition
                 perform=node,
                 registered_name=registered,
                 options=options,
+                decorator=decoration.decorator,
             )
         )
     return jobs
+
+
+_HOLDER_NEEDLES: weakref.WeakKeyDictionary[ProjectIndex, tuple[bytes, ...]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _holder_needles(index: ProjectIndex) -> tuple[bytes, ...]:
+    """The names of the project's apps and blueprints."""
+    found = _HOLDER_NEEDLES.get(index)
+    if found is None:
+        names = {
+            name.rpartition(".")[2].encode()
+            for name in index.assignments
+            if holder_kind(index, name) is not None
+        }
+        found = _HOLDER_NEEDLES[index] = tuple(sorted(names))
+    return found
 
 
 def _task_decorator_test(index: ProjectIndex) -> Callable[[str], bool]:
@@ -384,7 +397,11 @@ class _EnqueueSites(cst.CSTVisitor):
 
 
 def find_enqueue_sites(parsed: ParsedModule, index: ProjectIndex) -> list[EnqueueSite]:
-    if not any(job.framework == FRAMEWORK for job in index.jobs.all) and not _mentions_app(parsed):
+    names = {job.name.encode() for job in index.jobs.all if job.framework == FRAMEWORK}
+    data = parsed.source.data
+    if b"defer" not in data and not any(name in data for name in names):
+        return []  # no `.defer`, `configure_task(...).defer`, nor call of a task by name
+    if not names and not _mentions_app(parsed):
         return []
     visitor = _EnqueueSites(parsed, index)
     parsed.module.visit(visitor)
@@ -468,16 +485,22 @@ MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__seti
 class LocalValues:
     """What a name holds where one plain assignment (``params = {...}``, ``deferrer =
     task.configure(...)``, ``QUEUE = "emails"``) is its only binding in scope; None for
-    anything less certain, including a dict changed after it was built."""
+    anything less certain, including a dict changed after it was built. Walks the module
+    on the first question only."""
 
     def __init__(self, parsed: ParsedModule) -> None:
-        parsed.qualified_names  # noqa: B018 - resolves (and caches) the scopes as well
-        self._scopes = parsed.wrapper.resolve(ScopeProvider)
-        self._module = parsed.module
+        self._parsed = parsed
+
+    @cached_property
+    def _scopes(self) -> Mapping[cst.CSTNode, Scope | None]:
+        self._parsed.qualified_names  # noqa: B018 - resolves (and caches) the scopes too
+        return self._parsed.wrapper.resolve(ScopeProvider)
+
+    @cached_property
+    def _collected(self) -> _AssignedValues:
         collector = _AssignedValues()
-        parsed.module.visit(collector)
-        self._values = collector.values
-        self._changed = collector.changed
+        self._parsed.module.visit(collector)
+        return collector
 
     def value_of(self, name: cst.Name) -> cst.BaseExpression | None:
         """The value of the name ``name`` reads."""
@@ -486,7 +509,7 @@ class LocalValues:
 
     def global_value(self, name: str) -> cst.BaseExpression | None:
         """The value of the module-level name ``name``."""
-        scope = self._scopes.get(self._module)
+        scope = self._scopes.get(self._parsed.module)
         return None if scope is None else self._bound(scope[name])
 
     def _bound(self, assignments: Collection[BaseAssignment]) -> cst.BaseExpression | None:
@@ -495,10 +518,11 @@ class LocalValues:
         [assignment] = assignments
         if not isinstance(assignment, Assignment) or not isinstance(assignment.node, cst.Name):
             return None
-        value = self._values.get(assignment.node)
+        value = self._collected.values.get(assignment.node)
         if value is None:
             return None
-        if any(reference.node in self._changed for reference in assignment.references):
+        changed = self._collected.changed
+        if any(reference.node in changed for reference in assignment.references):
             return None
         return value
 
@@ -571,6 +595,11 @@ class _AssignedValues(cst.CSTVisitor):
             self.values[node.targets[0].target] = node.value
         for target in node.targets:
             self._changes(target.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None and isinstance(node.target, cst.Name):
+            self.values[node.target] = node.value  # `QUEUE: Final = "emails"`
+        self._changes(node.target)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._changes(node.target)
@@ -663,47 +692,62 @@ def normalised_arguments(
 @dataclass(frozen=True)
 class Wrapper:
     """A project decorator standing for a framework's task decorator, with the keywords it
-    passes on (``functools.partial(app.task, queue="low")``)."""
+    passes on (``functools.partial(app.task, queue="low")``), as literals: the index's
+    account of a module the current one imports from."""
 
-    keywords: tuple[tuple[str, cst.BaseExpression], ...] = ()
+    keywords: tuple[tuple[str, Literal], ...] = ()
 
 
 @dataclass(frozen=True)
 class Decoration:
-    """How a function is made a task: the decorator as written, and its keywords (a
-    wrapper's first, then the use site's, which win)."""
+    """How a function is made a task: the decorator as written, the keywords written
+    there, and those a project wrapper adds (the written ones win)."""
 
     decorator: cst.Decorator
-    keywords: tuple[tuple[str, cst.BaseExpression], ...]
-    # The spans of keywords written at the use site (others come from a wrapper's module).
-    local: frozenset[str]
+    written: tuple[tuple[str, cst.BaseExpression], ...]
+    wrapper: tuple[tuple[str, Literal], ...] = ()
     # The decorator call passes what the keywords cannot show: `**options`, or
     # positional arguments to a project wrapper.
-    opaque: bool
+    opaque: bool = False
 
     def keyword(self, name: str) -> cst.BaseExpression | None:
         found = None
-        for key, value in self.keywords:
+        for key, value in self.written:
+            if key == name:
+                found = value
+        return found
+
+    def has_keyword(self, name: str) -> bool:
+        return any(key == name for key, _ in (*self.written, *self.wrapper))
+
+    def value(self, parsed: ParsedModule, name: str) -> Literal:
+        """The keyword's value: written here (a literal or a constant), else the
+        wrapper's; ``UNKNOWN`` when computed, None when absent."""
+        written = self.keyword(name)
+        if written is not None:
+            return constant(parsed, written)
+        found: Literal = None
+        for key, value in self.wrapper:
             if key == name:
                 found = value
         return found
 
     def options(self, parsed: ParsedModule) -> tuple[tuple[str, Literal], ...]:
-        merged: dict[str, Literal] = {}
-        for key, value in self.keywords:
+        merged: dict[str, Literal] = dict(self.wrapper)
+        for key, value in self.written:
             merged[key] = constant(parsed, value)
         return tuple(merged.items())
 
     def queue(self, parsed: ParsedModule, keyword: str) -> QueueDeclaration:
-        value = self.keyword(keyword)
-        if value is None:
+        written = self.keyword(keyword)
+        span = parsed.span(written if written is not None else self.decorator)
+        if not self.has_keyword(keyword):
             if self.opaque:
-                return QueueDeclaration(QueueKind.DYNAMIC, None, parsed.span(self.decorator))
+                return QueueDeclaration(QueueKind.DYNAMIC, None, span)
             return NO_QUEUE
-        span = parsed.span(value) if keyword in self.local else parsed.span(self.decorator)
-        written = constant(parsed, value)
-        if isinstance(written, str):
-            return QueueDeclaration(QueueKind.STATIC, written, span)
+        value = self.value(parsed, keyword)
+        if isinstance(value, str):
+            return QueueDeclaration(QueueKind.STATIC, value, span)
         return QueueDeclaration(QueueKind.DYNAMIC, None, span)
 
 
@@ -752,6 +796,16 @@ class _Decorated(cst.CSTVisitor):
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._qualname.pop()
 
+    # No function is defined inside these: not descending keeps the walk cheap.
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+        return False
+
+    def visit_Decorator(self, node: cst.Decorator) -> bool:
+        return False
+
+    def visit_Parameters(self, node: cst.Parameters) -> bool:
+        return False
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         decoration = self._decoration(node)
         if decoration is not None:
@@ -785,24 +839,19 @@ class _Decorated(cst.CSTVisitor):
             wrapper: Wrapper | None = None
             direct = self.is_decorator(name)
             if not direct and not is_configured(self.index, name, self.framework):
-                wrapper = find_wrapper(
-                    self.index, self.parsed, name, self.framework, (self.is_decorator)
-                )
+                wrapper = find_wrapper(self.index, name, self.framework, self.is_decorator)
                 if wrapper is None:
                     continue
-            written = [
-                (arg.keyword.value, arg.value)
-                for arg in (call.args if call else ())
-                if arg.keyword is not None and not arg.star
-            ]
-            opaque = call is not None and any(
-                arg.star or (arg.keyword is None and not direct) for arg in call.args
-            )
+            args = call.args if call else ()
             found = Decoration(
                 decorator=decorator,
-                keywords=(*(wrapper.keywords if wrapper else ()), *written),
-                local=frozenset(key for key, _ in written),
-                opaque=opaque,
+                written=tuple(
+                    (arg.keyword.value, arg.value)
+                    for arg in args
+                    if arg.keyword is not None and not arg.star
+                ),
+                wrapper=wrapper.keywords if wrapper else (),
+                opaque=any(arg.star or (arg.keyword is None and not direct) for arg in args),
             )
         return found
 
@@ -828,175 +877,88 @@ def configured_needles(index: ProjectIndex, framework: str) -> Iterator[bytes]:
             yield configured.rpartition(".")[2].encode()
 
 
-# The wrappers of each module, per index and framework, found once: define_jobs records
-# every module's, so the prefilter learns their names and a module that only uses
-# `@shop_task` is parsed too.
-_WRAPPERS: weakref.WeakKeyDictionary[ProjectIndex, dict[tuple[Path, str], dict[str, Wrapper]]] = (
+def find_wrapper(
+    index: ProjectIndex, name: str, framework: str, is_decorator: Callable[[str], bool]
+) -> Wrapper | None:
+    """The project wrapper ``name`` refers to, in this module or another, read from the
+    index: a module-level function whose body applies the task decorator
+    (``return app.task(**options)``, an inner ``@app.task``), with the keywords of that
+    call after the defaults its body sets (``options.setdefault("queue", "low")``); a
+    module-level ``functools.partial(app.task, ...)``; or a decorator made once
+    (``urgent = task(priority=90)``)."""
+    function = index.functions.resolve(name)
+    if function is not None:
+        return _function_wrapper(function, is_decorator)
+    assignment = index.assignments.resolve(name)
+    return None if assignment is None else _assignment_wrapper(assignment, is_decorator)
+
+
+def _function_wrapper(info: FunctionInfo, is_decorator: Callable[[str], bool]) -> Wrapper | None:
+    if info.nested_in_function or info.is_method:
+        return None
+    defaults: list[tuple[str, Literal]] = []
+    for call in info.calls:
+        if call.function is None:
+            continue
+        if is_decorator(call.function):
+            return Wrapper((*defaults, *call.keywords))
+        if (
+            call.function.endswith(".setdefault")
+            and len(call.positional) == 2
+            and isinstance(call.positional[0], str)
+        ):
+            defaults.append((call.positional[0], call.positional[1]))
+    return None
+
+
+def _assignment_wrapper(
+    info: AssignmentInfo, is_decorator: Callable[[str], bool]
+) -> Wrapper | None:
+    value = info.value
+    if value.function is None:
+        return None
+    if is_decorator(value.function):
+        # `urgent = task(priority=90)`: the decorator made once, applied as `@urgent`.
+        return None if value.positional else Wrapper(value.keywords)
+    if value.function in PARTIALS and value.references:
+        applied = value.references[0]
+        if applied is not None and is_decorator(applied):
+            return Wrapper(value.keywords)
+    return None
+
+
+_WRAPPER_NAMES: weakref.WeakKeyDictionary[ProjectIndex, dict[str, tuple[bytes, ...]]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def module_wrappers(
-    index: ProjectIndex, framework: str, parsed: ParsedModule, is_decorator: Callable[[str], bool]
-) -> dict[str, Wrapper]:
-    table = _WRAPPERS.setdefault(index, {})
-    key = (parsed.path, framework)
-    found = table.get(key)
+def wrapper_needles(
+    index: ProjectIndex, framework: str, is_decorator: Callable[[str], bool]
+) -> tuple[bytes, ...]:
+    """The names of the project's wrappers, for the prefilter: a module that only uses
+    ``@shop_task`` must still be read."""
+    table = _WRAPPER_NAMES.setdefault(index, {})
+    found = table.get(framework)
     if found is None:
-        found = table[key] = wrappers_in(parsed, is_decorator)
+        names = {
+            info.name
+            for info in index.functions.values()
+            if _function_wrapper(info, is_decorator) is not None
+        }
+        names.update(
+            name.rpartition(".")[2]
+            for name, info in index.assignments.items()
+            if _assignment_wrapper(info, is_decorator) is not None
+        )
+        found = table[framework] = tuple(name.encode() for name in sorted(names))
     return found
-
-
-def wrapper_needles(index: ProjectIndex, framework: str) -> Iterator[bytes]:
-    for (_, table_framework), found in _WRAPPERS.get(index, {}).items():
-        if table_framework == framework:
-            for name in found:
-                yield name.rpartition(".")[2].encode()
-
-
-def find_wrapper(
-    index: ProjectIndex,
-    parsed: ParsedModule,
-    name: str,
-    framework: str,
-    is_decorator: Callable[[str], bool],
-) -> Wrapper | None:
-    """The project wrapper ``name`` refers to (a module-level function or partial, in this
-    module or another), when it applies the framework's task decorator."""
-    info: FunctionInfo | AssignmentInfo | None = index.functions.resolve(name)
-    if isinstance(info, FunctionInfo) and (info.nested_in_function or info.is_method):
-        return None
-    if info is None:
-        info = index.assignments.resolve(name)
-        if info is None or info.value.function is None:
-            return None
-        function = info.value.function
-        if function not in PARTIALS and not is_decorator(function):
-            return None
-    module = parsed if info.path == parsed.path else _parsed_at(info.path)
-    if module is None:
-        return None
-    return module_wrappers(index, framework, module, is_decorator).get(info.qualified_name)
-
-
-def wrappers_in(parsed: ParsedModule, is_decorator: Callable[[str], bool]) -> dict[str, Wrapper]:
-    """Module-level functions whose body applies the task decorator, and module-level
-    ``functools.partial``s of it or decorators it made (``urgent = task(priority=90)``),
-    by qualified name."""
-    found: dict[str, Wrapper] = {}
-    for statement in parsed.module.body:
-        if isinstance(statement, cst.FunctionDef):
-            applies = _Applies(parsed, is_decorator)
-            statement.body.visit(applies)
-            if applies.wrapper is not None:
-                for name in parsed.names_of(statement):
-                    found[name] = applies.wrapper
-        elif isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                wrapper = _partial_wrapper(parsed, small, is_decorator)
-                if wrapper is not None:
-                    assert isinstance(small, cst.Assign)
-                    for name in parsed.names_of(small.targets[0].target):
-                        found[name] = wrapper
-    return found
-
-
-def _partial_wrapper(
-    parsed: ParsedModule, small: cst.BaseSmallStatement, is_decorator: Callable[[str], bool]
-) -> Wrapper | None:
-    if not isinstance(small, cst.Assign) or len(small.targets) != 1:
-        return None
-    if not isinstance(small.targets[0].target, cst.Name):
-        return None
-    call = small.value
-    if not isinstance(call, cst.Call):
-        return None
-    function = single_name(parsed, call.func)
-    if function is not None and is_decorator(function):
-        # `urgent = task(priority=90)`: the decorator made once, applied as `@urgent`.
-        if any(arg.keyword is None for arg in call.args):
-            return None
-        return Wrapper(_keywords(call.args))
-    if function not in PARTIALS:
-        return None
-    if not call.args or call.args[0].keyword is not None or call.args[0].star:
-        return None
-    applied = single_name(parsed, call.args[0].value)
-    if applied is None or not is_decorator(applied):
-        return None
-    return Wrapper(_keywords(call.args[1:]))
-
-
-def _keywords(args: Sequence[cst.Arg]) -> tuple[tuple[str, cst.BaseExpression], ...]:
-    return tuple((arg.keyword.value, arg.value) for arg in args if arg.keyword is not None)
-
-
-class _Applies(cst.CSTVisitor):
-    """Whether a function body applies the task decorator (``return app.task(**kw)``,
-    ``app.task(queue="x")(func)``, an inner ``@app.task``), and with which keywords: those
-    of the call, after the defaults the body sets (``options.setdefault("queue", "x")``,
-    ``options["queue"] = "x"``)."""
-
-    def __init__(self, parsed: ParsedModule, is_decorator: Callable[[str], bool]) -> None:
-        self.parsed = parsed
-        self.is_decorator = is_decorator
-        self._applied: tuple[tuple[str, cst.BaseExpression], ...] | None = None
-        self._defaults: list[tuple[str, cst.BaseExpression]] = []
-
-    @property
-    def wrapper(self) -> Wrapper | None:
-        if self._applied is None:
-            return None
-        return Wrapper((*self._defaults, *self._applied))
-
-    def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if self._applied is None and self._applies(func):
-            self._applied = _keywords(node.args)
-        elif (
-            isinstance(func, cst.Attribute)
-            and func.attr.value == "setdefault"
-            and isinstance(func.value, cst.Name)
-            and len(node.args) == 2
-            and not any(arg.star or arg.keyword for arg in node.args)
-        ):
-            self._default(node.args[0].value, node.args[1].value)
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            subscript = target.target
-            if (
-                isinstance(subscript, cst.Subscript)
-                and isinstance(subscript.value, cst.Name)
-                and len(subscript.slice) == 1
-                and isinstance(subscript.slice[0].slice, cst.Index)
-            ):
-                self._default(subscript.slice[0].slice.value, node.value)
-
-    def _default(self, key: cst.BaseExpression, value: cst.BaseExpression) -> None:
-        name = literal(key)
-        if isinstance(name, str):
-            self._defaults.append((name, value))
-
-    def visit_Decorator(self, node: cst.Decorator) -> None:
-        expression = node.decorator
-        if (
-            self._applied is None
-            and not isinstance(expression, cst.Call)
-            and self._applies(expression)
-        ):
-            self._applied = ()
-
-    def _applies(self, expression: cst.BaseExpression) -> bool:
-        name = single_name(self.parsed, expression)
-        return name is not None and self.is_decorator(name)
 
 
 _PARSED_CACHE: dict[Path, tuple[tuple[int, int], ParsedModule | None]] = {}
 
 
 def _parsed_at(path: Path) -> ParsedModule | None:
-    """Another project module, parsed to read a wrapper defined there (cached while the
+    """Another project module, parsed to read a constant defined there (cached while the
     file is unchanged)."""
     try:
         stat = path.stat()
