@@ -56,7 +56,8 @@ def test_fixture_inventory() -> None:
          ["proj/views.py:50", "proj/views.py:56"]),
         ("celery", "RefundOrderTask", None, "proj/billing/tasks.py:22", ["proj/views.py:51"]),
         ("celery", "ArchiveInvoicesTask", "low", "proj/billing/tasks.py:27", []),
-        ("celery", "capture_payment", "payments", "proj/billing/tasks.py:39", []),
+        ("celery", "capture_payment", "payments", "proj/billing/tasks.py:39",
+         ["proj/checkout.py:5"]),  # re-exported by the billing package
         ("celery", "ExportLedgerTask", "low", "proj/billing/tasks.py:47",
          ["proj/billing/tasks.py:54"]),
         ("celery", "reconcile_ledger", "low", "proj/billing/tasks.py:53", []),
@@ -335,3 +336,26 @@ def test_chains_written_as_lists_and_pipes(tmp_path: Path) -> None:
         (14, 5): False,  # the dict is changed after it is written
         (15, 5): False,  # `args` is not a literal
     }  # fmt: skip
+
+
+def test_a_folder_without_init_inside_a_package_is_part_of_the_name(tmp_path: Path) -> None:
+    """Python imports ``proj/importers/asana/tasks.py`` as ``proj.importers.asana.tasks``
+    even with no ``__init__.py`` in ``asana``: two such tasks are not the same task."""
+    task = "from celery import shared_task\n\n@shared_task\ndef import_project(pk):\n    pass\n"
+    write_tree(tmp_path, {"proj/importers/api.py": ""})
+    for name in ("asana", "jira"):
+        (tmp_path / "proj" / "importers" / name).mkdir()
+        (tmp_path / "proj" / "importers" / name / "tasks.py").write_text(task)
+    (tmp_path / "proj" / "importers" / "api.py").write_text(
+        "from .asana import tasks\n\ndef start(pk):\n    tasks.import_project.delay(pk)\n"
+    )
+    jobs = sorted(
+        (job.registered_name, job.qualified_name)
+        for job in analyse(tmp_path).jobs
+        if job.framework == "celery"
+    )
+    assert jobs == [
+        ("proj.importers.asana.tasks.import_project", "proj.importers.asana.tasks.import_project"),
+        ("proj.importers.jira.tasks.import_project", "proj.importers.jira.tasks.import_project"),
+    ]
+    assert [row[4] for row in brief(inventory_of(tmp_path))] == [["proj/importers/api.py:4"], []]
