@@ -161,3 +161,32 @@ def test_a_queue_declared_beside_the_job_keeps_its_span(tmp_path: Path) -> None:
     [job] = analysis_of(tmp_path).jobs
     assert job.queue.name == "catalog"
     assert job.queue.span is not None and job.queue.span.start.line == 6
+
+
+def test_a_name_two_worker_apps_register_means_the_one_in_the_same_module(
+    tmp_path: Path,
+) -> None:
+    """arq registers by ``__qualname__`` per worker, so two small services in one tree may
+    both have ``the_task``: the one defined beside the enqueue is the one meant; from a
+    third module the name stays ambiguous and the site has no target."""
+    service = (
+        "from arq import create_pool\n\n"
+        "async def the_task(ctx):\n    pass\n\n"
+        "async def main():\n    redis = await create_pool()\n"
+        "    await redis.enqueue_job('the_task')\n\n"
+        "class WorkerSettings:\n    functions = [the_task]\n"
+    )
+    client = (
+        "from arq import create_pool\n\n"
+        "async def main():\n    redis = await create_pool()\n"
+        "    await redis.enqueue_job('the_task')\n"
+    )
+    write_tree(tmp_path, {"one.py": service, "two.py": service, "client.py": client})
+    targets = {
+        (site.path.name, site.target) for site in analysis_of(tmp_path).enqueue_sites
+    }
+    assert targets == {
+        ("one.py", "one.the_task"),
+        ("two.py", "two.the_task"),
+        ("client.py", None),
+    }

@@ -269,7 +269,11 @@ class _EnqueueSites(cst.CSTVisitor):
         args.remove(name_arg)
         written = literal(name_arg.value)
         registered = written if isinstance(written, str) else None
-        target = _registered_target(self.index, registered) if registered is not None else None
+        target = (
+            _registered_target(self.index, registered, self.parsed.module_name)
+            if registered is not None
+            else None
+        )
         if target is None and not self._is_arq_redis(func.value):
             return
         expanded, known = expand_arguments(self.parsed, args)
@@ -376,13 +380,17 @@ def _annotation_names(annotation: cst.BaseExpression) -> Iterator[cst.BaseExpres
         return
 
 
-def _registered_target(index: ProjectIndex, registered: str) -> str | None:
-    """The one arq job registered as ``registered``, or None (unknown, or ambiguous)."""
-    found = {
-        job.qualified_name
-        for job in index.jobs.by_registered_name(registered)
-        if job.framework == FRAMEWORK
-    }
+def _registered_target(index: ProjectIndex, registered: str, module_name: str) -> str | None:
+    """The one arq job registered as ``registered``, or None (unknown, or ambiguous).
+
+    arq registers functions per ``WorkerSettings``, by ``__qualname__``, so two worker
+    apps in one tree may both have a ``the_task``; when the name is ambiguous project-wide
+    but one of them is defined in the enqueueing module itself (arq's own examples, small
+    services with the worker and the client in one file), that one is meant."""
+    jobs = [job for job in index.jobs.by_registered_name(registered) if job.framework == FRAMEWORK]
+    found = {job.qualified_name for job in jobs}
+    if len(found) > 1:
+        found = {job.qualified_name for job in jobs if job.module_name == module_name}
     return found.pop() if len(found) == 1 else None
 
 
