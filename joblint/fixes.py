@@ -43,3 +43,47 @@ def replace_expression(
         return tree.visit(Replace())
 
     return transform
+
+
+def name_arguments(
+    span: Span, original: str, names: dict[int, str]
+) -> Callable[[cst.Module], cst.Module]:
+    """Pass the call that starts at ``span`` and reads ``original`` its positional
+    arguments by keyword: argument ``i`` becomes ``names[i]=...``. Positional arguments
+    must come first in a call, so the result parses whichever of them are named."""
+
+    def transform(tree: cst.Module) -> cst.Module:
+        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+
+        class Name(cst.CSTTransformer):
+            done = False
+
+            def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+                where = positions.get(original_node)
+                if (
+                    self.done
+                    or where is None
+                    or (where.start.line, where.start.column + 1)
+                    != (span.start.line, span.start.column)
+                    or tree.code_for_node(original_node) != original
+                ):
+                    return updated_node
+                self.done = True
+                args = [
+                    arg.with_changes(
+                        keyword=cst.Name(names[i]),
+                        equal=cst.AssignEqual(
+                            whitespace_before=cst.SimpleWhitespace(""),
+                            whitespace_after=cst.SimpleWhitespace(""),
+                        ),
+                    )
+                    if i in names and arg.keyword is None and not arg.star
+                    else arg
+                    for i, arg in enumerate(updated_node.args)
+                ]
+                return updated_node.with_changes(args=args)
+
+        return tree.visit(Name())
+
+    return transform

@@ -127,6 +127,11 @@ NEEDLES: tuple[bytes, ...] = (
     b"tortoise",
     b"SQLModel",
     b"Record",
+    # Form classes, which JOB204 needs from other files as JOB201 needs models.
+    b"forms.Form",
+    b"forms.ModelForm",
+    b"FlaskForm",
+    b"wtforms",
 )
 
 

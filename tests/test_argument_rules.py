@@ -622,9 +622,16 @@ def test_partial_signatures_are_not_missing_arguments(tmp_path: Path) -> None:
 
 
 def test_dropped_positional_arguments_are_not_received(tmp_path: Path) -> None:
+    """Procrastinate drops positional arguments: the serializer never sees them, and the
+    parameter they were meant for is JOB205's to report, not JOB206's as missing; a
+    parameter missing with no positional argument dropped is still JOB206's."""
     source = "def process(order_id):\n    ...\n\n\nprocess.defer((1, 2), 'secret')\n"
     assert synthetic(
         tmp_path, EnqueueSignatureMismatch(), "procrastinate", source, method="defer"
+    ) == []
+    missing = "def process(order_id):\n    ...\n\n\nprocess.defer()\n"
+    assert synthetic(
+        tmp_path, EnqueueSignatureMismatch(), "procrastinate", missing, method="defer"
     ) == [(5, "JOB206")]
     assert (
         synthetic(tmp_path, NonSerializableArgument(), "procrastinate", source, method="defer")

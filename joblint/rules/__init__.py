@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from joblint.rules.arguments import ModelInstanceArgument, QuerysetArgument
 from joblint.rules.base import ModuleRule, ProjectRule, Rule
+from joblint.rules.defer_positional import DeferPositionalArguments
 from joblint.rules.naming import (
     JobBaseClass,
     JobModuleName,
@@ -13,6 +14,7 @@ from joblint.rules.naming import (
 )
 from joblint.rules.organization import DecoratorOrder, DuplicateJobName, JobNotImportable
 from joblint.rules.reading import InvalidSuppression, SyntaxError_, UnreadableFile
+from joblint.rules.request_bound import RequestBoundArgument
 from joblint.rules.sensitive import SensitiveArgument
 from joblint.rules.serialization import NonSerializableArgument
 from joblint.rules.signatures import EnqueueSignatureMismatch
@@ -34,6 +36,8 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             ModelInstanceArgument(),
             QuerysetArgument(),
             NonSerializableArgument(),
+            RequestBoundArgument(),
+            DeferPositionalArguments(),
             EnqueueSignatureMismatch(),
             SensitiveArgument(),
         ),

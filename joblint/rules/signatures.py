@@ -262,7 +262,11 @@ class EnqueueSignatureMismatch(ModuleRule):
             signature = signatures[job.qualified_name]
             if signature is None:
                 continue
-            binding = bind(signature, arguments, partial=site.method in PARTIAL_METHODS)
+            # Positional arguments an API drops are JOB205's to report; the parameters
+            # they were meant for are not reported missing a second time.
+            dropped = len(arguments) < len(site.arguments)
+            partial = site.method in PARTIAL_METHODS or dropped
+            binding = bind(signature, arguments, partial=partial)
             yield from self._findings(module, site, signature, binding)
 
     def _findings(
