@@ -626,9 +626,10 @@ def test_dropped_positional_arguments_are_not_received(tmp_path: Path) -> None:
     parameter they were meant for is JOB205's to report, not JOB206's as missing; a
     parameter missing with no positional argument dropped is still JOB206's."""
     source = "def process(order_id):\n    ...\n\n\nprocess.defer((1, 2), 'secret')\n"
-    assert synthetic(
-        tmp_path, EnqueueSignatureMismatch(), "procrastinate", source, method="defer"
-    ) == []
+    assert (
+        synthetic(tmp_path, EnqueueSignatureMismatch(), "procrastinate", source, method="defer")
+        == []
+    )
     missing = "def process(order_id):\n    ...\n\n\nprocess.defer()\n"
     assert synthetic(
         tmp_path, EnqueueSignatureMismatch(), "procrastinate", missing, method="defer"

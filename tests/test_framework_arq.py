@@ -182,9 +182,7 @@ def test_a_name_two_worker_apps_register_means_the_one_in_the_same_module(
         "    await redis.enqueue_job('the_task')\n"
     )
     write_tree(tmp_path, {"one.py": service, "two.py": service, "client.py": client})
-    targets = {
-        (site.path.name, site.target) for site in analysis_of(tmp_path).enqueue_sites
-    }
+    targets = {(site.path.name, site.target) for site in analysis_of(tmp_path).enqueue_sites}
     assert targets == {
         ("one.py", "one.the_task"),
         ("two.py", "two.the_task"),
