@@ -61,6 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--all", action="store_true", help="retry every failed job")
     discard = commands.add_parser("discard", parents=[database], help="delete a failed job")
     discard.add_argument("id", type=int)
+    clear = commands.add_parser(
+        "clear-finished", parents=[database], help="delete jobs that finished a while ago"
+    )
+    clear.add_argument(
+        "--older-than",
+        type=float,
+        default=86400.0,
+        metavar="SECONDS",
+        help="keep jobs that finished more recently than this (default: one day)",
+    )
     return parser
 
 
@@ -97,6 +107,11 @@ def run(arguments: argparse.Namespace) -> int:
         if not store.discard_failed(arguments.id):
             raise JobsUserError(f"no failed job with id {arguments.id}")
         print(f"failed job {arguments.id} discarded")
+    elif arguments.command == "clear-finished":
+        if arguments.older_than < 0:
+            raise JobsUserError("--older-than must be 0 or more seconds")
+        count = store.clear_finished(arguments.older_than)
+        print(f"{count} finished job{'s' if count != 1 else ''} cleared")
     return 0
 
 

@@ -150,3 +150,9 @@ class JobStore(Protocol):
     def retry_failed(self, row_id: int | None) -> int: ...
 
     def discard_failed(self, row_id: int) -> bool: ...
+
+    def clear_finished(self, older_than: float, batch_size: int = 500) -> int:
+        """Delete jobs that finished more than ``older_than`` seconds ago, in batches of
+        ``batch_size`` rows (short transactions, so workers are never held up); returns
+        how many were deleted."""
+        ...

@@ -11,6 +11,7 @@ import pytest
 from joblint.runtime import Job, ManualClock, perform_all_later
 from joblint.runtime.adapters.sqlite import SQLiteAdapter
 from joblint.runtime.cli import main
+from joblint.runtime.execution import describe_failure
 from joblint.runtime.queue_selection import QueueSelection
 from joblint.runtime.store import Completion
 
@@ -101,7 +102,6 @@ def test_a_recurring_slot_is_enqueued_once(store: SQLiteAdapter) -> None:
 
 
 def test_cli_failed_retry_discard(store: SQLiteAdapter, capsys: pytest.CaptureFixture[str]) -> None:
-    from joblint.runtime.execution import describe_failure
 
     NoopJob.perform_later("a")
     NoopJob.perform_later("b")
@@ -213,3 +213,35 @@ def vm_steps(store: SQLiteAdapter, action: Callable[[], object]) -> int:
     finally:
         connection.set_progress_handler(None, 10)
     return steps
+
+
+def test_clear_finished_keeps_recent_failed_and_pending_jobs(
+    store: SQLiteAdapter, clock: ManualClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Finished jobs are kept, as Solid Queue keeps them, until `clear-finished` deletes
+    those older than the cutoff; failed, ready and claimed jobs are never cleared."""
+    for name in ("old-1", "old-2", "old-3", "failed", "recent", "claimed", "ready"):
+        NoopJob.perform_later(name)
+    process = store.register_process("worker", "w", 1)
+    claimed = store.claim(process, QueueSelection(all_queues=True), 4)
+    failure = describe_failure(ValueError("boom"))
+    store.complete(
+        process,
+        [Completion(job.row_id, "succeeded") for job in claimed[:3]]
+        + [Completion(claimed[3].row_id, "failed", failure=failure)],
+    )
+    clock.advance(7200)
+    recent = store.claim(process, QueueSelection(all_queues=True), 1)
+    store.complete(process, [Completion(recent[0].row_id, "succeeded")])
+    store.claim(process, QueueSelection(all_queues=True), 1)  # stays claimed
+    assert store.finished_count() == 4
+    assert store.clear_finished(older_than=3600, batch_size=2) == 3  # two batches
+    assert store.finished_count() == 1
+    assert len(store.failed_jobs()) == 1
+    counts = store.queue_counts()
+    assert (sum(c.ready for c in counts), sum(c.claimed for c in counts)) == (1, 1)
+    database = str(store.path)
+    assert main(["clear-finished", "--older-than", "0", "--database", database]) == 0
+    assert capsys.readouterr().out.strip() == "1 finished job cleared"
+    assert store.finished_count() == 0
+    assert main(["clear-finished", "--older-than", "-1", "--database", database]) == 2

@@ -633,6 +633,36 @@ class SQLiteAdapter:
 
         return self._write(body)
 
+    def clear_finished(self, older_than: float, batch_size: int = 500) -> int:
+        """Solid Queue keeps finished jobs (``preserve_finished_jobs``) until something
+        clears them (``clear_finished_jobs_after``, one day by default, run as a recurring
+        task); here ``joblint jobs clear-finished`` does it. Failed, ready, scheduled and
+        claimed jobs are never finished, so never cleared."""
+        if older_than < 0 or batch_size < 1:
+            raise ValueError("older_than must be >= 0 and batch_size >= 1")
+        cutoff = self._now() - older_than
+
+        def body(db: sqlite3.Connection) -> int:
+            rows = [
+                row
+                for (row,) in db.execute(
+                    "SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at <= ?"
+                    " LIMIT ?",
+                    (cutoff, batch_size),
+                )
+            ]
+            if rows:
+                marks = ",".join("?" * len(rows))
+                db.execute(f"DELETE FROM jobs WHERE id IN ({marks})", rows)
+            return len(rows)
+
+        total = 0
+        while True:
+            deleted = self._write(body)
+            total += deleted
+            if deleted < batch_size:
+                return total
+
     def finished_count(self) -> int:
         return int(self._read("SELECT count(*) FROM jobs WHERE finished_at IS NOT NULL")[0][0])
 

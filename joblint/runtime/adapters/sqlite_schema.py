@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_by_job_id ON jobs (job_id);
 CREATE INDEX IF NOT EXISTS jobs_by_unique_key ON jobs (unique_key) WHERE unique_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS ready_executions (
     job_id INTEGER PRIMARY KEY,
