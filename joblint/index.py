@@ -47,6 +47,11 @@ class _NameTable(Mapping[str, T]):
     def __len__(self) -> int:
         return len(self._items)
 
+    def with_suffix(self, suffix: str) -> list[T]:
+        """Every item whose qualified name ends in ``suffix`` (``Customer``: every class
+        named ``Customer``, in any module)."""
+        return [self._items[name] for name in self._by_suffix.get(suffix, [])]
+
     def resolve(self, name: str) -> T | None:
         item = self._items.get(name)
         if item is not None:

@@ -15,6 +15,7 @@ import libcst.matchers as m
 
 from joblint.context import ModuleContext
 from joblint.index import ProjectIndex
+from joblint.model import UNKNOWN, CallInfo
 from joblint.symbols import single_name
 
 # Families and their root classes, by qualified name.
@@ -82,6 +83,15 @@ PAIR_METHODS = frozenset(
     ["get_or_create", "update_or_create", "aget_or_create", "aupdate_or_create"]
 )
 MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
+# Django fields whose attribute on an instance is one related instance.
+RELATION_FIELDS = frozenset(
+    {
+        "django.db.models.ForeignKey",
+        "django.db.models.OneToOneField",
+        "django.db.models.fields.related.ForeignKey",
+        "django.db.models.fields.related.OneToOneField",
+    }
+)
 CLASSMETHOD_GETTERS = {
     PEEWEE: frozenset({"get", "get_or_none", "get_by_id", "create"}),
     TORTOISE: frozenset({"get", "get_or_none", "create", "first"}),
@@ -229,7 +239,7 @@ class Prover:
         if isinstance(node, cst.Name):
             return self._name(node, "instance", depth)
         if isinstance(node, cst.Attribute):
-            return self._request_user(node)
+            return self._request_user(node) or self._relation(node, depth)
         if isinstance(node, cst.Subscript):
             return self._pair_first(node)
         if isinstance(node, cst.Call):
@@ -294,6 +304,50 @@ class Prover:
             return None
         user = ModelClass("django.contrib.auth.models.User", "User", DJANGO)
         return Evidence(user, "the signed-in user")
+
+    def _relation(self, node: cst.Attribute, depth: int) -> Evidence | None:
+        """``order.customer`` where ``order`` is shown to be an ``Order`` and ``customer``
+        is a Django ``ForeignKey`` or ``OneToOneField`` on it (or a model it inherits
+        from): the related row. Reverse and many-valued relations are managers, not
+        instances, and SQLAlchemy's ``relationship()`` may be a list: neither is claimed."""
+        owner = self.instance(node.value, depth + 1)
+        if owner is None:
+            return None
+        field = node.attr.value
+        for ancestor in self.module.index.project_ancestors(owner.model.qualified_name):
+            value = ancestor.attribute(field)
+            if value is None:
+                continue
+            call = value.call
+            if call is None or call.function not in RELATION_FIELDS:
+                return None
+            related = self._related_model(call, owner.model)
+            if related is None:
+                return None
+            shown = _code(self.module, node.value)
+            return Evidence(
+                related, f"`{field}` is a relation to `{related.name}` on `{shown}`, {owner.how}"
+            )
+        return None
+
+    def _related_model(self, call: CallInfo, owner: ModelClass) -> ModelClass | None:
+        """The model a relation field points to: a class, ``"self"``, ``"Model"`` or
+        ``"app_label.Model"`` (resolved by class name when one project model has it)."""
+        reference = call.references[0] if call.references else None
+        if reference is not None:
+            return model_class(self.module, reference)
+        target = call.positional[0] if call.positional else call.keyword("to", UNKNOWN)
+        if not isinstance(target, str):
+            return None
+        if target == "self":
+            return owner
+        name = target.rpartition(".")[2]
+        candidates = {
+            found.qualified_name: found
+            for info in self.module.index.classes.with_suffix(name)
+            if (found := model_class(self.module, info.qualified_name)) is not None
+        }
+        return next(iter(candidates.values())) if len(candidates) == 1 else None
 
     # -- querysets ---------------------------------------------------------------------
 

@@ -137,3 +137,63 @@ def test_querysets(tmp_path: Path) -> None:
         "    SyncUserJob.perform_later(list(models.User.objects.values_list('pk', flat=True)))\n"
     )
     assert run(tmp_path, "django", body) == [(2, "JOB202"), (3, "JOB202")]
+
+
+RELATIONS = (
+    "from django.db import models\n"
+    "class Customer(models.Model):\n"
+    "    referrer = models.ForeignKey('self', null=True, on_delete=models.SET_NULL)\n"
+    "class Profile(models.Model):\n"
+    "    pass\n"
+    "class Base(models.Model):\n"
+    "    customer = models.ForeignKey(Customer, on_delete=models.CASCADE)\n"
+    "    class Meta:\n        abstract = True\n"
+    "class Order(Base):\n"
+    "    profile = models.OneToOneField('shop.Profile', on_delete=models.CASCADE)\n"
+    "    tags = models.ManyToManyField('Tag')\n"
+    "    note = models.TextField()\n"
+    "    payer = models.ForeignKey(to='Customer', on_delete=models.CASCADE)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        (
+            "order.customer",
+            "`order.customer` is an instance of `Customer` (`customer` is a relation to "
+            "`Customer` on `order`, the parameter `order` is annotated `Order`)",
+        ),
+        ("order.profile", "instance of `Profile`"),  # "app_label.Model", one to one
+        ("order.payer", "instance of `Customer`"),  # `to=`
+        ("order.customer.referrer", "instance of `Customer`"),  # "self", two hops
+        ("order.tags", None),  # many-valued: a manager
+        ("order.note", None),  # not a relation
+        ("order.customer_id", None),  # the safe sink
+        ("order.customer.pk", None),
+        ("anything.customer", None),  # the owner is not shown to be an Order
+    ],
+)
+def test_relations(tmp_path: Path, argument: str, message: str | None) -> None:
+    """A foreign key on a proven instance is a related instance (the catalogue's
+    `x.fk_field`), through abstract bases and string references."""
+    service = (
+        "from app.jobs.sync_user_job import SyncUserJob\n"
+        "from app.models import Order\n"
+        f"def f(order: Order, anything):\n    SyncUserJob.perform_later({argument})\n"
+    )
+    write_tree(
+        tmp_path,
+        {
+            "app/models.py": RELATIONS,
+            "app/jobs/application_job.py": BASE,
+            "app/jobs/sync_user_job.py": JOB,
+            "app/services/sync.py": service,
+        },
+    )
+    found = [d.message for d in lint_tree(tmp_path) if d.code == "JOB201"]
+    if message is None:
+        assert found == []
+    else:
+        (only,) = found
+        assert message in only
