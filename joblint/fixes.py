@@ -4,12 +4,29 @@ target again by position and original text, so applying it to an already fixed m
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from joblint.diagnostics import Span
+
+
+def _written_at(
+    tree: cst.Module,
+    positions: Mapping[cst.CSTNode, CodeRange],
+    node: cst.CSTNode,
+    span: Span,
+    original: str,
+) -> bool:
+    """Whether ``node`` is the one a fix was made for: it starts where the diagnostic
+    did and still reads as it did then (so a fix applied twice finds nothing)."""
+    where = positions.get(node)
+    return (
+        where is not None
+        and (where.start.line, where.start.column + 1) == (span.start.line, span.start.column)
+        and tree.code_for_node(node) == original
+    )
 
 
 def replace_expression(
@@ -28,14 +45,7 @@ def replace_expression(
 
             def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
                 value = original_node.value
-                where = positions.get(value)
-                if (
-                    self.done
-                    or where is None
-                    or (where.start.line, where.start.column + 1)
-                    != (span.start.line, span.start.column)
-                    or tree.code_for_node(value) != original
-                ):
+                if self.done or not _written_at(tree, positions, value, span, original):
                     return updated_node
                 self.done = True
                 return updated_node.with_changes(value=new_node)
@@ -60,14 +70,7 @@ def name_arguments(
             done = False
 
             def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
-                where = positions.get(original_node)
-                if (
-                    self.done
-                    or where is None
-                    or (where.start.line, where.start.column + 1)
-                    != (span.start.line, span.start.column)
-                    or tree.code_for_node(original_node) != original
-                ):
+                if self.done or not _written_at(tree, positions, original_node, span, original):
                     return updated_node
                 self.done = True
                 args = [

@@ -245,7 +245,9 @@ class _Prover:
     def _qualified(self, node: cst.BaseExpression) -> str | None:
         return single_name(self.parsed, node)
 
-    def _name(self, node: cst.Name, depth: int) -> Bound | None:
+    def _global(self, node: cst.Name | cst.Attribute) -> Bound | None:
+        """A module-level object of a framework: Flask's ``request`` and ``session``
+        proxies, Django's ``connection``, whether imported or reached as an attribute."""
         qualified = self._qualified(node)
         if qualified in REQUEST_PROXIES:
             return Bound(REQUEST, f"`{qualified}`")
@@ -253,6 +255,12 @@ class _Prover:
             return Bound(WEB_SESSION, f"`{qualified}`")
         if qualified == "django.db.connection":
             return Bound(CONNECTION, "Django's `connection`")
+        return None
+
+    def _name(self, node: cst.Name, depth: int) -> Bound | None:
+        known = self._global(node)
+        if known is not None:
+            return known
         scope = self.parsed.scopes.get(node)
         if scope is None:
             return None
@@ -266,13 +274,9 @@ class _Prover:
         return proofs[0]
 
     def _attribute(self, node: cst.Attribute, depth: int) -> Bound | None:
-        qualified = self._qualified(node)
-        if qualified in REQUEST_PROXIES:
-            return Bound(REQUEST, f"`{qualified}`")
-        if qualified in WEB_SESSION_PROXIES:
-            return Bound(WEB_SESSION, f"`{qualified}`")
-        if qualified == "django.db.connection":
-            return Bound(CONNECTION, "Django's `connection`")
+        known = self._global(node)
+        if known is not None:
+            return known
         attribute = node.attr.value
         if attribute == "request" and self.django and _is_self(node.value):
             return Bound(REQUEST, "the view's `self.request`")
