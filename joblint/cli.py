@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from joblint.diagnostics import Diagnostic
 from joblint.engine import Linter, Problem
 from joblint.errors import UserError
 from joblint.pages import page_text
+from joblint.recursion import room_for_deep_trees
 from joblint.report import FORMATS, ReportOptions
 from joblint.rules import ALL_RULES, RULES_BY_CODE
 from joblint.selection import SelectionLayer, resolve_selection
@@ -92,14 +95,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     options = parser.parse_args(arguments)
     try:
-        if options.command == "check":
-            return _check(options)
+        if options.command in ("check", "inventory"):
+            with room_for_deep_trees():
+                return _check(options) if options.command == "check" else _inventory(options)
         if options.command == "rules":
             return _rules(options)
         if options.command == "rule":
             return _rule(options)
-        if options.command == "inventory":
-            return _inventory(options)
         if options.command == "jobs":
             # The runtime has its own command line; it imports nothing from the linter.
             from joblint.runtime.cli import main as jobs_main
@@ -113,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # the last line of defence: one line, never a traceback
+        if os.environ.get("JOBLINT_DEBUG"):  # unless asked for, to report the bug
+            traceback.print_exc()
         print(
             f"joblint: internal error: {type(error).__name__}: {error}; "
             "this is a bug in joblint, please report it",

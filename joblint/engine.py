@@ -268,11 +268,7 @@ class Linter:
                 cached = self._parse_cache.get((source.path, source.data))
                 if cached is None:
                     result = parse(source)
-                    cached = (
-                        result
-                        if isinstance(result, ParseFailure)
-                        else (result, collect_symbols(result))
-                    )
+                    cached = result if isinstance(result, ParseFailure) else _symbols(result)
                     self._parse_cache[(source.path, source.data)] = cached
                 if isinstance(cached, ParseFailure):
                     failures.append(cached)
@@ -413,10 +409,14 @@ class Linter:
         )
 
     def _syntax_error(self, failure: ParseFailure) -> Diagnostic:
+        message = (
+            f"Python accepts this file but libcst, the parser joblint uses, cannot read it "
+            f"({failure.message}); the file is not checked"
+            if failure.valid_python
+            else f"syntax error: {failure.message}; fix it so the file can be checked"
+        )
         return RULES_BY_CODE["JOB001"].diagnostic(
-            failure.path,
-            Span.point(failure.line, failure.column),
-            f"syntax error: {failure.message}; fix it so the file can be checked",
+            failure.path, Span.point(failure.line, failure.column), message
         )
 
 
@@ -432,6 +432,16 @@ def _matcher(needles: set[bytes]) -> Callable[[bytes], bool]:
         return lambda data: False
     pattern = re.compile(b"|".join(re.escape(needle) for needle in sorted(needles)))
     return lambda data: pattern.search(data) is not None
+
+
+def _symbols(parsed: ParsedModule) -> tuple[ParsedModule, ModuleSymbols] | ParseFailure:
+    """The module's symbols, or a failure for a tree too deep for Python's recursion limit
+    (a string concatenated from thousands of literals, as in ``pydoc_data/topics.py``):
+    libcst parses it, but every visitor recurses once per level."""
+    try:
+        return parsed, collect_symbols(parsed)
+    except RecursionError:
+        return ParseFailure(parsed.path, "nesting is too deep to analyse", 1, 1, True)
 
 
 def _internal_error(code: str, error: Exception) -> str:

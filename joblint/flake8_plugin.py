@@ -20,6 +20,7 @@ from joblint.config import settings_for_paths
 from joblint.diagnostics import Diagnostic
 from joblint.engine import Linter
 from joblint.errors import UserError
+from joblint.recursion import room_for_deep_trees
 
 
 class JoblintChecker:
@@ -39,7 +40,9 @@ class JoblintChecker:
             yield 1, 0, f"JOB000 joblint configuration error: {error}", type(self)
             return
         data = _encode(self.lines)
-        for result in linter.lint_source(path, data):
+        with room_for_deep_trees():
+            results = list(linter.lint_source(path, data))
+        for result in results:
             if isinstance(result, Diagnostic):
                 yield result.line, result.column - 1, f"{result.code} {result.message}", type(self)
 

@@ -37,6 +37,9 @@ class ParseFailure:
     message: str
     line: int
     column: int
+    # Python accepts the file; libcst cannot parse or analyse it (a limit of the parser,
+    # such as thousands of implicitly concatenated strings).
+    valid_python: bool = False
 
 
 class ParsedModule:
@@ -101,17 +104,22 @@ class ParsedModule:
 
 
 def parse(source: SourceFile) -> ParsedModule | ParseFailure:
+    """The parsed module, or why not: Python's own account of a syntax error when it has
+    one, else libcst's (valid Python libcst cannot read: a limit of the parser)."""
     try:
         module = cst.parse_module(source.data)
     except cst.ParserSyntaxError as error:
-        return python_syntax_error(source) or ParseFailure(
-            source.path, _first_line(error.message), error.raw_line, error.raw_column + 1
+        failure = ParseFailure(
+            source.path, _first_line(error.message), error.raw_line, error.raw_column + 1, True
         )
     except RecursionError:
-        return ParseFailure(source.path, "nesting is too deep to parse", 1, 1)
+        failure = ParseFailure(source.path, "nesting is too deep to parse", 1, 1, True)
     except Exception as error:  # libcst's native parser raises bare exceptions on some input
-        return ParseFailure(source.path, _first_line(str(error)) or type(error).__name__, 1, 1)
-    return ParsedModule(source, module)
+        message = _first_line(str(error)) or type(error).__name__
+        failure = ParseFailure(source.path, message, 1, 1, True)
+    else:
+        return ParsedModule(source, module)
+    return python_syntax_error(source) or failure
 
 
 def python_syntax_error(source: SourceFile) -> ParseFailure | None:

@@ -33,7 +33,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-ODD_FILES: list[tuple[str, bytes, str | None]] = [
+ODD_FILES: list[tuple[str, bytes, str | None]] = [  # fmt: skip
     ("empty.py", b"", None),
     ("comments.py", b"# only a comment\n# and another\n", None),
     ("bom.py", b"\xef\xbb\xbfx = 1\n", None),
@@ -44,6 +44,18 @@ ODD_FILES: list[tuple[str, bytes, str | None]] = [
     ("latin_no_cookie.py", "x = 'caf\xe9'\n".encode("latin-1"), "1:9: JOB002"),
     ("binary.py", b"\x7fELF\x02\x01\x00\x00", "1:7: JOB002"),
     ("deep.py", b"x = " + b"(" * 500 + b"1" + b")" * 500 + b"\n", None),
+    # Parsed (it mentions the runtime), then visited 3,000 levels deep: fine.
+    (
+        "long_concatenation.py",
+        b"from joblint.runtime import Job\nTEXT = (\n" + b'  "x"\n' * 3000 + b")\n",
+        None,
+    ),
+    # Valid Python that libcst's parser refuses: said so, not called a syntax error.
+    (
+        "libcst_limit.py",
+        b"from joblint.runtime import Job\nTEXT = (\n" + b'  "x"\n' * 4000 + b")\n",
+        "4003:1: JOB001 Python accepts this file but libcst",
+    ),
     ("template.py", b"{% if x %}\nimport {{ name }}\n{% endif %}\n", "1:2: JOB001"),
     ("tabs_mixed.py", b"if True:\n\tx = 1\n        y = 2\n", "3:"),
 ]
