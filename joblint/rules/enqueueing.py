@@ -1,0 +1,483 @@
+"""JOB6xx: where jobs are enqueued.
+
+A job is a message to another process, sent at a moment the code chooses. Sent inside a
+database transaction, a worker can run it before the commit (and find nothing) or after a
+rollback (and act on what never happened). Sent from a view, from a model's ``save()``,
+once per loop iteration, or run in the caller instead of a worker, it escapes the
+structure that keeps jobs testable and cheap. Every rule here reads the enqueue site's
+context, which ``joblint.placement`` fills in for every framework alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+
+import libcst as cst
+import pathspec
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from joblint.context import ModuleContext
+from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
+from joblint.frameworks import procrastinate
+from joblint.frameworks.procrastinate import Holder
+from joblint.model import EnqueueSite
+from joblint.parsing import ParsedModule
+from joblint.placement import ATOMIC, ATOMIC_REQUESTS, ON_COMMIT
+from joblint.rules.base import FixAvailability, ModuleRule
+from joblint.symbols import single_name
+
+# Calls that build a signature or a message someone else sends (Celery's `.s()` in a
+# `group`, Dramatiq's `.message()`): not a send at this point.
+BUILDS_ONLY = frozenset(
+    {"s", "si", "signature", "subtask", "map", "starmap", "chunks", "message",
+     "message_with_options"}
+)  # fmt: skip
+# One call that sends many jobs: its sites are its elements.
+BULK_METHODS = frozenset({"perform_all_later", "enqueue_many", "batch_defer", "batch_defer_async"})
+# Methods whose result is None: Celery's `DjangoTask` defers through `on_commit`.
+RETURNS_NONE = frozenset({"delay_on_commit", "apply_async_on_commit"})
+PARTIAL = "functools.partial"
+TRANSACTION = "django.db.transaction"
+
+# The bulk API of each framework that has one (JOB606).
+BULK_APIS: Mapping[str, str] = {
+    "runtime": "`perform_all_later([Job(...), ...])`",
+    "rq": "`queue.enqueue_many([Queue.prepare_data(...), ...])`",
+    "celery": "`group(task.s(...) for ...).apply_async()`",
+    "procrastinate": "`task.batch_defer({...}, {...})`",
+}
+
+
+def matches(globs: tuple[str, ...], module: ModuleContext) -> bool:
+    spec = pathspec.GitIgnoreSpec.from_lines(globs)
+    return spec.match_file(module.relative_path.as_posix())
+
+
+def in_tests(module: ModuleContext) -> bool:
+    return matches(module.settings.test_paths, module)
+
+
+def sends(site: EnqueueSite) -> bool:
+    """The site puts a job on a queue here and now (or at commit), rather than running it
+    in the caller or building a signature sent elsewhere."""
+    return not site.synchronous and site.method not in BUILDS_ONLY
+
+
+def shares_transaction(module: ModuleContext, site: EnqueueSite) -> bool | None:
+    """Whether the job is written with the caller's transaction, so workers see it only
+    after the commit: a Procrastinate task of the Django contrib's app, whose
+    ``DjangoConnector`` uses Django's own connection. None when that cannot be told (a
+    blueprint's task joins an app decided elsewhere; a project wrapper hides its app)."""
+    if site.framework != "procrastinate":
+        return False
+    job = module.index.jobs.resolve(site.target) if site.target else None
+    if job is None or job.decorator is None:
+        return None
+    parsed = next((m for m in module.index.modules if m.path == job.path), None)
+    if parsed is None:
+        return None
+    expression = job.decorator.decorator
+    if isinstance(expression, cst.Call):
+        expression = expression.func
+    owner, _, attribute = (single_name(parsed, expression) or "").rpartition(".")
+    if attribute != "task" or not owner:
+        return None
+    if owner in procrastinate.LIBRARY_APPS:
+        return True
+    return False if procrastinate.holder_kind(module.index, owner) is Holder.APP else None
+
+
+def sending_call(parsed: ParsedModule, site: EnqueueSite) -> cst.Call:
+    """The call that sends the job: the site itself, or for a bulk site (an element of
+    ``perform_all_later([...])``) the bulk call around it."""
+    if site.method not in BULK_METHODS:
+        return site.node
+    child: cst.CSTNode = site.node
+    for ancestor in parsed.ancestors(site.node):
+        if isinstance(ancestor, cst.Call) and isinstance(child, cst.Arg):
+            return ancestor
+        child = ancestor
+    return site.node
+
+
+def code(parsed: ParsedModule, node: cst.CSTNode, limit: int = 50) -> str:
+    text = parsed.module.code_for_node(node)
+    text = " ".join(text.split())
+    if isinstance(node, cst.Call) and len(text) > limit:
+        text = parsed.module.code_for_node(node.func) + "(...)"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# -- fixes ------------------------------------------------------------------------------
+
+
+def _bound_to(parsed: ParsedModule, name: str, qualified: str) -> bool | None:
+    """True when the module binds ``name`` to ``qualified`` (an import), None when it
+    does not bind it at all, False when it binds it to something else."""
+    scope = parsed.scopes.get(parsed.module)
+    if scope is None or name not in scope:
+        return None
+    names = {q.name for q in scope.get_qualified_names_for(name)}
+    return names == {qualified}
+
+
+def name_for(parsed: ParsedModule, module: str, name: str) -> tuple[str, tuple[str, str] | None]:
+    """How to write ``module.name`` in this module, and the import to add (``(module,
+    name)``) when one is needed; raises LookupError when the name is taken."""
+    bound = _bound_to(parsed, name, f"{module}.{name}")
+    if bound is True:
+        return name, None
+    if bound is None:
+        return name, (module, name)
+    raise LookupError(name)
+
+
+def rewrite_call(
+    span: Span,
+    original: str,
+    build: Callable[[cst.Call], cst.BaseExpression],
+    imports: tuple[tuple[str, str], ...] = (),
+) -> Callable[[cst.Module], cst.Module]:
+    """Replace the call that starts at ``span`` and reads ``original`` with what ``build``
+    makes of it, adding ``imports`` (``from module import name``) when it was replaced."""
+
+    def transform(tree: cst.Module) -> cst.Module:
+        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+
+        class Replace(cst.CSTTransformer):
+            done = False
+
+            def leave_Call(
+                self, original_node: cst.Call, updated_node: cst.Call
+            ) -> cst.BaseExpression:
+                where = positions.get(original_node)
+                if (
+                    self.done
+                    or where is None
+                    or (where.start.line, where.start.column + 1)
+                    != (span.start.line, span.start.column)
+                    or tree.code_for_node(original_node) != original
+                ):
+                    return updated_node
+                self.done = True
+                return build(updated_node)
+
+        replacer = Replace()
+        fixed = tree.visit(replacer)
+        if not replacer.done or not imports:
+            return fixed
+        context = CodemodContext()
+        for module_name, name in imports:
+            AddImportsVisitor.add_needed_import(context, module_name, name)
+        return AddImportsVisitor(context).transform_module(fixed)
+
+    return transform
+
+
+def on_commit_fix(module: ModuleContext, site: EnqueueSite, what: str) -> Fix | None:
+    """``X.perform_later(a)`` as a statement becomes ``transaction.on_commit(partial(
+    X.perform_later, a))``; Celery's ``.delay``/``.apply_async`` become their
+    ``_on_commit`` forms."""
+    parsed = module.parsed
+    node = site.node
+    if site.method in BULK_METHODS or not isinstance(parsed.parents.get(node), cst.Expr):
+        return None
+    if not isinstance(node.func, cst.Attribute):
+        return None
+    original = parsed.module.code_for_node(node)
+    span = parsed.span(node)
+    if site.framework == "celery" and site.method in ("delay", "apply_async"):
+        renamed = f"{site.method}_on_commit"
+
+        def rename(call: cst.Call) -> cst.BaseExpression:
+            assert isinstance(call.func, cst.Attribute)
+            return call.with_changes(func=call.func.with_changes(attr=cst.Name(renamed)))
+
+        return Fix(
+            f"Use `.{renamed}(...)` (unsafe: the job is sent only if the transaction commits)",
+            Applicability.UNSAFE,
+            rewrite_call(span, original, rename),
+        )
+    try:
+        transaction, transaction_import = name_for(parsed, "django.db", "transaction")
+        partial, partial_import = name_for(parsed, "functools", "partial")
+    except LookupError:
+        return None
+    imports = tuple(i for i in (transaction_import, partial_import) if i is not None)
+
+    def wrap(call: cst.Call) -> cst.BaseExpression:
+        return cst.Call(
+            func=cst.Attribute(cst.Name(transaction), cst.Name("on_commit")),
+            args=[
+                cst.Arg(
+                    cst.Call(
+                        func=cst.Name(partial),
+                        args=[cst.Arg(call.func), *_with_commas(call.args)],
+                    )
+                )
+            ],
+        )
+
+    return Fix(
+        f"Enqueue in `{transaction}.on_commit({partial}({what}, ...))` (unsafe: the job is "
+        "sent only if the transaction commits)",
+        Applicability.UNSAFE,
+        rewrite_call(span, original, wrap, imports),
+    )
+
+
+def _with_commas(args: Sequence[cst.Arg]) -> list[cst.Arg]:
+    """Arguments moved after a new first one, their commas left to libcst."""
+    return [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in args]
+
+
+def describe_transaction(transaction: str) -> str:
+    if transaction == ATOMIC:
+        return "`transaction.atomic()`"
+    if transaction == ATOMIC_REQUESTS:
+        return "the request's transaction (`ATOMIC_REQUESTS` is on in the settings)"
+    if transaction.startswith("sqlalchemy."):
+        return f"`session.{transaction.rpartition('.')[2]}()`"
+    if transaction == "peewee.atomic":
+        return "`db.atomic()`"
+    return f"`{transaction}` (a transaction)"
+
+
+# -- rules ------------------------------------------------------------------------------
+
+
+class EnqueueInTransaction(ModuleRule):
+    code = "JOB601"
+    name = "enqueue-in-transaction"
+    summary = "A job enqueued inside a database transaction instead of after the commit."
+    fix_availability = FixAvailability.SOMETIMES
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        parsed = module.parsed
+        reported: set[int] = set()
+        tests = None
+        for site in module.facts.enqueue_sites:
+            transaction = site.context.transaction
+            if transaction is None or site.context.on_commit or not sends(site):
+                continue
+            if shares_transaction(module, site) is not False:
+                continue
+            if transaction == ATOMIC_REQUESTS:
+                tests = in_tests(module) if tests is None else tests
+                if tests:
+                    continue
+            call = sending_call(parsed, site)
+            if id(call) in reported:
+                continue
+            reported.add(id(call))
+            what = code(parsed, call.func)
+            instead = (
+                f"`.{site.method}_on_commit(...)`"
+                if site.framework == "celery" and site.method in ("delay", "apply_async")
+                else "`transaction.on_commit(partial(...))`"
+            )
+            message = (
+                f"`{what}(...)` runs inside {describe_transaction(transaction)}: a worker can "
+                "run the job before the commit, or after a rollback, and not find its data; "
+                f"enqueue after the commit with {instead}"
+            )
+            fix = None
+            if transaction in (ATOMIC, ATOMIC_REQUESTS):
+                fix = on_commit_fix(module, site, what)
+            yield self.diagnostic(site.path, parsed.span(call), message, fix=fix)
+
+
+class EnqueueFromView(ModuleRule):
+    code = "JOB603"
+    name = "enqueue-from-view"
+    summary = "A job enqueued directly in a view, controller or API handler."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        sites = [site for site in module.facts.enqueue_sites if sends(site)]
+        if not sites or in_tests(module):
+            return
+        parsed = module.parsed
+        view_module = matches(module.settings.view_paths, module)
+        reported: set[int] = set()
+        for site in sites:
+            if not (view_module or site.context.view):
+                continue
+            call = sending_call(parsed, site)
+            if id(call) in reported:
+                continue
+            reported.add(id(call))
+            where = (
+                f"`{site.context.function.rpartition('.')[2]}`, which handles a request"
+                if site.context.view and site.context.function
+                else "a view module"
+            )
+            yield self.diagnostic(
+                site.path,
+                parsed.span(call),
+                f"`{code(parsed, call.func)}(...)` enqueues a job from {where}; move the "
+                "enqueue into a service function or a model callback, and call that",
+            )
+
+
+# (framework, method) -> how to send the job instead, and how the call is rewritten:
+# ("rename", new method), ("append", method added to the callee).
+ASYNCHRONOUS_FORMS: Mapping[tuple[str, str], tuple[str, str]] = {
+    ("runtime", "perform_now"): ("rename", "perform_later"),
+    ("celery", "apply"): ("rename", "apply_async"),
+    ("celery", "__call__"): ("append", "delay"),
+    ("dramatiq", "__call__"): ("append", "send"),
+    ("dramatiq", "fn"): ("rename", "send"),
+    ("django-tasks", "call"): ("rename", "enqueue"),
+    ("django-tasks", "acall"): ("rename", "aenqueue"),
+}
+# Celery's `apply` keywords `apply_async` takes the same way.
+APPLY_KEYWORDS = frozenset({"args", "kwargs", "task_id", "link", "link_error", "headers"})
+ALTERNATIVES: Mapping[tuple[str, str], str] = {
+    ("huey", "call_local"): "call the task (`task(...)`) to enqueue it",
+    ("procrastinate", "__call__"): "use `.defer(...)` with keyword arguments",
+}
+
+
+class SynchronousJobCall(ModuleRule):
+    code = "JOB605"
+    name = "synchronous-job-call"
+    summary = "A job run synchronously in the caller (`perform_now`, `task()`) outside tests."
+    fix_availability = FixAvailability.SOMETIMES
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        sites = [site for site in module.facts.enqueue_sites if site.synchronous]
+        if not sites or in_tests(module):
+            return
+        parsed = module.parsed
+        for site in sites:
+            form = ASYNCHRONOUS_FORMS.get((site.framework, site.method))
+            what = code(parsed, site.node.func)
+            if form is not None:
+                instead = f"enqueue it with `.{form[1]}(...)`"
+            else:
+                instead = ALTERNATIVES.get((site.framework, site.method), "enqueue it")
+            message = (
+                f"`{what}(...)` runs the job here, in the caller: no queue, no retries, and "
+                f"the caller waits; {instead} (running jobs inline is for tests)"
+            )
+            yield self.diagnostic(
+                site.path, parsed.span(site.node), message, fix=self._fix(parsed, site, form)
+            )
+
+    @staticmethod
+    def _fix(parsed: ParsedModule, site: EnqueueSite, form: tuple[str, str] | None) -> Fix | None:
+        if form is None:
+            return None
+        kind, method = form
+        node = site.node
+        if kind == "rename" and not isinstance(node.func, cst.Attribute):
+            return None
+        if site.method == "apply" and any(
+            arg.star or (arg.keyword is not None and arg.keyword.value not in APPLY_KEYWORDS)
+            for arg in node.args
+        ):
+            return None
+
+        def build(call: cst.Call) -> cst.BaseExpression:
+            if kind == "rename":
+                assert isinstance(call.func, cst.Attribute)
+                return call.with_changes(func=call.func.with_changes(attr=cst.Name(method)))
+            return call.with_changes(func=cst.Attribute(call.func, cst.Name(method)))
+
+        return Fix(
+            f"Enqueue with `.{method}(...)` (unsafe: the job runs later, in a worker, and the "
+            "call returns a handle instead of the result)",
+            Applicability.UNSAFE,
+            rewrite_call(parsed.span(node), parsed.module.code_for_node(node), build),
+        )
+
+
+class EnqueueInLoop(ModuleRule):
+    code = "JOB606"
+    name = "enqueue-in-loop"
+    summary = "One enqueue per loop iteration where the framework has a bulk API."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        parsed = module.parsed
+        for site in module.facts.enqueue_sites:
+            bulk = BULK_APIS.get(site.framework)
+            if bulk is None or not site.context.in_loop or not sends(site):
+                continue
+            if site.method in BULK_METHODS or site.method in ("enqueue_at", "enqueue_in"):
+                continue
+            if site.framework == "runtime" and site.options:
+                continue  # `set(...)` per job: perform_all_later takes job instances
+            if not _in_for_loop(parsed, site.node):
+                continue
+            yield self.diagnostic(
+                site.path,
+                parsed.span(site.node),
+                f"`{code(parsed, site.node.func)}(...)` enqueues one job per loop "
+                f"iteration, one round trip each; build the jobs in the loop and send them "
+                f"at once with {bulk}",
+            )
+
+
+def _in_for_loop(parsed: ParsedModule, node: cst.CSTNode) -> bool:
+    """The nearest loop is a ``for`` or a comprehension: a ``while`` loop is usually a
+    consumer or a retry, with nothing to gather."""
+    for ancestor in parsed.ancestors(node):
+        if isinstance(ancestor, cst.While):
+            return False
+        if isinstance(
+            ancestor, cst.For | cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp
+        ):
+            return True
+    return False
+
+
+class OnCommitResultUsed(ModuleRule):
+    code = "JOB607"
+    name = "on-commit-result-used"
+    summary = "The return value of `delay_on_commit` or `on_commit` used; it is always None."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        parsed = module.parsed
+        if b"on_commit" not in parsed.source.data:
+            return
+        for site in module.facts.enqueue_sites:
+            if site.method in RETURNS_NONE and _result_used(parsed, site.node):
+                yield self.diagnostic(
+                    site.path,
+                    parsed.span(site.node),
+                    f"`.{site.method}(...)` returns None, not an `AsyncResult`: the task is "
+                    "only sent at the commit; to keep a handle, call "
+                    f"`.{site.method.removesuffix('_on_commit')}(...)` inside "
+                    "`transaction.on_commit(...)`, or drop the use of the result",
+                )
+        for call in on_commit_calls(parsed):
+            if _result_used(parsed, call):
+                yield self.diagnostic(
+                    module.path,
+                    parsed.span(call),
+                    "`transaction.on_commit(...)` returns None: it registers the callback "
+                    "and returns at once; drop the use of its result",
+                )
+
+
+def on_commit_calls(parsed: ParsedModule) -> list[cst.Call]:
+    """Every call of Django's ``transaction.on_commit`` in the module."""
+    found: list[cst.Call] = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            if single_name(parsed, node.func) == ON_COMMIT:
+                found.append(node)
+
+    parsed.module.visit(Finder())
+    return found
+
+
+def _result_used(parsed: ParsedModule, node: cst.Call) -> bool:
+    parent = parsed.parents.get(node)
+    if isinstance(parent, cst.Await):
+        parent = parsed.parents.get(parent)
+    return not isinstance(parent, cst.Expr | cst.Lambda)
