@@ -632,3 +632,181 @@ def test_a_project_on_commit_is_not_djangos(tmp_path: Path) -> None:
         "    return handle\n"
     )
     assert findings(tmp_path, "celery", body) == []
+
+
+# -- JOB604 -------------------------------------------------------------------------
+
+MODELS = (
+    "from django.db import models\n"
+    "{imports}\n\n\n"
+    "class Order(models.Model):\n"
+    "    def save(self, *args, **kwargs):\n"
+    "        super().save(*args, **kwargs)\n"
+    "        uid = self.pk\n"
+    "        {enqueue}\n"
+)
+
+
+@pytest.mark.parametrize("framework", sorted(FRAMEWORKS))
+def test_enqueue_in_model_save_per_framework(tmp_path: Path, framework: str) -> None:
+    body = MODELS
+    if framework in ASYNC:  # arq enqueues with await: a save hook cannot
+        body = MODELS.replace("{enqueue}", "pass")
+    expected = [] if framework in ASYNC else [(9, "JOB604")]
+    assert findings(tmp_path, framework, body, "app/models.py") == expected
+
+
+def test_receivers_decorated_and_connected(tmp_path: Path) -> None:
+    body = (
+        "from django.db.models.signals import post_save, pre_save\n"
+        "from django.dispatch import receiver\n"
+        "{imports}\n\n\n"
+        "@receiver(post_save, sender='app.Order')\n"
+        "def on_saved(sender, instance, **kwargs):\n"
+        "    uid = instance.pk\n"
+        "    {enqueue}\n\n\n"
+        "@receiver([pre_save], sender='app.Order')\n"
+        "def before_saved(sender, instance, **kwargs):\n"
+        "    uid = instance.pk\n"
+        "    {enqueue}\n\n\n"
+        "def connected(sender, instance, **kwargs):\n"
+        "    uid = instance.pk\n"
+        "    {enqueue}\n"
+    )
+    apps = (
+        "from django.apps import AppConfig\n"
+        "from django.db.models.signals import post_save\n\n"
+        "from app.signals import connected\n\n\n"
+        "class ShopConfig(AppConfig):\n"
+        "    def ready(self):\n"
+        "        post_save.connect(connected, sender='app.Order')\n"
+    )
+    found = findings(tmp_path, "runtime", body, "app/signals.py", **{"app/apps.py": apps})
+    assert found == [(9, "JOB604"), (15, "JOB604"), (20, "JOB604")]
+
+
+SAVE_SAFE = {
+    "on_commit in save": (
+        "from django.db import models, transaction\n{imports}\n\n\n"
+        "class Order(models.Model):\n"
+        "    def save(self, *args, **kwargs):\n"
+        "        super().save(*args, **kwargs)\n"
+        "        uid = self.pk\n"
+        "        transaction.on_commit(lambda: {enqueue})\n"
+    ),
+    "save of a form": (
+        "{imports}\n\n\nclass OrderForm:\n    def save(self, uid):\n        {enqueue}\n"
+    ),
+    "other signal": (
+        "from django.db.models.signals import post_delete\n"
+        "from django.dispatch import receiver\n{imports}\n\n\n"
+        "@receiver(post_delete, sender='app.Order')\n"
+        "def on_deleted(sender, instance, **kwargs):\n"
+        "    uid = instance.pk\n"
+        "    {enqueue}\n"
+    ),
+    "delay_on_commit in receiver": (
+        "from django.db.models.signals import post_save\n"
+        "from django.dispatch import receiver\n"
+        "from app.jobs.send_email_job import send_email\n\n\n"
+        "@receiver(post_save, sender='app.Order')\n"
+        "def on_saved(sender, instance, **kwargs):\n"
+        "    send_email.delay_on_commit(instance.pk)\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("form", sorted(SAVE_SAFE))
+def test_save_hook_safe_forms(tmp_path: Path, form: str) -> None:
+    framework = "celery" if "delay_on_commit" in form else "runtime"
+    assert findings(tmp_path, framework, SAVE_SAFE[form], "app/models.py") == []
+
+
+def test_save_hook_fix(tmp_path: Path) -> None:
+    source = (
+        "from django.db import models\n"
+        "from app.jobs.send_email_job import SendEmailJob\n\n\n"
+        "class Order(models.Model):\n"
+        "    def save(self, *args, **kwargs):\n"
+        "        super().save(*args, **kwargs)\n"
+        "        SendEmailJob.perform_later(self.pk)\n"
+    )
+    write_tree(
+        tmp_path,
+        {
+            "app/jobs/send_email_job.py": FRAMEWORKS["runtime"]["app/jobs/send_email_job.py"],
+            "app/services/signup.py": source,
+        },
+    )
+    assert _fixed(tmp_path, source, "JOB604").endswith(
+        "        transaction.on_commit(partial(SendEmailJob.perform_later, self.pk))\n"
+    )
+
+
+# -- JOB608 -------------------------------------------------------------------------
+
+LATE = (
+    "from django.db import transaction\n{imports}\n\n\n"
+    "def notify(uids):\n"
+    "    for uid in uids:\n"
+    "        transaction.on_commit(lambda: {enqueue})\n"
+)
+
+
+@pytest.mark.parametrize("framework", sorted(set(FRAMEWORKS) - ASYNC))
+def test_late_binding_per_framework(tmp_path: Path, framework: str) -> None:
+    found = [f for f in findings(tmp_path, framework, LATE) if f[1] == "JOB608"]
+    assert found == [(7, "JOB608")]
+
+
+LATE_SAFE = {
+    "partial": "        transaction.on_commit(partial(send_email.enqueue, uid))\n",
+    "default argument": "        transaction.on_commit(lambda uid=uid: send_email.enqueue(uid))\n",
+    "outside the loop": (
+        "        pass\n    transaction.on_commit(lambda: send_email.enqueue(uids))\n"
+    ),
+    "not a loop variable": (
+        "        pass\n"
+        "    total = 1\n"
+        "    transaction.on_commit(lambda: send_email.enqueue(total))\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("form", sorted(LATE_SAFE))
+def test_late_binding_safe_forms(tmp_path: Path, form: str) -> None:
+    body = (
+        "from functools import partial\nfrom django.db import transaction\n{imports}\n\n\n"
+        "def notify(uids):\n    for uid in uids:\n" + LATE_SAFE[form]
+    )
+    assert findings(tmp_path, "django-tasks", body) == []
+
+
+def test_late_binding_fix(tmp_path: Path) -> None:
+    source = (
+        "from django.db import transaction\n"
+        "from app.jobs.send_email_job import send_email\n\n\n"
+        "def notify(users):\n"
+        "    for user in users:\n"
+        "        transaction.on_commit(lambda: send_email.enqueue(user.pk, 'welcome'))\n"
+        "        transaction.on_commit(lambda: send_email.enqueue(compute(user)))\n"
+    )
+    write_tree(
+        tmp_path,
+        {
+            "app/jobs/send_email_job.py": FRAMEWORKS["django-tasks"]["app/jobs/send_email_job.py"],
+            "app/services/signup.py": source,
+        },
+    )
+    found = diagnostics(tmp_path, {}, "JOB608")
+    assert [d.line for d in found] == [7, 8]
+    assert found[1].fix is None  # `compute(user)` would run at once: no fix
+    assert _fixed(tmp_path, source, "JOB608") == (
+        "from django.db import transaction\n"
+        "from app.jobs.send_email_job import send_email\n"
+        "from functools import partial\n\n\n"
+        "def notify(users):\n"
+        "    for user in users:\n"
+        "        transaction.on_commit(partial(send_email.enqueue, user.pk, 'welcome'))\n"
+        "        transaction.on_commit(lambda: send_email.enqueue(compute(user)))\n"
+    )

@@ -7,7 +7,9 @@ from joblint.rules.base import ModuleRule, ProjectRule, Rule
 from joblint.rules.enqueueing import (
     EnqueueFromView,
     EnqueueInLoop,
+    EnqueueInSaveHook,
     EnqueueInTransaction,
+    OnCommitLateBinding,
     OnCommitResultUsed,
     SynchronousJobCall,
 )
@@ -45,9 +47,11 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             SensitiveArgument(),
             EnqueueInTransaction(),
             EnqueueFromView(),
+            EnqueueInSaveHook(),
             SynchronousJobCall(),
             EnqueueInLoop(),
             OnCommitResultUsed(),
+            OnCommitLateBinding(),
         ),
         key=lambda rule: rule.code,
     )

@@ -10,6 +10,7 @@ context, which ``joblint.placement`` fills in for every framework alike.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import libcst as cst
@@ -18,10 +19,12 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from joblint import orm
 from joblint.context import ModuleContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
 from joblint.frameworks import procrastinate
 from joblint.frameworks.procrastinate import Holder
+from joblint.index import ProjectIndex
 from joblint.model import EnqueueSite
 from joblint.parsing import ParsedModule
 from joblint.placement import ATOMIC, ATOMIC_REQUESTS, ON_COMMIT
@@ -481,3 +484,276 @@ def _result_used(parsed: ParsedModule, node: cst.Call) -> bool:
     if isinstance(parent, cst.Await):
         parent = parsed.parents.get(parent)
     return not isinstance(parent, cst.Expr | cst.Lambda)
+
+
+SAVE_SIGNALS = frozenset(
+    f"{module}.{signal}"
+    for module in ("django.db.models.signals", "django.db.models")
+    for signal in ("pre_save", "post_save")
+)
+RECEIVER = frozenset({"django.dispatch.receiver", "django.dispatch.dispatcher.receiver"})
+
+_CONNECTED: weakref.WeakKeyDictionary[ProjectIndex, Mapping[str, str]] = weakref.WeakKeyDictionary()
+
+
+def connected_save_handlers(index: ProjectIndex) -> Mapping[str, str]:
+    """Functions connected to ``pre_save``/``post_save`` anywhere in the project
+    (``post_save.connect(handler, sender=Order)``): qualified name to signal name."""
+    found = _CONNECTED.get(index)
+    if found is not None:
+        return found
+    handlers: dict[str, str] = {}
+    for parsed in index.modules:
+        if b"_save.connect" not in parsed.source.data:
+            continue
+
+        class Finder(cst.CSTVisitor):
+            def visit_Call(self, node: cst.Call) -> None:
+                func = node.func
+                if not isinstance(func, cst.Attribute) or func.attr.value != "connect":
+                    return
+                signal = single_name(parsed, func.value)  # noqa: B023
+                if signal not in SAVE_SIGNALS or not node.args or node.args[0].keyword:
+                    return
+                handler = single_name(parsed, node.args[0].value)  # noqa: B023
+                if handler is not None:
+                    handlers[handler] = signal.rpartition(".")[2]
+
+        parsed.module.visit(Finder())
+    _CONNECTED[index] = handlers
+    return handlers
+
+
+def _received_signal(parsed: ParsedModule, function: cst.FunctionDef) -> str | None:
+    """``@receiver(post_save, ...)`` or ``@receiver([pre_save, post_save], ...)``."""
+    for decorator in function.decorators:
+        call = decorator.decorator
+        if not isinstance(call, cst.Call) or single_name(parsed, call.func) not in RECEIVER:
+            continue
+        if not call.args or call.args[0].keyword is not None:
+            continue
+        first = call.args[0].value
+        signals = (
+            [element.value for element in first.elements]
+            if isinstance(first, cst.List | cst.Tuple)
+            else [first]
+        )
+        for signal in signals:
+            name = single_name(parsed, signal)
+            if name in SAVE_SIGNALS:
+                return name.rpartition(".")[2]
+    return None
+
+
+class EnqueueInSaveHook(ModuleRule):
+    code = "JOB604"
+    name = "enqueue-in-save-hook"
+    summary = "A job enqueued in a model's `save()` or a `pre_save`/`post_save` handler."
+    fix_availability = FixAvailability.SOMETIMES
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        parsed = module.parsed
+        for site in module.facts.enqueue_sites:
+            if site.context.on_commit or site.context.function is None or not sends(site):
+                continue
+            if shares_transaction(module, site) is not False:
+                continue
+            hook = self._hook(module, site)
+            if hook is None:
+                continue
+            description, django = hook
+            call = sending_call(parsed, site)
+            what = code(parsed, call.func)
+            message = (
+                f"`{what}(...)` runs in {description}, which may be inside a transaction "
+                "that has not committed: a worker can run the job before the row is saved, "
+                "or after a rollback; enqueue in `transaction.on_commit(...)`"
+            )
+            fix = on_commit_fix(module, site, what) if django else None
+            yield self.diagnostic(site.path, parsed.span(call), message, fix=fix)
+
+    @staticmethod
+    def _hook(module: ModuleContext, site: EnqueueSite) -> tuple[str, bool] | None:
+        """What save hook holds the site, and whether it is Django's."""
+        parsed = module.parsed
+        function = next(
+            (
+                node
+                for node in parsed.ancestors(site.node)
+                if isinstance(node, cst.FunctionDef | cst.Lambda)
+            ),
+            None,
+        )
+        if not isinstance(function, cst.FunctionDef):
+            return None  # a lambda runs whenever it is called
+        signal = _received_signal(parsed, function)
+        if signal is None:
+            connected = connected_save_handlers(module.index)
+            signal = next(
+                (connected[name] for name in parsed.names_of(function) if name in connected),
+                None,
+            )
+        if signal is not None:
+            return f"a `{signal}` handler", True
+        if function.name.value != "save":
+            return None
+        owner = parsed.parents.get(parsed.parents.get(function) or function)
+        if not isinstance(owner, cst.ClassDef):
+            return None
+        model = next(
+            (
+                found
+                for name in sorted(parsed.names_of(owner))
+                if (found := orm.model_class(module, name)) is not None
+            ),
+            None,
+        )
+        if model is None:
+            return None
+        return f"`{model.name}.save()`", model.family == orm.DJANGO
+
+
+class OnCommitLateBinding(ModuleRule):
+    code = "JOB608"
+    name = "on-commit-late-binding"
+    summary = "An `on_commit(lambda: ...)` that enqueues with a loop variable bound late."
+    fix_availability = FixAvailability.SOMETIMES
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        parsed = module.parsed
+        lambdas: dict[int, cst.Lambda] = {}
+        for site in module.facts.enqueue_sites:
+            if not site.context.on_commit:
+                continue
+            for ancestor in parsed.ancestors(site.node):
+                if isinstance(ancestor, cst.Lambda):
+                    lambdas.setdefault(id(ancestor), ancestor)
+                    break
+        for callback in lambdas.values():
+            captured = _captured_loop_variables(parsed, callback)
+            if not captured:
+                continue
+            names = ", ".join(f"`{name}`" for name in captured)
+            yield self.diagnostic(
+                module.path,
+                parsed.span(callback),
+                f"this callback runs at the commit, after the loop has moved on: it reads "
+                f"{names} then, so every job gets the last value; bind the value now with "
+                "`functools.partial(...)`",
+                fix=_partial_fix(parsed, callback),
+            )
+
+
+def _captured_loop_variables(parsed: ParsedModule, callback: cst.Lambda) -> list[str]:
+    """Names the lambda reads that a ``for`` loop around it (in the same function)
+    rebinds, and that are not the lambda's own parameters."""
+    targets: set[str] = set()
+    for ancestor in parsed.ancestors(callback):
+        if isinstance(ancestor, cst.FunctionDef | cst.Lambda | cst.ClassDef):
+            break
+        if isinstance(ancestor, cst.For):
+            targets |= _bound_names(ancestor.target)
+        elif isinstance(ancestor, cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp):
+            comp: cst.CompFor | None = ancestor.for_in
+            while comp is not None:
+                targets |= _bound_names(comp.target)
+                comp = comp.inner_for_in
+    if not targets:
+        return []
+    own = {param.name.value for param in callback.params.params}
+    own |= {param.name.value for param in callback.params.kwonly_params}
+    read: list[str] = []
+
+    class Reads(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value in targets and node.value not in own and node.value not in read:
+                read.append(node.value)
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False
+
+    callback.body.visit(Reads())
+    return read
+
+
+def _bound_names(target: cst.BaseExpression) -> set[str]:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, cst.Tuple | cst.List):
+        names: set[str] = set()
+        for element in target.elements:
+            names |= _bound_names(element.value)
+        return names
+    return set()
+
+
+def _simple(node: cst.BaseExpression) -> bool:
+    """A value that evaluating now rather than at the commit cannot change: a name, an
+    attribute of one, a literal."""
+    if isinstance(node, cst.Name | cst.SimpleString | cst.Integer | cst.Float):
+        return True
+    return isinstance(node, cst.Attribute) and _simple(node.value)
+
+
+def _partial_fix(parsed: ParsedModule, callback: cst.Lambda) -> Fix | None:
+    """``lambda: job.enqueue(user.id)`` becomes ``partial(job.enqueue, user.id)`` when the
+    lambda takes nothing and its body is one call of names and literals."""
+    body = callback.body
+    if callback.params.params or callback.params.kwonly_params:
+        return None
+    if callback.params.star_arg != cst.MaybeSentinel.DEFAULT or callback.params.star_kwarg:
+        return None
+    if not isinstance(body, cst.Call) or not _simple(body.func):
+        return None
+    if any(arg.star or not _simple(arg.value) for arg in body.args):
+        return None
+    try:
+        partial, partial_import = name_for(parsed, "functools", "partial")
+    except LookupError:
+        return None
+    imports = () if partial_import is None else (partial_import,)
+    span = parsed.span(callback)
+    original = parsed.module.code_for_node(callback)
+
+    def transform(tree: cst.Module) -> cst.Module:
+        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+
+        class Replace(cst.CSTTransformer):
+            done = False
+
+            def leave_Lambda(
+                self, original_node: cst.Lambda, updated_node: cst.Lambda
+            ) -> cst.BaseExpression:
+                where = positions.get(original_node)
+                if (
+                    self.done
+                    or where is None
+                    or (where.start.line, where.start.column + 1)
+                    != (span.start.line, span.start.column)
+                    or tree.code_for_node(original_node) != original
+                    or not isinstance(updated_node.body, cst.Call)
+                ):
+                    return updated_node
+                self.done = True
+                call = updated_node.body
+                return cst.Call(
+                    func=cst.Name(partial),
+                    args=[cst.Arg(call.func), *_with_commas(call.args)],
+                )
+
+        replacer = Replace()
+        fixed = tree.visit(replacer)
+        if not replacer.done or not imports:
+            return fixed
+        context = CodemodContext()
+        for module_name, name in imports:
+            AddImportsVisitor.add_needed_import(context, module_name, name)
+        return AddImportsVisitor(context).transform_module(fixed)
+
+    return Fix(
+        f"Bind the values now with `{partial}(...)`",
+        Applicability.SAFE,
+        transform,
+    )
