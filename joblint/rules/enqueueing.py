@@ -137,18 +137,43 @@ def name_for(parsed: ParsedModule, module: str, name: str) -> tuple[str, tuple[s
     raise LookupError(name)
 
 
+def locator(
+    tree: cst.Module, span: Span, original: str, from_end: int
+) -> Callable[[cst.CSTNode], bool]:
+    """Whether a node of ``tree`` is the one a fix was made for: it reads ``original``,
+    starts at ``span``'s column, and has as many lines after it as it had. Counting from
+    the end keeps the target found after another fix has added imports above it."""
+    positions = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
+    total = len(tree.code.splitlines())
+
+    def at(node: cst.CSTNode) -> bool:
+        where = positions.get(node)
+        return (
+            where is not None
+            and where.start.column + 1 == span.start.column
+            and total - where.start.line == from_end
+            and tree.code_for_node(node) == original
+        )
+
+    return at
+
+
+def lines_after(parsed: ParsedModule, span: Span) -> int:
+    return len(parsed.module.code.splitlines()) - span.start.line
+
+
 def rewrite_call(
     span: Span,
     original: str,
     build: Callable[[cst.Call], cst.BaseExpression],
+    from_end: int,
     imports: tuple[tuple[str, str], ...] = (),
 ) -> Callable[[cst.Module], cst.Module]:
-    """Replace the call that starts at ``span`` and reads ``original`` with what ``build``
-    makes of it, adding ``imports`` (``from module import name``) when it was replaced."""
+    """Replace the call at ``span`` that reads ``original`` with what ``build`` makes of
+    it, adding ``imports`` (``from module import name``) when it was replaced."""
 
     def transform(tree: cst.Module) -> cst.Module:
-        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-        positions = wrapper.resolve(PositionProvider)
+        at = locator(tree, span, original, from_end)
 
         class Replace(cst.CSTTransformer):
             done = False
@@ -156,14 +181,7 @@ def rewrite_call(
             def leave_Call(
                 self, original_node: cst.Call, updated_node: cst.Call
             ) -> cst.BaseExpression:
-                where = positions.get(original_node)
-                if (
-                    self.done
-                    or where is None
-                    or (where.start.line, where.start.column + 1)
-                    != (span.start.line, span.start.column)
-                    or tree.code_for_node(original_node) != original
-                ):
+                if self.done or not at(original_node):
                     return updated_node
                 self.done = True
                 return build(updated_node)
@@ -202,7 +220,7 @@ def on_commit_fix(module: ModuleContext, site: EnqueueSite, what: str) -> Fix | 
         return Fix(
             f"Use `.{renamed}(...)` (unsafe: the job is sent only if the transaction commits)",
             Applicability.UNSAFE,
-            rewrite_call(span, original, rename),
+            rewrite_call(span, original, rename, lines_after(parsed, span)),
         )
     try:
         transaction, transaction_import = name_for(parsed, "django.db", "transaction")
@@ -228,7 +246,7 @@ def on_commit_fix(module: ModuleContext, site: EnqueueSite, what: str) -> Fix | 
         f"Enqueue in `{transaction}.on_commit({partial}({what}, ...))` (unsafe: the job is "
         "sent only if the transaction commits)",
         Applicability.UNSAFE,
-        rewrite_call(span, original, wrap, imports),
+        rewrite_call(span, original, wrap, lines_after(parsed, span), imports),
     )
 
 
@@ -384,6 +402,8 @@ class SynchronousJobCall(ModuleRule):
         ):
             return None
 
+        span = parsed.span(node)
+
         def build(call: cst.Call) -> cst.BaseExpression:
             if kind == "rename":
                 assert isinstance(call.func, cst.Attribute)
@@ -394,7 +414,7 @@ class SynchronousJobCall(ModuleRule):
             f"Enqueue with `.{method}(...)` (unsafe: the job runs later, in a worker, and the "
             "call returns a handle instead of the result)",
             Applicability.UNSAFE,
-            rewrite_call(parsed.span(node), parsed.module.code_for_node(node), build),
+            rewrite_call(span, parsed.module.code_for_node(node), build, lines_after(parsed, span)),
         )
 
 
@@ -715,10 +735,10 @@ def _partial_fix(parsed: ParsedModule, callback: cst.Lambda) -> Fix | None:
     imports = () if partial_import is None else (partial_import,)
     span = parsed.span(callback)
     original = parsed.module.code_for_node(callback)
+    from_end = lines_after(parsed, span)
 
     def transform(tree: cst.Module) -> cst.Module:
-        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-        positions = wrapper.resolve(PositionProvider)
+        at = locator(tree, span, original, from_end)
 
         class Replace(cst.CSTTransformer):
             done = False
@@ -726,13 +746,9 @@ def _partial_fix(parsed: ParsedModule, callback: cst.Lambda) -> Fix | None:
             def leave_Lambda(
                 self, original_node: cst.Lambda, updated_node: cst.Lambda
             ) -> cst.BaseExpression:
-                where = positions.get(original_node)
                 if (
                     self.done
-                    or where is None
-                    or (where.start.line, where.start.column + 1)
-                    != (span.start.line, span.start.column)
-                    or tree.code_for_node(original_node) != original
+                    or not at(original_node)
                     or not isinstance(updated_node.body, cst.Call)
                 ):
                     return updated_node
