@@ -196,11 +196,11 @@ def place(
         if isinstance(ancestor, cst.With) and transaction is None and not on_commit and not sealed:
             for item in ancestor.items:
                 transaction = transaction or _transaction_call(parsed, item.item, wrappers)
+        if isinstance(ancestor, cst.FunctionDef) and function is None:
+            names = sorted(parsed.names_of(ancestor))
+            function = names[0] if names else ancestor.name.value
+            view = is_view(parsed, ancestor)
         if isinstance(ancestor, cst.FunctionDef) and not sealed:
-            if function is None:
-                names = sorted(parsed.names_of(ancestor))
-                function = names[0] if names else ancestor.name.value
-                view = is_view(parsed, ancestor)
             decorators = [single_name(parsed, d.decorator) for d in ancestor.decorators]
             if transaction is None and not on_commit:
                 for decorator in ancestor.decorators:

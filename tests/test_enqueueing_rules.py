@@ -810,3 +810,27 @@ def test_late_binding_fix(tmp_path: Path) -> None:
         "        transaction.on_commit(partial(send_email.enqueue, user.pk, 'welcome'))\n"
         "        transaction.on_commit(lambda: send_email.enqueue(compute(user)))\n"
     )
+
+
+def test_fix_applicability(tmp_path: Path) -> None:
+    source = (
+        "from django.db import transaction\n"
+        "from app.jobs.send_email_job import send_email\n\n\n"
+        "def notify(uids):\n"
+        "    with transaction.atomic():\n"
+        "        send_email.enqueue(1)\n"
+        "        for uid in uids:\n"
+        "            transaction.on_commit(lambda: send_email.enqueue(uid))\n"
+        "    send_email.call(2)\n"
+    )
+    files = {
+        "app/jobs/send_email_job.py": FRAMEWORKS["django-tasks"]["app/jobs/send_email_job.py"],
+        "app/services/signup.py": source,
+    }
+    write_tree(tmp_path, files)
+    found = {
+        d.code: d.fix.applicability.value
+        for d in lint_tree(tmp_path)
+        if d.fix is not None and d.code.startswith("JOB6")
+    }
+    assert found == {"JOB601": "unsafe", "JOB605": "unsafe", "JOB608": "safe"}
