@@ -472,9 +472,9 @@ class OnCommitResultUsed(ModuleRule):
                     site.path,
                     parsed.span(site.node),
                     f"`.{site.method}(...)` returns None, not an `AsyncResult`: the task is "
-                    "only sent at the commit; to keep a handle, call "
-                    f"`.{site.method.removesuffix('_on_commit')}(...)` inside "
-                    "`transaction.on_commit(...)`, or drop the use of the result",
+                    "only sent at the commit; drop the use of the result, or call "
+                    f"`.{site.method.removesuffix('_on_commit')}(...)` in a callback given "
+                    "to `transaction.on_commit(...)` and use its result there",
                 )
         for call in on_commit_calls(parsed):
             if _result_used(parsed, call):
