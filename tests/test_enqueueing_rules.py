@@ -8,7 +8,7 @@ import libcst as cst
 import pytest
 from lint_support import lint_tree, write_tree
 
-from joblint.config import Settings
+from joblint.config import Settings, load_settings
 from joblint.diagnostics import Diagnostic
 
 # Per framework: the job's module, the import a caller writes, an enqueue call (with the
@@ -834,3 +834,26 @@ def test_fix_applicability(tmp_path: Path) -> None:
         if d.fix is not None and d.code.startswith("JOB6")
     }
     assert found == {"JOB601": "unsafe", "JOB605": "unsafe", "JOB608": "safe"}
+
+
+def test_synchronous_look_alikes_are_silent(tmp_path: Path) -> None:
+    body = (
+        "{imports}\n\n\n"
+        "def run(job, client, uid):\n"
+        "    job.perform_now(uid)\n"
+        "    client.apply((uid,))\n"
+        "    SendEmailJob.perform_later(uid)\n"
+    )
+    assert findings(tmp_path, "runtime", body) == []
+
+
+def test_placement_settings_are_read_from_pyproject(tmp_path: Path) -> None:
+    config = tmp_path / "pyproject.toml"
+    config.write_text(
+        '[tool.joblint]\nview-paths = ["**/endpoints/**"]\ntest-paths = ["spec/**"]\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(config, tmp_path)
+    assert settings.view_paths == ("**/endpoints/**",)
+    assert settings.test_paths == ("spec/**",)
+    assert "**/views.py" in load_settings(None, tmp_path).view_paths
