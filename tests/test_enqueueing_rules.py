@@ -857,3 +857,17 @@ def test_placement_settings_are_read_from_pyproject(tmp_path: Path) -> None:
     assert settings.view_paths == ("**/endpoints/**",)
     assert settings.test_paths == ("spec/**",)
     assert "**/views.py" in load_settings(None, tmp_path).view_paths
+
+
+def test_a_signature_sent_on_the_spot_is_an_enqueue(tmp_path: Path) -> None:
+    body = (
+        "from django.db import transaction\n{imports}\n\n\n"
+        "def sign_up(uids):\n"
+        "    with transaction.atomic():\n"
+        "        send_email.s(1).delay()\n"
+        "        send_email.si(2).apply_async(countdown=5)\n"
+        "        later = send_email.s(3)\n"
+        "    for uid in uids:\n"
+        "        send_email.s(uid).delay()\n"
+    )
+    assert findings(tmp_path, "celery", body) == [(7, "JOB601"), (8, "JOB601"), (11, "JOB606")]

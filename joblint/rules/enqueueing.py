@@ -10,6 +10,7 @@ context, which ``joblint.placement`` fills in for every framework alike.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
@@ -53,19 +54,35 @@ BULK_APIS: Mapping[str, str] = {
 }
 
 
+@functools.lru_cache(maxsize=16)
+def _spec(globs: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(globs)
+
+
 def matches(globs: tuple[str, ...], module: ModuleContext) -> bool:
-    spec = pathspec.GitIgnoreSpec.from_lines(globs)
-    return spec.match_file(module.relative_path.as_posix())
+    return _spec(globs).match_file(module.relative_path.as_posix())
 
 
 def in_tests(module: ModuleContext) -> bool:
     return matches(module.settings.test_paths, module)
 
 
-def sends(site: EnqueueSite) -> bool:
+def sends(site: EnqueueSite, parsed: ParsedModule) -> bool:
     """The site puts a job on a queue here and now (or at commit), rather than running it
-    in the caller or building a signature sent elsewhere."""
-    return not site.synchronous and site.method not in BUILDS_ONLY
+    in the caller or building a signature sent elsewhere: a signature counts when it is
+    sent on the spot (``task.s(x).delay()``)."""
+    if site.synchronous:
+        return False
+    if site.method not in BUILDS_ONLY:
+        return True
+    parent = parsed.parents.get(site.node)
+    grandparent = parsed.parents.get(parent) if parent is not None else None
+    return (
+        isinstance(parent, cst.Attribute)
+        and parent.attr.value in ("delay", "apply_async")
+        and isinstance(grandparent, cst.Call)
+        and grandparent.func is parent
+    )
 
 
 def shares_transaction(module: ModuleContext, site: EnqueueSite) -> bool | None:
@@ -282,7 +299,7 @@ class EnqueueInTransaction(ModuleRule):
         tests = None
         for site in module.facts.enqueue_sites:
             transaction = site.context.transaction
-            if transaction is None or site.context.on_commit or not sends(site):
+            if transaction is None or site.context.on_commit or not sends(site, parsed):
                 continue
             if shares_transaction(module, site) is not False:
                 continue
@@ -317,7 +334,7 @@ class EnqueueFromView(ModuleRule):
     summary = "A job enqueued directly in a view, controller or API handler."
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
-        sites = [site for site in module.facts.enqueue_sites if sends(site)]
+        sites = [site for site in module.facts.enqueue_sites if sends(site, module.parsed)]
         if not sites or in_tests(module):
             return
         parsed = module.parsed
@@ -427,7 +444,7 @@ class EnqueueInLoop(ModuleRule):
         parsed = module.parsed
         for site in module.facts.enqueue_sites:
             bulk = BULK_APIS.get(site.framework)
-            if bulk is None or not site.context.in_loop or not sends(site):
+            if bulk is None or not site.context.in_loop or not sends(site, parsed):
                 continue
             if site.method in BULK_METHODS or site.method in ("enqueue_at", "enqueue_in"):
                 continue
@@ -574,7 +591,7 @@ class EnqueueInSaveHook(ModuleRule):
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         parsed = module.parsed
         for site in module.facts.enqueue_sites:
-            if site.context.on_commit or site.context.function is None or not sends(site):
+            if site.context.on_commit or site.context.function is None or not sends(site, parsed):
                 continue
             if shares_transaction(module, site) is not False:
                 continue
