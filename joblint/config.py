@@ -43,6 +43,12 @@ KEYS: Mapping[str, KeySpec] = {
     "transaction-wrappers": KeySpec(
         "list[str]", "project context managers or decorators that open a transaction"
     ),
+    "view-paths": KeySpec(
+        "list[str]", "gitignore-style globs of view, controller and API modules (JOB603)"
+    ),
+    "test-paths": KeySpec(
+        "list[str]", "gitignore-style globs of test code, where jobs may run inline (JOB605)"
+    ),
     "allow-model-arguments": KeySpec("bool", "JOB201 off for teams that serialize models"),
     "model-bases": KeySpec("list[str]", "more base classes that make a class an ORM model"),
     "sensitive-argument-names": KeySpec(
@@ -58,6 +64,14 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".mypy_cache", ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache",
     ".svn", ".tox", ".venv", ".vscode", "__pypackages__", "__pycache__", "_build", "buck-out",
     "build", "dist", "node_modules", "site-packages", "venv", ".joblint_cache",
+)  # fmt: skip
+
+
+DEFAULT_VIEW_PATHS: tuple[str, ...] = (
+    "**/views.py", "**/views/**", "**/controllers/**", "**/api/**", "**/viewsets.py",
+)  # fmt: skip
+DEFAULT_TEST_PATHS: tuple[str, ...] = (
+    "tests/**", "**/tests/**", "**/test_*.py", "**/*_test.py", "conftest.py", "**/conftest.py",
 )  # fmt: skip
 
 
@@ -81,6 +95,8 @@ class Settings:
     # framework they stand for ("myproj.tasks.task" = "celery").
     task_decorators: tuple[tuple[str, str], ...] = ()
     transaction_wrappers: tuple[str, ...] = ()
+    view_paths: tuple[str, ...] = DEFAULT_VIEW_PATHS
+    test_paths: tuple[str, ...] = DEFAULT_TEST_PATHS
     allow_model_arguments: bool = False
     model_bases: tuple[str, ...] = ()
     # None: JOB207's built-in names; otherwise these replace them.
@@ -183,11 +199,17 @@ def _settings_from_table(
         base_job=values.get("base-job"),
         task_decorators=tuple(values.get("task-decorators", {}).items()),
         transaction_wrappers=strings("transaction-wrappers") or (),
+        view_paths=_or_default(strings("view-paths"), DEFAULT_VIEW_PATHS),
+        test_paths=_or_default(strings("test-paths"), DEFAULT_TEST_PATHS),
         allow_model_arguments=bool(values.get("allow-model-arguments", False)),
         model_bases=strings("model-bases") or (),
         sensitive_argument_names=strings("sensitive-argument-names"),
         key_lines=key_lines,
     )
+
+
+def _or_default(value: tuple[str, ...] | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    return default if value is None else value
 
 
 FRAMEWORKS = ("runtime", "celery", "rq", "dramatiq", "huey", "django-tasks", "procrastinate", "arq")

@@ -313,6 +313,7 @@ class Linter:
         for job in index.jobs.all:
             jobs_by_path.setdefault(job.path, []).append(job)
         wrappers = placement.transaction_wrappers(parsed, self.settings.transaction_wrappers)
+        atomic_views = placement.atomic_requests(parsed)
         concerns = {
             frontend: _matcher(
                 _frontend_needles(frontend, index)
@@ -328,7 +329,7 @@ class Linter:
         modules = []
         for module in parsed:
             sites = [
-                placement.place(module, site, wrappers)
+                placement.place(module, site, wrappers, atomic_views)
                 for frontend in FRONTENDS
                 if concerns[frontend](module.source.data)
                 for site in frontend.find_enqueue_sites(module, index)

@@ -188,13 +188,17 @@ class EnqueueContext:
     """Where an enqueue site sits, as the rules about placement need it."""
 
     # The transaction API the site runs inside (`django.db.transaction.atomic`, a project
-    # wrapper), or None when it is not inside one.
+    # wrapper, "ATOMIC_REQUESTS" for a view when the settings turn it on), or None when it
+    # is not inside one.
     transaction: str | None = None
     # Inside a callback handed to `on_commit(...)`: deferred until the commit.
     on_commit: bool = False
     in_loop: bool = False
     # Qualified name of the enclosing function, None at module level.
     function: str | None = None
+    # The enclosing function handles a request: its first parameter is `request` (a
+    # method's second). The `ATOMIC_REQUESTS` transaction and JOB603 read it.
+    view: bool = False
 
 
 OUTSIDE = EnqueueContext()

@@ -10,7 +10,21 @@ Transactions recognised:
   the import is the evidence);
 - project wrappers: a function decorated with ``contextlib.contextmanager`` whose body
   enters one of the above (one level, used as ``with`` or as a decorator), and the names
-  in the ``transaction-wrappers`` setting.
+  in the ``transaction-wrappers`` setting;
+- Django's ``ATOMIC_REQUESTS``, only when a settings module of the project turns it on
+  (``DATABASES = {"default": {..., "ATOMIC_REQUESTS": True}}`` or
+  ``DATABASES["default"]["ATOMIC_REQUESTS"] = True``): then a view (a function whose first
+  parameter is ``request``, a method whose second is) runs in a transaction, unless it is
+  ``async`` (Django refuses those) or marked ``@transaction.non_atomic_requests``.
+
+joblint's runtime has no transaction helper of its own to recognise: its models are the
+project's.
+
+A transaction, or a loop, holds a site only within the innermost function: the body of a
+nested ``def`` or ``lambda`` runs whenever it is called, not where it is written. The one
+exception is the callback handed to ``on_commit``, which runs once per registration.
+APIs that defer the enqueue themselves (Celery's ``delay_on_commit`` and
+``apply_async_on_commit``, djhuey's ``on_commit_task``) count as ``on_commit``.
 """
 
 from __future__ import annotations
@@ -26,10 +40,17 @@ from joblint.symbols import single_name
 
 ATOMIC = "django.db.transaction.atomic"
 ON_COMMIT = "django.db.transaction.on_commit"
+NON_ATOMIC_REQUESTS = "django.db.transaction.non_atomic_requests"
 CONTEXTMANAGER = "contextlib.contextmanager"
+# The transaction a view runs in when the settings turn ATOMIC_REQUESTS on.
+ATOMIC_REQUESTS = "ATOMIC_REQUESTS"
+# Enqueue methods that wait for the commit themselves (the method as the frontends write it).
+ON_COMMIT_METHODS = frozenset({"delay_on_commit", "apply_async_on_commit", "call_on_commit"})
 # Wrapper modules must be parsed even when they mention no job: the prefilter keeps files
-# that define context managers (enqueue sites themselves mention their job).
-NEEDLES: tuple[bytes, ...] = (b"contextmanager",)
+# that define context managers (enqueue sites themselves mention their job), and the
+# settings modules that turn ATOMIC_REQUESTS on, and the modules that connect save signal
+# handlers (JOB604).
+NEEDLES: tuple[bytes, ...] = (b"contextmanager", b"ATOMIC_REQUESTS", b"_save.connect")
 LOOPS = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
@@ -86,39 +107,139 @@ def _enters_transaction(
     return entered
 
 
-def place(parsed: ParsedModule, site: EnqueueSite, wrappers: frozenset[str]) -> EnqueueSite:
+def atomic_requests(modules: Iterable[ParsedModule]) -> bool:
+    """Whether a settings module turns Django's ``ATOMIC_REQUESTS`` on (literally True)."""
+    for parsed in modules:
+        if b"ATOMIC_REQUESTS" in parsed.source.data and _turns_on_atomic_requests(parsed):
+            return True
+    return False
+
+
+def _turns_on_atomic_requests(parsed: ParsedModule) -> bool:
+    found = False
+
+    def is_databases(node: cst.BaseExpression) -> bool:
+        while isinstance(node, cst.Subscript):
+            node = node.value
+        return isinstance(node, cst.Name) and node.value == "DATABASES"
+
+    def key_is_atomic(node: cst.BaseExpression | None) -> bool:
+        return isinstance(node, cst.SimpleString) and node.evaluated_value == "ATOMIC_REQUESTS"
+
+    def is_true(node: cst.BaseExpression) -> bool:
+        return isinstance(node, cst.Name) and node.value == "True"
+
+    class Finder(cst.CSTVisitor):
+        def visit_Assign(self, node: cst.Assign) -> None:
+            nonlocal found
+            for target in node.targets:
+                where = target.target
+                if not is_databases(where):
+                    continue
+                if isinstance(where, cst.Subscript):
+                    index = where.slice[-1].slice
+                    if isinstance(index, cst.Index) and key_is_atomic(index.value):
+                        found = found or is_true(node.value)
+                for element in _dict_elements(node.value):
+                    found = found or (key_is_atomic(element.key) and is_true(element.value))
+
+    parsed.module.visit(Finder())
+    return found
+
+
+def _dict_elements(node: cst.CSTNode) -> list[cst.DictElement]:
+    found: list[cst.DictElement] = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_DictElement(self, element: cst.DictElement) -> None:
+            found.append(element)
+
+    node.visit(Finder())
+    return found
+
+
+def is_view(parsed: ParsedModule, function: cst.FunctionDef) -> bool:
+    """A function that handles a request: its first parameter is ``request``, or a
+    method's second is (``def get(self, request)``)."""
+    params = [*function.params.posonly_params, *function.params.params]
+    in_class = isinstance(_enclosing_scope(parsed, function), cst.ClassDef)
+    position = 1 if in_class else 0
+    return len(params) > position and params[position].name.value == "request"
+
+
+def _enclosing_scope(parsed: ParsedModule, node: cst.CSTNode) -> cst.CSTNode | None:
+    for ancestor in parsed.ancestors(node):
+        if isinstance(ancestor, cst.ClassDef | cst.FunctionDef | cst.Lambda | cst.Module):
+            return ancestor
+    return None
+
+
+def place(
+    parsed: ParsedModule,
+    site: EnqueueSite,
+    wrappers: frozenset[str],
+    atomic_views: bool = False,
+) -> EnqueueSite:
     transaction: str | None = None
-    on_commit = False
+    on_commit = site.method in ON_COMMIT_METHODS
     in_loop = False
     function: str | None = None
+    view = False
+    # Past the innermost function, nothing outside says when its body runs.
+    sealed = False
     child: cst.CSTNode = site.node
     for ancestor in parsed.ancestors(site.node):
-        if isinstance(ancestor, LOOPS) and not in_loop:
+        if isinstance(ancestor, LOOPS) and not in_loop and not sealed:
             in_loop = _loop_body_holds(ancestor, child)
         if isinstance(ancestor, cst.Call) and single_name(parsed, ancestor.func) == ON_COMMIT:
             on_commit = True
-        if isinstance(ancestor, cst.With) and transaction is None and not on_commit:
+        if isinstance(ancestor, cst.With) and transaction is None and not on_commit and not sealed:
             for item in ancestor.items:
                 transaction = transaction or _transaction_call(parsed, item.item, wrappers)
-        if isinstance(ancestor, cst.FunctionDef):
-            if function is None:
-                names = sorted(parsed.names_of(ancestor))
-                function = names[0] if names else ancestor.name.value
+        if isinstance(ancestor, cst.FunctionDef) and function is None:
+            names = sorted(parsed.names_of(ancestor))
+            function = names[0] if names else ancestor.name.value
+            view = is_view(parsed, ancestor)
+        if isinstance(ancestor, cst.FunctionDef) and not sealed:
+            decorators = [single_name(parsed, d.decorator) for d in ancestor.decorators]
             if transaction is None and not on_commit:
                 for decorator in ancestor.decorators:
                     transaction = transaction or _transaction_call(
                         parsed, decorator.decorator, wrappers
                     )
+            if (
+                transaction is None
+                and atomic_views
+                and view
+                and ancestor.asynchronous is None
+                and NON_ATOMIC_REQUESTS not in decorators
+            ):
+                transaction = ATOMIC_REQUESTS
         if isinstance(ancestor, cst.Lambda | cst.FunctionDef) and on_commit:
             break  # a callback deferred to commit: the transaction outside does not hold it
+        sealed = sealed or _runs_elsewhere(parsed, ancestor)
         child = ancestor
     context = EnqueueContext(
         transaction=None if on_commit else transaction,
         on_commit=on_commit,
         in_loop=in_loop,
         function=function,
+        view=view,
     )
     return replace(site, context=context)
+
+
+def _runs_elsewhere(parsed: ParsedModule, node: cst.CSTNode) -> bool:
+    """A function body, or a lambda other than an ``on_commit`` callback."""
+    if isinstance(node, cst.FunctionDef):
+        return True
+    return isinstance(node, cst.Lambda) and not _on_commit_callback(parsed, node)
+
+
+def _on_commit_callback(parsed: ParsedModule, node: cst.Lambda) -> bool:
+    arg = parsed.parents.get(node)
+    call = parsed.parents.get(arg) if isinstance(arg, cst.Arg) else None
+    return isinstance(call, cst.Call) and single_name(parsed, call.func) == ON_COMMIT
 
 
 def _loop_body_holds(loop: cst.CSTNode, child: cst.CSTNode) -> bool:

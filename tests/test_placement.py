@@ -112,3 +112,78 @@ def test_begin_of_something_else_is_not_a_transaction(tmp_path: Path) -> None:
         "        SendEmailJob.perform_later(user.id)\n"
     )
     assert contexts(tmp_path, service)[4][0] is None
+
+
+def test_a_nested_function_or_lambda_is_not_held_by_the_transaction_around_it(
+    tmp_path: Path,
+) -> None:
+    service = (
+        "from django.db import transaction\n"
+        "from app.jobs.send_email_job import SendEmailJob\n"
+        "def sign_up(users, user):\n"
+        "    with transaction.atomic():\n"
+        "        def later():\n"
+        "            SendEmailJob.perform_later(user.id)\n"
+        "        callbacks = [lambda: SendEmailJob.perform_later(user.id)]\n"
+        "    for user in users:\n"
+        "        transaction.on_commit(lambda: SendEmailJob.perform_later(user.id))\n"
+        "        def each():\n"
+        "            SendEmailJob.perform_later(user.id)\n"
+    )
+    found = contexts(tmp_path, service)
+    assert found[6] == (None, False, False, "app.services.signup.sign_up.<locals>.later")
+    assert found[7] == (None, False, False, "app.services.signup.sign_up")
+    # an on_commit callback is registered once per iteration: still in the loop
+    assert found[9] == (None, True, True, "app.services.signup.sign_up")
+    assert found[11] == (None, False, False, "app.services.signup.sign_up.<locals>.each")
+
+
+def test_celery_on_commit_methods_are_deferred(tmp_path: Path) -> None:
+    tasks = (
+        "from celery import Celery\n"
+        "app = Celery('proj')\n"
+        "@app.task\n"
+        "def send_email(user_id):\n"
+        "    pass\n"
+    )
+    service = (
+        "from django.db import transaction\n"
+        "from app.tasks import send_email\n"
+        "def sign_up(user):\n"
+        "    with transaction.atomic():\n"
+        "        send_email.delay_on_commit(user.id)\n"
+        "        send_email.apply_async_on_commit((user.id,))\n"
+        "        send_email.delay(user.id)\n"
+    )
+    found = contexts(tmp_path, service, **{"app/tasks.py": tasks})
+    function = "app.services.signup.sign_up"
+    assert found[5] == (None, True, False, function)
+    assert found[6] == (None, True, False, function)
+    assert found[7] == ("django.db.transaction.atomic", False, False, function)
+
+
+def test_views_and_atomic_requests(tmp_path: Path) -> None:
+    service = (
+        "from django.db import transaction\n"
+        "from app.jobs.send_email_job import SendEmailJob\n"
+        "def create(request, user_id):\n"
+        "    SendEmailJob.perform_later(user_id)\n"
+        "class Signup:\n"
+        "    def post(self, request, user_id):\n"
+        "        SendEmailJob.perform_later(user_id)\n"
+        "    def helper(self, user_id):\n"
+        "        SendEmailJob.perform_later(user_id)\n"
+        "@transaction.non_atomic_requests\n"
+        "def bulk(request, user_id):\n"
+        "    SendEmailJob.perform_later(user_id)\n"
+    )
+    settings = "DATABASES = {'default': {'ATOMIC_REQUESTS': True}}\n"
+    without = contexts(tmp_path, service)
+    assert [without[line][0] for line in (4, 7, 9, 12)] == [None, None, None, None]
+    found = contexts(tmp_path, service, **{"proj/settings.py": settings})
+    assert [found[line][0] for line in (4, 7, 9, 12)] == [
+        "ATOMIC_REQUESTS",
+        "ATOMIC_REQUESTS",
+        None,
+        None,
+    ]

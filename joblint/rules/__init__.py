@@ -5,6 +5,15 @@ from __future__ import annotations
 from joblint.rules.arguments import ModelInstanceArgument, QuerysetArgument
 from joblint.rules.base import ModuleRule, ProjectRule, Rule
 from joblint.rules.defer_positional import DeferPositionalArguments
+from joblint.rules.enqueueing import (
+    EnqueueFromView,
+    EnqueueInLoop,
+    EnqueueInSaveHook,
+    EnqueueInTransaction,
+    OnCommitLateBinding,
+    OnCommitResultUsed,
+    SynchronousJobCall,
+)
 from joblint.rules.naming import (
     JobBaseClass,
     JobModuleName,
@@ -40,6 +49,13 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             DeferPositionalArguments(),
             EnqueueSignatureMismatch(),
             SensitiveArgument(),
+            EnqueueInTransaction(),
+            EnqueueFromView(),
+            EnqueueInSaveHook(),
+            SynchronousJobCall(),
+            EnqueueInLoop(),
+            OnCommitResultUsed(),
+            OnCommitLateBinding(),
         ),
         key=lambda rule: rule.code,
     )

@@ -1,0 +1,792 @@
+"""JOB6xx: where jobs are enqueued.
+
+A job is a message to another process, sent at a moment the code chooses. Sent inside a
+database transaction, a worker can run it before the commit (and find nothing) or after a
+rollback (and act on what never happened). Sent from a view, from a model's ``save()``,
+once per loop iteration, or run in the caller instead of a worker, it escapes the
+structure that keeps jobs testable and cheap. Every rule here reads the enqueue site's
+context, which ``joblint.placement`` fills in for every framework alike.
+"""
+
+from __future__ import annotations
+
+import functools
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
+
+import libcst as cst
+import pathspec
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from joblint import orm
+from joblint.context import ModuleContext
+from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
+from joblint.frameworks import procrastinate
+from joblint.frameworks.procrastinate import Holder
+from joblint.index import ProjectIndex
+from joblint.model import EnqueueSite
+from joblint.parsing import ParsedModule
+from joblint.placement import ATOMIC, ATOMIC_REQUESTS, ON_COMMIT
+from joblint.rules.base import FixAvailability, ModuleRule
+from joblint.symbols import single_name
+
+# Calls that build a signature or a message someone else sends (Celery's `.s()` in a
+# `group`, Dramatiq's `.message()`): not a send at this point.
+BUILDS_ONLY = frozenset(
+    {"s", "si", "signature", "subtask", "map", "starmap", "chunks", "message",
+     "message_with_options"}
+)  # fmt: skip
+# One call that sends many jobs: its sites are its elements.
+BULK_METHODS = frozenset({"perform_all_later", "enqueue_many", "batch_defer", "batch_defer_async"})
+# Methods whose result is None: Celery's `DjangoTask` defers through `on_commit`.
+RETURNS_NONE = frozenset({"delay_on_commit", "apply_async_on_commit"})
+PARTIAL = "functools.partial"
+TRANSACTION = "django.db.transaction"
+
+# The bulk API of each framework that has one (JOB606).
+BULK_APIS: Mapping[str, str] = {
+    "runtime": "`perform_all_later([Job(...), ...])`",
+    "rq": "`queue.enqueue_many([Queue.prepare_data(...), ...])`",
+    "celery": "`group(task.s(...) for ...).apply_async()`",
+    "procrastinate": "`task.batch_defer({...}, {...})`",
+}
+
+
+@functools.lru_cache(maxsize=16)
+def _spec(globs: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(globs)
+
+
+def matches(globs: tuple[str, ...], module: ModuleContext) -> bool:
+    return _spec(globs).match_file(module.relative_path.as_posix())
+
+
+def in_tests(module: ModuleContext) -> bool:
+    return matches(module.settings.test_paths, module)
+
+
+def sends(site: EnqueueSite, parsed: ParsedModule) -> bool:
+    """The site puts a job on a queue here and now (or at commit), rather than running it
+    in the caller or building a signature sent elsewhere: a signature counts when it is
+    sent on the spot (``task.s(x).delay()``)."""
+    if site.synchronous:
+        return False
+    if site.method not in BUILDS_ONLY:
+        return True
+    parent = parsed.parents.get(site.node)
+    grandparent = parsed.parents.get(parent) if parent is not None else None
+    return (
+        isinstance(parent, cst.Attribute)
+        and parent.attr.value in ("delay", "apply_async")
+        and isinstance(grandparent, cst.Call)
+        and grandparent.func is parent
+    )
+
+
+def shares_transaction(module: ModuleContext, site: EnqueueSite) -> bool | None:
+    """Whether the job is written with the caller's transaction, so workers see it only
+    after the commit: a Procrastinate task of the Django contrib's app, whose
+    ``DjangoConnector`` uses Django's own connection. None when that cannot be told (a
+    blueprint's task joins an app decided elsewhere; a project wrapper hides its app)."""
+    if site.framework != "procrastinate":
+        return False
+    job = module.index.jobs.resolve(site.target) if site.target else None
+    if job is None or job.decorator is None:
+        return None
+    parsed = next((m for m in module.index.modules if m.path == job.path), None)
+    if parsed is None:
+        return None
+    expression = job.decorator.decorator
+    if isinstance(expression, cst.Call):
+        expression = expression.func
+    owner, _, attribute = (single_name(parsed, expression) or "").rpartition(".")
+    if attribute != "task" or not owner:
+        return None
+    if owner in procrastinate.LIBRARY_APPS:
+        return True
+    return False if procrastinate.holder_kind(module.index, owner) is Holder.APP else None
+
+
+def sending_call(parsed: ParsedModule, site: EnqueueSite) -> cst.Call:
+    """The call that sends the job: the site itself, or for a bulk site (an element of
+    ``perform_all_later([...])``) the bulk call around it."""
+    if site.method not in BULK_METHODS:
+        return site.node
+    child: cst.CSTNode = site.node
+    for ancestor in parsed.ancestors(site.node):
+        if isinstance(ancestor, cst.Call) and isinstance(child, cst.Arg):
+            return ancestor
+        child = ancestor
+    return site.node
+
+
+def code(parsed: ParsedModule, node: cst.CSTNode, limit: int = 50) -> str:
+    text = parsed.module.code_for_node(node)
+    text = " ".join(text.split())
+    if isinstance(node, cst.Call) and len(text) > limit:
+        text = parsed.module.code_for_node(node.func) + "(...)"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# -- fixes ------------------------------------------------------------------------------
+
+
+def _bound_to(parsed: ParsedModule, name: str, qualified: str) -> bool | None:
+    """True when the module binds ``name`` to ``qualified`` (an import), None when it
+    does not bind it at all, False when it binds it to something else."""
+    scope = parsed.scopes.get(parsed.module)
+    if scope is None or name not in scope:
+        return None
+    names = {q.name for q in scope.get_qualified_names_for(name)}
+    return names == {qualified}
+
+
+def name_for(parsed: ParsedModule, module: str, name: str) -> tuple[str, tuple[str, str] | None]:
+    """How to write ``module.name`` in this module, and the import to add (``(module,
+    name)``) when one is needed; raises LookupError when the name is taken."""
+    bound = _bound_to(parsed, name, f"{module}.{name}")
+    if bound is True:
+        return name, None
+    if bound is None:
+        return name, (module, name)
+    raise LookupError(name)
+
+
+def locator(
+    tree: cst.Module, span: Span, original: str, from_end: int
+) -> Callable[[cst.CSTNode], bool]:
+    """Whether a node of ``tree`` is the one a fix was made for: it reads ``original``,
+    starts at ``span``'s column, and has as many lines after it as it had. Counting from
+    the end keeps the target found after another fix has added imports above it."""
+    positions = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
+    total = len(tree.code.splitlines())
+
+    def at(node: cst.CSTNode) -> bool:
+        where = positions.get(node)
+        return (
+            where is not None
+            and where.start.column + 1 == span.start.column
+            and total - where.start.line == from_end
+            and tree.code_for_node(node) == original
+        )
+
+    return at
+
+
+def lines_after(parsed: ParsedModule, span: Span) -> int:
+    return len(parsed.module.code.splitlines()) - span.start.line
+
+
+def rewrite_call(
+    span: Span,
+    original: str,
+    build: Callable[[cst.Call], cst.BaseExpression],
+    from_end: int,
+    imports: tuple[tuple[str, str], ...] = (),
+) -> Callable[[cst.Module], cst.Module]:
+    """Replace the call at ``span`` that reads ``original`` with what ``build`` makes of
+    it, adding ``imports`` (``from module import name``) when it was replaced."""
+
+    def transform(tree: cst.Module) -> cst.Module:
+        at = locator(tree, span, original, from_end)
+
+        class Replace(cst.CSTTransformer):
+            done = False
+
+            def leave_Call(
+                self, original_node: cst.Call, updated_node: cst.Call
+            ) -> cst.BaseExpression:
+                if self.done or not at(original_node):
+                    return updated_node
+                self.done = True
+                return build(updated_node)
+
+        replacer = Replace()
+        fixed = tree.visit(replacer)
+        if not replacer.done or not imports:
+            return fixed
+        context = CodemodContext()
+        for module_name, name in imports:
+            AddImportsVisitor.add_needed_import(context, module_name, name)
+        return AddImportsVisitor(context).transform_module(fixed)
+
+    return transform
+
+
+def on_commit_fix(module: ModuleContext, site: EnqueueSite, what: str) -> Fix | None:
+    """``X.perform_later(a)`` as a statement becomes ``transaction.on_commit(partial(
+    X.perform_later, a))``; Celery's ``.delay``/``.apply_async`` become their
+    ``_on_commit`` forms."""
+    parsed = module.parsed
+    node = site.node
+    if site.method in BULK_METHODS or not isinstance(parsed.parents.get(node), cst.Expr):
+        return None
+    if not isinstance(node.func, cst.Attribute):
+        return None
+    original = parsed.module.code_for_node(node)
+    span = parsed.span(node)
+    if site.framework == "celery" and site.method in ("delay", "apply_async"):
+        renamed = f"{site.method}_on_commit"
+
+        def rename(call: cst.Call) -> cst.BaseExpression:
+            assert isinstance(call.func, cst.Attribute)
+            return call.with_changes(func=call.func.with_changes(attr=cst.Name(renamed)))
+
+        return Fix(
+            f"Use `.{renamed}(...)` (unsafe: the job is sent only if the transaction commits)",
+            Applicability.UNSAFE,
+            rewrite_call(span, original, rename, lines_after(parsed, span)),
+        )
+    try:
+        transaction, transaction_import = name_for(parsed, "django.db", "transaction")
+        partial, partial_import = name_for(parsed, "functools", "partial")
+    except LookupError:
+        return None
+    imports = tuple(i for i in (transaction_import, partial_import) if i is not None)
+
+    def wrap(call: cst.Call) -> cst.BaseExpression:
+        return cst.Call(
+            func=cst.Attribute(cst.Name(transaction), cst.Name("on_commit")),
+            args=[
+                cst.Arg(
+                    cst.Call(
+                        func=cst.Name(partial),
+                        args=[cst.Arg(call.func), *_with_commas(call.args)],
+                    )
+                )
+            ],
+        )
+
+    return Fix(
+        f"Enqueue in `{transaction}.on_commit({partial}({what}, ...))` (unsafe: the job is "
+        "sent only if the transaction commits)",
+        Applicability.UNSAFE,
+        rewrite_call(span, original, wrap, lines_after(parsed, span), imports),
+    )
+
+
+def _with_commas(args: Sequence[cst.Arg]) -> list[cst.Arg]:
+    """Arguments moved after a new first one, their commas left to libcst."""
+    return [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in args]
+
+
+def describe_transaction(transaction: str) -> str:
+    if transaction == ATOMIC:
+        return "`transaction.atomic()`"
+    if transaction == ATOMIC_REQUESTS:
+        return "the request's transaction (`ATOMIC_REQUESTS` is on in the settings)"
+    if transaction.startswith("sqlalchemy."):
+        return f"`session.{transaction.rpartition('.')[2]}()`"
+    if transaction == "peewee.atomic":
+        return "`db.atomic()`"
+    return f"`{transaction}` (a transaction)"
+
+
+# -- rules ------------------------------------------------------------------------------
+
+
+class EnqueueInTransaction(ModuleRule):
+    code = "JOB601"
+    name = "enqueue-in-transaction"
+    summary = "A job enqueued inside a database transaction instead of after the commit."
+    fix_availability = FixAvailability.SOMETIMES
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        parsed = module.parsed
+        reported: set[int] = set()
+        tests = None
+        for site in module.facts.enqueue_sites:
+            transaction = site.context.transaction
+            if transaction is None or site.context.on_commit or not sends(site, parsed):
+                continue
+            if shares_transaction(module, site) is not False:
+                continue
+            if transaction == ATOMIC_REQUESTS:
+                tests = in_tests(module) if tests is None else tests
+                if tests:
+                    continue
+            call = sending_call(parsed, site)
+            if id(call) in reported:
+                continue
+            reported.add(id(call))
+            what = code(parsed, call.func)
+            instead = (
+                f"`.{site.method}_on_commit(...)`"
+                if site.framework == "celery" and site.method in ("delay", "apply_async")
+                else "`transaction.on_commit(partial(...))`"
+            )
+            message = (
+                f"`{what}(...)` runs inside {describe_transaction(transaction)}: a worker can "
+                "run the job before the commit, or after a rollback, and not find its data; "
+                f"enqueue after the commit with {instead}"
+            )
+            fix = None
+            if transaction in (ATOMIC, ATOMIC_REQUESTS):
+                fix = on_commit_fix(module, site, what)
+            yield self.diagnostic(site.path, parsed.span(call), message, fix=fix)
+
+
+class EnqueueFromView(ModuleRule):
+    code = "JOB603"
+    name = "enqueue-from-view"
+    summary = "A job enqueued directly in a view, controller or API handler."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        sites = [site for site in module.facts.enqueue_sites if sends(site, module.parsed)]
+        if not sites or in_tests(module):
+            return
+        parsed = module.parsed
+        view_module = matches(module.settings.view_paths, module)
+        reported: set[int] = set()
+        for site in sites:
+            if not (view_module or site.context.view):
+                continue
+            call = sending_call(parsed, site)
+            if id(call) in reported:
+                continue
+            reported.add(id(call))
+            where = (
+                f"`{site.context.function.rpartition('.')[2]}`, which handles a request"
+                if site.context.view and site.context.function
+                else "a view module"
+            )
+            yield self.diagnostic(
+                site.path,
+                parsed.span(call),
+                f"`{code(parsed, call.func)}(...)` enqueues a job from {where}; move the "
+                "enqueue into a service function or a model callback, and call that",
+            )
+
+
+# (framework, method) -> how to send the job instead, and how the call is rewritten:
+# ("rename", new method), ("append", method added to the callee).
+ASYNCHRONOUS_FORMS: Mapping[tuple[str, str], tuple[str, str]] = {
+    ("runtime", "perform_now"): ("rename", "perform_later"),
+    ("celery", "apply"): ("rename", "apply_async"),
+    ("celery", "__call__"): ("append", "delay"),
+    ("dramatiq", "__call__"): ("append", "send"),
+    ("dramatiq", "fn"): ("rename", "send"),
+    ("django-tasks", "call"): ("rename", "enqueue"),
+    ("django-tasks", "acall"): ("rename", "aenqueue"),
+}
+# Celery's `apply` keywords `apply_async` takes the same way.
+APPLY_KEYWORDS = frozenset({"args", "kwargs", "task_id", "link", "link_error", "headers"})
+ALTERNATIVES: Mapping[tuple[str, str], str] = {
+    ("huey", "call_local"): "call the task (`task(...)`) to enqueue it",
+    ("procrastinate", "__call__"): "use `.defer(...)` with keyword arguments",
+}
+
+
+class SynchronousJobCall(ModuleRule):
+    code = "JOB605"
+    name = "synchronous-job-call"
+    summary = "A job run synchronously in the caller (`perform_now`, `task()`) outside tests."
+    fix_availability = FixAvailability.SOMETIMES
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        sites = [site for site in module.facts.enqueue_sites if site.synchronous]
+        if not sites or in_tests(module):
+            return
+        parsed = module.parsed
+        for site in sites:
+            form = ASYNCHRONOUS_FORMS.get((site.framework, site.method))
+            what = code(parsed, site.node.func)
+            if form is not None:
+                instead = f"enqueue it with `.{form[1]}(...)`"
+            else:
+                instead = ALTERNATIVES.get((site.framework, site.method), "enqueue it")
+            message = (
+                f"`{what}(...)` runs the job here, in the caller: no queue, no retries, and "
+                f"the caller waits; {instead} (running jobs inline is for tests)"
+            )
+            yield self.diagnostic(
+                site.path, parsed.span(site.node), message, fix=self._fix(parsed, site, form)
+            )
+
+    @staticmethod
+    def _fix(parsed: ParsedModule, site: EnqueueSite, form: tuple[str, str] | None) -> Fix | None:
+        if form is None:
+            return None
+        kind, method = form
+        node = site.node
+        if kind == "rename" and not isinstance(node.func, cst.Attribute):
+            return None
+        if site.method == "apply" and any(
+            arg.star or (arg.keyword is not None and arg.keyword.value not in APPLY_KEYWORDS)
+            for arg in node.args
+        ):
+            return None
+
+        span = parsed.span(node)
+
+        def build(call: cst.Call) -> cst.BaseExpression:
+            if kind == "rename":
+                assert isinstance(call.func, cst.Attribute)
+                return call.with_changes(func=call.func.with_changes(attr=cst.Name(method)))
+            return call.with_changes(func=cst.Attribute(call.func, cst.Name(method)))
+
+        return Fix(
+            f"Enqueue with `.{method}(...)` (unsafe: the job runs later, in a worker, and the "
+            "call returns a handle instead of the result)",
+            Applicability.UNSAFE,
+            rewrite_call(span, parsed.module.code_for_node(node), build, lines_after(parsed, span)),
+        )
+
+
+class EnqueueInLoop(ModuleRule):
+    code = "JOB606"
+    name = "enqueue-in-loop"
+    summary = "One enqueue per loop iteration where the framework has a bulk API."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        parsed = module.parsed
+        for site in module.facts.enqueue_sites:
+            bulk = BULK_APIS.get(site.framework)
+            if bulk is None or not site.context.in_loop or not sends(site, parsed):
+                continue
+            if site.method in BULK_METHODS or site.method in ("enqueue_at", "enqueue_in"):
+                continue
+            if site.framework == "runtime" and site.options:
+                continue  # `set(...)` per job: perform_all_later takes job instances
+            if not _in_for_loop(parsed, site.node):
+                continue
+            yield self.diagnostic(
+                site.path,
+                parsed.span(site.node),
+                f"`{code(parsed, site.node.func)}(...)` enqueues one job per loop "
+                f"iteration, one round trip each; build the jobs in the loop and send them "
+                f"at once with {bulk}",
+            )
+
+
+def _in_for_loop(parsed: ParsedModule, node: cst.CSTNode) -> bool:
+    """The nearest loop is a ``for`` or a comprehension: a ``while`` loop is usually a
+    consumer or a retry, with nothing to gather."""
+    for ancestor in parsed.ancestors(node):
+        if isinstance(ancestor, cst.While):
+            return False
+        if isinstance(
+            ancestor, cst.For | cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp
+        ):
+            return True
+    return False
+
+
+class OnCommitResultUsed(ModuleRule):
+    code = "JOB607"
+    name = "on-commit-result-used"
+    summary = "The return value of `delay_on_commit` or `on_commit` used; it is always None."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        parsed = module.parsed
+        if b"on_commit" not in parsed.source.data:
+            return
+        for site in module.facts.enqueue_sites:
+            if site.method in RETURNS_NONE and _result_used(parsed, site.node):
+                yield self.diagnostic(
+                    site.path,
+                    parsed.span(site.node),
+                    f"`.{site.method}(...)` returns None, not an `AsyncResult`: the task is "
+                    "only sent at the commit; drop the use of the result, or call "
+                    f"`.{site.method.removesuffix('_on_commit')}(...)` in a callback given "
+                    "to `transaction.on_commit(...)` and use its result there",
+                )
+        for call in on_commit_calls(parsed):
+            if _result_used(parsed, call):
+                yield self.diagnostic(
+                    module.path,
+                    parsed.span(call),
+                    "`transaction.on_commit(...)` returns None: it registers the callback "
+                    "and returns at once; drop the use of its result",
+                )
+
+
+def on_commit_calls(parsed: ParsedModule) -> list[cst.Call]:
+    """Every call of Django's ``transaction.on_commit`` in the module."""
+    found: list[cst.Call] = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            if single_name(parsed, node.func) == ON_COMMIT:
+                found.append(node)
+
+    parsed.module.visit(Finder())
+    return found
+
+
+def _result_used(parsed: ParsedModule, node: cst.Call) -> bool:
+    parent = parsed.parents.get(node)
+    if isinstance(parent, cst.Await):
+        parent = parsed.parents.get(parent)
+    return not isinstance(parent, cst.Expr | cst.Lambda)
+
+
+SAVE_SIGNALS = frozenset(
+    f"{module}.{signal}"
+    for module in ("django.db.models.signals", "django.db.models")
+    for signal in ("pre_save", "post_save")
+)
+RECEIVER = frozenset({"django.dispatch.receiver", "django.dispatch.dispatcher.receiver"})
+
+_CONNECTED: weakref.WeakKeyDictionary[ProjectIndex, Mapping[str, str]] = weakref.WeakKeyDictionary()
+
+
+def connected_save_handlers(index: ProjectIndex) -> Mapping[str, str]:
+    """Functions connected to ``pre_save``/``post_save`` anywhere in the project
+    (``post_save.connect(handler, sender=Order)``): qualified name to signal name."""
+    found = _CONNECTED.get(index)
+    if found is not None:
+        return found
+    handlers: dict[str, str] = {}
+    for parsed in index.modules:
+        if b"_save.connect" not in parsed.source.data:
+            continue
+
+        class Finder(cst.CSTVisitor):
+            def visit_Call(self, node: cst.Call) -> None:
+                func = node.func
+                if not isinstance(func, cst.Attribute) or func.attr.value != "connect":
+                    return
+                signal = single_name(parsed, func.value)  # noqa: B023
+                if signal not in SAVE_SIGNALS or not node.args or node.args[0].keyword:
+                    return
+                handler = single_name(parsed, node.args[0].value)  # noqa: B023
+                if handler is not None:
+                    handlers[handler] = signal.rpartition(".")[2]
+
+        parsed.module.visit(Finder())
+    _CONNECTED[index] = handlers
+    return handlers
+
+
+def _received_signal(parsed: ParsedModule, function: cst.FunctionDef) -> str | None:
+    """``@receiver(post_save, ...)`` or ``@receiver([pre_save, post_save], ...)``."""
+    for decorator in function.decorators:
+        call = decorator.decorator
+        if not isinstance(call, cst.Call) or single_name(parsed, call.func) not in RECEIVER:
+            continue
+        if not call.args or call.args[0].keyword is not None:
+            continue
+        first = call.args[0].value
+        signals = (
+            [element.value for element in first.elements]
+            if isinstance(first, cst.List | cst.Tuple)
+            else [first]
+        )
+        for signal in signals:
+            name = single_name(parsed, signal)
+            if name in SAVE_SIGNALS:
+                return name.rpartition(".")[2]
+    return None
+
+
+class EnqueueInSaveHook(ModuleRule):
+    code = "JOB604"
+    name = "enqueue-in-save-hook"
+    summary = "A job enqueued in a model's `save()` or a `pre_save`/`post_save` handler."
+    fix_availability = FixAvailability.SOMETIMES
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        parsed = module.parsed
+        for site in module.facts.enqueue_sites:
+            if site.context.on_commit or site.context.function is None or not sends(site, parsed):
+                continue
+            if shares_transaction(module, site) is not False:
+                continue
+            hook = self._hook(module, site)
+            if hook is None:
+                continue
+            description, django = hook
+            call = sending_call(parsed, site)
+            what = code(parsed, call.func)
+            message = (
+                f"`{what}(...)` runs in {description}, which may be inside a transaction "
+                "that has not committed: a worker can run the job before the row is saved, "
+                "or after a rollback; enqueue in `transaction.on_commit(...)`"
+            )
+            fix = on_commit_fix(module, site, what) if django else None
+            yield self.diagnostic(site.path, parsed.span(call), message, fix=fix)
+
+    @staticmethod
+    def _hook(module: ModuleContext, site: EnqueueSite) -> tuple[str, bool] | None:
+        """What save hook holds the site, and whether it is Django's."""
+        parsed = module.parsed
+        function = next(
+            (
+                node
+                for node in parsed.ancestors(site.node)
+                if isinstance(node, cst.FunctionDef | cst.Lambda)
+            ),
+            None,
+        )
+        if not isinstance(function, cst.FunctionDef):
+            return None  # a lambda runs whenever it is called
+        signal = _received_signal(parsed, function)
+        if signal is None:
+            connected = connected_save_handlers(module.index)
+            signal = next(
+                (connected[name] for name in parsed.names_of(function) if name in connected),
+                None,
+            )
+        if signal is not None:
+            return f"a `{signal}` handler", True
+        if function.name.value != "save":
+            return None
+        owner = parsed.parents.get(parsed.parents.get(function) or function)
+        if not isinstance(owner, cst.ClassDef):
+            return None
+        model = next(
+            (
+                found
+                for name in sorted(parsed.names_of(owner))
+                if (found := orm.model_class(module, name)) is not None
+            ),
+            None,
+        )
+        if model is None:
+            return None
+        return f"`{model.name}.save()`", model.family == orm.DJANGO
+
+
+class OnCommitLateBinding(ModuleRule):
+    code = "JOB608"
+    name = "on-commit-late-binding"
+    summary = "An `on_commit(lambda: ...)` that enqueues with a loop variable bound late."
+    fix_availability = FixAvailability.SOMETIMES
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        parsed = module.parsed
+        lambdas: dict[int, cst.Lambda] = {}
+        for site in module.facts.enqueue_sites:
+            if not site.context.on_commit:
+                continue
+            for ancestor in parsed.ancestors(site.node):
+                if isinstance(ancestor, cst.Lambda):
+                    lambdas.setdefault(id(ancestor), ancestor)
+                    break
+        for callback in lambdas.values():
+            captured = _captured_loop_variables(parsed, callback)
+            if not captured:
+                continue
+            names = ", ".join(f"`{name}`" for name in captured)
+            yield self.diagnostic(
+                module.path,
+                parsed.span(callback),
+                f"this callback runs at the commit, after the loop has moved on: it reads "
+                f"{names} then, so every job gets the last value; bind the value now with "
+                "`functools.partial(...)`",
+                fix=_partial_fix(parsed, callback),
+            )
+
+
+def _captured_loop_variables(parsed: ParsedModule, callback: cst.Lambda) -> list[str]:
+    """Names the lambda reads that a ``for`` loop around it (in the same function)
+    rebinds, and that are not the lambda's own parameters."""
+    targets: set[str] = set()
+    for ancestor in parsed.ancestors(callback):
+        if isinstance(ancestor, cst.FunctionDef | cst.Lambda | cst.ClassDef):
+            break
+        if isinstance(ancestor, cst.For):
+            targets |= _bound_names(ancestor.target)
+        elif isinstance(ancestor, cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp):
+            comp: cst.CompFor | None = ancestor.for_in
+            while comp is not None:
+                targets |= _bound_names(comp.target)
+                comp = comp.inner_for_in
+    if not targets:
+        return []
+    own = {param.name.value for param in callback.params.params}
+    own |= {param.name.value for param in callback.params.kwonly_params}
+    read: list[str] = []
+
+    class Reads(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value in targets and node.value not in own and node.value not in read:
+                read.append(node.value)
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False
+
+    callback.body.visit(Reads())
+    return read
+
+
+def _bound_names(target: cst.BaseExpression) -> set[str]:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, cst.Tuple | cst.List):
+        names: set[str] = set()
+        for element in target.elements:
+            names |= _bound_names(element.value)
+        return names
+    return set()
+
+
+def _simple(node: cst.BaseExpression) -> bool:
+    """A value that evaluating now rather than at the commit cannot change: a name, an
+    attribute of one, a literal."""
+    if isinstance(node, cst.Name | cst.SimpleString | cst.Integer | cst.Float):
+        return True
+    return isinstance(node, cst.Attribute) and _simple(node.value)
+
+
+def _partial_fix(parsed: ParsedModule, callback: cst.Lambda) -> Fix | None:
+    """``lambda: job.enqueue(user.id)`` becomes ``partial(job.enqueue, user.id)`` when the
+    lambda takes nothing and its body is one call of names and literals."""
+    body = callback.body
+    if callback.params.params or callback.params.kwonly_params:
+        return None
+    if callback.params.star_arg != cst.MaybeSentinel.DEFAULT or callback.params.star_kwarg:
+        return None
+    if not isinstance(body, cst.Call) or not _simple(body.func):
+        return None
+    if any(arg.star or not _simple(arg.value) for arg in body.args):
+        return None
+    try:
+        partial, partial_import = name_for(parsed, "functools", "partial")
+    except LookupError:
+        return None
+    imports = () if partial_import is None else (partial_import,)
+    span = parsed.span(callback)
+    original = parsed.module.code_for_node(callback)
+    from_end = lines_after(parsed, span)
+
+    def transform(tree: cst.Module) -> cst.Module:
+        at = locator(tree, span, original, from_end)
+
+        class Replace(cst.CSTTransformer):
+            done = False
+
+            def leave_Lambda(
+                self, original_node: cst.Lambda, updated_node: cst.Lambda
+            ) -> cst.BaseExpression:
+                if (
+                    self.done
+                    or not at(original_node)
+                    or not isinstance(updated_node.body, cst.Call)
+                ):
+                    return updated_node
+                self.done = True
+                call = updated_node.body
+                return cst.Call(
+                    func=cst.Name(partial),
+                    args=[cst.Arg(call.func), *_with_commas(call.args)],
+                )
+
+        replacer = Replace()
+        fixed = tree.visit(replacer)
+        if not replacer.done or not imports:
+            return fixed
+        context = CodemodContext()
+        for module_name, name in imports:
+            AddImportsVisitor.add_needed_import(context, module_name, name)
+        return AddImportsVisitor(context).transform_module(fixed)
+
+    return Fix(
+        f"Bind the values now with `{partial}(...)`",
+        Applicability.SAFE,
+        transform,
+    )
