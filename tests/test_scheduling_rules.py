@@ -190,7 +190,8 @@ def sync_price(item_id: int) -> None:
 
 def enqueue() -> None:
     sync_price.configure(schedule_at=datetime.utcnow()).defer(item_id=1)  # JOB304
-    sync_price.configure(schedule_at=datetime.now(timezone.utc) + timedelta(hours=1)).defer(item_id=1)  # JOB306
+    later = timedelta(hours=1)
+    sync_price.configure(schedule_at=datetime.now(timezone.utc) + later).defer(item_id=1)  # JOB306
     sync_price.configure(schedule_in={"hours": 1}).defer(item_id=1)
 """
 HUEY_TASKS = """\
@@ -241,7 +242,9 @@ async def fetch_rates(ctx: dict[str, object], day: str) -> None:
 async def enqueue() -> None:
     pool = await create_pool()
     await pool.enqueue_job("fetch_rates", "x", _defer_until=datetime.today())  # JOB304
-    await pool.enqueue_job("fetch_rates", "x", _defer_until=datetime.now(timezone.utc) + timedelta(seconds=9))  # JOB306
+    await pool.enqueue_job(
+        "fetch_rates", "x", _defer_until=datetime.now(timezone.utc) + timedelta(seconds=9)  # JOB306
+    )
     await pool.enqueue_job("fetch_rates", "x", _defer_by=timedelta(seconds=9))
 
 
@@ -269,3 +272,424 @@ class WorkerSettings:
 )
 def test_framework_table(tmp_path: Path, files: dict[str, str], target: str) -> None:
     _check(tmp_path, files, target)
+
+
+# -- the safe forms each rule leaves alone ------------------------------------------------
+
+CLEAN_RUNTIME = [
+    # JOB301: a queue of its own, inherited from the project's base job, or computed.
+    _runtime(
+        "send_email_job.py",
+        """\
+from proj.jobs.application_job import ApplicationJob
+
+
+class SendEmailJob(ApplicationJob):
+    queue_as = "mailers"
+
+    def perform(self, user_id: int) -> None:
+        pass
+""",
+    ),
+    _runtime(
+        "send_email_job.py",
+        """\
+from proj.jobs.application_job import ApplicationJob
+
+
+class SendEmailJob(ApplicationJob):
+    def perform(self, user_id: int) -> None:
+        pass
+""",
+        base=QUEUED_APPLICATION_JOB,
+    ),
+    _runtime(
+        "send_email_job.py",
+        """\
+from proj.jobs.application_job import ApplicationJob
+
+
+class SendEmailJob(ApplicationJob):
+    def queue_as(self) -> str:
+        return "mailers"
+
+    def perform(self, user_id: int) -> None:
+        pass
+""",
+    ),
+    # JOB304, JOB305, JOB306: aware moments, one delay, relative options; JOB312, JOB314:
+    # an int priority and no adapter of its own.
+    _runtime(
+        "send_email_job.py",
+        """\
+from datetime import UTC, datetime, timedelta, timezone
+
+from django.utils import timezone as django_timezone
+
+from proj.jobs.application_job import ApplicationJob
+
+
+class SendEmailJob(ApplicationJob):
+    queue_as = "mailers"
+    priority = -10
+    queue_adapter = None
+
+    def perform(self, user_id: int) -> None:
+        pass
+
+
+def enqueue(user_id: int) -> None:
+    SendEmailJob.set(wait_until=datetime.now(UTC)).perform_later(user_id)
+    SendEmailJob.set(wait_until=datetime.now(tz=timezone.utc)).perform_later(user_id)
+    SendEmailJob.set(wait_until=django_timezone.now()).perform_later(user_id)
+    SendEmailJob.set(wait=timedelta(minutes=5)).perform_later(user_id)
+    SendEmailJob.set(wait=300, priority=5, queue="mailers").perform_later(user_id)
+    start = datetime(2030, 1, 1, 9, tzinfo=UTC)
+    SendEmailJob.set(wait_until=start + timedelta(days=1)).perform_later(user_id)
+""",
+    ),
+]
+
+
+@pytest.mark.parametrize("files", CLEAN_RUNTIME)
+def test_runtime_safe_forms(tmp_path: Path, files: dict[str, str]) -> None:
+    _check(tmp_path, files, "proj/jobs/send_email_job.py")
+
+
+CLEAN_TASKS = [
+    # JOB301: a Celery task routed by `task_routes`, by queue=, or a class with `queue`.
+    """\
+from celery import Celery
+
+app = Celery("proj", task_routes={"proj.target.send_digest": {"queue": "digests"}})
+
+
+@app.task
+def send_digest(user_id: int) -> None:
+    pass
+""",
+    """\
+from celery import Celery
+
+app = Celery("proj")
+app.conf.task_routes = {"proj.target.*": {"queue": "digests"}}
+
+
+@app.task
+def send_digest(user_id: int) -> None:
+    pass
+""",
+    # JOB301 does not apply where a job has no queue of its own (Huey, RQ, arq).
+    """\
+from huey import SqliteHuey
+from redis import Redis
+from rq import Queue
+
+huey = SqliteHuey("proj")
+queue = Queue(connection=Redis())
+
+
+@huey.task()
+def clean_cache(key: str) -> None:
+    pass
+
+
+def fetch_rates(day: str) -> None:
+    pass
+
+
+def enqueue() -> None:
+    queue.enqueue(fetch_rates, "x")
+""",
+    # JOB309: sleeping in a helper, in a nested function, or yielding with sleep(0).
+    """\
+import asyncio
+import time
+
+from celery import Celery
+
+app = Celery("proj")
+
+
+def wait_a_bit() -> None:
+    time.sleep(1)
+
+
+@app.task(queue="polling")
+def poll(url: str) -> None:
+    def backoff() -> None:
+        time.sleep(1)
+
+    wait_a_bit()
+
+
+@app.task(queue="polling")
+async def poll_async(url: str) -> None:
+    await asyncio.sleep(0)
+""",
+    # JOB305, JOB306, JOB312 at Celery sites: one delay, a relative one, a priority in range.
+    """\
+from datetime import UTC, datetime, timedelta
+
+from celery import Celery
+
+app = Celery("proj")
+
+
+@app.task(queue="digests", priority=255)
+def send_digest(user_id: int) -> None:
+    pass
+
+
+def enqueue(moment: datetime) -> None:
+    send_digest.apply_async((1,), countdown=60)
+    send_digest.apply_async((1,), eta=moment)
+    send_digest.apply_async((1,), eta=datetime(2030, 1, 1, tzinfo=UTC), priority=0)
+    send_digest.apply_async((1,), eta=moment + timedelta(hours=1))
+""",
+]
+
+
+@pytest.mark.parametrize("code", CLEAN_TASKS)
+def test_task_safe_forms(tmp_path: Path, code: str) -> None:
+    _check(tmp_path, {TARGET: code})
+
+
+# -- silent when it cannot tell ------------------------------------------------------------
+
+UNSURE = [
+    # Queue names, priorities and moments that are not literals or not shown.
+    """\
+import os
+from datetime import datetime, timedelta
+
+import dramatiq
+from celery import Celery
+
+app = Celery("proj")
+QUEUE = os.environ["QUEUE"]
+PRIORITY = int(os.environ["PRIORITY"])
+
+
+@dramatiq.actor(queue_name=QUEUE, priority=PRIORITY)
+def charge_card(card_id: int) -> None:
+    pass
+
+
+@app.task(queue="digests", priority=PRIORITY * 100)
+def send_digest(user_id: int) -> None:
+    pass
+
+
+def enqueue(moment: datetime, delay: timedelta, make: object) -> None:
+    charge_card.send_with_options(args=(1,), queue_name=os.environ["Q"])
+    send_digest.apply_async((1,), eta=moment)
+    send_digest.apply_async((1,), eta=make())
+    send_digest.apply_async((1,), eta=moment + delay)
+    if delay:
+        when = datetime.now()
+    else:
+        when = moment
+    send_digest.apply_async((1,), eta=when)
+""",
+    # A Celery app whose routes cannot be read: any task may be routed.
+    """\
+from celery import Celery
+
+from proj import routing
+
+app = Celery("proj", task_routes=routing.route_task)
+
+
+@app.task
+def send_digest(user_id: int) -> None:
+    pass
+""",
+    # `sleep` that is not the standard library's.
+    """\
+from celery import Celery
+
+from proj.clock import sleep
+
+app = Celery("proj")
+
+
+@app.task(queue="polling")
+def poll(url: str) -> None:
+    sleep(5)
+""",
+]
+
+
+@pytest.mark.parametrize("code", UNSURE)
+def test_silent_when_it_cannot_tell(tmp_path: Path, code: str) -> None:
+    _check(tmp_path, {TARGET: code, "proj/clock.py": "def sleep(n): pass\n"})
+
+
+# -- fixes --------------------------------------------------------------------------------
+
+
+def _fixed(tmp_path: Path, files: dict[str, str], code: str, target: str = TARGET) -> str:
+    """The target after applying every fix of ``code``, checked to parse."""
+    findings = [d for d in _findings(tmp_path, files, target) if d.code == code]
+    assert findings
+    module = cst.parse_module(files[target])
+    for finding in findings:
+        assert finding.fix is not None
+        module = finding.fix.transform(module)
+    return cst.parse_module(module.code).code
+
+
+CELERY_HEAD = 'from celery import Celery\n\napp = Celery("proj")\n\n\n@app.task(queue="digests")\ndef send_digest(user_id: int) -> None:\n    pass\n\n\n'
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (
+            "from datetime import datetime\n\n\ndef go() -> None:\n"
+            "    send_digest.apply_async((1,), eta=datetime.utcnow())\n",
+            "from datetime import datetime, timezone\n\n\ndef go() -> None:\n"
+            "    send_digest.apply_async((1,), eta=datetime.now(timezone.utc))\n",
+        ),
+        (
+            "import datetime\n\n\ndef go() -> None:\n"
+            "    send_digest.apply_async((1,), eta=datetime.datetime.utcnow() + datetime.timedelta(1))\n",
+            "import datetime\n\n\ndef go() -> None:\n"
+            "    send_digest.apply_async((1,), eta=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(1))\n",
+        ),
+        (
+            "from datetime import datetime, timezone\n\n\ndef go() -> None:\n"
+            "    send_digest.apply_async((1,), eta=datetime.utcnow())\n",
+            "from datetime import datetime, timezone\n\n\ndef go() -> None:\n"
+            "    send_digest.apply_async((1,), eta=datetime.now(timezone.utc))\n",
+        ),
+    ],
+)
+def test_job304_fix_makes_utcnow_aware(tmp_path: Path, before: str, after: str) -> None:
+    imports, _, body = before.partition("\n\n\n")
+    fixed = _fixed(tmp_path, {TARGET: f"{imports}\n{CELERY_HEAD}{body}"}, "JOB304")
+    imports, _, body = after.partition("\n\n\n")
+    assert fixed == f"{imports}\n{CELERY_HEAD}{body}"
+
+
+def test_job304_offers_no_fix_where_it_cannot_be_exact(tmp_path: Path) -> None:
+    code = CELERY_HEAD + (
+        "from datetime import datetime\n\nfrom django.utils import timezone\n\n\n"
+        "def go() -> None:\n"
+        "    send_digest.apply_async((1,), eta=datetime.utcnow())\n"  # `timezone` is Django's
+        "    send_digest.apply_async((1,), eta=datetime.now())\n"  # local time: no exact twin
+        "    later = datetime.utcnow()\n"
+        "    send_digest.apply_async((1,), eta=later)\n"  # the local may be used elsewhere
+    )
+    findings = [d for d in _findings(tmp_path, {TARGET: code}, TARGET) if d.code == "JOB304"]
+    assert len(findings) == 3
+    assert all(d.fix is None for d in findings)
+    assert "assigned from `datetime.utcnow()`" in findings[2].message
+
+
+@pytest.mark.parametrize(
+    ("option", "replacement"),
+    [
+        ("eta=datetime.now(UTC) + timedelta(hours=1)", "countdown=3600"),
+        ("eta=datetime.now(UTC) + timedelta(minutes=1, seconds=30)", "countdown=90"),
+        ("eta=datetime.now(UTC) + delay", "countdown=delay.total_seconds()"),
+        ("eta=delay + datetime.now(UTC)", "countdown=delay.total_seconds()"),
+    ],
+)
+def test_job306_fix_gives_celery_the_seconds(tmp_path: Path, option: str, replacement: str) -> None:
+    head = CELERY_HEAD + "from datetime import UTC, datetime, timedelta\n\n\n"
+    before = (
+        head + f"def go(delay: timedelta) -> None:\n    send_digest.apply_async((1,), {option})\n"
+    )
+    after = (
+        head
+        + f"def go(delay: timedelta) -> None:\n    send_digest.apply_async((1,), {replacement})\n"
+    )
+    assert _fixed(tmp_path, {TARGET: before}, "JOB306") == after
+    findings = [d for d in _findings(tmp_path, {TARGET: before}, TARGET) if d.code == "JOB306"]
+    assert findings[0].fix is not None
+    assert findings[0].fix.applicability is Applicability.SAFE
+
+
+def test_job306_offers_no_fix_where_it_is_not_exact(tmp_path: Path) -> None:
+    code = CELERY_HEAD + (
+        "from datetime import UTC, datetime, timedelta\n\n\n"
+        "def go(delay: timedelta) -> None:\n"
+        "    send_digest.apply_async((1,), eta=datetime.now(UTC) + timedelta(milliseconds=5))\n"
+        "    send_digest.apply_async((1,), eta=datetime.now() + timedelta(hours=1))\n"
+    )
+    findings = [d for d in _findings(tmp_path, {TARGET: code}, TARGET) if d.code == "JOB306"]
+    assert [d.line for d in findings] == [15, 16]
+    assert all(d.fix is None for d in findings)
+
+
+def test_job306_fix_for_runtime_and_arq_keeps_the_timedelta(tmp_path: Path) -> None:
+    code = """\
+from datetime import UTC, datetime, timedelta
+
+from proj.jobs.application_job import ApplicationJob
+
+
+class SendEmailJob(ApplicationJob):
+    queue_as = "mailers"
+
+    def perform(self, user_id: int) -> None:
+        pass
+
+
+def enqueue(user_id: int) -> None:
+    SendEmailJob.set(wait_until=datetime.now(UTC) + timedelta(hours=1)).perform_later(user_id)
+"""
+    files = _runtime("send_email_job.py", code)
+    fixed = _fixed(tmp_path, files, "JOB306", "proj/jobs/send_email_job.py")
+    assert fixed == code.replace(
+        "wait_until=datetime.now(UTC) + timedelta(hours=1)", "wait=timedelta(hours=1)"
+    )
+
+
+def test_job301_fix_inserts_queue_as_after_the_docstring(tmp_path: Path) -> None:
+    code = '''\
+from proj.jobs.application_job import ApplicationJob
+
+
+class SendEmailJob(ApplicationJob):
+    """Welcome a user."""
+
+    def perform(self, user_id: int) -> None:
+        pass
+'''
+    files = _runtime("send_email_job.py", code)
+    findings = [
+        d for d in _findings(tmp_path, files, "proj/jobs/send_email_job.py") if d.code == "JOB301"
+    ]
+    assert findings[0].fix is not None
+    assert findings[0].fix.applicability is Applicability.UNSAFE
+    fixed = _fixed(tmp_path, files, "JOB301", "proj/jobs/send_email_job.py")
+    assert fixed == code.replace(
+        '"""Welcome a user."""\n', '"""Welcome a user."""\n    queue_as = "default"\n'
+    )
+
+
+def test_messages_say_what_is_wrong_and_what_to_do(tmp_path: Path) -> None:
+    files = _runtime("send_email_job.py", RUNTIME_JOB)
+    messages = {
+        d.code: d.message for d in _findings(tmp_path, files, "proj/jobs/send_email_job.py")
+    }
+    assert "declares no queue" in messages["JOB301"] and "queue_as" in messages["JOB301"]
+    assert "naive datetime" in messages["JOB304"] and "aware" in messages["JOB304"]
+    assert "refuses the enqueue" in messages["JOB305"]
+    assert "`wait=`" in messages["JOB306"]
+    assert "time.sleep" in messages["JOB309"] and "retry" in messages["JOB309"]
+    assert "'high' is a string" in messages["JOB312"]
+    assert "use_adapter" in messages["JOB314"]
+
+
+def test_job304_fix_spells_utc_through_the_module_alias(tmp_path: Path) -> None:
+    code = CELERY_HEAD + (
+        "def go() -> None:\n"
+        "    import datetime as dt\n\n"
+        "    send_digest.apply_async((1,), eta=dt.datetime.utcnow())\n"
+    )
+    fixed = _fixed(tmp_path, {TARGET: code}, "JOB304")
+    assert "eta=dt.datetime.now(dt.timezone.utc)" in fixed

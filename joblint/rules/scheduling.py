@@ -10,7 +10,7 @@ to do nothing. Each option is read from the enqueue sites' options the frontends
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -200,12 +200,41 @@ def _replace_call(
         replacer = Replace()
         fixed = tree.visit(replacer)
         if replacer.done and needs_import:
-            context = CodemodContext()
-            AddImportsVisitor.add_needed_import(context, "datetime", "timezone")
-            fixed = AddImportsVisitor(context).transform_module(fixed)
+            fixed = _import_timezone(fixed)
         return fixed
 
     return transform
+
+
+def _import_timezone(tree: cst.Module) -> cst.Module:
+    """Add ``timezone`` to the module's ``from datetime import ...`` (at its end, as one
+    would write it), or let libcst add the import where it adds imports."""
+    body = list(tree.body)
+    for position, statement in enumerate(body):
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            continue
+        found = statement.body[0]
+        if not (
+            isinstance(found, cst.ImportFrom)
+            and not found.relative
+            and isinstance(found.module, cst.Name)
+            and found.module.value == "datetime"
+            and isinstance(found.names, Sequence)
+            and found.lpar is None
+            and found.names
+        ):
+            continue
+        *rest, last = found.names
+        names = [
+            *rest,
+            last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+            cst.ImportAlias(name=cst.Name("timezone")),
+        ]
+        body[position] = statement.with_changes(body=[found.with_changes(names=names)])
+        return tree.with_changes(body=body)
+    context = CodemodContext()
+    AddImportsVisitor.add_needed_import(context, "datetime", "timezone")
+    return AddImportsVisitor(context).transform_module(tree)
 
 
 # -- JOB305 ------------------------------------------------------------------------------
