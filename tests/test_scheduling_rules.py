@@ -540,7 +540,18 @@ def _fixed(tmp_path: Path, files: dict[str, str], code: str, target: str = TARGE
     return cst.parse_module(module.code).code
 
 
-CELERY_HEAD = 'from celery import Celery\n\napp = Celery("proj")\n\n\n@app.task(queue="digests")\ndef send_digest(user_id: int) -> None:\n    pass\n\n\n'
+CELERY_HEAD = """\
+from celery import Celery
+
+app = Celery("proj")
+
+
+@app.task(queue="digests")
+def send_digest(user_id: int) -> None:
+    pass
+
+
+"""
 
 
 @pytest.mark.parametrize(
@@ -553,10 +564,11 @@ CELERY_HEAD = 'from celery import Celery\n\napp = Celery("proj")\n\n\n@app.task(
             "    send_digest.apply_async((1,), eta=datetime.now(timezone.utc))\n",
         ),
         (
-            "import datetime\n\n\ndef go() -> None:\n"
-            "    send_digest.apply_async((1,), eta=datetime.datetime.utcnow() + datetime.timedelta(1))\n",
-            "import datetime\n\n\ndef go() -> None:\n"
-            "    send_digest.apply_async((1,), eta=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(1))\n",
+            "import datetime\n\nONE_DAY = datetime.timedelta(1)\n\n\ndef go() -> None:\n"
+            "    send_digest.apply_async((1,), eta=datetime.datetime.utcnow() + ONE_DAY)\n",
+            "import datetime\n\nONE_DAY = datetime.timedelta(1)\n\n\ndef go() -> None:\n"
+            "    send_digest.apply_async((1,), eta=datetime.datetime.now(datetime.timezone.utc) "
+            "+ ONE_DAY)\n",
         ),
         (
             "from datetime import datetime, timezone\n\n\ndef go() -> None:\n"
