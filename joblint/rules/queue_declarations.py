@@ -76,7 +76,7 @@ def _insert_queue_as(class_name: str) -> Fix:
                         following.leading_lines
                     ):
                         statements[position + 1] = following.with_changes(
-                            leading_lines=[cst.EmptyLine()]
+                            leading_lines=[cst.EmptyLine(indent=False)]
                         )
                 return updated_node.with_changes(body=body.with_changes(body=statements))
 

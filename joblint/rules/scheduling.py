@@ -121,10 +121,18 @@ class NaiveDatetimeSchedule(ModuleRule):
 
 
 def _operands(node: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
-    """The expression, or the terms of a `+`/`-` chain."""
+    """The expression, the terms of a `+`/`-` chain, and what `.replace(...)` (without
+    `tzinfo`, which keeps the zone) is called on."""
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add | cst.Subtract):
         yield from _operands(node.left)
         yield from _operands(node.right)
+    elif (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == "replace"
+        and all(arg.keyword is not None and arg.keyword.value != "tzinfo" for arg in node.args)
+    ):
+        yield from _operands(node.func.value)
     else:
         yield node
 
