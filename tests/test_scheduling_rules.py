@@ -13,6 +13,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 from lint_support import lint_tree, write_tree
+from test_cli import run
 
 from joblint.diagnostics import Applicability, Diagnostic
 from joblint.pages import Example
@@ -705,3 +706,16 @@ def test_job304_fix_spells_utc_through_the_module_alias(tmp_path: Path) -> None:
     )
     fixed = _fixed(tmp_path, {TARGET: code}, "JOB304")
     assert "eta=dt.datetime.now(dt.timezone.utc)" in fixed
+
+
+def test_job304_fixes_in_one_module_import_timezone_once(tmp_path: Path) -> None:
+    code = (
+        "from datetime import datetime, timedelta\n\n" + CELERY_HEAD + "def go() -> None:\n"
+        "    send_digest.apply_async((1,), eta=datetime.utcnow())\n"
+        "    send_digest.apply_async((2,), eta=datetime.utcnow() + timedelta(hours=1))\n"
+    )
+    write_tree(tmp_path, {TARGET: code})
+    assert run("check", str(tmp_path), "--select", "JOB304", "--fix")[0] == 0
+    fixed = (tmp_path / TARGET).read_text(encoding="utf-8")
+    assert fixed.startswith("from datetime import datetime, timedelta, timezone\n")
+    assert fixed.count("datetime.now(timezone.utc)") == 2

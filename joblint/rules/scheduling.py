@@ -232,6 +232,10 @@ def _import_timezone(tree: cst.Module) -> cst.Module:
             and found.names
         ):
             continue
+        if any(
+            alias.evaluated_name == "timezone" and alias.asname is None for alias in found.names
+        ):
+            return tree  # another fix in this module added it already
         *rest, last = found.names
         names = [
             *rest,
