@@ -380,6 +380,44 @@ app.conf.task_routes = {"proj.target.*": {"queue": "digests"}}
 def send_digest(user_id: int) -> None:
     pass
 """,
+    # JOB301: a Dramatiq GenericActor's Meta, a Celery task class whose base names the
+    # queue, a Procrastinate task with queue=.
+    """\
+import dramatiq
+from celery import Celery, Task
+from procrastinate import App, PsycopgConnector
+
+app = Celery("proj")
+tasks_app = App(connector=PsycopgConnector())
+
+
+class SyncStock(dramatiq.GenericActor):
+    class Meta:
+        queue_name = "stock"
+
+    def perform(self, item_id: int) -> None:
+        pass
+
+
+class LowTask(Task):
+    abstract = True
+    queue = "low"
+
+
+class ChargeCard(LowTask):
+    name = "charge"
+
+    def run(self, card_id: int) -> None:
+        pass
+
+
+charge_card = app.register_task(ChargeCard())
+
+
+@tasks_app.task(queue="stock")
+def sync_price(item_id: int) -> None:
+    pass
+""",
     # JOB301 does not apply where a job has no queue of its own (Huey, RQ, arq).
     """\
 from huey import SqliteHuey
