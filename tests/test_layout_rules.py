@@ -10,7 +10,7 @@ from test_cli import run
 
 from joblint.config import Settings
 
-BASE = "from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    pass\n"
+BASE = 'from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    queue_as = "default"\n'
 HEADER = "from app.jobs.application_job import ApplicationJob\n"
 
 

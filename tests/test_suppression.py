@@ -9,7 +9,7 @@ from lint_support import lint_tree, write_tree
 from joblint.diagnostics import Diagnostic, Span
 from joblint.suppression import scan_suppressions
 
-BASE = "from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    pass\n"
+BASE = 'from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    queue_as = "default"\n'
 
 
 def finding(code: str, line: int) -> Diagnostic:

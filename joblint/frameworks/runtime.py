@@ -20,10 +20,11 @@ from joblint.model import (
     NO_QUEUE,
     EnqueueSite,
     JobDefinition,
+    Literal,
     QueueDeclaration,
     QueueKind,
 )
-from joblint.symbols import class_attribute, method, single_name
+from joblint.symbols import class_attribute, literal, method, single_name
 
 if TYPE_CHECKING:
     from joblint.index import ProjectIndex
@@ -99,6 +100,7 @@ class _Definitions(cst.CSTVisitor):
                 perform=method(node, "perform"),
                 is_abstract=is_abstract_job(self.index, info.qualified_name),
                 registered_name=info.qualified_name,
+                options=_options(node),
             )
         )
 
@@ -182,6 +184,19 @@ def find_enqueue_sites(parsed: ParsedModule, index: ProjectIndex) -> list[Enqueu
     visitor = _EnqueueSites(parsed, index)
     parsed.module.visit(visitor)
     return visitor.sites
+
+
+JOB_OPTIONS = ("priority", "queue_adapter", "unique")
+
+
+def _options(node: cst.ClassDef) -> tuple[tuple[str, Literal], ...]:
+    """The class settings the runtime reads, as literals, where the class body sets them."""
+    found: list[tuple[str, Literal]] = []
+    for name in JOB_OPTIONS:
+        value = class_attribute(node, name)
+        if value is not None:
+            found.append((name, literal(value)))
+    return tuple(found)
 
 
 def _queue_declaration(parsed: ParsedModule, node: cst.ClassDef) -> QueueDeclaration:

@@ -22,8 +22,20 @@ from joblint.rules.naming import (
     OneJobPerModule,
 )
 from joblint.rules.organization import DecoratorOrder, DuplicateJobName, JobNotImportable
+from joblint.rules.queue_declarations import (
+    InvalidPriority,
+    InvalidQueueName,
+    MissingQueue,
+    PerJobAdapter,
+)
 from joblint.rules.reading import InvalidSuppression, SyntaxError_, UnreadableFile
 from joblint.rules.request_bound import RequestBoundArgument
+from joblint.rules.scheduling import (
+    AbsoluteDelay,
+    ConflictingDelay,
+    NaiveDatetimeSchedule,
+    SleepInJob,
+)
 from joblint.rules.sensitive import SensitiveArgument
 from joblint.rules.serialization import NonSerializableArgument
 from joblint.rules.signatures import EnqueueSignatureMismatch
@@ -56,6 +68,14 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             EnqueueInLoop(),
             OnCommitResultUsed(),
             OnCommitLateBinding(),
+            MissingQueue(),
+            InvalidQueueName(),
+            NaiveDatetimeSchedule(),
+            ConflictingDelay(),
+            AbsoluteDelay(),
+            SleepInJob(),
+            InvalidPriority(),
+            PerJobAdapter(),
         ),
         key=lambda rule: rule.code,
     )

@@ -1,0 +1,310 @@
+"""JOB301, JOB303, JOB312, JOB314: how a job says where and how urgently it runs.
+
+A job on no explicit queue lands on the framework's default, where it competes with
+everything else nobody thought about; a queue name the framework rejects fails at import
+or enqueue; a priority outside the framework's range is refused or silently clamped; an
+adapter chosen per job hides the job from the workers the project runs. Each fact is read
+from the job model (``JobDefinition.queue``, ``options``, the enqueue sites' options) and
+judged only when it is a literal: a computed name or number is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import libcst as cst
+
+from joblint.context import ModuleContext
+from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
+from joblint.model import JobDefinition, Literal, QueueKind
+from joblint.rules.base import FixAvailability, ModuleRule
+from joblint.symbols import class_attribute, literal
+
+# Frameworks where a job declares a queue of its own. Huey has one queue per Huey
+# instance, RQ puts a function on whatever `Queue` it is enqueued on, and arq's queue
+# belongs to the worker (`WorkerSettings.queue_name`) and the enqueue call: none of them
+# has a per-job declaration to ask for.
+PER_JOB_QUEUE_FRAMEWORKS: Mapping[str, str] = {
+    "runtime": "`queue_as = ...`",
+    "celery": "`queue=...` on the task decorator, or a `task_routes` entry",
+    "dramatiq": "`queue_name=...` on the actor",
+    "django-tasks": "`queue_name=...` on `@task`",
+    "procrastinate": "`queue=...` on the task decorator",
+}
+DEFAULT_QUEUE = "default"
+
+
+def _abstract_or_inherits_queue(module: ModuleContext, job: JobDefinition) -> bool:
+    """A runtime job whose project base class declares ``queue_as`` has a queue."""
+    if job.is_abstract:
+        return True
+    if job.framework != "runtime":
+        return False
+    for ancestor in module.index.project_ancestors(job.qualified_name):
+        if "queue_as" in ancestor.method_names or ancestor.attribute("queue_as") is not None:
+            return True
+    return False
+
+
+def _insert_queue_as(class_name: str) -> Fix:
+    def transform(tree: cst.Module) -> cst.Module:
+        class Insert(cst.CSTTransformer):
+            done = False
+
+            def leave_ClassDef(
+                self, original_node: cst.ClassDef, updated_node: cst.ClassDef
+            ) -> cst.ClassDef:
+                if self.done or original_node.name.value != class_name:
+                    return updated_node
+                body = updated_node.body
+                if not isinstance(body, cst.IndentedBlock):
+                    return updated_node
+                if class_attribute(original_node, "queue_as") is not None:
+                    return updated_node
+                self.done = True
+                statements = list(body.body)
+                position = 0
+                if statements and _is_docstring(statements[0]):
+                    position = 1
+                line = cst.parse_statement(f'queue_as = "{DEFAULT_QUEUE}"\n')
+                statements.insert(position, line)
+                if position + 1 < len(statements):
+                    following = statements[position + 1]
+                    if isinstance(following, cst.FunctionDef | cst.ClassDef) and not (
+                        following.leading_lines
+                    ):
+                        statements[position + 1] = following.with_changes(
+                            leading_lines=[cst.EmptyLine(indent=False)]
+                        )
+                return updated_node.with_changes(body=body.with_changes(body=statements))
+
+        return tree.visit(Insert())
+
+    return Fix(
+        message=f'Add `queue_as = "{DEFAULT_QUEUE}"` (unsafe: choose the queue it belongs on)',
+        applicability=Applicability.UNSAFE,
+        transform=transform,
+    )
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, cst.SimpleString | cst.ConcatenatedString)
+    )
+
+
+class MissingQueue(ModuleRule):
+    code = "JOB301"
+    name = "missing-queue"
+    summary = "A job with no explicit queue (a Celery `task_routes` entry counts)."
+    fix_availability = FixAvailability.SOMETIMES
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        for job in module.facts.jobs:
+            how = PER_JOB_QUEUE_FRAMEWORKS.get(job.framework)
+            if how is None or job.queue.kind is not QueueKind.NONE:
+                continue
+            if _abstract_or_inherits_queue(module, job):
+                continue
+            kind = "job" if job.is_class else "task"
+            message = (
+                f"{kind} `{job.name}` declares no queue, so it runs on the default queue "
+                f"beside every other unplaced job; name its queue with {how}"
+            )
+            fix = None
+            if job.framework == "runtime" and job.is_class:
+                fix = _insert_queue_as(job.name)
+            yield self.diagnostic(job.path, job.name_span, message, fix=fix)
+
+
+# -- JOB303 ------------------------------------------------------------------------------
+
+# Dramatiq's `actor` checks `queue_name` against this pattern with `fullmatch` and raises
+# `ValueError` at import time (dramatiq/actor.py, `_queue_name_re`).
+DRAMATIQ_QUEUE_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9._-]*")
+# Enqueue options that name a queue, by framework.
+QUEUE_OPTIONS: Mapping[str, frozenset[str]] = {
+    "runtime": frozenset({"queue"}),
+    "dramatiq": frozenset({"queue_name"}),
+}
+
+
+def _queue_name_problem(framework: str, name: str) -> str | None:
+    if framework == "dramatiq" and not DRAMATIQ_QUEUE_NAME.fullmatch(name):
+        return (
+            "Dramatiq raises `ValueError` for it: a queue name starts with a letter or an "
+            "underscore, followed by letters, digits, `.`, `-` or `_`"
+        )
+    if framework == "runtime" and not name:
+        return "the runtime refuses an empty queue name at enqueue (`EnqueueError`)"
+    return None
+
+
+class InvalidQueueName(ModuleRule):
+    code = "JOB303"
+    name = "invalid-queue-name"
+    summary = "A queue name the framework rejects."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        for job in module.facts.jobs:
+            declared = job.queue
+            if declared.kind is not QueueKind.STATIC or declared.name is None:
+                continue
+            if declared.span is None or job.path != module.path:
+                continue
+            problem = _queue_name_problem(job.framework, declared.name)
+            if problem is not None:
+                yield self.diagnostic(
+                    job.path, declared.span, f"queue name {declared.name!r}: {problem}"
+                )
+        for site in module.facts.enqueue_sites:
+            for key, value in site.options:
+                if key not in QUEUE_OPTIONS.get(site.framework, ()):
+                    continue
+                name = literal(value)
+                span = _span(module, value)
+                if not isinstance(name, str) or span is None:
+                    continue
+                problem = _queue_name_problem(site.framework, name)
+                if problem is not None:
+                    yield self.diagnostic(site.path, span, f"queue name {name!r}: {problem}")
+
+
+def _span(module: ModuleContext, node: cst.CSTNode) -> Span | None:
+    return module.parsed.span(node) if node in module.parsed.positions else None
+
+
+# -- JOB312 ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriorityRange:
+    """What a framework accepts as a priority, and where that is written down."""
+
+    low: int | None
+    high: int | None
+    source: str
+
+
+INT64 = 2**63
+INT32 = 2**31
+PRIORITY_RANGES: Mapping[str, PriorityRange] = {
+    # Stored in an SQLite INTEGER column and ordered by it (lower runs first).
+    "runtime": PriorityRange(-INT64, INT64 - 1, "the runtime stores it as a 64-bit integer"),
+    # django.tasks: TASK_MIN_PRIORITY..TASK_MAX_PRIORITY, checked by `validate_task`.
+    "django-tasks": PriorityRange(-100, 100, "Django Tasks accepts -100 to 100"),
+    # AMQP's message priority is one octet; kombu's Redis transport maps 0..255 onto its
+    # priority steps.
+    "celery": PriorityRange(0, 255, "Celery's message priority is 0 to 255"),
+    # An `integer` column in procrastinate_jobs.
+    "procrastinate": PriorityRange(
+        -INT32, INT32 - 1, "Procrastinate stores it in a 32-bit integer column"
+    ),
+    # Any int: the worker orders messages by it, and comparing an int with anything else
+    # raises in the worker.
+    "dramatiq": PriorityRange(None, None, "Dramatiq orders messages by an int priority"),
+}
+PRIORITY_OPTION = "priority"
+
+
+def _priority_problem(framework: str, value: Literal) -> str | None:
+    allowed = PRIORITY_RANGES.get(framework)
+    if allowed is None or value is None:
+        return None
+    if isinstance(value, bool):
+        return f"`{value}` is a bool; a priority is an int ({allowed.source})"
+    if isinstance(value, str):
+        return f"{value!r} is a string; a priority is an int ({allowed.source})"
+    if isinstance(value, float):
+        return f"`{value}` is a float; a priority is an int ({allowed.source})"
+    if not isinstance(value, int):
+        return None
+    if (allowed.low is not None and value < allowed.low) or (
+        allowed.high is not None and value > allowed.high
+    ):
+        return f"`{value}` is out of range: {allowed.source}"
+    return None
+
+
+def _job_priority_node(job: JobDefinition) -> cst.BaseExpression | None:
+    """Where the job's priority is written: a class attribute, or the ``priority=`` keyword
+    of one of its decorators that reads as the option the frontend found."""
+    if isinstance(job.node, cst.ClassDef):
+        return class_attribute(job.node, PRIORITY_OPTION)
+    options = dict(job.options)
+    if PRIORITY_OPTION not in options:
+        return None
+    for decorator in job.node.decorators:
+        if not isinstance(decorator.decorator, cst.Call):
+            continue
+        for arg in decorator.decorator.args:
+            if (
+                arg.keyword is not None
+                and arg.keyword.value == PRIORITY_OPTION
+                and literal(arg.value) == options[PRIORITY_OPTION]
+            ):
+                return arg.value
+    return None
+
+
+class InvalidPriority(ModuleRule):
+    code = "JOB312"
+    name = "invalid-priority"
+    summary = "A priority outside the range the framework accepts."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        for job in module.facts.jobs:
+            node = _job_priority_node(job)
+            if node is None or job.path != module.path:
+                continue
+            yield from self._judge(module, job.framework, node, f"job `{job.name}`")
+        for site in module.facts.enqueue_sites:
+            for key, value in site.options:
+                if key == PRIORITY_OPTION:
+                    yield from self._judge(module, site.framework, value, "this enqueue")
+
+    def _judge(
+        self, module: ModuleContext, framework: str, node: cst.BaseExpression, where: str
+    ) -> Iterator[Diagnostic]:
+        span = _span(module, node)
+        if span is None:
+            return
+        problem = _priority_problem(framework, literal(node))
+        if problem is not None:
+            yield self.diagnostic(module.path, span, f"priority of {where}: {problem}")
+
+
+# -- JOB314 ------------------------------------------------------------------------------
+
+ADAPTER_ATTRIBUTE = "queue_adapter"
+
+
+class PerJobAdapter(ModuleRule):
+    code = "JOB314"
+    name = "per-job-adapter"
+    summary = "A job overriding the queue adapter (`queue_adapter = ...`)."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        for job in module.facts.jobs:
+            if job.framework != "runtime" or job.is_abstract:
+                continue
+            if not isinstance(job.node, cst.ClassDef):
+                continue
+            value = class_attribute(job.node, ADAPTER_ATTRIBUTE)
+            if value is None or (isinstance(value, cst.Name) and value.value == "None"):
+                continue
+            span = _span(module, value)
+            if span is None:
+                continue
+            yield self.diagnostic(
+                job.path,
+                span,
+                f"`{job.name}` sets its own `queue_adapter`, so its jobs bypass the adapter "
+                "the project's workers serve (`use_adapter`); remove it and configure the "
+                "adapter once for the project",
+            )

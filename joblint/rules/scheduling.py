@@ -1,0 +1,538 @@
+"""JOB304, JOB305, JOB306, JOB309: when a job runs.
+
+A job's start time is given either as a moment (`wait_until`, `eta`, `run_after`...) or
+as a delay (`wait`, `countdown`, `delay`...). A naive moment is read in a zone the caller
+did not choose; two delays at once mean one is silently dropped or the enqueue fails; a
+moment computed as "now plus a delay" is a delay written the long way, off by however
+long the message takes to reach the broker's clock; and a job that sleeps holds a worker
+to do nothing. Each option is read from the enqueue sites' options the frontends fill.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from joblint.context import ModuleContext
+from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
+from joblint.model import EnqueueSite
+from joblint.rules.base import FixAvailability, ModuleRule
+from joblint.rules.serialization import Kind, Values
+from joblint.symbols import literal, single_name
+
+# The options that take a moment, by framework (RQ's frontend keeps the moment given to
+# `enqueue_at` under that name).
+MOMENT_OPTIONS: Mapping[str, frozenset[str]] = {
+    "runtime": frozenset({"wait_until"}),
+    "celery": frozenset({"eta"}),
+    "rq": frozenset({"enqueue_at"}),
+    "huey": frozenset({"eta"}),
+    "django-tasks": frozenset({"run_after"}),
+    "procrastinate": frozenset({"schedule_at"}),
+    "arq": frozenset({"_defer_until"}),
+}
+# What each framework does with a naive moment.
+NAIVE_OUTCOME: Mapping[str, str] = {
+    "runtime": "the runtime refuses it at enqueue (`EnqueueError`)",
+    "celery": "Celery reads it in the app's timezone (UTC by default), not the caller's",
+    "rq": "RQ reads it as UTC",
+    "huey": "Huey reads it as local or UTC time depending on the instance's `utc` setting",
+    "django-tasks": "Django Tasks compares it with aware times when `USE_TZ` is on",
+    "procrastinate": "Procrastinate stores it in a `timestamptz` read in the server's zone",
+    "arq": "arq converts it with the enqueuing machine's local zone",
+}
+UTCNOW = "datetime.datetime.utcnow"
+
+
+def _site_span(module: ModuleContext, node: cst.CSTNode) -> Span | None:
+    return module.parsed.span(node) if node in module.parsed.positions else None
+
+
+def _moment_options(site: EnqueueSite) -> Iterator[tuple[str, cst.BaseExpression]]:
+    names = MOMENT_OPTIONS.get(site.framework, frozenset())
+    for key, value in site.options:
+        if key in names:
+            yield key, value
+
+
+def _shown(module: ModuleContext, node: cst.CSTNode) -> str:
+    text = module.parsed.module.code_for_node(node)
+    return text if len(text) <= 50 else text[:47] + "..."
+
+
+class NaiveDatetimeSchedule(ModuleRule):
+    code = "JOB304"
+    name = "naive-datetime-schedule"
+    summary = "A naive datetime given as the time a job should run."
+    fix_availability = FixAvailability.SOMETIMES
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        values = Values(module)
+        for site in module.facts.enqueue_sites:
+            for key, node in _moment_options(site):
+                span = _site_span(module, node)
+                value = values.of(node)
+                if span is None or value is None:
+                    continue
+                if Kind.NAIVE_DATETIME in value.kinds:
+                    what = f"a naive datetime{value.evidence}"
+                elif value.base is Kind.DATE:
+                    what = f"a date, with neither a time nor a zone{value.evidence}"
+                else:
+                    continue
+                option = "the time given to `enqueue_at`" if site.framework == "rq" else f"`{key}`"
+                message = (
+                    f"{option} is {what}: {NAIVE_OUTCOME[site.framework]}; pass an aware "
+                    "datetime (`datetime.now(timezone.utc)`, `django.utils.timezone.now()`)"
+                )
+                yield self.diagnostic(site.path, span, message, fix=self._fix(module, node))
+
+    def _fix(self, module: ModuleContext, node: cst.BaseExpression) -> Fix | None:
+        """``datetime.utcnow()`` written in the option itself (alone or moved by a
+        timedelta) becomes ``datetime.now(timezone.utc)``: the same instant, now aware."""
+        calls = [
+            call
+            for call in _operands(node)
+            if isinstance(call, cst.Call) and _is_utcnow(module, call)
+        ]
+        if len(calls) != 1:
+            return None
+        call = calls[0]
+        if not isinstance(call.func, cst.Attribute):
+            return None
+        receiver = call.func.value
+        zone = _utc_spelling(module, call, receiver)
+        if zone is None:
+            return None
+        spelling, needs_import = zone
+        receiver_text = module.parsed.module.code_for_node(receiver)
+        replacement = f"{receiver_text}.now({spelling})"
+        span = module.parsed.span(call)
+        original = module.parsed.module.code_for_node(call)
+        return Fix(
+            message=f"Use `{replacement}`",
+            applicability=Applicability.SAFE,
+            transform=_replace_call(span, original, replacement, needs_import),
+        )
+
+
+def _operands(node: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
+    """The expression, the terms of a `+`/`-` chain, and what `.replace(...)` (without
+    `tzinfo`, which keeps the zone) is called on."""
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add | cst.Subtract):
+        yield from _operands(node.left)
+        yield from _operands(node.right)
+    elif (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == "replace"
+        and all(arg.keyword is not None and arg.keyword.value != "tzinfo" for arg in node.args)
+    ):
+        yield from _operands(node.func.value)
+    else:
+        yield node
+
+
+def _is_utcnow(module: ModuleContext, node: cst.Call) -> bool:
+    return (
+        not node.args
+        and isinstance(node.func, cst.Attribute)
+        and single_name(module.parsed, node.func) == UTCNOW
+    )
+
+
+def _utc_spelling(
+    module: ModuleContext, call: cst.Call, receiver: cst.BaseExpression
+) -> tuple[str, bool] | None:
+    """How to write UTC beside ``receiver``: through the same module (``datetime.datetime``
+    gives ``datetime.timezone.utc``), or the name ``timezone`` when it is unbound (then
+    imported) or already ``datetime.timezone``. None when ``timezone`` means something else
+    (Django's ``django.utils.timezone``, say)."""
+    if isinstance(receiver, cst.Attribute):
+        module_text = module.parsed.module.code_for_node(receiver.value)
+        if single_name(module.parsed, receiver.value) == "datetime":
+            return f"{module_text}.timezone.utc", False
+        return None
+    scope = module.parsed.scopes.get(call)
+    if scope is None:
+        return None
+    bindings = list(scope["timezone"])
+    if not bindings:
+        return "timezone.utc", True
+    for binding in bindings:
+        statement = getattr(binding, "node", None)
+        if not (
+            isinstance(statement, cst.ImportFrom)
+            and isinstance(statement.module, cst.Name)
+            and statement.module.value == "datetime"
+            and not isinstance(statement.names, cst.ImportStar)
+            and any(
+                alias.evaluated_name == "timezone" and alias.evaluated_alias in (None, "timezone")
+                for alias in statement.names
+            )
+        ):
+            return None
+    return "timezone.utc", False
+
+
+def _replace_call(
+    span: Span, original: str, replacement: str, needs_import: bool
+) -> Callable[[cst.Module], cst.Module]:
+    new_node = cst.parse_expression(replacement)
+
+    def transform(tree: cst.Module) -> cst.Module:
+        positions = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
+
+        class Replace(cst.CSTTransformer):
+            done = False
+
+            def leave_Call(
+                self, original_node: cst.Call, updated_node: cst.Call
+            ) -> cst.BaseExpression:
+                where = positions.get(original_node)
+                if (
+                    self.done
+                    or where is None
+                    or (where.start.line, where.start.column + 1)
+                    != (span.start.line, span.start.column)
+                    or tree.code_for_node(original_node) != original
+                ):
+                    return updated_node
+                self.done = True
+                return new_node
+
+        replacer = Replace()
+        fixed = tree.visit(replacer)
+        if replacer.done and needs_import:
+            fixed = _import_timezone(fixed)
+        return fixed
+
+    return transform
+
+
+def _import_timezone(tree: cst.Module) -> cst.Module:
+    """Add ``timezone`` to the module's ``from datetime import ...`` (at its end, as one
+    would write it), or let libcst add the import where it adds imports."""
+    body = list(tree.body)
+    for position, statement in enumerate(body):
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            continue
+        found = statement.body[0]
+        if not (
+            isinstance(found, cst.ImportFrom)
+            and not found.relative
+            and isinstance(found.module, cst.Name)
+            and found.module.value == "datetime"
+            and isinstance(found.names, Sequence)
+            and found.lpar is None
+            and found.names
+        ):
+            continue
+        if any(
+            alias.evaluated_name == "timezone" and alias.asname is None for alias in found.names
+        ):
+            return tree  # another fix in this module added it already
+        *rest, last = found.names
+        names = [
+            *rest,
+            last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+            cst.ImportAlias(name=cst.Name("timezone")),
+        ]
+        body[position] = statement.with_changes(body=[found.with_changes(names=names)])
+        return tree.with_changes(body=body)
+    context = CodemodContext()
+    AddImportsVisitor.add_needed_import(context, "datetime", "timezone")
+    return AddImportsVisitor(context).transform_module(tree)
+
+
+# -- JOB305 ------------------------------------------------------------------------------
+
+
+class ConflictingDelay(ModuleRule):
+    code = "JOB305"
+    name = "conflicting-delay"
+    summary = "Two delay options at once (`wait` with `wait_until`, `countdown` with `eta`)."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        for site in module.facts.enqueue_sites:
+            options = dict(site.options)
+            if site.framework == "runtime" and {"wait", "wait_until"} <= options.keys():
+                later = _later(module, options["wait"], options["wait_until"])
+                if later is not None:
+                    yield self.diagnostic(
+                        site.path,
+                        later,
+                        "`wait` and `wait_until` together: the runtime refuses the enqueue "
+                        "(`EnqueueError`); keep one of them",
+                    )
+            if site.framework != "celery" or "countdown" not in options:
+                continue
+            countdown = options["countdown"]
+            span = _site_span(module, countdown)
+            if span is None:
+                continue
+            if "eta" in options:
+                yield self.diagnostic(
+                    site.path,
+                    span,
+                    "`countdown` and `eta` together: Celery computes the ETA from "
+                    "`countdown` and silently drops `eta`; keep one of them",
+                )
+            elif literal(countdown) in (0, 0.0) and literal(countdown) is not False:
+                yield self.diagnostic(
+                    site.path,
+                    span,
+                    "`countdown=0` delays nothing (Celery ignores a zero countdown); remove it",
+                )
+
+
+def _later(module: ModuleContext, first: cst.CSTNode, second: cst.CSTNode) -> Span | None:
+    spans = [_site_span(module, first), _site_span(module, second)]
+    known = [span for span in spans if span is not None]
+    return max(known) if len(known) == 2 else None
+
+
+# -- JOB306 ------------------------------------------------------------------------------
+
+# (framework, moment option) -> the relative option that says the same.
+RELATIVE_OPTION: Mapping[tuple[str, str], str] = {
+    ("runtime", "wait_until"): "wait",
+    ("celery", "eta"): "countdown",
+    ("huey", "eta"): "delay",
+    ("procrastinate", "schedule_at"): "schedule_in",
+    ("arq", "_defer_until"): "_defer_by",
+    ("rq", "enqueue_at"): "enqueue_in",
+}
+NOW_FUNCTIONS = frozenset(
+    {
+        "datetime.datetime.now",
+        "datetime.datetime.utcnow",
+        "datetime.datetime.today",
+        "django.utils.timezone.now",
+    }
+)
+TIMEDELTA = "datetime.timedelta"
+TIMEDELTA_SECONDS = {
+    "weeks": 604800,
+    "days": 86400,
+    "hours": 3600,
+    "minutes": 60,
+    "seconds": 1,
+    "milliseconds": 0.001,
+    "microseconds": 0.000001,
+}
+TIMEDELTA_POSITIONAL = ("days", "seconds", "microseconds", "milliseconds", "minutes", "hours")
+
+
+def _now_call(module: ModuleContext, node: cst.BaseExpression) -> cst.Call | None:
+    if isinstance(node, cst.Call) and single_name(module.parsed, node.func) in NOW_FUNCTIONS:
+        return node
+    return None
+
+
+def _aware_now(module: ModuleContext, call: cst.Call) -> bool:
+    """``datetime.now(tz)`` with a zone that is not ``None``: the one "now" whose
+    awareness does not depend on settings."""
+    if single_name(module.parsed, call.func) != "datetime.datetime.now" or len(call.args) != 1:
+        return False
+    arg = call.args[0]
+    if arg.star or (arg.keyword is not None and arg.keyword.value != "tz"):
+        return False
+    return literal(arg.value) is not None
+
+
+def _seconds(module: ModuleContext, delta: cst.BaseExpression) -> int | float | None:
+    """The seconds a literal ``timedelta(...)`` call stands for."""
+    if not isinstance(delta, cst.Call) or single_name(module.parsed, delta.func) != TIMEDELTA:
+        return None
+    total: float = 0
+    for index, arg in enumerate(delta.args):
+        if arg.star:
+            return None
+        if arg.keyword is not None:
+            unit = arg.keyword.value
+        elif index < len(TIMEDELTA_POSITIONAL):
+            unit = TIMEDELTA_POSITIONAL[index]
+        else:
+            return None
+        value = literal(arg.value)
+        if unit not in TIMEDELTA_SECONDS or isinstance(value, bool):
+            return None
+        if not isinstance(value, int | float) or TIMEDELTA_SECONDS[unit] < 1:
+            return None
+        total += value * TIMEDELTA_SECONDS[unit]
+    return int(total) if float(total).is_integer() else None
+
+
+class AbsoluteDelay(ModuleRule):
+    code = "JOB306"
+    name = "absolute-delay"
+    summary = "`now() + delta` given as a moment where a relative delay option exists."
+    fix_availability = FixAvailability.SOMETIMES
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        values = Values(module)
+        for site in module.facts.enqueue_sites:
+            option_names = {key for key, _ in site.options}
+            for key, node in _moment_options(site):
+                relative = RELATIVE_OPTION.get((site.framework, key))
+                span = _site_span(module, node)
+                if relative is None or span is None:
+                    continue
+                if not isinstance(node, cst.BinaryOperation) or not isinstance(
+                    node.operator, cst.Add
+                ):
+                    continue
+                now, delta = _now_call(module, node.left), node.right
+                if now is None:
+                    now, delta = _now_call(module, node.right), node.left
+                delta_value = values.of(delta)
+                if now is None or delta_value is None or delta_value.base is not Kind.TIMEDELTA:
+                    continue
+                delta_text = module.parsed.module.code_for_node(delta)
+                if relative == "enqueue_in":
+                    advice = f"call `enqueue_in({_shown(module, delta)}, ...)` instead"
+                elif relative == "schedule_in":
+                    advice = 'pass `schedule_in=` with the delay in units (`{"minutes": 5}`)'
+                else:
+                    advice = f"pass `{relative}=` with the delay instead"
+                option = "the time given to `enqueue_at`" if site.framework == "rq" else f"`{key}`"
+                message = (
+                    f"{option} is now plus a delay, a delay written as a moment that depends "
+                    f"on the caller's clock and zone; {advice}"
+                )
+                fix = None
+                if relative not in option_names and _aware_now(module, now):
+                    fix = self._fix(module, site, key, node, relative, delta, delta_text)
+                yield self.diagnostic(site.path, span, message, fix=fix)
+
+    def _fix(
+        self,
+        module: ModuleContext,
+        site: EnqueueSite,
+        key: str,
+        node: cst.BaseExpression,
+        relative: str,
+        delta: cst.BaseExpression,
+        delta_text: str,
+    ) -> Fix | None:
+        """Only where the relative option takes the very delta: the runtime's ``wait`` and
+        arq's ``_defer_by`` take a timedelta; Celery's ``countdown`` takes seconds: a literal
+        ``timedelta(...)`` of whole seconds becomes the number, a named delta becomes
+        ``delta.total_seconds()``, anything else is left for the reader."""
+        if site.framework in ("runtime", "arq"):
+            value = delta_text
+        elif site.framework == "celery":
+            seconds = _seconds(module, delta)
+            if seconds is not None:
+                value = str(seconds)
+            elif isinstance(delta, cst.Name | cst.Attribute):
+                value = f"{delta_text}.total_seconds()"
+            else:
+                return None
+        else:
+            return None
+        span = module.parsed.span(node)
+        original = module.parsed.module.code_for_node(node)
+        return Fix(
+            message=f"Pass `{relative}={value}`",
+            applicability=Applicability.SAFE,
+            transform=_replace_keyword(span, key, original, relative, value),
+        )
+
+
+def _replace_keyword(
+    span: Span, keyword: str, original: str, new_keyword: str, new_value: str
+) -> Callable[[cst.Module], cst.Module]:
+    value_node = cst.parse_expression(new_value)
+
+    def transform(tree: cst.Module) -> cst.Module:
+        positions = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)
+
+        class Replace(cst.CSTTransformer):
+            done = False
+
+            def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
+                where = positions.get(original_node.value)
+                if (
+                    self.done
+                    or original_node.keyword is None
+                    or original_node.keyword.value != keyword
+                    or where is None
+                    or (where.start.line, where.start.column + 1)
+                    != (span.start.line, span.start.column)
+                    or tree.code_for_node(original_node.value) != original
+                ):
+                    return updated_node
+                self.done = True
+                return updated_node.with_changes(keyword=cst.Name(new_keyword), value=value_node)
+
+        return tree.visit(Replace())
+
+    return transform
+
+
+# -- JOB309 ------------------------------------------------------------------------------
+
+SLEEP_FUNCTIONS = frozenset(
+    {"time.sleep", "asyncio.sleep", "asyncio.tasks.sleep", "anyio.sleep", "trio.sleep"}
+)
+
+
+class _Sleeps(cst.CSTVisitor):
+    """Sleep calls in a function's own body; nested functions, classes and lambdas are
+    other code, run (if at all) elsewhere."""
+
+    def __init__(self, module: ModuleContext) -> None:
+        self.module = module
+        self.found: list[tuple[cst.Call, str]] = []
+        self.depth = 0
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.depth += 1
+        return self.depth == 1
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.depth -= 1
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        name = single_name(self.module.parsed, node.func)
+        if name not in SLEEP_FUNCTIONS:
+            return
+        first = node.args[0].value if node.args else None
+        if first is not None and literal(first) in (0, 0.0):
+            return  # `sleep(0)`: a yield to other threads or tasks, not a wait
+        self.found.append((node, name))
+
+
+class SleepInJob(ModuleRule):
+    code = "JOB309"
+    name = "sleep-in-job"
+    summary = "`time.sleep` or `asyncio.sleep` in a job body; schedule a retry or a delayed job."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        seen: set[int] = set()
+        for job in module.facts.jobs:
+            body = job.perform
+            if body is None or id(body) in seen or body not in module.parsed.positions:
+                continue
+            seen.add(id(body))
+            visitor = _Sleeps(module)
+            body.visit(visitor)
+            for call, name in visitor.found:
+                yield self.diagnostic(
+                    job.path,
+                    module.parsed.span(call),
+                    f"`{name}` in the body of `{job.name}` holds a worker doing nothing; "
+                    "re-enqueue the job with a delay or raise to retry with backoff instead",
+                )
