@@ -13,6 +13,14 @@ from joblint.rules.naming import (
 )
 from joblint.rules.organization import DecoratorOrder, DuplicateJobName, JobNotImportable
 from joblint.rules.reading import InvalidSuppression, SyntaxError_, UnreadableFile
+from joblint.rules.retries import (
+    IneffectiveRetryOption,
+    RetryNotRaised,
+    RetryWithoutBackoff,
+    SwallowedControlException,
+    SwallowedException,
+    UnboundedRetry,
+)
 from joblint.rules.sensitive import SensitiveArgument
 from joblint.rules.serialization import NonSerializableArgument
 from joblint.rules.signatures import EnqueueSignatureMismatch
@@ -36,6 +44,12 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             NonSerializableArgument(),
             EnqueueSignatureMismatch(),
             SensitiveArgument(),
+            SwallowedException(),
+            RetryNotRaised(),
+            IneffectiveRetryOption(),
+            UnboundedRetry(),
+            RetryWithoutBackoff(),
+            SwallowedControlException(),
         ),
         key=lambda rule: rule.code,
     )
