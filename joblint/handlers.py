@@ -21,6 +21,9 @@ both:
   after which the job goes on with more work guards a best-effort step (``try:
   cache.delete(key) except Exception: pass``); JOB501 cannot tell that from a lost
   failure, so it reports only handlers that end the job.
+- A handler *returns a result* when it returns a value (``return {"error": str(error)}``):
+  the failure goes to whoever reads the job's result (RQ's and Celery's result backends,
+  Django Tasks' results), which is a report, not silence.
 """
 
 from __future__ import annotations
@@ -156,6 +159,7 @@ def ends_job(parsed: ParsedModule, handler: BodyHandler, function: cst.FunctionD
 class _ReturnFinder(cst.CSTVisitor):
     def __init__(self) -> None:
         self.found = False
+        self.value = False
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
@@ -168,6 +172,16 @@ class _ReturnFinder(cst.CSTVisitor):
 
     def visit_Return(self, node: cst.Return) -> None:
         self.found = True
+        value = node.value
+        if value is not None and not (isinstance(value, cst.Name) and value.value == "None"):
+            self.value = True
+
+
+def returns_result(handler: BodyHandler) -> bool:
+    """True when the handler returns a value other than ``None``."""
+    finder = _ReturnFinder()
+    handler.node.body.visit(finder)
+    return finder.value
 
 
 def broad_expression(parsed: ParsedModule, expression: cst.BaseExpression) -> str | None:

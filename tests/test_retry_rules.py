@@ -140,6 +140,9 @@ SWALLOWED_CLEAN = [
     ),
     pytest.param("    except ValueError:\n        pass\n", id="narrow"),
     pytest.param("    except Exception:\n        pass\n    fetch(url)\n", id="best-effort-step"),
+    pytest.param(
+        "    except Exception as error:\n        return {'error': str(error)}\n", id="result"
+    ),
 ]
 
 

@@ -29,7 +29,14 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from joblint.context import ModuleContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Position, Span
-from joblint.handlers import BodyHandler, body_handlers, broad_expression, ends_job, escalates
+from joblint.handlers import (
+    BodyHandler,
+    body_handlers,
+    broad_expression,
+    ends_job,
+    escalates,
+    returns_result,
+)
 from joblint.model import UNKNOWN, JobDefinition, Literal
 from joblint.parsing import ParsedModule
 from joblint.rules.base import FixAvailability, ModuleRule
@@ -103,6 +110,7 @@ class SwallowedException(ModuleRule):
                 if (
                     handler.in_loop
                     or escalates(handler.node)
+                    or returns_result(handler)
                     or not ends_job(parsed, handler, body)
                 ):
                     continue
