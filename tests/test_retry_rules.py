@@ -456,6 +456,17 @@ IMMEDIATE = [
         id="rq",
     ),
     pytest.param(
+        DRAMATIQ + "@dramatiq.actor(min_backoff=0)  # JOB505\n"
+        "def fetch_page(url: str) -> None:\n    fetch(url)\n\n\n"
+        "@dramatiq.actor(max_retries=3, max_backoff=0)  # JOB505\n"
+        "def fetch_icon(url: str) -> None:\n    fetch(url)\n\n\n"
+        "@dramatiq.actor(max_retries=0, min_backoff=0)\n"
+        "def fetch_robots(url: str) -> None:\n    fetch(url)\n\n\n"
+        "@dramatiq.actor(min_backoff=1000)\n"
+        "def fetch_feed(url: str) -> None:\n    fetch(url)\n",
+        id="dramatiq",
+    ),
+    pytest.param(
         CELERY + "@app.task(autoretry_for=(OSError,), default_retry_delay=0)  # JOB505\n"
         "def fetch_page(url: str) -> None:\n    fetch(url)\n",
         id="celery",

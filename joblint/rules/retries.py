@@ -15,6 +15,9 @@ retry at once (JOB505). Each framework fact below was read in the framework's so
 - Procrastinate: ``retry=True`` is ``RetryStrategy()``, whose ``max_attempts=None`` never
   gives up; ``retry=5`` is ``RetryStrategy(max_attempts=5)``, with every wait at 0.
 - RQ: ``Retry(max=3)`` has ``interval=0``.
+- Dramatiq: an actor's ``min_backoff`` (or ``max_backoff``) of 0 makes every backoff 0
+  (``compute_backoff`` multiplies ``min_backoff`` by ``2**retries``, capped at
+  ``max_backoff``).
 - joblint's runtime: ``retry_on(..., attempts=unlimited)`` never gives up; ``wait=0``
   re-enqueues at once (the jitter is a share of the wait, so it is 0 too).
 """
@@ -600,6 +603,14 @@ class RetryWithoutBackoff(ModuleRule):
                     "`Retry(...)` without `interval`",
                     "give `Retry(max=..., interval=[10, 60, 300])`",
                 )
+        elif job.framework == "dramatiq" and not _is_zero(options.value("max_retries")):
+            for key in ("min_backoff", "max_backoff"):
+                if _is_zero(options.value(key)):
+                    return (
+                        options.span(parsed, key),
+                        f"`{key}=0`",
+                        f"drop `{key}` (Dramatiq's default starts at 15 s) or give milliseconds",
+                    )
         elif job.framework == "procrastinate" and "retry" in options.written:
             value = options.written["retry"].value
             if isinstance(value, cst.Integer) and value.evaluated_value > 0:
