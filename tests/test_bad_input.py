@@ -33,7 +33,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-ODD_FILES: list[tuple[str, bytes, str | None]] = [  # fmt: skip
+ODD_FILES: list[tuple[str, bytes, str | None]] = [
     ("empty.py", b"", None),
     ("comments.py", b"# only a comment\n# and another\n", None),
     ("bom.py", b"\xef\xbb\xbfx = 1\n", None),

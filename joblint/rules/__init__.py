@@ -30,6 +30,14 @@ from joblint.rules.queue_declarations import (
 )
 from joblint.rules.reading import InvalidSuppression, SyntaxError_, UnreadableFile
 from joblint.rules.request_bound import RequestBoundArgument
+from joblint.rules.retries import (
+    IneffectiveRetryOption,
+    RetryNotRaised,
+    RetryWithoutBackoff,
+    SwallowedControlException,
+    SwallowedException,
+    UnboundedRetry,
+)
 from joblint.rules.scheduling import (
     AbsoluteDelay,
     ConflictingDelay,
@@ -76,6 +84,12 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             SleepInJob(),
             InvalidPriority(),
             PerJobAdapter(),
+            SwallowedException(),
+            RetryNotRaised(),
+            IneffectiveRetryOption(),
+            UnboundedRetry(),
+            RetryWithoutBackoff(),
+            SwallowedControlException(),
         ),
         key=lambda rule: rule.code,
     )
