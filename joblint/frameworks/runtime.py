@@ -20,10 +20,11 @@ from joblint.model import (
     NO_QUEUE,
     EnqueueSite,
     JobDefinition,
+    Literal,
     QueueDeclaration,
     QueueKind,
 )
-from joblint.symbols import class_attribute, method, single_name
+from joblint.symbols import class_attribute, literal, method, single_name
 
 if TYPE_CHECKING:
     from joblint.index import ProjectIndex
@@ -99,8 +100,15 @@ class _Definitions(cst.CSTVisitor):
                 perform=method(node, "perform"),
                 is_abstract=is_abstract_job(self.index, info.qualified_name),
                 registered_name=info.qualified_name,
+                options=_declared_options(node),
             )
         )
+
+
+def _declared_options(node: cst.ClassDef) -> tuple[tuple[str, Literal], ...]:
+    """The class attributes that configure a job beyond its queue (``unique``)."""
+    value = class_attribute(node, "unique")
+    return () if value is None else (("unique", literal(value)),)
 
 
 def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition]:

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from joblint.rules.arguments import ModelInstanceArgument, QuerysetArgument
 from joblint.rules.base import ModuleRule, ProjectRule, Rule
+from joblint.rules.idempotency import (
+    BlockingOnJobResult,
+    LockWithoutExpiry,
+    MissingIdempotencyGuard,
+    UncheckedLock,
+    UniqueMisconfigured,
+)
 from joblint.rules.naming import (
     JobBaseClass,
     JobModuleName,
@@ -36,6 +43,11 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             NonSerializableArgument(),
             EnqueueSignatureMismatch(),
             SensitiveArgument(),
+            MissingIdempotencyGuard(),
+            UncheckedLock(),
+            LockWithoutExpiry(),
+            BlockingOnJobResult(),
+            UniqueMisconfigured(),
         ),
         key=lambda rule: rule.code,
     )
