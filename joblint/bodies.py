@@ -279,7 +279,8 @@ def is_existence_check(test: cst.BaseExpression) -> bool:
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         target = test.comparisons[0]
         return (
-            isinstance(target.operator, cst.Is | cst.IsNot)
+            isinstance(test.left, cst.Name)
+            and isinstance(target.operator, cst.Is | cst.IsNot)
             and isinstance(target.comparator, cst.Name)
             and target.comparator.value == "None"
         )

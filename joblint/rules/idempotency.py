@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from joblint.bodies import (
     PYTHON_REDIS_LOCK,
@@ -34,7 +33,7 @@ from joblint.bodies import (
     own_nodes,
 )
 from joblint.context import ModuleContext
-from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
+from joblint.diagnostics import Applicability, Diagnostic, Fix
 from joblint.model import UNKNOWN, EnqueueSite, JobDefinition
 from joblint.rules.base import FixAvailability, ModuleRule
 from joblint.symbols import class_attribute, single_name
@@ -238,13 +237,13 @@ class UncheckedLock(ModuleRule):
             "but not inside it: another run may finish the work while this one waits for "
             f"the lock; check `{test}` again as the first thing inside the lock"
         )
-        span = module.parsed.span(statement)
+        original = module.parsed.module.code_for_node(statement)
         fix = Fix(
             message=f"Check `{test}` again inside the lock (unsafe: adds a check)",
             applicability=Applicability.UNSAFE,
             transform=_copy_guard_into(
-                span,
-                module.parsed.module.code_for_node(statement),
+                original,
+                _occurrence(module, statement, original),
                 guard,
                 _names_read(guard.test),
             ),
@@ -300,25 +299,24 @@ def _assigns(statement: cst.BaseStatement, names: frozenset[str]) -> bool:
 
 
 def _copy_guard_into(
-    span: Span, original: str, guard: cst.If, names: frozenset[str]
+    original: str, occurrence: int, guard: cst.If, names: frozenset[str]
 ) -> Callable[[cst.Module], cst.Module]:
-    """Insert a copy of ``guard`` at the top of the ``with`` at ``span``: after the
-    statements that assign what the guard reads (a row fetched again under the lock)."""
+    """Insert a copy of ``guard`` at the top of the ``occurrence``-th ``with`` that reads
+    ``original``, after the statements that assign what the guard reads (a row fetched
+    again under the lock). Found by its text, not its position, so that another fix
+    above it does not lose it, and a fixed ``with`` no longer matches."""
     copy = guard.with_changes(leading_lines=())
 
     def transform(tree: cst.Module) -> cst.Module:
-        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-        positions = wrapper.resolve(PositionProvider)
-
         class Insert(cst.CSTTransformer):
+            seen = 0
+
             def leave_With(self, original_node: cst.With, updated_node: cst.With) -> cst.With:
-                where = positions.get(original_node)
-                if (
-                    where is None
-                    or (where.start.line, where.start.column + 1)
-                    != (span.start.line, span.start.column)
-                    or tree.code_for_node(original_node) != original
-                    or not isinstance(updated_node.body, cst.IndentedBlock)
+                if tree.code_for_node(original_node) != original:
+                    return updated_node
+                self.seen += 1
+                if self.seen - 1 != occurrence or not isinstance(
+                    updated_node.body, cst.IndentedBlock
                 ):
                     return updated_node
                 statements = list(updated_node.body.body)
@@ -334,6 +332,18 @@ def _copy_guard_into(
         return tree.visit(Insert())
 
     return transform
+
+
+def _occurrence(module: ModuleContext, statement: cst.With, original: str) -> int:
+    """How many ``with`` statements with the same text come before ``statement``."""
+    code = module.parsed.module.code_for_node
+    before = 0
+    for node in own_nodes(module.parsed.module):
+        if node is statement:
+            return before
+        if isinstance(node, cst.With) and code(node) == original:
+            before += 1
+    return before
 
 
 # -- JOB403 ---------------------------------------------------------------------------
@@ -478,7 +488,7 @@ RUNTIME_UNIQUE_MODES = ("until_executed", "while_executing")
 class UniqueMisconfigured(ModuleRule):
     code = "JOB406"
     name = "unique-misconfigured"
-    summary = "A uniqueness setting that cannot work (RQ `unique=True` without `job_id`...)."
+    summary = "A uniqueness setting the framework rejects (RQ `unique=True` without `job_id`)."
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         for site in module.facts.enqueue_sites:
