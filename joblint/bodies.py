@@ -100,8 +100,10 @@ def own_nodes(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 
 def own_calls(root: cst.CSTNode) -> list[cst.Call]:
-    """The calls ``root`` makes itself, in the order they start in the source."""
-    return [node for node in own_nodes(root) if isinstance(node, cst.Call)]
+    """The calls ``root`` makes itself (``root`` included), in the order they start in the
+    source."""
+    found = [root] if isinstance(root, cst.Call) else []
+    return found + [node for node in own_nodes(root) if isinstance(node, cst.Call)]
 
 
 def callee_method(call: cst.Call) -> str | None:

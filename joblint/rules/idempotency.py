@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 import libcst as cst
 
 from joblint.bodies import (
+    NOT_ENQUEUES,
     PYTHON_REDIS_LOCK,
     REDIS_LOCK_CLASSES,
     SEND_FUNCTIONS,
@@ -418,7 +419,9 @@ class BlockingOnJobResult(ModuleRule):
         sites = {
             id(site.node): site
             for site in module.facts.enqueue_sites
-            if not site.synchronous and site.framework in BLOCKING_METHODS
+            if not site.synchronous
+            and site.method not in NOT_ENQUEUES
+            and site.framework in BLOCKING_METHODS
         }
         for job, body in _bodies(module):
             for call in own_calls(body.body):
@@ -505,7 +508,11 @@ class UniqueMisconfigured(ModuleRule):
             return
         if any(arg.star == "**" for arg in site.node.args):
             return
-        span = module.parsed.span(unique)
+        keyword = next(
+            (arg for arg in site.node.args if arg.keyword and arg.keyword.value == "unique"),
+            None,
+        )
+        span = module.parsed.span(keyword if keyword is not None else unique)
         if "job_id" not in options:
             yield self.diagnostic(
                 site.path,
