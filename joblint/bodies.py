@@ -34,13 +34,18 @@ WRITE_METHODS = frozenset(
     {
         "save", "delete", "update", "create", "bulk_create", "bulk_update",
         "insert", "insert_many", "replace", "update_from_dict",
+        "asave", "adelete", "aupdate", "acreate", "abulk_create", "abulk_update",
     }
 )  # fmt: skip
-INSTANCE_WRITE_METHODS = frozenset({"save", "delete", "update", "update_from_dict"})
+INSTANCE_WRITE_METHODS = frozenset(
+    {"save", "delete", "update", "update_from_dict", "asave", "adelete"}
+)
 SESSION_WRITE_METHODS = frozenset(
     {"add", "add_all", "commit", "delete", "merge", "bulk_save_objects", "bulk_insert_mappings"}
 )
-IDEMPOTENT_WRITES = frozenset({"get_or_create", "update_or_create", "aget_or_create"})
+IDEMPOTENT_WRITES = frozenset(
+    {"get_or_create", "update_or_create", "aget_or_create", "aupdate_or_create"}
+)
 SEND_FUNCTIONS: dict[str, str] = {
     "django.core.mail.send_mail": "sends mail",
     "django.core.mail.send_mass_mail": "sends mail",
@@ -210,7 +215,9 @@ class EffectFinder:
             return SideEffect(call, EffectKind.WRITE, "changes state")
         if method in INSTANCE_WRITE_METHODS and self.prover.instance(receiver) is not None:
             return SideEffect(call, EffectKind.WRITE, "changes state")
-        if method in ("update", "delete") and self.prover.queryset(receiver) is not None:
+        if method in ("update", "delete", "aupdate", "adelete") and (
+            self.prover.queryset(receiver) is not None
+        ):
             return SideEffect(call, EffectKind.WRITE, "changes state")
         if model_class(self.module, single_name(self.module.parsed, receiver)) is not None:
             return SideEffect(call, EffectKind.WRITE, "changes state")
@@ -337,14 +344,21 @@ def declares_uniqueness(options: Sequence[tuple[str, object]]) -> bool:
     return bool(keys & {"unique", "lock", "queueing_lock", "lock_task", "once"})
 
 
-def has_lock_decorator(function: cst.FunctionDef) -> bool:
-    """A decorator that by its name serialises or deduplicates runs (``@lock_task``,
-    ``@single_instance``, ``@once``, ``@unique``): trusted, since it cannot be read."""
-    for decorator in function.decorators:
-        node: cst.BaseExpression = decorator.decorator
+LOCK_WORDS = ("lock", "once", "unique", "single_instance", "idempot")
+
+
+def has_lock_decorator(decorators: Sequence[cst.Decorator]) -> bool:
+    """A decorator that by its name serialises or deduplicates runs (``@lock_task(...)``,
+    ``@single_instance``, ``@unique``), or a task decorator given such a base or option
+    (Celery's ``@app.task(base=QueueOnce)``): trusted, since what it does cannot be read."""
+    for decorator in decorators:
+        node = decorator.decorator
+        parts: list[cst.CSTNode] = [node]
         if isinstance(node, cst.Call):
-            node = node.func
-        text = cst.Module([]).code_for_node(node).lower()
-        if any(word in text for word in ("lock", "once", "unique", "single_instance", "idempot")):
-            return True
+            parts = [node.func, *(arg.value for arg in node.args if arg.keyword is not None)]
+            parts += [arg.keyword for arg in node.args if arg.keyword is not None]
+        for part in parts:
+            text = cst.Module([]).code_for_node(part).lower()
+            if any(word in text for word in LOCK_WORDS):
+                return True
     return False

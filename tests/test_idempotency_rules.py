@@ -245,6 +245,29 @@ def test_job401_declared_uniqueness(
     assert lint_body(tmp_path, framework, UNGUARDED, "JOB401") == []
 
 
+@pytest.mark.parametrize(
+    "decorator",
+    [
+        "@shared_task(base=QueueOnce)",
+        "@shared_task(queue='default')\n@single_instance(key='orders')",
+    ],
+)
+def test_job401_lock_decorators(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, decorator: str
+) -> None:
+    filename, head, indent, tail = FRAMEWORKS["celery"]
+    head = head.replace("@shared_task(queue='default')", decorator)
+    monkeypatch.setitem(FRAMEWORKS, "celery", (filename, head, indent, tail))
+    assert lint_body(tmp_path, "celery", UNGUARDED, "JOB401") == []
+
+
+def test_job401_async_writes(tmp_path: Path) -> None:
+    body = "order = await Order.objects.aget(id=order_id)\nawait order.asave()"
+    assert lines(lint_body(tmp_path, "arq", body, "JOB401")) == [2]
+    body = "await Order.objects.aupdate_or_create(id=order_id)\nawait Order.objects.acreate()"
+    assert lint_body(tmp_path / "b", "arq", body, "JOB401") == []
+
+
 def test_job401_enqueue_is_a_side_effect(tmp_path: Path) -> None:
     extra = {
         "shop/mail.py": (

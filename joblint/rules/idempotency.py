@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 import libcst as cst
 
 from joblint.bodies import (
+    IDEMPOTENT_WRITES,
     NOT_ENQUEUES,
     PYTHON_REDIS_LOCK,
     REDIS_LOCK_CLASSES,
@@ -72,9 +73,9 @@ class MissingIdempotencyGuard(ModuleRule):
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         finder = EffectFinder(module)
         for job, body in _bodies(module):
-            if declares_uniqueness(job.options) or has_lock_decorator(body):
+            if declares_uniqueness(job.options) or has_lock_decorator(body.decorators):
                 continue
-            if isinstance(job.node, cst.ClassDef) and _class_lock_decorated(job.node):
+            if isinstance(job.node, cst.ClassDef) and has_lock_decorator(job.node.decorators):
                 continue
             effect = self._first_unguarded(module, finder, body)
             if effect is not None:
@@ -112,14 +113,6 @@ class MissingIdempotencyGuard(ModuleRule):
         return self.diagnostic(job.path, span, message)
 
 
-def _class_lock_decorated(node: cst.ClassDef) -> bool:
-    for decorator in node.decorators:
-        text = cst.Module([]).code_for_node(decorator.decorator).lower()
-        if any(word in text for word in ("lock", "once", "unique")):
-            return True
-    return False
-
-
 def _guarded(module: ModuleContext, body: cst.FunctionDef, effect: SideEffect) -> bool:
     """Whether anything that may be a guard comes before ``effect`` or wraps it."""
     call = effect.call
@@ -135,12 +128,7 @@ def _guarded(module: ModuleContext, body: cst.FunctionDef, effect: SideEffect) -
             break
         if is_state_guard(node):
             return True
-        if isinstance(node, cst.Call) and callee_method(node) in (
-            "get_or_create",
-            "update_or_create",
-            "aget_or_create",
-            "aupdate_or_create",
-        ):
+        if isinstance(node, cst.Call) and callee_method(node) in IDEMPOTENT_WRITES:
             return True
     for ancestor in module.parsed.ancestors(call):
         if ancestor is body:
@@ -168,7 +156,7 @@ def _guarded(module: ModuleContext, body: cst.FunctionDef, effect: SideEffect) -
 def _checked_update(module: ModuleContext, call: cst.Call) -> bool:
     """``if X.objects.filter(..., status="pending").update(...)``, or its count kept in a
     name the body tests later: only one run wins the update."""
-    if callee_method(call) != "update":
+    if callee_method(call) not in ("update", "aupdate"):
         return False
     for ancestor in module.parsed.ancestors(call):
         if isinstance(ancestor, cst.If | cst.While) and (
