@@ -335,6 +335,8 @@ def test_job402_lock_forms(tmp_path: Path, lock: str) -> None:
         "if order.paid:\n    return\nwith transaction.atomic():\n    order.save()",
         # a lock with no side effect in it
         "if order.paid:\n    return\nwith order.with_lock():\n    print(order.paid)",
+        # a guard about something else than what the lock protects
+        "if not settings.BILLING:\n    return\nwith order.with_lock():\n    order.save()",
         # an unrelated context manager
         "if order.paid:\n    return\nwith open('x') as handle:\n    order.save()",
     ],

@@ -208,8 +208,11 @@ class UncheckedLock(ModuleRule):
             effects = finder.effects(statement.body)
             if not effects or _rechecked(module, statement, effects[0]):
                 continue
-            guard = guards[-1]
-            yield self._finding(module, job, statement, lock, guard)
+            # The guard must be about what the lock protects: a feature flag checked
+            # before it (`if not settings.BILLING: return`) needs no second look.
+            related = [g for g in guards if _names_read(g.test) & _names_read(statement)]
+            if related:
+                yield self._finding(module, job, statement, lock, related[-1])
 
     def _finding(
         self,
@@ -267,8 +270,12 @@ def _rechecked(module: ModuleContext, statement: cst.With, effect: SideEffect) -
 
 
 def _names_read(node: cst.CSTNode) -> frozenset[str]:
-    return frozenset(n.value for n in own_nodes(node) if isinstance(n, cst.Name)) | (
-        frozenset({node.value}) if isinstance(node, cst.Name) else frozenset()
+    """The plain names ``node`` mentions (``order`` in ``order.paid``), constants aside."""
+    names = [node, *own_nodes(node)]
+    return frozenset(
+        n.value
+        for n in names
+        if isinstance(n, cst.Name) and n.value not in ("None", "True", "False", "self")
     )
 
 
