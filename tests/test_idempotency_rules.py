@@ -193,6 +193,19 @@ def test_job401_clean_forms(tmp_path: Path, body: str) -> None:
     assert lint_body(tmp_path, "celery", body, "JOB401") == []
 
 
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        # the send runs before the test decides anything
+        ("if send_mail('s', 'b', None, ['a@example.com']):\n    print('sent')", 1),
+        # an update kept in a name is a checked update only on a filtered query
+        ("order = Order.objects.get(id=order_id)\ncount = order.update(paid=True)", 2),
+    ],
+)
+def test_job401_look_alike_guards(tmp_path: Path, body: str, line: int) -> None:
+    assert lines(lint_body(tmp_path, "celery", body, "JOB401")) == [line]
+
+
 def test_job401_an_existence_check_is_not_a_guard(tmp_path: Path) -> None:
     body = (
         "order = Order.objects.filter(id=order_id).first()\n"

@@ -62,6 +62,7 @@ def _receiver_root(call: cst.Call) -> str | None:
 # -- JOB401 ---------------------------------------------------------------------------
 
 
+FILTERS = frozenset({"filter", "exclude", "where", "filter_by"})
 KEYED_SENDS = frozenset(name for name in SEND_FUNCTIONS if name.startswith("stripe."))
 
 
@@ -133,13 +134,12 @@ def _guarded(module: ModuleContext, body: cst.FunctionDef, effect: SideEffect) -
     for ancestor in module.parsed.ancestors(call):
         if ancestor is body:
             break
-        if isinstance(ancestor, cst.If | cst.While):
+        if isinstance(ancestor, cst.If | cst.While) and not _within(call, ancestor.test):
             return True
         if isinstance(ancestor, cst.With) and lock_of(module, ancestor) is not None:
             return True
         if isinstance(ancestor, cst.For) and any(
-            callee_method(inner) in ("filter", "exclude", "where", "filter_by")
-            for inner in own_calls(ancestor.iter)
+            callee_method(inner) in FILTERS for inner in own_calls(ancestor.iter)
         ):
             return True
         # `try: X.objects.create(...) except IntegrityError: return`: a unique constraint.
@@ -153,15 +153,20 @@ def _guarded(module: ModuleContext, body: cst.FunctionDef, effect: SideEffect) -
     return False
 
 
+def _within(node: cst.CSTNode, root: cst.CSTNode) -> bool:
+    return node is root or any(inner is node for inner in own_nodes(root))
+
+
 def _checked_update(module: ModuleContext, call: cst.Call) -> bool:
     """``if X.objects.filter(..., status="pending").update(...)``, or its count kept in a
     name the body tests later: only one run wins the update."""
     if callee_method(call) not in ("update", "aupdate"):
         return False
+    assert isinstance(call.func, cst.Attribute)
+    if not any(callee_method(inner) in FILTERS for inner in own_calls(call.func.value)):
+        return False
     for ancestor in module.parsed.ancestors(call):
-        if isinstance(ancestor, cst.If | cst.While) and (
-            ancestor.test is call or any(node is call for node in own_nodes(ancestor.test))
-        ):
+        if isinstance(ancestor, cst.If | cst.While) and _within(call, ancestor.test):
             return True
         if isinstance(ancestor, cst.Assign | cst.AnnAssign):
             return True  # a count kept is a count used, or it would not be kept
