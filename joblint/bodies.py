@@ -16,6 +16,9 @@ Side effects, by receiver:
 - sends: the functions in ``SEND_FUNCTIONS`` (mail, HTTP POST/PUT/PATCH/DELETE through
   requests or httpx, Stripe charges), and ``.send()`` on a Django email message;
 - enqueues: an enqueue site the frontends found (not a signature, not a synchronous run).
+
+A write that leaves the same state when repeated (a delete, a ``bulk_update``, an update to
+plain values) is marked ``repeatable``: it needs no guard of its own.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ INSTANCE_WRITE_METHODS = frozenset(
 SESSION_WRITE_METHODS = frozenset(
     {"add", "add_all", "commit", "delete", "merge", "bulk_save_objects", "bulk_insert_mappings"}
 )
+REPEATABLE_WRITES = frozenset({"delete", "adelete", "bulk_update", "abulk_update"})
 IDEMPOTENT_WRITES = frozenset(
     {"get_or_create", "update_or_create", "aget_or_create", "aupdate_or_create"}
 )
@@ -93,6 +97,9 @@ class SideEffect:
     kind: EffectKind
     # What it does, for a message: "changes state", "sends mail", "enqueues a job".
     verb: str
+    # Doing it twice leaves what doing it once left: a delete, an update to plain values
+    # (`filter(...).update(status="done")`), a `bulk_update` of fields already set.
+    repeatable: bool = False
 
 
 def own_nodes(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -173,6 +180,16 @@ def _is_manager_chain(node: cst.BaseExpression) -> bool:
             return False
 
 
+def _relative(call: cst.Call) -> bool:
+    """An update whose values are computed (``F("stock") - 1``, ``count + 1``, a call):
+    applied twice, it moves twice."""
+    return any(
+        isinstance(node, cst.Call | cst.BinaryOperation)
+        for arg in call.args
+        for node in (arg.value, *own_nodes(arg.value))
+    )
+
+
 def _is_session(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.Name):
         return node.value in ("session", "db_session")
@@ -208,20 +225,26 @@ class EffectFinder:
         if method == "send" and is_email_message(self.module, receiver):
             return SideEffect(call, EffectKind.SEND, "sends mail")
         if method in SESSION_WRITE_METHODS and _is_session(receiver):
-            return SideEffect(call, EffectKind.WRITE, "changes state")
+            return self._write(call, method)
         if method not in WRITE_METHODS:
             return None
         if _is_manager_chain(receiver):
-            return SideEffect(call, EffectKind.WRITE, "changes state")
+            return self._write(call, method)
         if method in INSTANCE_WRITE_METHODS and self.prover.instance(receiver) is not None:
-            return SideEffect(call, EffectKind.WRITE, "changes state")
+            return self._write(call, method)
         if method in ("update", "delete", "aupdate", "adelete") and (
             self.prover.queryset(receiver) is not None
         ):
-            return SideEffect(call, EffectKind.WRITE, "changes state")
+            return self._write(call, method)
         if model_class(self.module, single_name(self.module.parsed, receiver)) is not None:
-            return SideEffect(call, EffectKind.WRITE, "changes state")
+            return self._write(call, method)
         return None
+
+    def _write(self, call: cst.Call, method: str) -> SideEffect:
+        repeatable = method in REPEATABLE_WRITES or (
+            method in ("update", "aupdate") and not _relative(call)
+        )
+        return SideEffect(call, EffectKind.WRITE, "changes state", repeatable=repeatable)
 
     def effects(self, root: cst.CSTNode) -> list[SideEffect]:
         found = []
@@ -282,9 +305,8 @@ def exits_early(statement: cst.CSTNode) -> bool:
 
 
 def is_existence_check(test: cst.BaseExpression) -> bool:
-    """``x is None``, ``not x``: a record that is gone, not a piece of work already done."""
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        return isinstance(test.expression, cst.Name)
+    """``order is None``: a record that is gone, not a piece of work already done. (``not
+    pending`` may be either, an empty batch is work done, so it counts as a guard.)"""
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         target = test.comparisons[0]
         return (

@@ -175,12 +175,13 @@ def test_job401_names_the_write_and_suggests_a_guard_on_the_record(tmp_path: Pat
         # under a lock
         "with transaction.atomic():\n"
         "    order = Order.objects.select_for_update().get(id=order_id)\n"
-        "    order.delete()",
+        "    order.save()",
         "with redis.Redis().lock('o', timeout=5):\n    Order.objects.create(id=order_id)",
         # a unique constraint caught
         "try:\n    Order.objects.create(id=order_id)\nexcept IntegrityError:\n    return",
         # a loop over rows filtered by their state
-        "for order in Order.objects.filter(paid=False):\n    order.delete()",
+        "for order in Order.objects.filter(paid=False):\n    order.save()",
+        "orders = Order.objects.filter(paid=False)\nfor order in orders[:10]:\n    order.save()",
         # reads only, pure computation
         "order = Order.objects.get(id=order_id)\ntotal = order.paid and 1\nprint(total)",
         "Order.objects.filter(paid=True).count()",
@@ -199,18 +200,37 @@ def test_job401_clean_forms(tmp_path: Path, body: str) -> None:
         # the send runs before the test decides anything
         ("if send_mail('s', 'b', None, ['a@example.com']):\n    print('sent')", 1),
         # an update kept in a name is a checked update only on a filtered query
-        ("order = Order.objects.get(id=order_id)\ncount = order.update(paid=True)", 2),
+        ("order = Order.objects.get(id=order_id)\ncount = order.update(n=order.n + 1)", 2),
     ],
 )
 def test_job401_look_alike_guards(tmp_path: Path, body: str, line: int) -> None:
     assert lines(lint_body(tmp_path, "celery", body, "JOB401")) == [line]
 
 
+def test_job401_an_empty_batch_is_a_guard(tmp_path: Path) -> None:
+    body = (
+        "ids = list(Order.objects.filter(paid=False).values_list('id', flat=True))\n"
+        "if not ids:\n    return\nOrder.objects.create(id=order_id)\n"
+    )
+    assert lint_body(tmp_path, "celery", body, "JOB401") == []
+
+
+def test_job401_repeatable_writes_alone_are_clean(tmp_path: Path) -> None:
+    body = (
+        "Order.objects.filter(id=order_id).delete()\n"
+        "Order.objects.filter(id=order_id).update(paid=True)\n"
+        "Order.objects.bulk_update([], ['paid'])\n"
+    )
+    assert lint_body(tmp_path, "celery", body, "JOB401") == []
+    body = "from django.db.models import F\nOrder.objects.filter(id=order_id).update(n=F('n') + 1)"
+    assert lines(lint_body(tmp_path / "b", "celery", body, "JOB401")) == [2]
+
+
 def test_job401_an_existence_check_is_not_a_guard(tmp_path: Path) -> None:
     body = (
         "order = Order.objects.filter(id=order_id).first()\n"
         "if order is None:\n    return\n"
-        "order.delete()\n"
+        "order.save()\n"
     )
     assert lines(lint_body(tmp_path, "celery", body, "JOB401")) == [4]
 
@@ -219,7 +239,7 @@ def test_job401_an_existence_check_is_not_a_guard(tmp_path: Path) -> None:
     ("body", "verb"),
     [
         ("Order.objects.create(id=order_id)", "changes state"),
-        ("Order.objects.filter(id=order_id).delete()", "changes state"),
+        ("Order.objects.bulk_create([Order(id=order_id)])", "changes state"),
         ("session.add(Order(id=order_id))", "changes state"),
         ("send_mail('s', 'b', None, ['a@example.com'])", "sends mail"),
         (
@@ -348,6 +368,12 @@ def test_job402_lock_forms(tmp_path: Path, lock: str) -> None:
         "if order.paid:\n    return\nwith transaction.atomic():\n    order.save()",
         # a lock with no side effect in it
         "if order.paid:\n    return\nwith order.with_lock():\n    print(order.paid)",
+        # a guard on a local only: a second look inside would see the same value
+        "pending = [order]\nif not pending:\n    return\nwith order.with_lock():\n    order.save()",
+        # rows locked by their state are checked by the read that locks them
+        "if order.paid:\n    return\nwith transaction.atomic():\n"
+        "    rows = Order.objects.select_for_update().filter(id=order_id, paid=False)\n"
+        "    rows.update(paid=True)",
         # a guard about something else than what the lock protects
         "if not settings.BILLING:\n    return\nwith order.with_lock():\n    order.save()",
         # an unrelated context manager

@@ -85,7 +85,7 @@ class MissingIdempotencyGuard(ModuleRule):
     def _first_unguarded(
         self, module: ModuleContext, finder: EffectFinder, body: cst.FunctionDef
     ) -> SideEffect | None:
-        effects = finder.effects(body.body)
+        effects = [effect for effect in finder.effects(body.body) if not effect.repeatable]
         if not effects:
             return None
         first = effects[0]
@@ -138,9 +138,7 @@ def _guarded(module: ModuleContext, body: cst.FunctionDef, effect: SideEffect) -
             return True
         if isinstance(ancestor, cst.With) and lock_of(module, ancestor) is not None:
             return True
-        if isinstance(ancestor, cst.For) and any(
-            callee_method(inner) in FILTERS for inner in own_calls(ancestor.iter)
-        ):
+        if isinstance(ancestor, cst.For) and _filtered(module, ancestor.iter):
             return True
         # `try: X.objects.create(...) except IntegrityError: return`: a unique constraint.
         if isinstance(ancestor, cst.Try) and any(
@@ -151,6 +149,17 @@ def _guarded(module: ModuleContext, body: cst.FunctionDef, effect: SideEffect) -
         ):
             return True
     return False
+
+
+def _filtered(module: ModuleContext, node: cst.BaseExpression) -> bool:
+    """Rows chosen by their state: ``Order.objects.filter(...)``, or a name (sliced or
+    not) every assignment of which is such a query."""
+    if isinstance(node, cst.Subscript):
+        node = node.value
+    if isinstance(node, cst.Name):
+        values = assigned_values(module, node) or []
+        return bool(values) and all(_filtered(module, value) for value in values)
+    return any(callee_method(inner) in FILTERS for inner in own_calls(node))
 
 
 def _within(node: cst.CSTNode, root: cst.CSTNode) -> bool:
@@ -203,7 +212,8 @@ class UncheckedLock(ModuleRule):
         for statement in statements:
             if is_state_guard(statement):
                 assert isinstance(statement, cst.If)
-                guards.append(statement)
+                if _reads_state(statement.test):
+                    guards.append(statement)
                 continue
             if not guards or not isinstance(statement, cst.With):
                 continue
@@ -266,12 +276,30 @@ def _rechecked(module: ModuleContext, statement: cst.With, effect: SideEffect) -
             break
         if exits_early(node):
             return True
+        # Rows locked by their state (`select_for_update().filter(paid=False)`) are
+        # checked in the same read that locks them.
+        if (
+            isinstance(node, cst.Call)
+            and callee_method(node) in FILTERS
+            and any(callee_method(inner) == "select_for_update" for inner in own_calls(node))
+        ):
+            return True
     for ancestor in module.parsed.ancestors(effect.call):
         if ancestor is statement:
             break
         if isinstance(ancestor, cst.If | cst.While):
             return True
     return False
+
+
+def _reads_state(test: cst.BaseExpression) -> bool:
+    """A test that reads something another run can change (``order.paid``,
+    ``Report.find_by(...)``), not only locals (``if not ids:``), which a second look
+    inside the lock would find unchanged."""
+    return any(
+        isinstance(node, cst.Attribute | cst.Call | cst.Subscript)
+        for node in [test, *own_nodes(test)]
+    )
 
 
 def _names_read(node: cst.CSTNode) -> frozenset[str]:
