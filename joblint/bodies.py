@@ -18,7 +18,8 @@ Side effects, by receiver:
 - enqueues: an enqueue site the frontends found (not a signature, not a synchronous run).
 
 A write that leaves the same state when repeated (a delete, a ``bulk_update``, an update to
-plain values) is marked ``repeatable``: it needs no guard of its own.
+plain values, a ``save()`` of a loaded record with no field moved, a session ``commit()``)
+is marked ``repeatable``: it needs no guard of its own.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ INSTANCE_WRITE_METHODS = frozenset(
 SESSION_WRITE_METHODS = frozenset(
     {"add", "add_all", "commit", "delete", "merge", "bulk_save_objects", "bulk_insert_mappings"}
 )
-REPEATABLE_WRITES = frozenset({"delete", "adelete", "bulk_update", "abulk_update"})
+REPEATABLE_WRITES = frozenset({"delete", "adelete", "bulk_update", "abulk_update", "commit"})
 IDEMPOTENT_WRITES = frozenset(
     {"get_or_create", "update_or_create", "aget_or_create", "aupdate_or_create"}
 )
@@ -180,14 +181,15 @@ def _is_manager_chain(node: cst.BaseExpression) -> bool:
             return False
 
 
+def _relative_value(value: cst.BaseExpression) -> bool:
+    return any(isinstance(node, cst.BinaryOperation) for node in (value, *own_nodes(value)))
+
+
 def _relative(call: cst.Call) -> bool:
-    """An update whose values are computed (``F("stock") - 1``, ``count + 1``, a call):
-    applied twice, it moves twice."""
-    return any(
-        isinstance(node, cst.Call | cst.BinaryOperation)
-        for arg in call.args
-        for node in (arg.value, *own_nodes(arg.value))
-    )
+    """An update that moves a value (``F("stock") - 1``, ``count + 1``): applied twice, it
+    moves twice. A value computed afresh (``Now()``, ``Coalesce(Subquery(...))``) is the
+    same the second time."""
+    return any(_relative_value(arg.value) for arg in call.args)
 
 
 def _is_session(node: cst.BaseExpression) -> bool:
@@ -241,10 +243,45 @@ class EffectFinder:
         return None
 
     def _write(self, call: cst.Call, method: str) -> SideEffect:
-        repeatable = method in REPEATABLE_WRITES or (
-            method in ("update", "aupdate") and not _relative(call)
+        repeatable = (
+            method in REPEATABLE_WRITES
+            or (method in ("update", "aupdate") and not _relative(call))
+            or (method in ("save", "asave") and self._saves_plain_values(call))
         )
         return SideEffect(call, EffectKind.WRITE, "changes state", repeatable=repeatable)
+
+    def _saves_plain_values(self, call: cst.Call) -> bool:
+        """``order.status = "paid"; order.save()`` on a record loaded from the database
+        writes the same row twice alike. Not so for a record built here (``Order(...)``,
+        an insert) or one whose fields were moved (``order.count += 1``)."""
+        assert isinstance(call.func, cst.Attribute)
+        receiver = call.func.value
+        if not isinstance(receiver, cst.Name):
+            return True
+        for value in assigned_values(self.module, receiver) or []:
+            if isinstance(value, cst.Await):
+                value = value.expression
+            if isinstance(value, cst.Call) and model_class(
+                self.module, single_name(self.module.parsed, value.func)
+            ):
+                return False
+        function = next(
+            (a for a in self.module.parsed.ancestors(call) if isinstance(a, cst.FunctionDef)),
+            None,
+        )
+        for node in own_nodes(function) if function is not None else ():
+            target = None
+            if isinstance(node, cst.AugAssign):
+                target = node.target
+            elif isinstance(node, cst.Assign) and _relative_value(node.value):
+                target = node.targets[0].target
+            if (
+                isinstance(target, cst.Attribute)
+                and isinstance(target.value, cst.Name)
+                and target.value.value == receiver.value
+            ):
+                return False
+        return True
 
     def effects(self, root: cst.CSTNode) -> list[SideEffect]:
         found = []

@@ -145,7 +145,7 @@ def test_job401_guard_in_every_framework(tmp_path: Path, framework: str) -> None
 
 
 def test_job401_names_the_write_and_suggests_a_guard_on_the_record(tmp_path: Path) -> None:
-    body = "order = Order.objects.get(id=order_id)\norder.paid = True\norder.save()\n"
+    body = "order = Order.objects.get(id=order_id)\norder.total += 1\norder.save()\n"
     [(line, message)] = lint_body(tmp_path, "celery", body, "JOB401")
     assert line == 3
     assert message == (
@@ -207,6 +207,27 @@ def test_job401_look_alike_guards(tmp_path: Path, body: str, line: int) -> None:
     assert lines(lint_body(tmp_path, "celery", body, "JOB401")) == [line]
 
 
+@pytest.mark.parametrize(
+    ("body", "flagged"),
+    [
+        # a loaded record saved with plain values: the same row, written alike
+        ("order = Order.objects.get(id=order_id)\norder.paid = True\norder.save()", []),
+        ("session.commit()", []),
+        # a record built here: an insert
+        ("order = Order(id=order_id)\norder.save()", [2]),
+        # a field moved
+        ("order = Order.objects.get(id=order_id)\norder.total += 5\norder.save()", [3]),
+        (
+            "order = Order.objects.get(id=order_id)\n"
+            "order.total = order.total + 5\norder.save(update_fields=['total'])",
+            [3],
+        ),
+    ],
+)
+def test_job401_saves(tmp_path: Path, body: str, flagged: list[int]) -> None:
+    assert lines(lint_body(tmp_path, "celery", body, "JOB401")) == flagged
+
+
 def test_job401_an_empty_batch_is_a_guard(tmp_path: Path) -> None:
     body = (
         "ids = list(Order.objects.filter(paid=False).values_list('id', flat=True))\n"
@@ -230,7 +251,7 @@ def test_job401_an_existence_check_is_not_a_guard(tmp_path: Path) -> None:
     body = (
         "order = Order.objects.filter(id=order_id).first()\n"
         "if order is None:\n    return\n"
-        "order.save()\n"
+        "Order.objects.create(id=order_id)\n"
     )
     assert lines(lint_body(tmp_path, "celery", body, "JOB401")) == [4]
 
@@ -295,7 +316,7 @@ def test_job401_lock_decorators(
 
 
 def test_job401_async_writes(tmp_path: Path) -> None:
-    body = "order = await Order.objects.aget(id=order_id)\nawait order.asave()"
+    body = "order = Order(id=order_id)\nawait order.asave()"
     assert lines(lint_body(tmp_path, "arq", body, "JOB401")) == [2]
     body = "await Order.objects.aupdate_or_create(id=order_id)\nawait Order.objects.acreate()"
     assert lint_body(tmp_path / "b", "arq", body, "JOB401") == []
@@ -327,7 +348,7 @@ order = Order.objects.get(id=order_id)
 if order.paid:
     return
 with {lock}:
-    order.save()
+    Order.objects.create(id=order.id)
 """
 
 
@@ -352,32 +373,37 @@ def test_job402_lock_forms(tmp_path: Path, lock: str) -> None:
     [
         # checked again
         "if order.paid:\n    return\nwith order.with_lock():\n"
-        "    if order.paid:\n        return\n    order.save()",
+        "    if order.paid:\n        return\n    Order.objects.create(id=order.id)",
         # a different check inside still counts: the rule cannot compare meanings
         "if order.paid:\n    return\nwith order.with_lock():\n"
         "    if Order.objects.filter(id=order_id, paid=True).exists():\n        return\n"
-        "    order.save()",
+        "    Order.objects.create(id=order.id)",
         # the write inside an `if`
         "if order.paid:\n    return\nwith order.with_lock():\n"
-        "    if order.status == 'new':\n        order.save()",
+        "    if order.status == 'new':\n        Order.objects.create(id=order.id)",
         # no guard before the lock
-        "with order.with_lock():\n    order.save()",
+        "with order.with_lock():\n    Order.objects.create(id=order.id)",
         # only an existence check before it
-        "if order is None:\n    return\nwith order.with_lock():\n    order.save()",
+        "if order is None:\n    return\nwith order.with_lock():\n"
+        "    Order.objects.create(id=order.id)",
         # a transaction that locks no row is not a lock
-        "if order.paid:\n    return\nwith transaction.atomic():\n    order.save()",
+        "if order.paid:\n    return\nwith transaction.atomic():\n"
+        "    Order.objects.create(id=order.id)",
         # a lock with no side effect in it
         "if order.paid:\n    return\nwith order.with_lock():\n    print(order.paid)",
         # a guard on a local only: a second look inside would see the same value
-        "pending = [order]\nif not pending:\n    return\nwith order.with_lock():\n    order.save()",
+        "pending = [order]\nif not pending:\n    return\nwith order.with_lock():\n"
+        "    Order.objects.create(id=order.id)",
         # rows locked by their state are checked by the read that locks them
         "if order.paid:\n    return\nwith transaction.atomic():\n"
         "    rows = Order.objects.select_for_update().filter(id=order_id, paid=False)\n"
         "    rows.update(paid=True)",
         # a guard about something else than what the lock protects
-        "if not settings.BILLING:\n    return\nwith order.with_lock():\n    order.save()",
+        "if not settings.BILLING:\n    return\nwith order.with_lock():\n"
+        "    Order.objects.create(id=order.id)",
         # an unrelated context manager
-        "if order.paid:\n    return\nwith open('x') as handle:\n    order.save()",
+        "if order.paid:\n    return\nwith open('x') as handle:\n"
+        "    Order.objects.create(id=order.id)",
     ],
 )
 def test_job402_clean_forms(tmp_path: Path, body: str) -> None:

@@ -220,7 +220,8 @@ class UncheckedLock(ModuleRule):
             lock = lock_of(module, statement)
             if lock is None:
                 continue
-            effects = finder.effects(statement.body)
+            # Work that is harmless twice (JOB401's repeatable writes) needs no second look.
+            effects = [e for e in finder.effects(statement.body) if not e.repeatable]
             if not effects or _rechecked(module, statement, effects[0]):
                 continue
             # The guard must be about what the lock protects: a feature flag checked
