@@ -14,6 +14,13 @@ from joblint.rules.enqueueing import (
     OnCommitResultUsed,
     SynchronousJobCall,
 )
+from joblint.rules.idempotency import (
+    BlockingOnJobResult,
+    LockWithoutExpiry,
+    MissingIdempotencyGuard,
+    UncheckedLock,
+    UniqueMisconfigured,
+)
 from joblint.rules.naming import (
     JobBaseClass,
     JobModuleName,
@@ -90,6 +97,11 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             UnboundedRetry(),
             RetryWithoutBackoff(),
             SwallowedControlException(),
+            MissingIdempotencyGuard(),
+            UncheckedLock(),
+            LockWithoutExpiry(),
+            BlockingOnJobResult(),
+            UniqueMisconfigured(),
         ),
         key=lambda rule: rule.code,
     )

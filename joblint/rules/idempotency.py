@@ -1,0 +1,581 @@
+"""JOB401-JOB406: jobs run at least once, so they must be safe to run twice.
+
+Every framework joblint knows delivers a job at least once: a worker that dies after the
+side effect and before the acknowledgement runs the job again. These rules look inside job
+bodies (``joblint.bodies``) for the guards that make a second run harmless, the locks that
+keep two runs apart, and the settings that cannot work. Each stays silent when it cannot
+show the problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+
+import libcst as cst
+
+from joblint.bodies import (
+    IDEMPOTENT_WRITES,
+    NOT_ENQUEUES,
+    PYTHON_REDIS_LOCK,
+    REDIS_LOCK_CLASSES,
+    SEND_FUNCTIONS,
+    EffectFinder,
+    EffectKind,
+    SideEffect,
+    assigned_values,
+    callee_method,
+    declares_uniqueness,
+    exits_early,
+    has_lock_decorator,
+    is_django_cache,
+    is_redis_client,
+    is_state_guard,
+    lock_of,
+    own_calls,
+    own_nodes,
+)
+from joblint.context import ModuleContext
+from joblint.diagnostics import Applicability, Diagnostic, Fix
+from joblint.model import UNKNOWN, EnqueueSite, JobDefinition
+from joblint.rules.base import FixAvailability, ModuleRule
+from joblint.symbols import class_attribute, single_name
+
+
+def _bodies(module: ModuleContext) -> Iterator[tuple[JobDefinition, cst.FunctionDef]]:
+    for job in module.facts.jobs:
+        if job.perform is not None and not job.is_abstract:
+            yield job, job.perform
+
+
+def _code(module: ModuleContext, node: cst.CSTNode, limit: int = 50) -> str:
+    text = " ".join(module.parsed.module.code_for_node(node).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _receiver_root(call: cst.Call) -> str | None:
+    node: cst.BaseExpression = call.func
+    while isinstance(node, cst.Attribute | cst.Call):
+        node = node.value if isinstance(node, cst.Attribute) else node.func
+    return node.value if isinstance(node, cst.Name) else None
+
+
+# -- JOB401 ---------------------------------------------------------------------------
+
+
+FILTERS = frozenset({"filter", "exclude", "where", "filter_by"})
+KEYED_SENDS = frozenset(name for name in SEND_FUNCTIONS if name.startswith("stripe."))
+
+
+class MissingIdempotencyGuard(ModuleRule):
+    code = "JOB401"
+    name = "missing-idempotency-guard"
+    summary = "A job that changes state, sends or enqueues with no guard against running twice."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        finder = EffectFinder(module)
+        for job, body in _bodies(module):
+            if declares_uniqueness(job.options) or has_lock_decorator(body.decorators):
+                continue
+            if isinstance(job.node, cst.ClassDef) and has_lock_decorator(job.node.decorators):
+                continue
+            effect = self._first_unguarded(module, finder, body)
+            if effect is not None:
+                yield self._finding(module, job, effect)
+
+    def _first_unguarded(
+        self, module: ModuleContext, finder: EffectFinder, body: cst.FunctionDef
+    ) -> SideEffect | None:
+        effects = [effect for effect in finder.effects(body.body) if not effect.repeatable]
+        if not effects:
+            return None
+        first = effects[0]
+        if _guarded(module, body, first):
+            return None
+        return first
+
+    def _finding(self, module: ModuleContext, job: JobDefinition, effect: SideEffect) -> Diagnostic:
+        span = module.parsed.span(effect.call)
+        root = _receiver_root(effect.call)
+        example = (
+            f"`if {root}.<done>: return`"
+            if effect.kind is EffectKind.WRITE and root and root.islower() and root != "session"
+            else "`if <work already done>: return`"
+        )
+        also = (
+            "pass an `idempotency_key=`"
+            if single_name(module.parsed, effect.call.func) in KEYED_SENDS
+            else "declare the job unique"
+        )
+        message = (
+            f"`{_code(module, effect.call)}` on line {span.start.line} {effect.verb} with no "
+            f"guard before it, and a job can run twice; return early when the work is already "
+            f"done, e.g. {example}, or {also}"
+        )
+        return self.diagnostic(job.path, span, message)
+
+
+def _guarded(module: ModuleContext, body: cst.FunctionDef, effect: SideEffect) -> bool:
+    """Whether anything that may be a guard comes before ``effect`` or wraps it."""
+    call = effect.call
+    if any(arg.keyword is not None and "idempotency" in arg.keyword.value for arg in call.args):
+        return True
+    if any(arg.star == "**" for arg in call.args):
+        return True
+    if _checked_update(module, call):
+        return True
+    start = module.parsed.span(call).start
+    for node in own_nodes(body.body):
+        if module.parsed.span(node).start >= start:
+            break
+        if is_state_guard(node):
+            return True
+        if isinstance(node, cst.Call) and callee_method(node) in IDEMPOTENT_WRITES:
+            return True
+    for ancestor in module.parsed.ancestors(call):
+        if ancestor is body:
+            break
+        if isinstance(ancestor, cst.If | cst.While) and not _within(call, ancestor.test):
+            return True
+        if isinstance(ancestor, cst.With) and lock_of(module, ancestor) is not None:
+            return True
+        if isinstance(ancestor, cst.For) and _filtered(module, ancestor.iter):
+            return True
+        # `try: X.objects.create(...) except IntegrityError: return`: a unique constraint.
+        if isinstance(ancestor, cst.Try) and any(
+            "Integrity" in _code(module, handler.type, 200)
+            or "Unique" in _code(module, handler.type, 200)
+            for handler in ancestor.handlers
+            if handler.type is not None
+        ):
+            return True
+    return False
+
+
+def _filtered(module: ModuleContext, node: cst.BaseExpression) -> bool:
+    """Rows chosen by their state: ``Order.objects.filter(...)``, or a name (sliced or
+    not) every assignment of which is such a query."""
+    if isinstance(node, cst.Subscript):
+        node = node.value
+    if isinstance(node, cst.Name):
+        values = assigned_values(module, node) or []
+        return bool(values) and all(_filtered(module, value) for value in values)
+    return any(callee_method(inner) in FILTERS for inner in own_calls(node))
+
+
+def _within(node: cst.CSTNode, root: cst.CSTNode) -> bool:
+    return node is root or any(inner is node for inner in own_nodes(root))
+
+
+def _checked_update(module: ModuleContext, call: cst.Call) -> bool:
+    """``if X.objects.filter(..., status="pending").update(...)``, or its count kept in a
+    name the body tests later: only one run wins the update."""
+    if callee_method(call) not in ("update", "aupdate"):
+        return False
+    assert isinstance(call.func, cst.Attribute)
+    if not any(callee_method(inner) in FILTERS for inner in own_calls(call.func.value)):
+        return False
+    for ancestor in module.parsed.ancestors(call):
+        if isinstance(ancestor, cst.If | cst.While) and _within(call, ancestor.test):
+            return True
+        if isinstance(ancestor, cst.Assign | cst.AnnAssign):
+            return True  # a count kept is a count used, or it would not be kept
+        if isinstance(ancestor, cst.Return):
+            return True
+        if isinstance(ancestor, cst.BaseSmallStatement | cst.BaseCompoundStatement):
+            return False
+    return False
+
+
+# -- JOB402 ---------------------------------------------------------------------------
+
+
+class UncheckedLock(ModuleRule):
+    code = "JOB402"
+    name = "unchecked-lock"
+    summary = "A guard checked before a lock but not again inside it."
+    fix_availability = FixAvailability.UNSAFE
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        finder = EffectFinder(module)
+        for job, body in _bodies(module):
+            for block in _blocks(body):
+                yield from self._check_block(module, finder, job, block)
+
+    def _check_block(
+        self,
+        module: ModuleContext,
+        finder: EffectFinder,
+        job: JobDefinition,
+        statements: Sequence[cst.BaseStatement],
+    ) -> Iterator[Diagnostic]:
+        guards: list[cst.If] = []
+        for statement in statements:
+            if is_state_guard(statement):
+                assert isinstance(statement, cst.If)
+                if _reads_state(statement.test):
+                    guards.append(statement)
+                continue
+            if not guards or not isinstance(statement, cst.With):
+                continue
+            lock = lock_of(module, statement)
+            if lock is None:
+                continue
+            # Work that is harmless twice (JOB401's repeatable writes) needs no second look.
+            effects = [e for e in finder.effects(statement.body) if not e.repeatable]
+            if not effects or _rechecked(module, statement, effects[0]):
+                continue
+            # The guard must be about what the lock protects: a feature flag checked
+            # before it (`if not settings.BILLING: return`) needs no second look.
+            related = [g for g in guards if _names_read(g.test) & _names_read(statement)]
+            if related:
+                yield self._finding(module, job, statement, lock, related[-1])
+
+    def _finding(
+        self,
+        module: ModuleContext,
+        job: JobDefinition,
+        statement: cst.With,
+        lock: cst.Call,
+        guard: cst.If,
+    ) -> Diagnostic:
+        guard_line = module.parsed.span(guard).start.line
+        test = _code(module, guard.test)
+        message = (
+            f"`if {test}` on line {guard_line} is checked before `{_code(module, lock)}` "
+            "but not inside it: another run may finish the work while this one waits for "
+            f"the lock; check `{test}` again as the first thing inside the lock"
+        )
+        original = module.parsed.module.code_for_node(statement)
+        fix = Fix(
+            message=f"Check `{test}` again inside the lock (unsafe: adds a check)",
+            applicability=Applicability.UNSAFE,
+            transform=_copy_guard_into(
+                original,
+                _occurrence(module, statement, original),
+                guard,
+                _names_read(guard.test),
+            ),
+        )
+        return self.diagnostic(job.path, module.parsed.span(lock), message, fix=fix)
+
+
+def _blocks(body: cst.FunctionDef) -> Iterator[Sequence[cst.BaseStatement]]:
+    """Every statement list of the body (its own, and those of its compound statements)."""
+    if isinstance(body.body, cst.IndentedBlock):
+        yield body.body.body
+    for node in own_nodes(body.body):
+        if isinstance(node, cst.IndentedBlock) and node is not body.body:
+            yield node.body
+
+
+def _rechecked(module: ModuleContext, statement: cst.With, effect: SideEffect) -> bool:
+    """Any early exit before the first side effect inside the lock, or any ``if`` around
+    it, counts as the check done again."""
+    start = module.parsed.span(effect.call).start
+    for node in own_nodes(statement.body):
+        if module.parsed.span(node).start >= start:
+            break
+        if exits_early(node):
+            return True
+        # Rows locked by their state (`select_for_update().filter(paid=False)`) are
+        # checked in the same read that locks them.
+        if (
+            isinstance(node, cst.Call)
+            and callee_method(node) in FILTERS
+            and any(callee_method(inner) == "select_for_update" for inner in own_calls(node))
+        ):
+            return True
+    for ancestor in module.parsed.ancestors(effect.call):
+        if ancestor is statement:
+            break
+        if isinstance(ancestor, cst.If | cst.While):
+            return True
+    return False
+
+
+def _reads_state(test: cst.BaseExpression) -> bool:
+    """A test that reads something another run can change (``order.paid``,
+    ``Report.find_by(...)``), not only locals (``if not ids:``), which a second look
+    inside the lock would find unchanged."""
+    return any(
+        isinstance(node, cst.Attribute | cst.Call | cst.Subscript)
+        for node in [test, *own_nodes(test)]
+    )
+
+
+def _names_read(node: cst.CSTNode) -> frozenset[str]:
+    """The plain names ``node`` mentions (``order`` in ``order.paid``), constants aside."""
+    names = [node, *own_nodes(node)]
+    return frozenset(
+        n.value
+        for n in names
+        if isinstance(n, cst.Name) and n.value not in ("None", "True", "False", "self")
+    )
+
+
+def _assigns(statement: cst.BaseStatement, names: frozenset[str]) -> bool:
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    for small in statement.body:
+        targets: list[cst.BaseExpression] = []
+        if isinstance(small, cst.Assign):
+            targets = [target.target for target in small.targets]
+        elif isinstance(small, cst.AnnAssign | cst.AugAssign):
+            targets = [small.target]
+        for target in targets:
+            if isinstance(target, cst.Name) and target.value in names:
+                return True
+    return False
+
+
+def _copy_guard_into(
+    original: str, occurrence: int, guard: cst.If, names: frozenset[str]
+) -> Callable[[cst.Module], cst.Module]:
+    """Insert a copy of ``guard`` at the top of the ``occurrence``-th ``with`` that reads
+    ``original``, after the statements that assign what the guard reads (a row fetched
+    again under the lock). Found by its text, not its position, so that another fix
+    above it does not lose it, and a fixed ``with`` no longer matches."""
+    copy = guard.with_changes(leading_lines=())
+
+    def transform(tree: cst.Module) -> cst.Module:
+        class Insert(cst.CSTTransformer):
+            seen = 0
+
+            def leave_With(self, original_node: cst.With, updated_node: cst.With) -> cst.With:
+                if tree.code_for_node(original_node) != original:
+                    return updated_node
+                self.seen += 1
+                if self.seen - 1 != occurrence or not isinstance(
+                    updated_node.body, cst.IndentedBlock
+                ):
+                    return updated_node
+                statements = list(updated_node.body.body)
+                at = 0
+                for index, statement in enumerate(statements):
+                    if _assigns(statement, names):
+                        at = index + 1
+                statements.insert(at, copy)
+                return updated_node.with_changes(
+                    body=updated_node.body.with_changes(body=statements)
+                )
+
+        return tree.visit(Insert())
+
+    return transform
+
+
+def _occurrence(module: ModuleContext, statement: cst.With, original: str) -> int:
+    """How many ``with`` statements with the same text come before ``statement``."""
+    code = module.parsed.module.code_for_node
+    before = 0
+    for node in own_nodes(module.parsed.module):
+        if node is statement:
+            return before
+        if isinstance(node, cst.With) and code(node) == original:
+            before += 1
+    return before
+
+
+# -- JOB403 ---------------------------------------------------------------------------
+
+
+def _lacks(call: cst.Call, keyword: str, positional_limit: int) -> bool:
+    """No ``keyword=``, no ``**options``, and no more than ``positional_limit``
+    positional arguments (one more could be the timeout itself)."""
+    if any(arg.star for arg in call.args):
+        return False
+    if any(arg.keyword is not None and arg.keyword.value == keyword for arg in call.args):
+        return False
+    return sum(1 for arg in call.args if arg.keyword is None) <= positional_limit
+
+
+class LockWithoutExpiry(ModuleRule):
+    code = "JOB403"
+    name = "lock-without-expiry"
+    summary = "A Redis or cache lock taken with no timeout: a crashed worker holds it forever."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        for job, body in _bodies(module):
+            for call in own_calls(body.body):
+                found = self._unbounded(module, call)
+                if found is not None:
+                    what, keyword = found
+                    yield self.diagnostic(
+                        job.path,
+                        module.parsed.span(call),
+                        f"`{_code(module, call)}` takes {what} with no `{keyword}=`: if the "
+                        "worker dies holding it, the lock is never released and every later "
+                        f"run waits or skips forever; pass `{keyword}=` longer than the job "
+                        "can take",
+                    )
+
+    def _unbounded(self, module: ModuleContext, call: cst.Call) -> tuple[str, str] | None:
+        name = single_name(module.parsed, call.func)
+        if name in REDIS_LOCK_CLASSES and _lacks(call, "timeout", 2):
+            return "a Redis lock", "timeout"
+        if name in PYTHON_REDIS_LOCK and _lacks(call, "expire", 2):
+            return "a Redis lock", "expire"
+        if callee_method(call) != "lock":
+            return None
+        assert isinstance(call.func, cst.Attribute)
+        receiver = call.func.value
+        # redis-py: `Redis.lock(name, timeout=None, ...)`.
+        if is_redis_client(module, receiver) and _lacks(call, "timeout", 1):
+            return "a Redis lock", "timeout"
+        # django-redis: `cache.lock(key, version=None, timeout=None, ...)`.
+        if is_django_cache(module, receiver) and _lacks(call, "timeout", 2):
+            return "a cache lock", "timeout"
+        return None
+
+
+# -- JOB405 ---------------------------------------------------------------------------
+
+ALLOW_JOIN = frozenset({"celery.result.allow_join_result"})
+# What blocks, by framework, on the result of an enqueue.
+BLOCKING_METHODS: dict[str, frozenset[str]] = {
+    "celery": frozenset({"get", "wait", "join", "join_native"}),
+    "huey": frozenset({"get"}),
+    "rq": frozenset({"latest_result"}),
+}
+
+
+class BlockingOnJobResult(ModuleRule):
+    code = "JOB405"
+    name = "blocking-on-job-result"
+    summary = "A job that waits for another job's result, tying up a worker (or deadlocking)."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        sites = {
+            id(site.node): site
+            for site in module.facts.enqueue_sites
+            if not site.synchronous
+            and site.method not in NOT_ENQUEUES
+            and site.framework in BLOCKING_METHODS
+        }
+        for job, body in _bodies(module):
+            for call in own_calls(body.body):
+                if single_name(module.parsed, call.func) in ALLOW_JOIN:
+                    yield self.diagnostic(
+                        job.path,
+                        module.parsed.span(call),
+                        "`allow_join_result()` lets this task wait for another task's result; "
+                        "a worker blocked on a task queued behind it can deadlock the pool: "
+                        "chain the tasks (`chain`, `link=`) instead of waiting",
+                    )
+                    continue
+                site = self._enqueued_receiver(module, call, sites)
+                if site is not None and self._blocks(site, call):
+                    yield self.diagnostic(
+                        job.path,
+                        module.parsed.span(call),
+                        f"`{_code(module, call)}` waits in this job for the job enqueued by "
+                        f"`{_code(module, site.node)}`; the worker sits idle, and deadlocks "
+                        "when every worker waits: chain the second job after the first "
+                        "(a callback, `link=`, `depends_on=`) instead of waiting",
+                    )
+
+    def _enqueued_receiver(
+        self, module: ModuleContext, call: cst.Call, sites: dict[int, EnqueueSite]
+    ) -> EnqueueSite | None:
+        if not isinstance(call.func, cst.Attribute):
+            return None
+        receiver = call.func.value
+        if isinstance(receiver, cst.Call):
+            return sites.get(id(receiver))
+        if isinstance(receiver, cst.Name):
+            values = assigned_values(module, receiver)
+            if not values:
+                return None
+            found = [
+                sites.get(id(value)) if isinstance(value, cst.Call) else None for value in values
+            ]
+            if all(site is not None for site in found):
+                return found[0]
+        return None
+
+    def _blocks(self, site: EnqueueSite, call: cst.Call) -> bool:
+        method = callee_method(call)
+        if method not in BLOCKING_METHODS[site.framework]:
+            return False
+        keywords = {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}
+        positional = [arg.value for arg in call.args if arg.keyword is None]
+        if site.framework == "huey":
+            # `result.get()` returns None at once; `get(True)` / `get(blocking=True)` waits.
+            blocking = keywords.get("blocking", positional[0] if positional else None)
+            return isinstance(blocking, cst.Name) and blocking.value == "True"
+        if site.framework == "rq":
+            # `job.latest_result(timeout=N)` waits up to N seconds; 0 (the default) does not.
+            timeout = keywords.get("timeout", positional[0] if positional else None)
+            return timeout is not None and not (
+                isinstance(timeout, cst.Integer) and timeout.evaluated_value == 0
+            )
+        return True
+
+
+# -- JOB406 ---------------------------------------------------------------------------
+
+RUNTIME_UNIQUE_MODES = ("until_executed", "while_executing")
+
+
+class UniqueMisconfigured(ModuleRule):
+    code = "JOB406"
+    name = "unique-misconfigured"
+    summary = "A uniqueness setting the framework rejects (RQ `unique=True` without `job_id`)."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        for site in module.facts.enqueue_sites:
+            if site.framework == "rq":
+                yield from self._rq(module, site)
+        for job in module.facts.jobs:
+            if job.framework == "runtime":
+                yield from self._runtime(module, job)
+
+    def _rq(self, module: ModuleContext, site: EnqueueSite) -> Iterator[Diagnostic]:
+        options = dict(site.options)
+        unique = options.get("unique")
+        if not (isinstance(unique, cst.Name) and unique.value == "True"):
+            return
+        if any(arg.star == "**" for arg in site.node.args):
+            return
+        keyword = next(
+            (arg for arg in site.node.args if arg.keyword and arg.keyword.value == "unique"),
+            None,
+        )
+        span = module.parsed.span(keyword if keyword is not None else unique)
+        if "job_id" not in options:
+            yield self.diagnostic(
+                site.path,
+                span,
+                "`unique=True` without `job_id=`: RQ raises `ValueError` at enqueue, since "
+                "uniqueness is by job ID; pass a `job_id=` that names the work "
+                '(`job_id=f"invoice-{invoice_id}"`)',
+            )
+        for option, why in (
+            ("depends_on", "job dependencies"),
+            ("rate_limit", "rate-limited jobs"),
+        ):
+            if option in options and not _is_none(options[option]):
+                yield self.diagnostic(
+                    site.path,
+                    span,
+                    f"`unique=True` with `{option}=`: RQ does not support uniqueness for "
+                    f"{why} and raises `ValueError` at enqueue; drop one of the two",
+                )
+
+    def _runtime(self, module: ModuleContext, job: JobDefinition) -> Iterator[Diagnostic]:
+        value = dict(job.options).get("unique", UNKNOWN)
+        if value is UNKNOWN or value is None or value in RUNTIME_UNIQUE_MODES:
+            return
+        assert isinstance(job.node, cst.ClassDef)
+        node = class_attribute(job.node, "unique")
+        span = module.parsed.span(node) if node is not None else job.name_span
+        yield self.diagnostic(
+            job.path,
+            span,
+            f"`unique = {value!r}` is not a uniqueness mode: the class fails to import with "
+            f"`TypeError`; use {' or '.join(repr(mode) for mode in RUNTIME_UNIQUE_MODES)}",
+        )
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
