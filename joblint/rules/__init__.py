@@ -13,6 +13,7 @@ from joblint.rules.naming import (
 )
 from joblint.rules.organization import DecoratorOrder, DuplicateJobName, JobNotImportable
 from joblint.rules.reading import InvalidSuppression, SyntaxError_, UnreadableFile
+from joblint.rules.retries import ConflictingErrorPolicy, RescueHandlerSwallows
 from joblint.rules.sensitive import SensitiveArgument
 from joblint.rules.serialization import NonSerializableArgument
 from joblint.rules.signatures import EnqueueSignatureMismatch
@@ -36,6 +37,8 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             NonSerializableArgument(),
             EnqueueSignatureMismatch(),
             SensitiveArgument(),
+            RescueHandlerSwallows(),
+            ConflictingErrorPolicy(),
         ),
         key=lambda rule: rule.code,
     )

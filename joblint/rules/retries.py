@@ -1,0 +1,448 @@
+"""JOB5xx: the runtime's error policies (``retry_on``, ``discard_on``, ``rescue_from``).
+
+Which handler takes an error is defined once, in ``joblint/runtime/policies.py``: one list
+of declarations per class (class decorators top to bottom, then ``@rescue_from`` methods),
+bases before subclasses along the reversed MRO, searched newest first. These rules build
+that list from source with the runtime's own ``declaration_order`` and ``search_order``, so
+the linter and the runtime cannot disagree on precedence.
+
+What is read: a job's own decorators and ``@rescue_from`` methods from its tree; its
+project bases' class decorators from the index (``ClassInfo.decorators``). A base's
+``@rescue_from`` methods are not in the index; they are searched after the job's own
+declarations and before nothing the job declares, so leaving them out can only hide a
+finding, never make one up. A job with a base the index cannot place (a library class
+other than the runtime's ``Job``) is skipped: its handlers and MRO are unknown.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+
+from joblint.context import ModuleContext
+from joblint.diagnostics import Diagnostic, Span
+from joblint.frameworks.runtime import RUNTIME_PACKAGE, is_runtime_job_base
+from joblint.index import ProjectIndex
+from joblint.model import JobDefinition
+from joblint.parsing import ParsedModule
+from joblint.rules.base import ModuleRule
+from joblint.runtime.policies import HandlerKind, search_order
+from joblint.symbols import single_name
+
+BROAD_EXCEPTIONS = frozenset({"builtins.Exception", "builtins.BaseException"})
+# Calls that only report an error: passing the error to them does not handle it.
+REPORTING_CALLS = frozenset(
+    {
+        "debug",
+        "info",
+        "warning",
+        "warn",
+        "error",
+        "exception",
+        "critical",
+        "log",
+        "print",
+        "capture_exception",
+        "capture_message",
+    }
+)
+
+
+@dataclass(frozen=True)
+class PolicyDeclaration:
+    """One ``retry_on``/``discard_on``/``rescue_from`` as written: its exceptions by
+    qualified name (None where an argument is not a name that resolves), and where."""
+
+    kind: HandlerKind
+    exceptions: tuple[str | None, ...]
+    declared_in: str
+    path: Path
+    line: int
+    # The spans of the exception arguments, when declared in the module being checked.
+    argument_spans: tuple[Span, ...] = ()
+
+    @property
+    def label(self) -> str:
+        names = ", ".join(_short(name) if name else "..." for name in self.exceptions)
+        return f"{self.kind.value}({names})"
+
+
+def _policy_kind(name: str | None) -> HandlerKind | None:
+    if name is None or not name.startswith(RUNTIME_PACKAGE + "."):
+        return None
+    for kind in HandlerKind:
+        if name.endswith("." + kind.value):
+            return kind
+    return None
+
+
+def _short(qualified: str) -> str:
+    return qualified.rsplit(".", 1)[-1]
+
+
+def _own_declarations(
+    parsed: ParsedModule, node: cst.ClassDef, declared_in: str
+) -> list[PolicyDeclaration]:
+    """The class's own declarations from its tree, in the runtime's declaration order."""
+    decorators = [
+        declaration
+        for decorator in node.decorators
+        if (declaration := _from_call(parsed, decorator.decorator, declared_in, class_level=True))
+    ]
+    methods = [
+        declaration
+        for statement in node.body.body
+        if isinstance(statement, cst.FunctionDef)
+        for decorator in statement.decorators
+        if (declaration := _from_call(parsed, decorator.decorator, declared_in, class_level=False))
+    ]
+    return [*decorators, *methods]
+
+
+def _from_call(
+    parsed: ParsedModule, expression: cst.BaseExpression, declared_in: str, *, class_level: bool
+) -> PolicyDeclaration | None:
+    if not isinstance(expression, cst.Call):
+        return None
+    kind = _policy_kind(single_name(parsed, expression.func))
+    if kind is None or (kind is HandlerKind.RESCUE) == class_level:
+        return None
+    positional = [arg for arg in expression.args if arg.keyword is None]
+    return PolicyDeclaration(
+        kind=kind,
+        exceptions=tuple(
+            None if arg.star else single_name(parsed, arg.value) for arg in positional
+        ),
+        declared_in=declared_in,
+        path=parsed.path,
+        line=parsed.span(expression).start.line,
+        argument_spans=tuple(parsed.span(arg.value) for arg in positional),
+    )
+
+
+def _indexed_declarations(index: ProjectIndex, qualified_name: str) -> list[PolicyDeclaration]:
+    """A base class's decorator declarations, from the index."""
+    info = index.classes[qualified_name]
+    found: list[PolicyDeclaration] = []
+    for decorator in info.decorators:
+        call = decorator.call
+        kind = _policy_kind(call.function if call else None)
+        if call is None or kind is None or kind is HandlerKind.RESCUE:
+            continue
+        found.append(
+            PolicyDeclaration(
+                kind=kind,
+                exceptions=tuple(call.references),
+                declared_in=qualified_name,
+                path=info.path,
+                line=info.name_span.start.line,
+            )
+        )
+    return found
+
+
+def _linearization(index: ProjectIndex, qualified_name: str) -> list[str] | None:
+    """The project classes of the MRO (C3), job class first; None when a base is a class
+    the index does not know (its handlers and place in the MRO are unknown)."""
+    memo: dict[str, list[str] | None] = {}
+
+    def linearize(name: str, seen: frozenset[str]) -> list[str] | None:
+        if name in memo:
+            return memo[name]
+        info = index.classes.get(name)
+        if info is None or name in seen:
+            return None
+        parents: list[list[str]] = []
+        for base in info.base_names:
+            if base == "builtins.object" or is_runtime_job_base(base):
+                continue
+            resolved = index.resolve_class(base) if base else None
+            if resolved is None:
+                return None
+            parent = linearize(resolved.qualified_name, seen | {name})
+            if parent is None:
+                return None
+            parents.append(parent)
+        merged = _c3_merge([*parents, [p[0] for p in parents]])
+        result = None if merged is None else [name, *merged]
+        memo[name] = result
+        return result
+
+    return linearize(qualified_name, frozenset())
+
+
+def _c3_merge(sequences: list[list[str]]) -> list[str] | None:
+    pending = [list(sequence) for sequence in sequences if sequence]
+    merged: list[str] = []
+    while pending:
+        for sequence in pending:
+            head = sequence[0]
+            if not any(head in other[1:] for other in pending):
+                break
+        else:
+            return None  # no consistent MRO: Python itself rejects the class
+        merged.append(head)
+        pending = [[n for n in sequence if n != head] for sequence in pending]
+        pending = [sequence for sequence in pending if sequence]
+    return merged
+
+
+def searched_declarations(
+    module: ModuleContext, job: JobDefinition
+) -> list[PolicyDeclaration] | None:
+    """The job's declarations in the order the runtime searches them (newest first), or
+    None when the job's bases cannot all be placed."""
+    if not isinstance(job.node, cst.ClassDef):
+        return None
+    mro = _linearization(module.index, job.qualified_name)
+    if mro is None:
+        return None
+    own_by_class: list[list[PolicyDeclaration]] = []
+    for name in reversed(mro):
+        if name == job.qualified_name:
+            own_by_class.append(_own_declarations(module.parsed, job.node, name))
+        else:
+            own_by_class.append(_indexed_declarations(module.index, name))
+    return search_order(own_by_class)
+
+
+class ExceptionHierarchy:
+    """Whether one exception class (by qualified name) is a subclass of another: builtins'
+    and the runtime's from the live classes, project classes through the index's bases.
+    ``None`` when it cannot be told (a library class)."""
+
+    def __init__(self, index: ProjectIndex) -> None:
+        self.index = index
+
+    def is_subclass(self, name: str, parent: str) -> bool | None:
+        return self._is_subclass(name, parent, frozenset())
+
+    def _is_subclass(self, name: str, parent: str, seen: frozenset[str]) -> bool | None:
+        if name == parent:
+            return True
+        live, live_parent = _live_class(name), _live_class(parent)
+        if live is not None:
+            return issubclass(live, live_parent) if live_parent is not None else False
+        info = self.index.resolve_class(name)
+        if info is None or info.qualified_name in seen:
+            return None
+        if info.qualified_name == parent:
+            return True
+        answers = [
+            self._is_subclass(base, parent, seen | {info.qualified_name})
+            for base in info.base_names
+        ]
+        if any(answer is True for answer in answers):
+            return True
+        if answers and all(answer is False for answer in answers):
+            return False
+        return None
+
+
+def _live_class(name: str) -> type | None:
+    module_name, _, attribute = name.rpartition(".")
+    if module_name == "builtins":
+        value = getattr(builtins, attribute, None)
+    elif module_name == RUNTIME_PACKAGE or module_name.startswith(RUNTIME_PACKAGE + "."):
+        try:
+            value = getattr(importlib.import_module(module_name), attribute, None)
+        except ImportError:
+            return None
+    else:
+        return None
+    return value if isinstance(value, type) and issubclass(value, BaseException) else None
+
+
+class ConflictingErrorPolicy(ModuleRule):
+    code = "JOB512"
+    name = "conflicting-error-policy"
+    summary = (
+        "An exception both retried and discarded, or a policy that never runs because a "
+        "handler searched before it takes the same exception."
+    )
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        hierarchy = ExceptionHierarchy(module.index)
+        for job in module.facts.jobs:
+            if job.framework != "runtime":
+                continue
+            searched = searched_declarations(module, job)
+            if searched is None:
+                continue
+            yield from self._conflicts(job, searched, hierarchy)
+
+    def _conflicts(
+        self,
+        job: JobDefinition,
+        searched: Sequence[PolicyDeclaration],
+        hierarchy: ExceptionHierarchy,
+    ) -> Iterator[Diagnostic]:
+        reported: set[tuple[int, int]] = set()
+        for position, dead in enumerate(searched):
+            if dead.kind is HandlerKind.RESCUE:
+                continue  # a rescue_from shadowed by a retry or discard is JOB511's business
+            for argument, exception in enumerate(dead.exceptions):
+                if exception is None:
+                    continue
+                for winner in searched[:position]:
+                    if winner.kind is dead.kind:
+                        continue
+                    taken_by = next(
+                        (
+                            name
+                            for name in winner.exceptions
+                            if name and hierarchy.is_subclass(exception, name) is True
+                        ),
+                        None,
+                    )
+                    if taken_by is None:
+                        continue
+                    diagnostic = self._report(job, dead, argument, exception, winner, taken_by)
+                    key = (id(dead), argument)
+                    if diagnostic is not None and key not in reported:
+                        reported.add(key)
+                        yield diagnostic
+                    break
+
+    def _report(
+        self,
+        job: JobDefinition,
+        dead: PolicyDeclaration,
+        argument: int,
+        exception: str,
+        winner: PolicyDeclaration,
+        taken_by: str,
+    ) -> Diagnostic | None:
+        own = job.qualified_name
+        action = {
+            HandlerKind.RETRY: "retried",
+            HandlerKind.DISCARD: "discarded",
+            HandlerKind.RESCUE: "rescued",
+        }
+        if dead.declared_in == own and dead.argument_spans:
+            where = (
+                f"(line {winner.line})"
+                if winner.declared_in == own
+                else f"on `{_short(winner.declared_in)}`"
+            )
+            return self.diagnostic(
+                job.path,
+                dead.argument_spans[argument],
+                f"`{dead.kind.value}` never runs for `{_short(exception)}`: "
+                f"`{winner.label}` {where} is searched first and takes it "
+                f"(as a `{_short(taken_by)}`); keep one policy for `{_short(exception)}`, "
+                "or declare the one meant to win "
+                "last (lower, or in the subclass)",
+            )
+        if winner.declared_in == own and winner.argument_spans:
+            index = winner.exceptions.index(taken_by)
+            return self.diagnostic(
+                job.path,
+                winner.argument_spans[index],
+                f"`{winner.label}` here takes `{_short(exception)}` before "
+                f"`{dead.label}` on `{_short(dead.declared_in)}`, so `{job.name}` never has "
+                f"`{_short(exception)}` {action[dead.kind]}; narrow this handler or drop "
+                "the base's policy if it is not meant for this job",
+            )
+        return None
+
+
+class RescueHandlerSwallows(ModuleRule):
+    code = "JOB511"
+    name = "rescue-handler-swallows"
+    summary = "A `rescue_from` handler for a broad exception that neither re-raises nor retries."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        for job in module.facts.jobs:
+            if job.framework != "runtime" or not isinstance(job.node, cst.ClassDef):
+                continue
+            for statement in job.node.body.body:
+                if isinstance(statement, cst.FunctionDef):
+                    yield from self._check_handler(module.parsed, job, statement)
+
+    def _check_handler(
+        self, parsed: ParsedModule, job: JobDefinition, handler: cst.FunctionDef
+    ) -> Iterator[Diagnostic]:
+        for decorator in handler.decorators:
+            call = decorator.decorator
+            if not isinstance(call, cst.Call):
+                continue
+            if _policy_kind(single_name(parsed, call.func)) is not HandlerKind.RESCUE:
+                continue
+            broad = next(
+                (
+                    arg
+                    for arg in call.args
+                    if arg.keyword is None and single_name(parsed, arg.value) in BROAD_EXCEPTIONS
+                ),
+                None,
+            )
+            if broad is None or _handles_on(handler):
+                continue
+            name = single_name(parsed, broad.value) or "Exception"
+            yield self.diagnostic(
+                job.path,
+                parsed.span(broad.value),
+                f"`{handler.name.value}` rescues every `{_short(name)}` and neither re-raises "
+                f"nor calls `self.retry_job()`, so `{job.name}` never fails or retries: every "
+                f"`retry_on` it has is dead; end the handler with `raise error` (or "
+                f"`self.retry_job()`), or rescue only the exceptions it really handles",
+            )
+
+
+def _handles_on(handler: cst.FunctionDef) -> bool:
+    """Whether the handler may re-raise, retry or hand the error on: any ``raise``, a
+    ``retry_job`` call, or the error passed to a call that is not just reporting it."""
+    params = handler.params.params
+    error_name = params[1].name.value if len(params) > 1 else None
+    found = False
+
+    class Finder(cst.CSTVisitor):
+        def visit_Raise(self, node: cst.Raise) -> None:
+            nonlocal found
+            found = True
+
+        def visit_Call(self, node: cst.Call) -> None:
+            nonlocal found
+            func = node.func
+            called = (
+                func.attr.value
+                if isinstance(func, cst.Attribute)
+                else func.value
+                if isinstance(func, cst.Name)
+                else None
+            )
+            if called == "retry_job":
+                found = True
+            elif called not in REPORTING_CALLS and error_name is not None:
+                for arg in node.args:
+                    if any(
+                        isinstance(n, cst.Name) and n.value == error_name
+                        for n in _names_in(arg.value)
+                    ):
+                        found = True
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is handler
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+    handler.visit(Finder())
+    return found
+
+
+def _names_in(expression: cst.BaseExpression) -> list[cst.Name]:
+    names: list[cst.Name] = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            names.append(node)
+
+    expression.visit(Collect())
+    return names
