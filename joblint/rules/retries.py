@@ -19,7 +19,7 @@ from __future__ import annotations
 import builtins
 import importlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import libcst as cst
@@ -65,6 +65,18 @@ class PolicyDeclaration:
     line: int
     # The spans of the exception arguments, when declared in the module being checked.
     argument_spans: tuple[Span, ...] = ()
+    # For a `@rescue_from` method read from the tree: the method.
+    method: cst.FunctionDef | None = field(default=None, compare=False, repr=False)
+
+    def swallows_broadly(self) -> bool:
+        """A broad rescue that neither re-raises nor retries: JOB511's finding, which
+        already says every policy behind it is dead."""
+        return (
+            self.kind is HandlerKind.RESCUE
+            and self.method is not None
+            and any(name in BROAD_EXCEPTIONS for name in self.exceptions)
+            and not _handles_on(self.method)
+        )
 
     @property
     def label(self) -> str:
@@ -95,7 +107,7 @@ def _own_declarations(
         if (declaration := _from_call(parsed, decorator.decorator, declared_in, class_level=True))
     ]
     methods = [
-        declaration
+        replace(declaration, method=statement)
         for statement in node.body.body
         if isinstance(statement, cst.FunctionDef)
         for decorator in statement.decorators
@@ -290,7 +302,7 @@ class ConflictingErrorPolicy(ModuleRule):
                 if exception is None:
                     continue
                 for winner in searched[:position]:
-                    if winner.kind is dead.kind:
+                    if winner.kind is dead.kind or winner.swallows_broadly():
                         continue
                     taken_by = next(
                         (
