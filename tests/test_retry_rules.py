@@ -53,28 +53,60 @@ AGREEMENT = [
     ("@retry_on(ConnectionError)\n@discard_on(OSError)\n", "", "ConnectionError", 1, "discarded"),
     ("@discard_on(OSError)\n@retry_on(ConnectionError)\n", "", "ConnectionError", 2, "retried"),
     # project exception classes, through their bases
-    ("@retry_on(TimeoutServiceError)\n@discard_on(ServiceError)\n", "",
-     "TimeoutServiceError", 1, "discarded"),
-    ("@retry_on(ServiceError)\n@discard_on(TimeoutServiceError)\n", "",
-     "ServiceError", 1, "retried"),
+    (
+        "@retry_on(TimeoutServiceError)\n@discard_on(ServiceError)\n",
+        "",
+        "TimeoutServiceError",
+        1,
+        "discarded",
+    ),
+    (
+        "@retry_on(ServiceError)\n@discard_on(TimeoutServiceError)\n",
+        "",
+        "ServiceError",
+        1,
+        "retried",
+    ),
     # rescue_from methods come after every class decorator
-    ("@retry_on(ValueError)\n",
-     "    @rescue_from(ValueError)\n    def note(self, error):\n        raise error\n",
-     "ValueError", 1, "failed"),
-    ("@retry_on(ValueError)\n",
-     "    @rescue_from(LookupError)\n    def note(self, error):\n        raise error\n",
-     "ValueError", 1, "retried"),
+    (
+        "@retry_on(ValueError)\n",
+        "    @rescue_from(ValueError)\n    def note(self, error):\n        raise error\n",
+        "ValueError",
+        1,
+        "failed",
+    ),
+    (
+        "@retry_on(ValueError)\n",
+        "    @rescue_from(LookupError)\n    def note(self, error):\n        raise error\n",
+        "ValueError",
+        1,
+        "retried",
+    ),
     # a broad rescue that swallows: retries never happen
-    ("@retry_on(ValueError)\n",
-     "    @rescue_from(Exception)\n    def note(self, error):\n        logging.error('%s', error)\n",
-     "ValueError", 1, "rescued"),
+    (
+        "@retry_on(ValueError)\n",
+        "    @rescue_from(Exception)\n"
+        "    def note(self, error):\n"
+        "        logging.error('%s', error)\n",
+        "ValueError",
+        1,
+        "rescued",
+    ),
     # the same broad rescue re-raising or retrying hands the error on
-    ("",
-     "    @rescue_from(Exception)\n    def note(self, error):\n        raise error\n",
-     "ValueError", None, "failed"),
-    ("",
-     "    @rescue_from(Exception)\n    def note(self, error):\n        self.retry_job(wait=5)\n",
-     "ValueError", None, "retried"),
+    (
+        "",
+        "    @rescue_from(Exception)\n    def note(self, error):\n        raise error\n",
+        "ValueError",
+        None,
+        "failed",
+    ),
+    (
+        "",
+        "    @rescue_from(Exception)\n    def note(self, error):\n        self.retry_job(wait=5)\n",
+        "ValueError",
+        None,
+        "retried",
+    ),
 ]
 
 OUTCOME_OF = {"@retry_on": "retried", "@discard_on": "discarded"}
@@ -133,3 +165,277 @@ def test_linter_agrees_with_runtime(
             code == "JOB512" and at == offset + line for _, at, code in found
         )
         assert flagged_here == (observed != claimed), (found, observed)
+
+
+BASE = {
+    "app/jobs/application_job.py": """\
+        from joblint.runtime import DeserializationError, Job, discard_on, retry_on
+
+
+        class ServiceError(Exception):
+            pass
+
+
+        @retry_on(ServiceError)
+        @discard_on(DeserializationError)
+        class ApplicationJob(Job):
+            pass
+        """,
+}
+
+
+def test_a_jobs_handler_that_takes_what_its_base_retries_is_reported_at_the_handler(
+    tmp_path: Path,
+) -> None:
+    files = dict(BASE)
+    files["app/jobs/import_rows_job.py"] = """\
+        from joblint.runtime import discard_on
+
+        from app.jobs.application_job import ApplicationJob
+
+
+        @discard_on(Exception)
+        class ImportRowsJob(ApplicationJob):
+            def perform(self) -> None:
+                pass
+        """
+    assert findings(tmp_path, files) == [
+        ("app/jobs/import_rows_job.py", 6, "JOB512"),
+    ]
+
+
+def test_conflicts_inside_a_base_are_reported_on_the_base_once(tmp_path: Path) -> None:
+    files = {
+        "app/jobs/application_job.py": """\
+            from joblint.runtime import Job, discard_on, retry_on
+
+
+            @retry_on(TimeoutError)
+            @discard_on(OSError)
+            class ApplicationJob(Job):
+                pass
+            """,
+        "app/jobs/import_rows_job.py": """\
+            from app.jobs.application_job import ApplicationJob
+
+
+            class ImportRowsJob(ApplicationJob):
+                def perform(self) -> None:
+                    pass
+            """,
+    }
+    assert findings(tmp_path, files) == [("app/jobs/application_job.py", 4, "JOB512")]
+
+
+CLEAN_512 = {
+    "specific below general": """\
+        @discard_on(LookupError)
+        @retry_on(KeyError, attempts=3)
+        class ImportRowsJob(ApplicationJob):
+            def perform(self) -> None:
+                pass
+        """,
+    "unrelated exceptions": """\
+        @retry_on(ConnectionError)
+        @discard_on(KeyError)
+        class ImportRowsJob(ApplicationJob):
+            @rescue_from(ValueError)
+            def report(self, error: ValueError) -> None:
+                raise error
+
+            def perform(self) -> None:
+                pass
+        """,
+    "a subclass overriding its base's retry": """\
+        @retry_on(ServiceError, attempts=10)
+        class ImportRowsJob(ApplicationJob):
+            def perform(self) -> None:
+                pass
+        """,
+    "one declaration naming several exceptions": """\
+        @retry_on(ConnectionError, TimeoutError, attempts=5)
+        class ImportRowsJob(ApplicationJob):
+            def perform(self) -> None:
+                pass
+        """,
+}
+
+CLEAN_511 = {
+    "re-raises": """\
+        class ImportRowsJob(ApplicationJob):
+            def perform(self) -> None:
+                pass
+
+            @rescue_from(Exception)
+            def report(self, error: Exception) -> None:
+                logging.exception("import failed")
+                raise
+        """,
+    "retries": """\
+        class ImportRowsJob(ApplicationJob):
+            def perform(self) -> None:
+                pass
+
+            @rescue_from(Exception)
+            def again(self, error: Exception) -> None:
+                if self.executions < 3:
+                    self.retry_job(wait=10)
+                    return
+                raise error
+        """,
+    "a specific exception": """\
+        class ImportRowsJob(ApplicationJob):
+            def perform(self) -> None:
+                pass
+
+            @rescue_from(KeyError)
+            def skip(self, error: KeyError) -> None:
+                logging.warning("skipped: %s", error)
+        """,
+}
+
+HEADER_IMPORTS = """\
+import logging
+
+from joblint.runtime import DeserializationError, discard_on, rescue_from, retry_on
+
+from app.jobs.application_job import ApplicationJob, ServiceError
+
+
+"""
+
+PLAIN_BASE = {
+    "app/jobs/application_job.py": """\
+        from joblint.runtime import Job
+
+
+        class ServiceError(Exception):
+            pass
+
+
+        class ApplicationJob(Job):
+            pass
+        """,
+}
+
+
+@pytest.mark.parametrize(
+    ("base", "text"),
+    [
+        *((BASE, text) for text in CLEAN_512.values()),
+        *((PLAIN_BASE, t) for t in CLEAN_511.values()),
+    ],
+    ids=[*CLEAN_512, *CLEAN_511],
+)
+def test_safe_forms_are_clean(tmp_path: Path, base: dict[str, str], text: str) -> None:
+    files = dict(base)
+    files["app/jobs/import_rows_job.py"] = HEADER_IMPORTS + textwrap.dedent(text)
+    assert findings(tmp_path, files) == []
+
+
+UNSURE = {
+    # a library exception: its hierarchy is unknown, so no claim about what it covers
+    "library exception": """\
+        from requests import RequestException
+        from requests.exceptions import ConnectTimeout
+
+
+        @retry_on(ConnectTimeout)
+        @discard_on(RequestException)
+        class ImportRowsJob(ApplicationJob):
+            def perform(self) -> None:
+                pass
+        """,
+    # a base class the index cannot see: its handlers and place in the MRO are unknown
+    "library base": """\
+        from vendor.jobs import VendorJob
+
+
+        @retry_on(KeyError)
+        @discard_on(LookupError)
+        class ImportRowsJob(ApplicationJob, VendorJob):
+            def perform(self) -> None:
+                pass
+        """,
+    # the exceptions are not names
+    "computed exceptions": """\
+        TRANSIENT = (ConnectionError, TimeoutError)
+
+
+        @retry_on(*TRANSIENT)
+        @discard_on(OSError)
+        class ImportRowsJob(ApplicationJob):
+            def perform(self) -> None:
+                pass
+        """,
+    # the handler hands the error to code that may re-raise it
+    "delegating handler": """\
+        def escalate(error: Exception) -> None:
+            raise error
+
+
+        class ImportRowsJob(ApplicationJob):
+            def perform(self) -> None:
+                pass
+
+            @rescue_from(Exception)
+            def report(self, error: Exception) -> None:
+                escalate(error)
+        """,
+}
+
+
+@pytest.mark.parametrize("text", UNSURE.values(), ids=UNSURE)
+def test_silent_when_it_cannot_tell(tmp_path: Path, text: str) -> None:
+    files = dict(PLAIN_BASE)
+    files["app/jobs/import_rows_job.py"] = HEADER_IMPORTS + textwrap.dedent(text)
+    assert findings(tmp_path, files) == []
+
+
+def test_only_runtime_jobs_are_read(tmp_path: Path) -> None:
+    """The policies are the runtime's; a Celery task with look-alike decorators is not
+    read (JOB509 and JOB5xx rules for other frameworks read their own options)."""
+    files = {
+        "proj/tasks.py": """\
+            from celery import shared_task
+
+
+            def retry_on(*errors):
+                return lambda f: f
+
+
+            @retry_on(KeyError)
+            @shared_task
+            def import_rows() -> None:
+                pass
+            """,
+    }
+    assert findings(tmp_path, files) == []
+
+
+def test_a_subclass_retrying_what_its_base_discards(tmp_path: Path) -> None:
+    files = dict(BASE)
+    files["app/jobs/import_rows_job.py"] = HEADER_IMPORTS + textwrap.dedent(
+        """\
+        @retry_on(DeserializationError)
+        class ImportRowsJob(ApplicationJob):
+            def perform(self) -> None:
+                pass
+
+            @rescue_from(Exception)
+            def report(self, error: Exception) -> None:
+                raise error
+        """
+    )
+    write_tree(tmp_path, {name: textwrap.dedent(text) for name, text in files.items()})
+    found = [
+        (d.span.start.line, d.span.start.column, d.message)
+        for d in lint_tree(tmp_path)
+        if d.code in CODES
+    ]
+    # The rescue (searched first) takes everything: the decorator's retry and both of the
+    # base's policies are dead, the latter reported once, at the rescue's argument.
+    assert [(line, column) for line, column, _ in found] == [(8, 11), (13, 18)]
+    assert "`retry_on` never runs for `DeserializationError`" in found[0][2]
+    assert "`retry_on(ServiceError)` on `ApplicationJob`" in found[1][2]
+    assert "`discard_on(DeserializationError)` on `ApplicationJob`" in found[1][2]

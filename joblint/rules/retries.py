@@ -284,84 +284,84 @@ class ConflictingErrorPolicy(ModuleRule):
             if job.framework != "runtime":
                 continue
             searched = searched_declarations(module, job)
-            if searched is None:
-                continue
-            yield from self._conflicts(job, searched, hierarchy)
+            if searched is not None:
+                yield from self._report(job, list(_dead_policies(searched, hierarchy)))
 
-    def _conflicts(
-        self,
-        job: JobDefinition,
-        searched: Sequence[PolicyDeclaration],
-        hierarchy: ExceptionHierarchy,
-    ) -> Iterator[Diagnostic]:
-        reported: set[tuple[int, int]] = set()
-        for position, dead in enumerate(searched):
-            if dead.kind is HandlerKind.RESCUE:
-                continue  # a rescue_from shadowed by a retry or discard is JOB511's business
-            for argument, exception in enumerate(dead.exceptions):
-                if exception is None:
-                    continue
-                for winner in searched[:position]:
-                    if winner.kind is dead.kind or winner.swallows_broadly():
-                        continue
-                    taken_by = next(
-                        (
-                            name
-                            for name in winner.exceptions
-                            if name and hierarchy.is_subclass(exception, name) is True
-                        ),
-                        None,
-                    )
-                    if taken_by is None:
-                        continue
-                    diagnostic = self._report(job, dead, argument, exception, winner, taken_by)
-                    key = (id(dead), argument)
-                    if diagnostic is not None and key not in reported:
-                        reported.add(key)
-                        yield diagnostic
-                    break
-
-    def _report(
-        self,
-        job: JobDefinition,
-        dead: PolicyDeclaration,
-        argument: int,
-        exception: str,
-        winner: PolicyDeclaration,
-        taken_by: str,
-    ) -> Diagnostic | None:
+    def _report(self, job: JobDefinition, dead_policies: list[DeadPolicy]) -> Iterator[Diagnostic]:
         own = job.qualified_name
-        action = {
-            HandlerKind.RETRY: "retried",
-            HandlerKind.DISCARD: "discarded",
-            HandlerKind.RESCUE: "rescued",
-        }
-        if dead.declared_in == own and dead.argument_spans:
-            where = (
-                f"(line {winner.line})"
-                if winner.declared_in == own
-                else f"on `{_short(winner.declared_in)}`"
+        # A job's own handler that takes what several base policies were for: one finding.
+        overridden: dict[tuple[int, int], list[DeadPolicy]] = {}
+        for found in dead_policies:
+            dead, winner = found.dead, found.winner
+            if dead.declared_in == own and dead.argument_spans:
+                where = (
+                    f"(line {winner.line})"
+                    if winner.declared_in == own
+                    else f"on `{_short(winner.declared_in)}`"
+                )
+                exception = _short(found.exception)
+                yield self.diagnostic(
+                    job.path,
+                    dead.argument_spans[found.argument],
+                    f"`{dead.kind.value}` never runs for `{exception}`: `{winner.label}` "
+                    f"{where} is searched first and takes it (as a `{_short(found.taken_by)}`); "
+                    f"keep one policy for `{exception}`, or declare the one meant to win last "
+                    "(lower, or in the subclass)",
+                )
+            elif winner.declared_in == own and winner.argument_spans:
+                key = (id(winner), winner.exceptions.index(found.taken_by))
+                overridden.setdefault(key, []).append(found)
+        for (_, argument), group in overridden.items():
+            winner = group[0].winner
+            lost = ", ".join(
+                f"`{found.dead.label}` on `{_short(found.dead.declared_in)}`" for found in group
             )
-            return self.diagnostic(
+            yield self.diagnostic(
                 job.path,
-                dead.argument_spans[argument],
-                f"`{dead.kind.value}` never runs for `{_short(exception)}`: "
-                f"`{winner.label}` {where} is searched first and takes it "
-                f"(as a `{_short(taken_by)}`); keep one policy for `{_short(exception)}`, "
-                "or declare the one meant to win "
-                "last (lower, or in the subclass)",
+                winner.argument_spans[argument],
+                f"`{winner.label}` here is searched before {lost} and takes what "
+                f"{'they are' if len(group) > 1 else 'it is'} for, so `{job.name}` never "
+                f"{'uses them' if len(group) > 1 else 'uses it'}; narrow this handler, or say "
+                "so in the base if those policies are not meant for every job",
             )
-        if winner.declared_in == own and winner.argument_spans:
-            index = winner.exceptions.index(taken_by)
-            return self.diagnostic(
-                job.path,
-                winner.argument_spans[index],
-                f"`{winner.label}` here takes `{_short(exception)}` before "
-                f"`{dead.label}` on `{_short(dead.declared_in)}`, so `{job.name}` never has "
-                f"`{_short(exception)}` {action[dead.kind]}; narrow this handler or drop "
-                "the base's policy if it is not meant for this job",
-            )
-        return None
+
+
+@dataclass(frozen=True)
+class DeadPolicy:
+    """An exception of ``dead`` that ``winner``, searched first, takes (as ``taken_by``)."""
+
+    dead: PolicyDeclaration
+    argument: int
+    exception: str
+    winner: PolicyDeclaration
+    taken_by: str
+
+
+def _dead_policies(
+    searched: Sequence[PolicyDeclaration], hierarchy: ExceptionHierarchy
+) -> Iterator[DeadPolicy]:
+    """Retry and discard declarations, per exception, that a handler of another kind takes
+    first. Same-kind shadowing (two ``retry_on``) is a choice of settings, not a conflict."""
+    for position, dead in enumerate(searched):
+        if dead.kind is HandlerKind.RESCUE:
+            continue
+        for argument, exception in enumerate(dead.exceptions):
+            if exception is None:
+                continue
+            for winner in searched[:position]:
+                if winner.kind is dead.kind or winner.swallows_broadly():
+                    continue
+                taken_by = next(
+                    (
+                        name
+                        for name in winner.exceptions
+                        if name and hierarchy.is_subclass(exception, name) is True
+                    ),
+                    None,
+                )
+                if taken_by is not None:
+                    yield DeadPolicy(dead, argument, exception, winner, taken_by)
+                    break
 
 
 class RescueHandlerSwallows(ModuleRule):
