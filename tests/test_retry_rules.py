@@ -439,3 +439,168 @@ def test_a_subclass_retrying_what_its_base_discards(tmp_path: Path) -> None:
     assert "`retry_on` never runs for `DeserializationError`" in found[0][2]
     assert "`retry_on(ServiceError)` on `ApplicationJob`" in found[1][2]
     assert "`discard_on(DeserializationError)` on `ApplicationJob`" in found[1][2]
+
+
+# --- JOB509 ---------------------------------------------------------------------------
+
+CELERY_APP = {"proj/celery_app.py": 'from celery import Celery\n\napp = Celery("proj")\n'}
+
+MIXED = {
+    "runtime, own retry_on": (
+        "app/jobs/sync_orders_job.py",
+        """\
+        from joblint.runtime import retry_on
+
+        from app.jobs.application_job import ApplicationJob
+
+
+        @retry_on(ConnectionError)
+        class SyncOrdersJob(ApplicationJob):
+            def perform(self, order_id: int) -> None:
+                try:
+                    pass
+                except TimeoutError:
+                    self.retry_job(wait=5)
+        """,
+        12,
+    ),
+    "runtime, base's retry_on": (
+        "app/jobs/sync_orders_job.py",
+        """\
+        from app.jobs.application_job import ApplicationJob
+
+
+        class SyncOrdersJob(ApplicationJob):
+            def perform(self, order_id: int) -> None:
+                if order_id < 0:
+                    self.retry_job()
+        """,
+        7,
+    ),
+    "celery, bound task": (
+        "proj/tasks.py",
+        """\
+        from proj.celery_app import app
+
+
+        @app.task(bind=True, autoretry_for=(ConnectionError,))
+        def send_receipt(task, order_id: int) -> None:
+            raise task.retry(countdown=10)
+        """,
+        6,
+    ),
+    "celery, Task subclass": (
+        "proj/tasks.py",
+        """\
+        from celery import Task
+
+
+        class SendReceiptTask(Task):
+            autoretry_for = (ConnectionError,)
+
+            def run(self, order_id: int) -> None:
+                raise self.retry(countdown=10)
+        """,
+        8,
+    ),
+}
+
+
+@pytest.mark.parametrize(("name", "text", "line"), MIXED.values(), ids=MIXED)
+def test_mixed_retry_mechanisms(tmp_path: Path, name: str, text: str, line: int) -> None:
+    files = {**BASE, **CELERY_APP, name: text}
+    assert [f for f in findings_509(tmp_path, files)] == [(name, line, "JOB509")]
+
+
+def findings_509(root: Path, files: dict[str, str]) -> list[tuple[str, int, str]]:
+    write_tree(root, {name: textwrap.dedent(text) for name, text in files.items()})
+    return sorted(
+        (d.path.relative_to(root).as_posix(), d.span.start.line, d.code)
+        for d in lint_tree(root)
+        if d.code == "JOB509"
+    )
+
+
+CLEAN_509 = {
+    "runtime, one policy": """\
+        from joblint.runtime import retry_on
+
+        from app.jobs.application_job import ApplicationJob
+
+
+        @retry_on(ConnectionError, TimeoutError)
+        class SyncOrdersJob(ApplicationJob):
+            def perform(self, order_id: int) -> None:
+                pass
+        """,
+    "runtime, retry_job alone": """\
+        from app.jobs.application_job import ApplicationJob
+
+
+        class SyncOrdersJob(ApplicationJob):
+            def perform(self, order_id: int) -> None:
+                self.retry_job(wait=5)
+        """,
+    "celery, explicit retry alone": """\
+        from proj.celery_app import app
+
+
+        @app.task(bind=True, max_retries=3)
+        def send_receipt(self, order_id: int) -> None:
+            raise self.retry(countdown=10)
+        """,
+    "celery, autoretry alone": """\
+        from proj.celery_app import app
+
+
+        @app.task(autoretry_for=(ConnectionError,), retry_backoff=True)
+        def send_receipt(order_id: int) -> None:
+            pass
+        """,
+}
+
+UNSURE_509 = {
+    # `retry` on another object: an HTTP session, not the task
+    "another object's retry": """\
+        from proj.celery_app import app
+
+
+        @app.task(bind=True, autoretry_for=(ConnectionError,))
+        def send_receipt(self, order_id: int) -> None:
+            client = make_client()
+            client.retry(order_id)
+        """,
+    # not bound: `self` is not the task
+    "unbound task": """\
+        from proj.celery_app import app
+
+
+        @app.task(autoretry_for=(ConnectionError,))
+        def send_receipt(self, order_id: int) -> None:
+            self.retry()
+        """,
+    # a nested function's `self` is some other object
+    "nested function": """\
+        from joblint.runtime import retry_on
+
+        from app.jobs.application_job import ApplicationJob
+
+
+        @retry_on(ConnectionError)
+        class SyncOrdersJob(ApplicationJob):
+            def perform(self, order_id: int) -> None:
+                class Helper:
+                    def run(self) -> None:
+                        self.retry_job()
+        """,
+}
+
+
+@pytest.mark.parametrize(
+    "text", [*CLEAN_509.values(), *UNSURE_509.values()], ids=[*CLEAN_509, *UNSURE_509]
+)
+def test_mixed_retry_mechanisms_clean_and_unsure(tmp_path: Path, text: str) -> None:
+    files = {**PLAIN_BASE, **CELERY_APP, "app/jobs/sync_orders_job.py": text}
+    if "celery_app" in text:
+        files = {**PLAIN_BASE, **CELERY_APP, "proj/tasks.py": text}
+    assert findings_509(tmp_path, files) == []

@@ -13,7 +13,11 @@ from joblint.rules.naming import (
 )
 from joblint.rules.organization import DecoratorOrder, DuplicateJobName, JobNotImportable
 from joblint.rules.reading import InvalidSuppression, SyntaxError_, UnreadableFile
-from joblint.rules.retries import ConflictingErrorPolicy, RescueHandlerSwallows
+from joblint.rules.retries import (
+    ConflictingErrorPolicy,
+    MixedRetryMechanisms,
+    RescueHandlerSwallows,
+)
 from joblint.rules.sensitive import SensitiveArgument
 from joblint.rules.serialization import NonSerializableArgument
 from joblint.rules.signatures import EnqueueSignatureMismatch
@@ -37,6 +41,7 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             NonSerializableArgument(),
             EnqueueSignatureMismatch(),
             SensitiveArgument(),
+            MixedRetryMechanisms(),
             RescueHandlerSwallows(),
             ConflictingErrorPolicy(),
         ),

@@ -458,3 +458,90 @@ def _names_in(expression: cst.BaseExpression) -> list[cst.Name]:
 
     expression.visit(Collect())
     return names
+
+
+class MixedRetryMechanisms(ModuleRule):
+    code = "JOB509"
+    name = "mixed-retry-mechanisms"
+    summary = "Two retry mechanisms on one job: a declared retry policy and explicit retries."
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        for job in module.facts.jobs:
+            if job.perform is None:
+                continue
+            if job.framework == "runtime":
+                yield from self._runtime(module, job, job.perform)
+            elif job.framework == "celery":
+                yield from self._celery(module, job, job.perform)
+
+    def _runtime(
+        self, module: ModuleContext, job: JobDefinition, perform: cst.FunctionDef
+    ) -> Iterator[Diagnostic]:
+        searched = searched_declarations(module, job)
+        retry = next((d for d in searched or () if d.kind is HandlerKind.RETRY), None)
+        if retry is None:
+            return
+        where = (
+            "" if retry.declared_in == job.qualified_name else f" on `{_short(retry.declared_in)}`"
+        )
+        for call in _method_calls(perform, _first_parameter(perform), "retry_job"):
+            yield self.diagnostic(
+                job.path,
+                module.parsed.span(call),
+                f"`{job.name}` retries two ways: `{retry.label}`{where} and "
+                "`self.retry_job()` in `perform`, which no `attempts` limit bounds and which "
+                "bypasses the policy's wait; raise the error and declare a `retry_on` for it "
+                "instead",
+            )
+
+    def _celery(
+        self, module: ModuleContext, job: JobDefinition, perform: cst.FunctionDef
+    ) -> Iterator[Diagnostic]:
+        options = dict(job.options)
+        autoretry = options.get("autoretry_for")
+        if autoretry is None or autoretry == () or autoretry == []:
+            return
+        if not job.is_class and options.get("bind") is not True:
+            return  # unbound: the first parameter is not the task
+        for call in _method_calls(perform, _first_parameter(perform), "retry"):
+            yield self.diagnostic(
+                job.path,
+                module.parsed.span(call),
+                f"`{job.name}` retries two ways: `autoretry_for` and this explicit "
+                "`retry()`, each with its own countdown and the same `max_retries`; keep one: "
+                "add the exception to `autoretry_for` (with `retry_backoff`), or drop "
+                "`autoretry_for` and retry explicitly",
+            )
+
+
+def _first_parameter(function: cst.FunctionDef) -> str | None:
+    params = function.params.params
+    return params[0].name.value if params else None
+
+
+def _method_calls(function: cst.FunctionDef, receiver: str | None, name: str) -> list[cst.Call]:
+    """``receiver.name(...)`` calls in the function's own body (not in nested functions,
+    where ``receiver`` may be another object)."""
+    if receiver is None:
+        return []
+    calls: list[cst.Call] = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            func = node.func
+            if (
+                isinstance(func, cst.Attribute)
+                and func.attr.value == name
+                and isinstance(func.value, cst.Name)
+                and func.value.value == receiver
+            ):
+                calls.append(node)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is function
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+    function.visit(Finder())
+    return calls
