@@ -499,7 +499,7 @@ class MixedRetryMechanisms(ModuleRule):
     ) -> Iterator[Diagnostic]:
         options = dict(job.options)
         autoretry = options.get("autoretry_for")
-        if autoretry is None or autoretry == () or autoretry == []:
+        if autoretry is None or autoretry == ():
             return
         if not job.is_class and options.get("bind") is not True:
             return  # unbound: the first parameter is not the task
