@@ -11,6 +11,7 @@ from joblint.rules.naming import (
     JobOutsideJobPackage,
     OneJobPerModule,
 )
+from joblint.rules.not_found import MissingNotFoundHandling
 from joblint.rules.organization import DecoratorOrder, DuplicateJobName, JobNotImportable
 from joblint.rules.reading import InvalidSuppression, SyntaxError_, UnreadableFile
 from joblint.rules.retries import (
@@ -42,6 +43,7 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             EnqueueSignatureMismatch(),
             SensitiveArgument(),
             MixedRetryMechanisms(),
+            MissingNotFoundHandling(),
             RescueHandlerSwallows(),
             ConflictingErrorPolicy(),
         ),
