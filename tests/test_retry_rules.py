@@ -604,3 +604,262 @@ def test_mixed_retry_mechanisms_clean_and_unsure(tmp_path: Path, text: str) -> N
     if "celery_app" in text:
         files = {**PLAIN_BASE, **CELERY_APP, "proj/tasks.py": text}
     assert findings_509(tmp_path, files) == []
+
+
+# --- JOB510 ---------------------------------------------------------------------------
+
+MODELS = {
+    "shop/models.py": """\
+        from django.db import models
+        from peewee import Model
+        from sqlalchemy.orm import DeclarativeBase
+
+
+        class Order(models.Model):
+            pass
+
+
+        class Base(DeclarativeBase):
+            pass
+
+
+        class Invoice(Base):
+            pass
+
+
+        class Customer(Model):
+            pass
+        """,
+    "shop/apps.py": """\
+        import dramatiq
+        from huey import SqliteHuey
+
+        huey = SqliteHuey("shop")
+        """,
+}
+
+
+def findings_510(root: Path, files: dict[str, str]) -> list[tuple[str, int]]:
+    write_tree(root, {name: textwrap.dedent(text) for name, text in files.items()})
+    return sorted(
+        (d.path.relative_to(root).as_posix(), d.span.start.line)
+        for d in lint_tree(root)
+        if d.code == "JOB510"
+    )
+
+
+LOOKUPS = {
+    "runtime, Django get": """\
+        from app.jobs.application_job import ApplicationJob
+        from shop.models import Order
+
+
+        class ShipOrderJob(ApplicationJob):
+            def perform(self, order_id: int) -> None:
+                Order.objects.get(pk=order_id).save()  # here
+        """,
+    "celery, SQLAlchemy session.get": """\
+        from celery import shared_task
+
+        from shop.models import Invoice
+
+
+        @shared_task
+        def send_invoice(invoice_id: int) -> None:
+            invoice = session.get(Invoice, invoice_id)  # here
+            invoice.send()
+        """,
+    "dramatiq, Peewee get_by_id": """\
+        import dramatiq
+
+        from shop.models import Customer
+
+
+        @dramatiq.actor
+        def greet_customer(customer_id: int) -> None:
+            Customer.get_by_id(customer_id).greet()  # here
+        """,
+    "huey, SQLAlchemy one()": """\
+        from sqlalchemy import select
+
+        from shop.apps import huey
+        from shop.models import Invoice
+
+
+        @huey.task()
+        def void_invoice(invoice_id: int) -> None:
+            session.scalars(select(Invoice).where(Invoice.id == invoice_id)).one()  # here
+        """,
+    "django tasks, get_object_or_404": """\
+        from django.shortcuts import get_object_or_404
+        from django.tasks import task
+
+        from shop.models import Order
+
+
+        @task()
+        def refund_order(order_id: int) -> None:
+            get_object_or_404(Order, pk=order_id).refund()  # here
+        """,
+}
+
+
+@pytest.mark.parametrize("text", LOOKUPS.values(), ids=LOOKUPS)
+def test_lookup_by_id_without_handling(tmp_path: Path, text: str) -> None:
+    text = textwrap.dedent(text)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.endswith("# here"))
+    files = {**PLAIN_BASE, **MODELS, "shop/jobs/work.py": text}
+    assert findings_510(tmp_path, files) == [("shop/jobs/work.py", line)]
+
+
+def test_off_by_default(tmp_path: Path) -> None:
+    from joblint.rules import RULES_BY_CODE
+
+    assert RULES_BY_CODE["JOB510"].default_enabled is False
+
+
+HANDLED_510 = {
+    "runtime, discard_on on the base": (
+        {
+            "app/jobs/application_job.py": """\
+                from joblint.runtime import DeserializationError, Job, discard_on
+
+
+                @discard_on(DeserializationError)
+                class ApplicationJob(Job):
+                    pass
+                """
+        },
+        """\
+        from app.jobs.application_job import ApplicationJob
+        from shop.models import Order
+
+
+        class ShipOrderJob(ApplicationJob):
+            def perform(self, order_id: int) -> None:
+                Order.objects.get(pk=order_id).save()
+        """,
+    ),
+    "runtime, rescue_from on the base": (
+        {
+            "app/jobs/application_job.py": """\
+                from django.core.exceptions import ObjectDoesNotExist
+                from joblint.runtime import Job, rescue_from
+
+
+                class ApplicationJob(Job):
+                    @rescue_from(ObjectDoesNotExist)
+                    def gone(self, error: Exception) -> None:
+                        pass
+                """
+        },
+        """\
+        from app.jobs.application_job import ApplicationJob
+        from shop.models import Order
+
+
+        class ShipOrderJob(ApplicationJob):
+            def perform(self, order_id: int) -> None:
+                Order.objects.get(pk=order_id).save()
+        """,
+    ),
+    "try around the lookup": (
+        PLAIN_BASE,
+        """\
+        from celery import shared_task
+
+        from shop.models import Order
+
+
+        @shared_task
+        def ship_order(order_id: int) -> None:
+            try:
+                order = Order.objects.get(pk=order_id)
+            except (Order.DoesNotExist, ValueError):
+                return
+            order.save()
+        """,
+    ),
+    "filter().first() and a None check": (
+        PLAIN_BASE,
+        """\
+        from celery import shared_task
+
+        from shop.models import Order
+
+
+        @shared_task
+        def ship_order(order_id: int) -> None:
+            order = Order.objects.filter(pk=order_id).first()
+            if order is None:
+                return
+            order.save()
+        """,
+    ),
+    "session.get and a None check": (
+        PLAIN_BASE,
+        """\
+        from celery import shared_task
+
+        from shop.models import Invoice
+
+
+        @shared_task
+        def send_invoice(invoice_id: int) -> None:
+            invoice = session.get(Invoice, invoice_id)
+            if not invoice:
+                return
+            invoice.send()
+        """,
+    ),
+    # not keyed by a job argument: a fixed row, not a record that may have gone
+    "lookup not by a job argument": (
+        PLAIN_BASE,
+        """\
+        from celery import shared_task
+
+        from shop.models import Order
+
+
+        @shared_task
+        def ship_first_order() -> None:
+            Order.objects.get(pk=1).save()
+        """,
+    ),
+    # silent when unsure: the policy names exceptions it cannot read, the class is unknown
+    "runtime, computed policy": (
+        PLAIN_BASE,
+        """\
+        from joblint.runtime import discard_on
+
+        from app.jobs.application_job import ApplicationJob
+        from shop.models import Order
+        from shop.errors import GONE
+
+
+        @discard_on(*GONE)
+        class ShipOrderJob(ApplicationJob):
+            def perform(self, order_id: int) -> None:
+                Order.objects.get(pk=order_id).save()
+        """,
+    ),
+    "not a known model": (
+        PLAIN_BASE,
+        """\
+        from celery import shared_task
+
+        from vendor.models import Order
+
+
+        @shared_task
+        def ship_order(order_id: int) -> None:
+            Order.objects.get(pk=order_id).save()
+        """,
+    ),
+}
+
+
+@pytest.mark.parametrize(("base", "text"), HANDLED_510.values(), ids=HANDLED_510)
+def test_handled_lookups_are_clean(tmp_path: Path, base: dict[str, str], text: str) -> None:
+    files = {**base, **MODELS, "shop/jobs/work.py": text}
+    assert findings_510(tmp_path, files) == []
