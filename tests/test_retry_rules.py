@@ -863,3 +863,76 @@ HANDLED_510 = {
 def test_handled_lookups_are_clean(tmp_path: Path, base: dict[str, str], text: str) -> None:
     files = {**base, **MODELS, "shop/jobs/work.py": text}
     assert findings_510(tmp_path, files) == []
+
+
+SEARCH_ORDER_MODULE = """\
+from joblint.runtime import DeserializationError, Job, discard_on, rescue_from, retry_on
+
+
+@discard_on(KeyError)
+@retry_on(TimeoutError, ConnectionError)
+class AuditMixin:
+    pass
+
+
+@retry_on(ValueError)
+@discard_on(DeserializationError)
+class PolicyBaseJob(Job):
+    pass
+
+
+@retry_on(LookupError)
+@discard_on(IndexError)
+class CheckPolicyJob(AuditMixin, PolicyBaseJob):
+    @rescue_from(ArithmeticError)
+    def first(self, error: Exception) -> None:
+        raise error
+
+    def perform(self) -> None:
+        pass
+
+    @rescue_from(ZeroDivisionError, OverflowError)
+    def second(self, error: Exception) -> None:
+        raise error
+"""
+
+
+def test_search_order_is_the_runtimes(tmp_path: Path) -> None:
+    """The linter's search order, through multiple inheritance (C3), decorators and
+    rescue methods, is the one the runtime builds from the live classes."""
+    from joblint.config import Settings
+    from joblint.engine import Linter
+    from joblint.rules.retries import searched_declarations
+    from joblint.runtime.policies import handler_search_order
+
+    write_tree(tmp_path, {"app/jobs/check_policy_job.py": SEARCH_ORDER_MODULE})
+    analysis, _ = Linter(Settings(project_root=tmp_path)).analyse_paths([tmp_path])
+    module = next(m for m in analysis.modules if m.path.name == "check_policy_job.py")
+    job = next(j for j in module.facts.jobs if j.name == "CheckPolicyJob")
+    searched = searched_declarations(module, job)
+    assert searched is not None
+    linted = [
+        (
+            str(d.kind),
+            d.declared_in.rsplit(".", 1)[-1],
+            tuple(name.rsplit(".", 1)[-1] for name in d.exceptions if name),
+        )
+        for d in searched
+    ]
+
+    path = tmp_path / "app/jobs/check_policy_job.py"
+    spec = importlib.util.spec_from_file_location("check_policy_order", path)
+    assert spec is not None and spec.loader is not None
+    live = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(live)
+    ran = [
+        (
+            str(h.kind),
+            h.declared_in.rsplit(".", 1)[-1],
+            tuple(e.__name__ for e in h.exceptions),
+        )
+        for h in handler_search_order(live.CheckPolicyJob)
+    ]
+    assert linted == ran
+    assert ran[0] == ("rescue_from", "CheckPolicyJob", ("ZeroDivisionError", "OverflowError"))
+    assert ran[-1] == ("retry_on", "PolicyBaseJob", ("ValueError",))
