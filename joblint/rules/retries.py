@@ -8,10 +8,12 @@ the linter and the runtime cannot disagree on precedence.
 
 What is read: a job's own decorators and ``@rescue_from`` methods from its tree; its
 project bases' class decorators from the index (``ClassInfo.decorators``). A base's
-``@rescue_from`` methods are not in the index; they are searched after the job's own
-declarations and before nothing the job declares, so leaving them out can only hide a
-finding, never make one up. A job with a base the index cannot place (a library class
-other than the runtime's ``Job``) is skipped: its handlers and MRO are unknown.
+``@rescue_from`` methods are left out of the list: a base's declarations are searched after
+all of the job's, so they can only shadow other base declarations, and a conflict between
+two declarations of one base job is reported on that base (between two bases neither of
+which is the job, say a mixin and ``ApplicationJob``, it is not reported). A job with a base
+the index cannot place (a library class other than the runtime's ``Job``) is skipped: its
+handlers and MRO are unknown.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from joblint.index import ProjectIndex
 from joblint.model import JobDefinition
 from joblint.parsing import ParsedModule
 from joblint.rules.base import ModuleRule
-from joblint.runtime.policies import HandlerKind, search_order
+from joblint.runtime.policies import HandlerKind, declaration_order, search_order
 from joblint.symbols import single_name
 
 BROAD_EXCEPTIONS = frozenset({"builtins.Exception", "builtins.BaseException"})
@@ -113,7 +115,7 @@ def _own_declarations(
         for decorator in statement.decorators
         if (declaration := _from_call(parsed, decorator.decorator, declared_in, class_level=False))
     ]
-    return [*decorators, *methods]
+    return declaration_order(decorators, methods)
 
 
 def _from_call(
