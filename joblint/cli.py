@@ -270,10 +270,10 @@ def _rules(options: argparse.Namespace) -> int:
 def _rule(options: argparse.Namespace) -> int:
     code = options.code.strip().upper()
     if code not in RULES_BY_CODE:
-        import difflib
+        from joblint.selection import closest_code
 
-        hint = difflib.get_close_matches(code, list(RULES_BY_CODE), n=1)
-        suggestion = f"; did you mean `{hint[0]}`?" if hint else ""
+        hint = closest_code(code, list(RULES_BY_CODE))
+        suggestion = f"; did you mean `{hint}`?" if hint else ""
         raise UserError(f"unknown rule `{options.code}`{suggestion}")
     text = page_text(code)
     if text is None:

@@ -28,6 +28,23 @@ class SelectionLayer:
     ignore: Sequence[str] = ()
 
 
+# Letters typed for the digits they look like (`JOB1O1`).
+_CONFUSABLE_DIGITS = str.maketrans("OIL", "011")
+
+
+def closest_code(text: str, codes: Sequence[str]) -> str | None:
+    """The code ``text`` was probably meant to be: the same code with look-alike letters
+    read as digits, else difflib's closest (whose ties go to the last code in sort order,
+    so the look-alike reading must come first)."""
+    text = text.strip().upper()
+    prefix, digits = text[:3], text[3:]
+    read = prefix + digits.translate(_CONFUSABLE_DIGITS)
+    if read in codes:
+        return read
+    hint = difflib.get_close_matches(text, list(codes), n=1)
+    return hint[0] if hint else None
+
+
 def expand(selector: str, rules: Sequence[Rule], where: str) -> set[str]:
     """The codes ``selector`` names, for selecting; raises on a selector naming nothing."""
     selector = selector.strip().upper()
@@ -39,8 +56,8 @@ def expand(selector: str, rules: Sequence[Rule], where: str) -> set[str]:
     prefixed = {rule.code for rule in rules if rule.code.startswith(selector)}
     if selector and prefixed:
         return {rule.code for rule in rules if rule.code in prefixed and rule.default_enabled}
-    hint = difflib.get_close_matches(selector, [rule.code for rule in rules], n=1)
-    suggestion = f"; did you mean `{hint[0]}`?" if hint else ""
+    hint = closest_code(selector, [rule.code for rule in rules])
+    suggestion = f"; did you mean `{hint}`?" if hint else ""
     raise UserError(f"{where}: unknown rule selector `{selector}`{suggestion}")
 
 

@@ -5,7 +5,7 @@ own, and two modules named ``conftest`` cannot both be imported by name."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from joblint.config import Settings
@@ -32,10 +32,13 @@ def write_tree(root: Path, files: Mapping[str, str | bytes]) -> None:
             path.write_text(content, encoding="utf-8")
 
 
-def lint_tree(root: Path, settings: Settings | None = None) -> list[Diagnostic]:
-    """Every rule, opt-in ones included, so an example must be clean of all of them."""
+def lint_tree(
+    root: Path, settings: Settings | None = None, enabled: Collection[str] | None = None
+) -> list[Diagnostic]:
+    """Every rule, opt-in ones included, unless ``enabled`` names the rules to run."""
     settings = settings or Settings(project_root=root)
-    linter = Linter(settings, enabled=frozenset(rule.code for rule in ALL_RULES))
+    codes = frozenset(rule.code for rule in ALL_RULES) if enabled is None else frozenset(enabled)
+    linter = Linter(settings, enabled=codes)
     return [result for result in linter.lint_paths([root]) if isinstance(result, Diagnostic)]
 
 

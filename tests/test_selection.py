@@ -25,7 +25,7 @@ def selected(*layers: SelectionLayer) -> set[str]:
 
 
 def test_defaults_are_the_default_enabled_rules() -> None:
-    assert selected() == {rule.code for rule in ALL_RULES}
+    assert selected() == {rule.code for rule in ALL_RULES if rule.default_enabled}
 
 
 def test_select_replaces_and_prefixes_skip_opt_in_rules() -> None:
@@ -42,7 +42,7 @@ def test_ignore_removes_prefixes_including_opt_in() -> None:
         SelectionLayer("cli", ignore=["JOB1"]),
     )
     assert selected(*layers) == {
-        rule.code for rule in ALL_RULES if not rule.code.startswith("JOB1")
+        rule.code for rule in ALL_RULES if rule.default_enabled and not rule.code.startswith("JOB1")
     }
 
 

@@ -14,6 +14,11 @@ from joblint.rules.enqueueing import (
     OnCommitResultUsed,
     SynchronousJobCall,
 )
+from joblint.rules.error_policies import (
+    ConflictingErrorPolicy,
+    MixedRetryMechanisms,
+    RescueHandlerSwallows,
+)
 from joblint.rules.idempotency import (
     BlockingOnJobResult,
     LockWithoutExpiry,
@@ -28,6 +33,7 @@ from joblint.rules.naming import (
     JobOutsideJobPackage,
     OneJobPerModule,
 )
+from joblint.rules.not_found import MissingNotFoundHandling
 from joblint.rules.organization import DecoratorOrder, DuplicateJobName, JobNotImportable
 from joblint.rules.queue_declarations import (
     InvalidPriority,
@@ -102,6 +108,10 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             LockWithoutExpiry(),
             BlockingOnJobResult(),
             UniqueMisconfigured(),
+            MixedRetryMechanisms(),
+            MissingNotFoundHandling(),
+            RescueHandlerSwallows(),
+            ConflictingErrorPolicy(),
         ),
         key=lambda rule: rule.code,
     )
