@@ -43,3 +43,40 @@ def replace_expression(
         return tree.visit(Replace())
 
     return transform
+
+
+def replace_string(
+    span: Span, original: str, replacement: str
+) -> Callable[[cst.Module], cst.Module]:
+    """Replace the string literal that starts at ``span`` and holds ``original`` with one
+    holding ``replacement`` (same prefix and quotes), wherever it sits: an argument, an
+    assignment (``queue_as = "low"``), a keyword."""
+
+    def transform(tree: cst.Module) -> cst.Module:
+        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+
+        class Replace(cst.CSTTransformer):
+            done = False
+
+            def leave_SimpleString(
+                self, original_node: cst.SimpleString, updated_node: cst.SimpleString
+            ) -> cst.SimpleString:
+                where = positions.get(original_node)
+                if (
+                    self.done
+                    or where is None
+                    or (where.start.line, where.start.column + 1)
+                    != (span.start.line, span.start.column)
+                    or original_node.evaluated_value != original
+                ):
+                    return updated_node
+                self.done = True
+                quote = original_node.quote
+                return updated_node.with_changes(
+                    value=f"{original_node.prefix}{quote}{replacement}{quote}"
+                )
+
+        return tree.visit(Replace())
+
+    return transform

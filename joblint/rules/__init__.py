@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from joblint.rules.arguments import ModelInstanceArgument, QuerysetArgument
 from joblint.rules.base import ModuleRule, ProjectRule, Rule
+from joblint.rules.config_files import (
+    InvalidQueueConfig,
+    InvalidQueueWildcard,
+    InvalidRecurringTask,
+    UnusedWorkerQueue,
+)
 from joblint.rules.naming import (
     JobBaseClass,
     JobModuleName,
@@ -12,6 +18,7 @@ from joblint.rules.naming import (
     OneJobPerModule,
 )
 from joblint.rules.organization import DecoratorOrder, DuplicateJobName, JobNotImportable
+from joblint.rules.queues import QueueWithoutWorker, UnknownQueue
 from joblint.rules.reading import InvalidSuppression, SyntaxError_, UnreadableFile
 from joblint.rules.sensitive import SensitiveArgument
 from joblint.rules.serialization import NonSerializableArgument
@@ -36,6 +43,12 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             NonSerializableArgument(),
             EnqueueSignatureMismatch(),
             SensitiveArgument(),
+            UnknownQueue(),
+            InvalidQueueConfig(),
+            QueueWithoutWorker(),
+            UnusedWorkerQueue(),
+            InvalidQueueWildcard(),
+            InvalidRecurringTask(),
         ),
         key=lambda rule: rule.code,
     )

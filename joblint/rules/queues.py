@@ -1,0 +1,108 @@
+"""JOB302 and JOB702: queue names that nothing declares, and queues no worker serves.
+
+A job on a queue nobody declared, or that no worker polls, is accepted at enqueue and then
+never runs: the failure is silence, found in production. Both rules compare literal names
+only (a job's static queue, a literal ``queue=`` at an enqueue site) against
+``joblint.queues.known_queues``, and stay silent when the project declares no queues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import libcst as cst
+
+from joblint.context import ModuleContext
+from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
+from joblint.fixes import replace_string
+from joblint.model import QueueKind
+from joblint.queues import KnownQueues, known_queues
+from joblint.rules.base import FixAvailability, ModuleRule
+from joblint.rules.signatures import node_span
+
+QUEUE_OPTIONS = frozenset({"queue", "queue_name"})
+
+
+@dataclass(frozen=True)
+class QueueUse:
+    name: str
+    span: Span
+    where: str  # "job" or "site", for the message
+
+
+def queue_uses(module: ModuleContext) -> list[QueueUse]:
+    """Every literal queue name this module writes, where it is written."""
+    uses: list[QueueUse] = []
+    for job in module.facts.jobs:
+        declared = job.queue
+        if declared.kind is QueueKind.STATIC and declared.name and declared.span is not None:
+            uses.append(QueueUse(declared.name, declared.span, "job"))
+    for site in module.facts.enqueue_sites:
+        for keyword, value in site.options:
+            if keyword in QUEUE_OPTIONS and isinstance(value, cst.SimpleString):
+                name = value.evaluated_value
+                if isinstance(name, str):
+                    uses.append(QueueUse(name, node_span(module, value, site), "site"))
+    return uses
+
+
+class UnknownQueue(ModuleRule):
+    code = "JOB302"
+    name = "unknown-queue"
+    summary = "A queue name that is not among the project's queues"
+    fix_availability = FixAvailability.UNSAFE
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        uses = queue_uses(module)
+        if not uses:
+            return
+        known = known_queues(module.settings)
+        if not known.exists:
+            return
+        for use in uses:
+            if known.knows(use.name):
+                continue
+            yield self._finding(module, use, known)
+
+    def _finding(self, module: ModuleContext, use: QueueUse, known: KnownQueues) -> Diagnostic:
+        nearest = known.nearest(use.name)
+        hint = f"did you mean `{nearest}`? " if nearest else ""
+        sources = " and ".join(source.description for source in known.sources)
+        message = (
+            f"queue `{use.name}` is not among the project's queues ({sources}); {hint}"
+            "use a known queue, or declare this one where the project's queues are listed"
+        )
+        fix = None
+        if nearest is not None:
+            fix = Fix(
+                f"Replace `{use.name}` with `{nearest}`",
+                Applicability.UNSAFE,
+                replace_string(use.span, use.name, nearest),
+            )
+        return self.diagnostic(module.path, use.span, message, fix)
+
+
+class QueueWithoutWorker(ModuleRule):
+    code = "JOB702"
+    name = "queue-without-worker"
+    summary = "A queue used by a job that no worker in the queue file serves"
+
+    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        uses = queue_uses(module)
+        if not uses:
+            return
+        known = known_queues(module.settings)
+        if known.queue_file is None or known.worker_selections is None:
+            return
+        for use in uses:
+            if known.served(use.name):
+                continue
+            if known.exists and not known.knows(use.name) and known.nearest(use.name):
+                continue  # a typo: JOB302 says which name was meant, and fixes it
+            yield self.diagnostic(
+                module.path,
+                use.span,
+                f"no worker in {module.settings.queue_config} serves queue `{use.name}`, so "
+                "its jobs wait forever; add the queue (or a `prefix*` that matches it) to a worker",
+            )
