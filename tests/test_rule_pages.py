@@ -11,7 +11,7 @@ import libcst as cst
 import pytest
 from lint_support import REPO, lint_tree, write_tree
 
-from joblint.config import Settings
+from joblint.config import Settings, load_settings
 from joblint.diagnostics import Applicability
 from joblint.pages import Example, RulePage, parse_page
 from joblint.rules import ALL_RULES, RULES_BY_CODE
@@ -41,6 +41,12 @@ def _cases(roles: tuple[str, ...]) -> list[object]:
         for example in page.examples
         if example.role in roles
     ]
+
+
+def _settings(root: Path) -> Settings | None:
+    """A page's ``pyproject.toml`` context, when it has one, configures its examples."""
+    config = root / "pyproject.toml"
+    return load_settings(config, root) if config.is_file() else None
 
 
 def _write_example(root: Path, page: RulePage, example: Example) -> Path:
@@ -77,7 +83,7 @@ def test_page_structure(path: Path) -> None:
 @pytest.mark.parametrize(("page", "example"), _cases(("flagged", "clean")))
 def test_example(tmp_path: Path, page: RulePage, example: Example) -> None:
     target = _write_example(tmp_path, page, example)
-    found = {(d.line, d.code) for d in lint_tree(tmp_path) if d.path == target}
+    found = {(d.line, d.code) for d in lint_tree(tmp_path, _settings(tmp_path)) if d.path == target}
     assert found == example.expected()
     page_codes = {code for _, code in example.expected() if code == page.code}
     if example.role == "flagged":
@@ -91,7 +97,11 @@ def test_fixed_example(tmp_path: Path, page: RulePage, example: Example) -> None
     flagged = next(e for e in page.examples if e.role == "flagged")
     source = flagged.without_annotations()
     target = _write_example(tmp_path, page, Example("flagged", source, flagged.filename))
-    fixes = [d.fix for d in lint_tree(tmp_path) if d.path == target and d.code == page.code]
+    fixes = [
+        d.fix
+        for d in lint_tree(tmp_path, _settings(tmp_path))
+        if d.path == target and d.code == page.code
+    ]
     assert fixes and all(fix is not None for fix in fixes)
     module = cst.parse_module(source)
     for fix in fixes:
@@ -107,7 +117,11 @@ def test_fixed_example(tmp_path: Path, page: RulePage, example: Example) -> None
     assert again.code == module.code
     # and the fixed file is no longer flagged
     target.write_text(module.code, encoding="utf-8")
-    assert not [d for d in lint_tree(tmp_path) if d.path == target and d.code == page.code]
+    assert not [
+        d
+        for d in lint_tree(tmp_path, _settings(tmp_path))
+        if d.path == target and d.code == page.code
+    ]
     expected_applicability = RULES_BY_CODE[page.code].fix_availability.value
     if expected_applicability in ("safe", "unsafe"):
         assert all(

@@ -98,8 +98,8 @@ class QueueWithoutWorker(ModuleRule):
         for use in uses:
             if known.served(use.name):
                 continue
-            if known.exists and not known.knows(use.name) and known.nearest(use.name):
-                continue  # a typo: JOB302 says which name was meant, and fixes it
+            if not known.knows(use.name):
+                continue  # not a queue of the project at all: JOB302 says so
             yield self.diagnostic(
                 module.path,
                 use.span,
