@@ -16,14 +16,16 @@ clean) unless its info string says otherwise:
 
 A fenced ``yaml`` block is an example too, for the rules about the job config files: its
 ``title`` is the file it is written to (``title="config/queue.yml"``; without one, the
-block is an illustration), and the same roles apply (a ``context`` queue file gives a Python example its workers). A YAML
-example is never the target of a fix. A ``toml context title="pyproject.toml"`` block
-configures the examples of its page (``[tool.joblint] queues``, say).
+block is an illustration), and the same roles apply (a ``context`` queue file gives a
+Python example its workers). A YAML example is never the target of a fix. A
+``toml context title="pyproject.toml"`` block configures the examples of its page
+(``[tool.joblint] queues``, say).
 
 A line whose code is expected to be flagged ends in an annotation comment, ``# JOB101``
 (several: ``# JOB102, JOB103``); in YAML the same text is a YAML comment at the end of the
-line (``threads: 0  # JOB701``), and the finding is expected in the YAML file. The tests run every example and compare the findings, by
-line and code, exactly; so a page cannot say what the linter does not do.
+line (``threads: 0  # JOB701``), and the finding is expected in the YAML file. The tests
+run every example and compare the findings, by line and code, exactly; so a page cannot
+say what the linter does not do.
 """
 
 from __future__ import annotations

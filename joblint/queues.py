@@ -51,14 +51,7 @@ class KnownQueues:
 
     def knows(self, name: str) -> bool:
         """A name some source lists, or one a worker's ``*`` or ``prefix*`` matches."""
-        if name in self.exact_names:
-            return True
-        return any(
-            QueueSelection.from_entries(source.names).serves(name)
-            for source in self.sources
-            if any(classify_queue_entry(n) is EntryKind.PREFIX for n in source.names)
-            or "*" in source.names
-        )
+        return any(source_knows(source, name) for source in self.sources)
 
     def nearest(self, name: str) -> str | None:
         matches = difflib.get_close_matches(name, self.exact_names, n=1, cutoff=0.6)
@@ -74,6 +67,19 @@ class KnownQueues:
         return "; ".join(
             f"{source.description}: {', '.join(source.names)}" for source in self.sources
         )
+
+
+def source_knows(source: QueueSource, name: str) -> bool:
+    """``name`` is listed, or matched by a ``*`` or ``prefix*`` entry (an ignored wildcard
+    such as ``*_low`` matches nothing)."""
+    kinds = [classify_queue_entry(entry) for entry in source.names]
+    if EntryKind.ALL in kinds:
+        return True
+    return any(
+        (kind is EntryKind.EXACT and entry.strip() == name)
+        or (kind is EntryKind.PREFIX and name.startswith(entry.strip()[:-1]))
+        for entry, kind in zip(source.names, kinds, strict=True)
+    )
 
 
 def config_file(settings: Settings, relative: str) -> Path:

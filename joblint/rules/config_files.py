@@ -39,7 +39,7 @@ def _problem(rule: ProjectRule, path: Path, problem: ConfigProblem) -> Diagnosti
 class InvalidQueueConfig(ProjectRule):
     code = "JOB701"
     name = "invalid-queue-config"
-    summary = "The queue file does not parse, or has unknown keys or bad values"
+    summary = "The queue file does not parse, or has unknown keys or bad values."
 
     def check_project(self, project: ProjectContext) -> Iterator[Diagnostic]:
         read = read_queue_file(project.settings)
@@ -54,7 +54,7 @@ class InvalidQueueConfig(ProjectRule):
 class InvalidQueueWildcard(ProjectRule):
     code = "JOB704"
     name = "invalid-queue-wildcard"
-    summary = "A queue wildcard Solid Queue ignores (`*_low`, `a*b`)"
+    summary = "A queue wildcard Solid Queue ignores (`*_low`, `a*b`)."
 
     def check_project(self, project: ProjectContext) -> Iterator[Diagnostic]:
         read = read_queue_file(project.settings)
@@ -69,7 +69,7 @@ class InvalidQueueWildcard(ProjectRule):
 class UnusedWorkerQueue(ProjectRule):
     code = "JOB703"
     name = "unused-worker-queue"
-    summary = "A queue a worker serves that no job uses"
+    summary = "A queue a worker serves that no job uses."
 
     def check_project(self, project: ProjectContext) -> Iterator[Diagnostic]:
         read = read_queue_file(project.settings)
@@ -122,7 +122,7 @@ def _used_queues(project: ProjectContext) -> set[str]:
 class InvalidRecurringTask(ProjectRule):
     code = "JOB705"
     name = "invalid-recurring-task"
-    summary = "A recurring task with a bad schedule, class, arguments, queue or key"
+    summary = "A recurring task with a bad schedule, class, arguments, queue or key."
 
     def check_project(self, project: ProjectContext) -> Iterator[Diagnostic]:
         read = read_recurring_file(project.settings)

@@ -50,7 +50,7 @@ def queue_uses(module: ModuleContext) -> list[QueueUse]:
 class UnknownQueue(ModuleRule):
     code = "JOB302"
     name = "unknown-queue"
-    summary = "A queue name that is not among the project's queues"
+    summary = "A queue name that is not among the project's queues; says which one was meant."
     fix_availability = FixAvailability.UNSAFE
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
@@ -86,7 +86,7 @@ class UnknownQueue(ModuleRule):
 class QueueWithoutWorker(ModuleRule):
     code = "JOB702"
     name = "queue-without-worker"
-    summary = "A queue used by a job that no worker in the queue file serves"
+    summary = "A queue used by a job that no worker in the queue file serves."
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         uses = queue_uses(module)
