@@ -188,8 +188,11 @@ class InvalidRecurringTask(ProjectRule):
             problems.append(f"cannot pass `{arg.keyword.value}` by keyword")
         if not problems:
             return
-        key = "args" if "args" in task.value_positions else "class"
-        line, column = task.value_positions.get(key, (task.line, task.column))
+        by_keyword = binding.unknown or binding.positional_only or binding.twice
+        key = "kwargs" if by_keyword and "kwargs" in task.value_positions else "args"
+        line, column = task.value_positions.get(
+            key, task.value_positions.get("class", (task.line, task.column))
+        )
         yield _at(
             self,
             path,
@@ -218,14 +221,20 @@ def _as_arguments(task: RecurringTask) -> list[cst.Arg] | None:
 def _owned_by_project(project: ProjectContext, class_name: str) -> bool:
     """Whether a missing class is the project's to define: a bare name (looked up in the
     job packages) in a project that has jobs, or a dotted path into one of the project's
-    own modules (the class is missing from it). A path into a library is not ours to judge."""
+    own packages (the class is missing from it). A path into a library is not ours to judge."""
     if not project.index.jobs.all:
         return False
     if "." not in class_name.strip():
         return True
-    names = {m.parsed.module_name for m in project.modules}
-    candidates = candidate_locations(class_name, project.settings.job_packages)
-    return any(module in names for module, _ in candidates)
+    job_modules = {job.module_name for job in project.index.jobs.all}
+    for module, _ in candidate_locations(class_name, project.settings.job_packages):
+        package = module.rpartition(".")[0]
+        if any(
+            name == module or name.startswith(f"{module}.") or name.startswith(f"{package}.")
+            for name in job_modules
+        ):
+            return True
+    return False
 
 
 def _resolve(project: ProjectContext, class_name: str) -> JobDefinition | None:
