@@ -105,7 +105,7 @@ def test_silent_for_queues_computed_at_run_time(tmp_path: Path) -> None:
             "from joblint.runtime import Job\n\n\n"
             "class ChargeCardJob(Job):\n"
             "    def queue_as(self) -> str:\n"
-            "        return 'nowhere'\n\n"
+            "        return self.arguments[0]\n\n"
             "    def perform(self, order_id: int) -> None:\n"
             "        ...\n\n\n"
             "def later(name: str) -> None:\n"
@@ -114,6 +114,29 @@ def test_silent_for_queues_computed_at_run_time(tmp_path: Path) -> None:
         ),
     }
     assert _lint(tmp_path, files, ("JOB302", "JOB702", "JOB703")) == []
+
+
+def test_every_literal_a_queue_as_method_returns_is_checked(tmp_path: Path) -> None:
+    source = (
+        "from joblint.runtime import Job\n\n\n"
+        "class ChargeCardJob(Job):\n"
+        "    def queue_as(self) -> str:\n"
+        "        if self.arguments[0] > 100:\n"
+        "            return 'biling'\n"
+        "        if self.arguments[0] > 10:\n"
+        "            return 'mailers' if self.arguments[1] else 'mailer'\n"
+        "        def helper() -> str:\n"
+        "            return 'nested'\n"
+        "        return self.arguments[2] or helper()\n\n"
+        "    def perform(self, amount: int, mail: bool, queue: str) -> None:\n"
+        "        ...\n"
+    )
+    findings = _lint(
+        tmp_path, {"config/queue.yml": WORKERS, "jobs/charge_card_job.py": source}, ("JOB302",)
+    )
+    assert [(d.line, d.column) for d in findings] == [(7, 20), (9, 56)]
+    assert "did you mean `billing`?" in findings[0].message
+    assert "did you mean `mailers`?" in findings[1].message
 
 
 def test_queues_from_pyproject_and_queue_without_worker(tmp_path: Path) -> None:

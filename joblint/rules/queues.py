@@ -2,7 +2,8 @@
 
 A job on a queue nobody declared, or that no worker polls, is accepted at enqueue and then
 never runs: the failure is silence, found in production. Both rules compare literal names
-only (a job's static queue, a literal ``queue=`` at an enqueue site) against
+only (a job's static queue, each literal a ``queue_as`` method returns, a literal
+``queue=`` at an enqueue site) against
 ``joblint.queues.known_queues``, and stay silent when the project declares no queues.
 """
 
@@ -38,6 +39,7 @@ def queue_uses(module: ModuleContext) -> list[QueueUse]:
         declared = job.queue
         if declared.kind is QueueKind.STATIC and declared.name and declared.span is not None:
             uses.append(QueueUse(declared.name, declared.span, "job"))
+        uses.extend(QueueUse(name, span, "job") for name, span in declared.returned_names)
     for site in module.facts.enqueue_sites:
         for keyword, value in site.options:
             if keyword in QUEUE_OPTIONS and isinstance(value, cst.SimpleString):
