@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from joblint.context import ModuleContext
+from joblint.context import ModuleContext, ProjectContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
 from joblint.fixes import replace_string
 from joblint.model import QueueKind
 from joblint.queues import KnownQueues, known_queues
-from joblint.rules.base import FixAvailability, ModuleRule
+from joblint.rules.base import FixAvailability, ProjectRule
 from joblint.rules.signatures import node_span
 
 QUEUE_OPTIONS = frozenset({"queue", "queue_name"})
@@ -49,23 +49,22 @@ def queue_uses(module: ModuleContext) -> list[QueueUse]:
     return uses
 
 
-class UnknownQueue(ModuleRule):
+class UnknownQueue(ProjectRule):
+    """A project rule so the queue files are read once per run, not once per module."""
+
     code = "JOB302"
     name = "unknown-queue"
     summary = "A queue name that is not among the project's queues; says which one was meant."
     fix_availability = FixAvailability.UNSAFE
 
-    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
-        uses = queue_uses(module)
-        if not uses:
-            return
-        known = known_queues(module.settings)
+    def check_project(self, project: ProjectContext) -> Iterator[Diagnostic]:
+        known = known_queues(project.settings)
         if not known.exists:
             return
-        for use in uses:
-            if known.knows(use.name):
-                continue
-            yield self._finding(module, use, known)
+        for module in project.modules:
+            for use in queue_uses(module):
+                if not known.knows(use.name):
+                    yield self._finding(module, use, known)
 
     def _finding(self, module: ModuleContext, use: QueueUse, known: KnownQueues) -> Diagnostic:
         nearest = known.nearest(use.name)
@@ -85,19 +84,20 @@ class UnknownQueue(ModuleRule):
         return self.diagnostic(module.path, use.span, message, fix)
 
 
-class QueueWithoutWorker(ModuleRule):
+class QueueWithoutWorker(ProjectRule):
     code = "JOB702"
     name = "queue-without-worker"
     summary = "A queue used by a job that no worker in the queue file serves."
 
-    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
-        uses = queue_uses(module)
-        if not uses:
-            return
-        known = known_queues(module.settings)
+    def check_project(self, project: ProjectContext) -> Iterator[Diagnostic]:
+        known = known_queues(project.settings)
         if known.queue_file is None or known.worker_selections is None:
             return
-        for use in uses:
+        for module in project.modules:
+            yield from self._findings(module, known)
+
+    def _findings(self, module: ModuleContext, known: KnownQueues) -> Iterator[Diagnostic]:
+        for use in queue_uses(module):
             if known.served(use.name):
                 continue
             if not known.knows(use.name):
