@@ -1,14 +1,16 @@
 """The queues a project knows, and where each name came from.
 
-Merged in order from ``[tool.joblint] queues`` and the workers of the queue file
+Merged in order from ``[tool.joblint] queues``, the workers of the queue file
 (``config/queue.yml`` or ``queue-config``), which is read with the runtime's own parser so
-the linter and ``joblint jobs start`` never disagree about what a worker serves. When no
+the linter and ``joblint jobs start`` never disagree about what a worker serves, and, in a
+project with Django Tasks, ``TASKS[...]["QUEUES"]`` in its settings modules. When no
 source exists, ``KnownQueues.exists`` is False and the rules comparing names against it
 (JOB302, JOB702) stay silent: there is nothing to compare with.
 """
 
 from __future__ import annotations
 
+import ast
 import difflib
 import os
 from dataclasses import dataclass
@@ -106,7 +108,66 @@ def read_recurring_file(settings: Settings) -> tuple[Path, RecurringConfigReport
     return path, check_recurring_config(text, str(path))
 
 
-def known_queues(settings: Settings) -> KnownQueues:
+def django_settings_queues(settings: Settings) -> list[QueueSource]:
+    """``TASKS[alias]["QUEUES"]`` in the project's Django settings modules (``settings.py``,
+    or any module of a ``settings`` package), read without importing them: only literal
+    lists of strings count. A backend without ``QUEUES`` accepts only ``default``."""
+    from joblint.discovery import discover
+
+    sources: list[QueueSource] = []
+    for path in discover([settings.project_root], settings).files:
+        if path.name != "settings.py" and path.parent.name != "settings":
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if "TASKS" not in text:
+            continue
+        names = _tasks_queues(text)
+        if names:
+            relative = os.path.relpath(path, settings.project_root)
+            sources.append(QueueSource(f"TASKS in {Path(relative).as_posix()}", names))
+    return sources
+
+
+def _tasks_queues(text: str) -> tuple[str, ...]:
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return ()
+    names: list[str] = []
+    for statement in tree.body:
+        if not (
+            isinstance(statement, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "TASKS" for t in statement.targets)
+            and isinstance(statement.value, ast.Dict)
+        ):
+            continue
+        for backend in statement.value.values:
+            if not isinstance(backend, ast.Dict):
+                continue
+            queues = next(
+                (
+                    value
+                    for key, value in zip(backend.keys, backend.values, strict=True)
+                    if isinstance(key, ast.Constant) and key.value == "QUEUES"
+                ),
+                None,
+            )
+            if queues is None:
+                names.append("default")
+            elif isinstance(queues, ast.List | ast.Tuple | ast.Set):
+                names.extend(
+                    element.value
+                    for element in queues.elts
+                    if isinstance(element, ast.Constant) and isinstance(element.value, str)
+                )
+    return tuple(dict.fromkeys(names))
+
+
+def known_queues(settings: Settings, django: bool = False) -> KnownQueues:
+    """``django``: the project has Django Tasks, so its settings modules are read too."""
     sources: list[QueueSource] = []
     if settings.queues:
         sources.append(QueueSource("`queues` in [tool.joblint]", settings.queues))
@@ -121,4 +182,6 @@ def known_queues(settings: Settings) -> KnownQueues:
         names = tuple(dict.fromkeys(name for worker in workers for name in worker.queues))
         if names:
             sources.append(QueueSource(f"workers in {settings.queue_config}", names))
+    if django:
+        sources.extend(django_settings_queues(settings))
     return KnownQueues(tuple(sources), selections, queue_file)

@@ -255,3 +255,36 @@ def test_unused_worker_queue_silent_when_other_frameworks_use_defaults(tmp_path:
         ),
     }
     assert _lint(tmp_path, files, ("JOB703",)) == []
+
+
+def test_django_tasks_queues_from_settings(tmp_path: Path) -> None:
+    files = {
+        "shop/settings.py": (
+            "import os\n\nTASKS = {\n"
+            "    'default': {\n"
+            "        'BACKEND': 'django.tasks.backends.database.DatabaseBackend',\n"
+            "        'QUEUES': ['default', 'emails'],\n"
+            "    },\n"
+            "    'reports': {'BACKEND': os.environ['REPORTS_BACKEND']},\n"
+            "}\n"
+        ),
+        "shop/tasks.py": (
+            "from django.tasks import task\n\n\n"
+            "@task(queue_name='email')  # JOB302\n"
+            "def send_receipt(order_id: int) -> None:\n    ...\n\n\n"
+            "@task(queue_name='emails')\n"
+            "def send_invoice(order_id: int) -> None:\n    ...\n"
+        ),
+    }
+    findings = _lint(tmp_path, files, ("JOB302", "JOB702"))
+    assert [(d.line, d.code) for d in findings] == [(4, "JOB302")]
+    assert "TASKS in shop/settings.py" in findings[0].message
+    assert "did you mean `emails`?" in findings[0].message
+
+
+def test_django_settings_are_not_read_without_django_tasks(tmp_path: Path) -> None:
+    files = {
+        "shop/settings.py": "TASKS = {'default': {'QUEUES': ['emails']}}\n",
+        "jobs/charge_card_job.py": JOB.format(queue="anything"),
+    }
+    assert _lint(tmp_path, files, ("JOB302",)) == []

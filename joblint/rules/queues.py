@@ -49,6 +49,10 @@ def queue_uses(module: ModuleContext) -> list[QueueUse]:
     return uses
 
 
+def uses_django_tasks(project: ProjectContext) -> bool:
+    return any(job.framework == "django-tasks" for job in project.index.jobs.all)
+
+
 class UnknownQueue(ProjectRule):
     """A project rule so the queue files are read once per run, not once per module."""
 
@@ -58,7 +62,7 @@ class UnknownQueue(ProjectRule):
     fix_availability = FixAvailability.UNSAFE
 
     def check_project(self, project: ProjectContext) -> Iterator[Diagnostic]:
-        known = known_queues(project.settings)
+        known = known_queues(project.settings, uses_django_tasks(project))
         if not known.exists:
             return
         for module in project.modules:
@@ -90,7 +94,7 @@ class QueueWithoutWorker(ProjectRule):
     summary = "A queue used by a job that no worker in the queue file serves."
 
     def check_project(self, project: ProjectContext) -> Iterator[Diagnostic]:
-        known = known_queues(project.settings)
+        known = known_queues(project.settings, uses_django_tasks(project))
         if known.queue_file is None or known.worker_selections is None:
             return
         for module in project.modules:
