@@ -162,16 +162,19 @@ def _check(options: argparse.Namespace) -> int:
 
 
 def _inventory(options: argparse.Namespace) -> int:
-    from joblint.inventory import inventory, render_json, render_text
+    from joblint.inventory import inventory, render_json, render_queue_sources, render_text
+    from joblint.queues import known_queues
 
     paths: list[Path] = options.paths or [Path(".")]
     settings = settings_for_paths(paths, options.config)
     analysis, problems = Linter(settings).analyse_paths(paths)
-    rows = inventory(analysis)
+    known = known_queues(settings, any(job.framework == "django-tasks" for job in analysis.jobs))
+    rows = inventory(analysis, known)
     if options.output_format == "json":
         render_json(rows, sys.stdout)
     else:
         render_text(rows, sys.stdout, Path.cwd())
+        render_queue_sources(known, sys.stdout)
     sys.stdout.flush()
     for problem in problems:
         print(f"joblint: error: {problem.path}: {problem.message}", file=sys.stderr)

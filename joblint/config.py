@@ -37,6 +37,10 @@ KEYS: Mapping[str, KeySpec] = {
     "exclude": KeySpec("list[str]", "gitignore-style globs replacing the default exclusions"),
     "extend-exclude": KeySpec("list[str]", "gitignore-style globs excluded on top"),
     "queues": KeySpec("list[str]", "the queue names the project uses"),
+    "queue-config": KeySpec("str", "the queue file, from the project root (config/queue.yml)"),
+    "recurring-config": KeySpec(
+        "str", "the recurring tasks file, from the project root (config/recurring.yml)"
+    ),
     "extra-verbs": KeySpec("list[str]", "verbs accepted at the start of job names"),
     "job-packages": KeySpec("list[str]", "package names (or dotted paths) that hold jobs"),
     "base-job": KeySpec("str", "dotted name of the project's base job class"),
@@ -88,6 +92,8 @@ class Settings:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
     queues: tuple[str, ...] = ()
+    queue_config: str = "config/queue.yml"
+    recurring_config: str = "config/recurring.yml"
     extra_verbs: frozenset[str] = frozenset()
     job_packages: tuple[str, ...] = ("jobs",)
     base_job: str | None = None
@@ -194,6 +200,8 @@ def _settings_from_table(
         exclude=DEFAULT_EXCLUDE if exclude is None else exclude,
         extend_exclude=strings("extend-exclude") or (),
         queues=strings("queues") or (),
+        queue_config=values.get("queue-config", "config/queue.yml"),
+        recurring_config=values.get("recurring-config", "config/recurring.yml"),
         extra_verbs=frozenset(verb.lower() for verb in values.get("extra-verbs", ())),
         job_packages=("jobs",) if job_packages is None else job_packages,
         base_job=values.get("base-job"),

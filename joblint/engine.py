@@ -14,6 +14,7 @@ parser (fast, in C), so JOB001 means the same thing for every file.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from joblint.frameworks import FRONTENDS, Frontend
 from joblint.index import JobRegistry, ProjectIndex
 from joblint.model import EnqueueSite, JobDefinition, ModuleFacts, ModuleSymbols
 from joblint.parsing import ParsedModule, ParseFailure, parse, syntax_check
+from joblint.queues import config_file
 from joblint.rules import ALL_RULES, RULES_BY_CODE, ModuleRule, ProjectRule, Rule
 from joblint.selection import codes_matching
 from joblint.source import ReadFailure, SourceFile, decode_source, read_source
@@ -117,8 +119,11 @@ class Linter:
                 sources.append(source)
         problems: list[Problem] = [Problem(p.path, p.message) for p in found.problems]
         context = self._project_context(set(found.files))
-        findings.extend(self._lint_sources(sources, problems, context=context))
-        yield from self._filtered(findings, sources)
+        config_files = self._config_files(paths)
+        findings.extend(
+            self._lint_sources(sources, problems, context=context, config_files=config_files)
+        )
+        yield from self._filtered(findings, sources, config_files)
         yield from problems
 
     def lint_source(self, path: Path, data: bytes) -> Iterator[Diagnostic | Problem]:
@@ -156,12 +161,16 @@ class Linter:
             path: fixes[path].fixed if path in fixes else data for path, data in contents.items()
         }
         remaining = sorted(
-            [*unreadable, *self.lint_contents(final, problems)], key=Diagnostic.sort_key
+            [*unreadable, *self.lint_contents(final, problems, self._config_files(paths))],
+            key=Diagnostic.sort_key,
         )
         return FixRun(fixes, remaining, problems)
 
     def lint_contents(
-        self, contents: dict[Path, bytes], problems: list[Problem]
+        self,
+        contents: dict[Path, bytes],
+        problems: list[Problem],
+        config_files: Sequence[Path] = (),
     ) -> list[Diagnostic]:
         """Check files given as bytes (fixed in memory, say), the rest of the project as
         it is on disk."""
@@ -174,8 +183,22 @@ class Linter:
             else:
                 sources.append(decoded)
         context = self._project_context(set(contents))
-        findings.extend(self._lint_sources(sources, problems, context=context))
-        return list(self._filtered(findings, sources))
+        findings.extend(
+            self._lint_sources(sources, problems, context=context, config_files=config_files)
+        )
+        return list(self._filtered(findings, sources, config_files))
+
+    def _config_files(self, paths: Sequence[Path]) -> list[Path]:
+        """The job config files (``config/queue.yml``, ``config/recurring.yml``) that lie
+        under the checked paths: the JOB7xx findings located in them are reported. Checking
+        one Python file (pre-commit, flake8, an editor) reports none of them."""
+        given = [Path(os.path.abspath(path)) for path in paths]
+        found = []
+        for relative in (self.settings.queue_config, self.settings.recurring_config):
+            config = config_file(self.settings, relative)
+            if config.is_file() and any(config == path or path in config.parents for path in given):
+                found.append(config)
+        return found
 
     def _project_context(self, checked: set[Path]) -> list[SourceFile]:
         """The rest of the project, indexed but not reported on, so that checking one file
@@ -215,8 +238,9 @@ class Linter:
         sources: Sequence[SourceFile],
         problems: list[Problem],
         context: Sequence[SourceFile] = (),
+        config_files: Sequence[Path] = (),
     ) -> list[Diagnostic]:
-        reported = {source.path for source in sources}
+        reported = {source.path for source in sources} | set(config_files)
         parsed, failures, symbols = self._parse_candidates([*sources, *context])
         findings = [self._syntax_error(failure) for failure in failures if failure.path in reported]
         analysis = self._recognise(parsed, symbols)
@@ -350,9 +374,18 @@ class Linter:
     # -- filtering ---------------------------------------------------------------------
 
     def _filtered(
-        self, findings: Iterable[Diagnostic], sources: Sequence[SourceFile]
+        self,
+        findings: Iterable[Diagnostic],
+        sources: Sequence[SourceFile],
+        config_files: Sequence[Path] = (),
     ) -> Iterator[Diagnostic]:
         suppressions = {source.path: scan_suppressions(source.text) for source in sources}
+        for config in config_files:
+            try:
+                text = config.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            suppressions[config] = scan_suppressions(text, yaml=True)
         everything = list(findings)
         everything.extend(self._invalid_suppressions(suppressions))
         kept = [

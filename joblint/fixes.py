@@ -21,11 +21,14 @@ def _written_at(
 ) -> bool:
     """Whether ``node`` is the one a fix was made for: it starts where the diagnostic
     did and still reads as it did then (so a fix applied twice finds nothing)."""
+    return _starts_at(positions, node, span) and tree.code_for_node(node) == original
+
+
+def _starts_at(positions: Mapping[cst.CSTNode, CodeRange], node: cst.CSTNode, span: Span) -> bool:
     where = positions.get(node)
-    return (
-        where is not None
-        and (where.start.line, where.start.column + 1) == (span.start.line, span.start.column)
-        and tree.code_for_node(node) == original
+    return where is not None and (where.start.line, where.start.column + 1) == (
+        span.start.line,
+        span.start.column,
     )
 
 
@@ -88,5 +91,39 @@ def name_arguments(
                 return updated_node.with_changes(args=args)
 
         return tree.visit(Name())
+
+    return transform
+
+
+def replace_string(
+    span: Span, original: str, replacement: str
+) -> Callable[[cst.Module], cst.Module]:
+    """Replace the string literal that starts at ``span`` and holds ``original`` with one
+    holding ``replacement`` (same prefix and quotes), wherever it sits: an argument, an
+    assignment (``queue_as = "low"``), a keyword."""
+
+    def transform(tree: cst.Module) -> cst.Module:
+        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+
+        class Replace(cst.CSTTransformer):
+            done = False
+
+            def leave_SimpleString(
+                self, original_node: cst.SimpleString, updated_node: cst.SimpleString
+            ) -> cst.SimpleString:
+                if (
+                    self.done
+                    or not _starts_at(positions, original_node, span)
+                    or original_node.evaluated_value != original
+                ):
+                    return updated_node
+                self.done = True
+                quote = original_node.quote
+                return updated_node.with_changes(
+                    value=f"{original_node.prefix}{quote}{replacement}{quote}"
+                )
+
+        return tree.visit(Replace())
 
     return transform

@@ -10,6 +10,7 @@ from typing import Any, TextIO
 
 from joblint.engine import Analysis
 from joblint.model import JobDefinition, QueueKind
+from joblint.queues import KnownQueues, source_knows
 
 
 def queue_label(job: JobDefinition) -> str | None:
@@ -20,9 +21,10 @@ def queue_label(job: JobDefinition) -> str | None:
     return None
 
 
-def inventory(analysis: Analysis) -> list[dict[str, Any]]:
+def inventory(analysis: Analysis, known: KnownQueues | None = None) -> list[dict[str, Any]]:
     """Concrete jobs (abstract bases are never enqueued), in file order, each with the
-    enqueue sites that target it."""
+    enqueue sites that target it and, given the project's queues, the sources that declare
+    the job's queue (``queue_sources``: empty for a queue no source knows)."""
     sites_by_job: dict[str, list[dict[str, Any]]] = {}
     for site in sorted(analysis.enqueue_sites, key=lambda s: (str(s.path), s.span.start)):
         if site.target is not None:
@@ -43,9 +45,27 @@ def inventory(analysis: Analysis) -> list[dict[str, Any]]:
             "filename": str(job.path),
             "line": job.name_span.start.line,
             "enqueue_sites": sites_by_job.get(job.qualified_name, []),
+            **({} if known is None else {"queue_sources": _queue_sources(job, known)}),
         }
         for job in jobs
     ]
+
+
+def _queue_sources(job: JobDefinition, known: KnownQueues) -> list[str]:
+    name = job.queue.name if job.queue.kind is QueueKind.STATIC else None
+    if name is None:
+        return []
+    return [source.description for source in known.sources if source_knows(source, name)]
+
+
+def render_queue_sources(known: KnownQueues, out: TextIO) -> None:
+    """Where the project's queues came from, after the table."""
+    if not known.exists:
+        out.write("\nQueues: none declared ([tool.joblint] queues, config/queue.yml).\n")
+        return
+    out.write("\nQueues:\n")
+    for source in known.sources:
+        out.write(f"  {source.description}: {', '.join(source.names)}\n")
 
 
 def render_json(rows: Sequence[dict[str, Any]], out: TextIO) -> None:

@@ -26,6 +26,9 @@ class QueueDeclaration:
     kind: QueueKind
     name: str | None = None
     span: Span | None = None
+    # A dynamic queue computed by a method (the runtime's `def queue_as(self)`): each
+    # string literal it returns, where it is written, so rules can check every one.
+    returned_names: tuple[tuple[str, Span], ...] = ()
 
 
 NO_QUEUE = QueueDeclaration(QueueKind.NONE)

@@ -14,9 +14,18 @@ clean) unless its info string says otherwise:
 - ``encoding="latin-1"``: the bytes written are the text in that encoding (JOB002);
 - ``illustration``: shown, not run (the default outside the example sections).
 
+A fenced ``yaml`` block is an example too, for the rules about the job config files: its
+``title`` is the file it is written to (``title="config/queue.yml"``; without one, the
+block is an illustration), and the same roles apply (a ``context`` queue file gives a
+Python example its workers). A YAML example is never the target of a fix. A
+``toml context title="pyproject.toml"`` block configures the examples of its page
+(``[tool.joblint] queues``, say).
+
 A line whose code is expected to be flagged ends in an annotation comment, ``# JOB101``
-(several: ``# JOB102, JOB103``). The tests run every example and compare the findings, by
-line and code, exactly; so a page cannot say what the linter does not do.
+(several: ``# JOB102, JOB103``); in YAML the same text is a YAML comment at the end of the
+line (``threads: 0  # JOB701``), and the finding is expected in the YAML file. The tests
+run every example and compare the findings, by line and code, exactly; so a page cannot
+say what the linter does not do.
 """
 
 from __future__ import annotations
@@ -100,7 +109,7 @@ def parse_page(text: str) -> RulePage:
         if line.startswith("## "):
             section = line[3:].strip()
             sections.append(section)
-        fence = re.match(r"^```python\b(.*)$", line)
+        fence = re.match(r"^```(python|yaml|toml)\b(.*)$", line)
         if fence:
             body: list[str] = []
             start = index + 1
@@ -108,18 +117,22 @@ def parse_page(text: str) -> RulePage:
             while index < len(lines) and not lines[index].startswith("```"):
                 body.append(lines[index])
                 index += 1
-            examples.append(_example(fence.group(1), "\n".join(body) + "\n", section, start))
+            examples.append(
+                _example(fence.group(2), "\n".join(body) + "\n", section, start, fence.group(1))
+            )
         index += 1
     return RulePage(title.group(1), title.group(2), tuple(sections), tuple(examples))
 
 
-def _example(info: str, code: str, section: str, line: int) -> Example:
+def _example(info: str, code: str, section: str, line: int, language: str = "python") -> Example:
     words = shlex.split(info)
     attributes = dict(word.split("=", 1) for word in words if "=" in word)
     flags = [word for word in words if "=" not in word]
     role = next((flag for flag in flags if flag in ROLES), None)
     if role is None:
         role = SECTION_ROLES.get(section.lower(), "illustration")
+    if language != "python" and "title" not in attributes:
+        role = "illustration"  # a YAML or TOML block without a file to write is shown only
     return Example(
         role=role,
         code=code,

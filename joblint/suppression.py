@@ -83,14 +83,16 @@ class Suppressions:
 NO_SUPPRESSIONS = Suppressions()
 
 
-def scan_suppressions(text: str) -> Suppressions:
+def scan_suppressions(text: str, yaml: bool = False) -> Suppressions:
+    """The suppressions in a Python file, or with ``yaml`` in a YAML config file (whose
+    comments also start with ``#``; JOB7xx findings are located there)."""
     if not ANY_NOQA.search(text):
         return NO_SUPPRESSIONS
     lines: dict[int, frozenset[str] | None] = {}
     file_codes: set[str] | None = set()
     mentions: list[CodeMention] = []
     misuses: list[Misuse] = []
-    for line, column, comment, own_line in _comments(text):
+    for line, column, comment, own_line in _yaml_comments(text) if yaml else _comments(text):
         file_match = NOQA_FILE.match(comment) if own_line else None
         if file_match is None and (misplaced := ANY_FILE_NOQA.search(comment)):
             misuses.append(
@@ -163,4 +165,17 @@ def _comments_by_line(text: str) -> Iterator[tuple[int, int, str, bool]]:
     for number, line in enumerate(text.splitlines(), start=1):
         position = line.find("#")
         if position >= 0:
+            yield number, position + 1, line[position:], not line[:position].strip()
+
+
+YAML_COMMENT = re.compile(r"(?:^|(?<=\s))#")
+
+
+def _yaml_comments(text: str) -> Iterator[tuple[int, int, str, bool]]:
+    """A YAML comment starts with `#` at the start of a line or after a space (a `#` inside
+    a word, `a#b`, is not one). Quoted scalars holding ` #` are rare in job config files."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = YAML_COMMENT.search(line)
+        if match is not None:
+            position = match.start()
             yield number, position + 1, line[position:], not line[:position].strip()

@@ -47,4 +47,9 @@ def test_inventory_text() -> None:
     assert lines[0].split() == ["FRAMEWORK", "JOB", "QUEUE", "DEFINED", "AT"]
     assert any("ProcessPaymentJob" in line and "critical" in line for line in lines)
     assert "<- perform_later at examples/shop/services/checkout.py:36" in result.stdout
-    assert lines[-1].endswith("enqueue sites.")
+    assert lines[-5].endswith("enqueue sites.")
+    assert lines[-3:] == [
+        "Queues:",
+        "  `queues` in [tool.joblint]: critical, default, low, mailers",
+        "  workers in config/queue.yml: critical, mailers, default, low",
+    ]

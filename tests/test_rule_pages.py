@@ -11,7 +11,7 @@ import libcst as cst
 import pytest
 from lint_support import REPO, lint_tree, write_tree
 
-from joblint.config import Settings
+from joblint.config import Settings, load_settings
 from joblint.diagnostics import Applicability
 from joblint.pages import Example, RulePage, parse_page
 from joblint.rules import ALL_RULES, RULES_BY_CODE
@@ -41,6 +41,12 @@ def _cases(roles: tuple[str, ...]) -> list[object]:
         for example in page.examples
         if example.role in roles
     ]
+
+
+def _settings(root: Path) -> Settings | None:
+    """A page's ``pyproject.toml`` context, when it has one, configures its examples."""
+    config = root / "pyproject.toml"
+    return load_settings(config, root) if config.is_file() else None
 
 
 def _write_example(root: Path, page: RulePage, example: Example) -> Path:
@@ -77,9 +83,8 @@ def test_page_structure(path: Path) -> None:
 @pytest.mark.parametrize(("page", "example"), _cases(("flagged", "clean")))
 def test_example(tmp_path: Path, page: RulePage, example: Example) -> None:
     target = _write_example(tmp_path, page, example)
-    found = {
-        (d.line, d.code) for d in lint_tree(tmp_path, enabled=_rules_for(page)) if d.path == target
-    }
+    findings = lint_tree(tmp_path, _settings(tmp_path), enabled=_rules_for(page))
+    found = {(d.line, d.code) for d in findings if d.path == target}
     assert found == example.expected()
     page_codes = {code for _, code in example.expected() if code == page.code}
     if example.role == "flagged":
@@ -95,7 +100,7 @@ def test_fixed_example(tmp_path: Path, page: RulePage, example: Example) -> None
     target = _write_example(tmp_path, page, Example("flagged", source, flagged.filename))
     fixes = [
         d.fix
-        for d in lint_tree(tmp_path, enabled=_rules_for(page))
+        for d in lint_tree(tmp_path, _settings(tmp_path), enabled=_rules_for(page))
         if d.path == target and d.code == page.code
     ]
     assert fixes and all(fix is not None for fix in fixes)
@@ -115,7 +120,7 @@ def test_fixed_example(tmp_path: Path, page: RulePage, example: Example) -> None
     target.write_text(module.code, encoding="utf-8")
     assert not [
         d
-        for d in lint_tree(tmp_path, enabled=_rules_for(page))
+        for d in lint_tree(tmp_path, _settings(tmp_path), enabled=_rules_for(page))
         if d.path == target and d.code == page.code
     ]
     expected_applicability = RULES_BY_CODE[page.code].fix_availability.value

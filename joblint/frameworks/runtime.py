@@ -199,10 +199,46 @@ def _options(node: cst.ClassDef) -> tuple[tuple[str, Literal], ...]:
     return tuple(found)
 
 
+def _returned_strings(function: cst.FunctionDef) -> list[cst.SimpleString]:
+    """The string literals ``function`` returns (``return "low"``, ``return "a" if x else
+    "b"``), not those of functions nested in it."""
+
+    class Returns(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.found: list[cst.SimpleString] = []
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is function
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+        def visit_Return(self, node: cst.Return) -> None:
+            pending = [node.value]
+            while pending:
+                value = pending.pop()
+                if isinstance(value, cst.SimpleString):
+                    self.found.append(value)
+                elif isinstance(value, cst.IfExp):
+                    pending.extend((value.body, value.orelse))
+
+    visitor = Returns()
+    function.visit(visitor)
+    return visitor.found
+
+
 def _queue_declaration(parsed: ParsedModule, node: cst.ClassDef) -> QueueDeclaration:
     queue_method = method(node, "queue_as")
     if queue_method is not None:
-        return QueueDeclaration(QueueKind.DYNAMIC, None, parsed.span(queue_method.name))
+        returned = tuple(
+            (literal.evaluated_value, parsed.span(literal))
+            for literal in _returned_strings(queue_method)
+            if isinstance(literal.evaluated_value, str)
+        )
+        return QueueDeclaration(QueueKind.DYNAMIC, None, parsed.span(queue_method.name), returned)
     value = class_attribute(node, "queue_as")
     if value is None:
         return NO_QUEUE

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from joblint.rules.arguments import ModelInstanceArgument, QuerysetArgument
 from joblint.rules.base import ModuleRule, ProjectRule, Rule
+from joblint.rules.config_files import (
+    InvalidQueueConfig,
+    InvalidQueueWildcard,
+    InvalidRecurringTask,
+    UnusedWorkerQueue,
+)
 from joblint.rules.defer_positional import DeferPositionalArguments
 from joblint.rules.enqueueing import (
     EnqueueFromView,
@@ -41,6 +47,7 @@ from joblint.rules.queue_declarations import (
     MissingQueue,
     PerJobAdapter,
 )
+from joblint.rules.queues import QueueWithoutWorker, UnknownQueue
 from joblint.rules.reading import InvalidSuppression, SyntaxError_, UnreadableFile
 from joblint.rules.request_bound import RequestBoundArgument
 from joblint.rules.retries import (
@@ -112,6 +119,12 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             MissingNotFoundHandling(),
             RescueHandlerSwallows(),
             ConflictingErrorPolicy(),
+            UnknownQueue(),
+            InvalidQueueConfig(),
+            QueueWithoutWorker(),
+            UnusedWorkerQueue(),
+            InvalidQueueWildcard(),
+            InvalidRecurringTask(),
         ),
         key=lambda rule: rule.code,
     )

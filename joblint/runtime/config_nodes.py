@@ -147,6 +147,13 @@ class NodeReader:
                 if key == env:
                     return [(env, value)]
             return [(None, root)]
-        if any(key in section_keys for key, _, _ in entries):
-            return [(None, root)]
+        if any(key in section_keys for key, _, _ in entries) or any(
+            not isinstance(value, yaml.MappingNode) and not _is_null(value)
+            for _, _, value in entries
+        ):
+            return [(None, root)]  # not split by environment: the runtime reads it whole
         return [(key, value) for key, _, value in entries if isinstance(value, yaml.MappingNode)]
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null")

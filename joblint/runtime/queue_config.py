@@ -38,6 +38,8 @@ class WorkerConfig:
     threads: int = 3
     processes: int = 1
     polling_interval: float = 0.1
+    queue_positions: tuple[tuple[int, int], ...] = field(default=(), compare=False)
+    """(line, column) of each of ``queues`` as written, for the linter's JOB703."""
 
     @property
     def selection(self) -> QueueSelection:
@@ -198,13 +200,14 @@ def _read_worker(reader: NodeReader, node: yaml.MappingNode) -> WorkerConfig:
     if "queues" in extra:
         queues = _read_queues(reader, extra["queues"])
         if queues:
-            options["queues"] = queues
+            options["queues"] = tuple(name for name, _ in queues)
+            options["queue_positions"] = tuple(position for _, position in queues)
     if "polling_interval" in options:
         options["polling_interval"] = float(options["polling_interval"])
     return WorkerConfig(**options)
 
 
-def _read_queues(reader: NodeReader, node: yaml.Node) -> tuple[str, ...]:
+def _read_queues(reader: NodeReader, node: yaml.Node) -> tuple[tuple[str, tuple[int, int]], ...]:
     if isinstance(node, yaml.ScalarNode):
         value = reader.value(node)
         items = [(str(part).strip(), node) for part in str(value).split(",")] if value else []
@@ -232,7 +235,8 @@ def _read_queues(reader: NodeReader, node: yaml.Node) -> tuple[str, ...]:
                 severity="warning",
                 kind="ignored-wildcard",
             )
-        names.append(name)
+        mark = item_node.start_mark
+        names.append((name, (mark.line + 1, mark.column + 1)))
     if not names and isinstance(node, yaml.SequenceNode | yaml.ScalarNode):
         reader.problem(node, "`queues` is empty; give `*` for every queue")
     return tuple(names)

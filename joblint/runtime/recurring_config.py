@@ -41,6 +41,8 @@ class RecurringTask:
     description: str | None = None
     line: int = 0
     column: int = 0
+    value_positions: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False)
+    """(line, column) of each key's value, for problems the linter finds later (JOB705)."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,10 @@ def check_recurring_config(
     root = reader.compose(text)
     tasks: list[RecurringTask] = []
     if root is not None and not _is_empty(root):
-        for _, section in reader.environment_sections(root, env, frozenset()):
+        sections = reader.environment_sections(root, env, frozenset())
+        if env is None and _is_flat(reader, root):
+            sections = [(None, root)]
+        for _, section in sections:
             tasks.extend(_read_tasks(reader, section, default_timezone, top_level=section is root))
     return RecurringConfigReport(tuple(tasks), in_file_order(reader.problems))
 
@@ -84,6 +89,21 @@ def load_recurring_config(
     if report.errors:
         raise ConfigError(report.errors)
     return report.tasks
+
+
+def _is_flat(reader: NodeReader, root: yaml.Node) -> bool:
+    """Whether the file lists tasks at the top (not split by environment): some top-level
+    entry is itself a task, with task keys. The runtime, given an environment the file has
+    no section for, reads such a file whole; the linter must read it the same way."""
+    if not isinstance(root, yaml.MappingNode):
+        return True
+    for _, _, value in reader.items(root):
+        if isinstance(value, yaml.MappingNode) and any(
+            isinstance(key, yaml.ScalarNode) and key.value in TASK_KEYS | {"command"}
+            for key, _ in value.value
+        ):
+            return True
+    return False
 
 
 def _is_empty(node: yaml.Node) -> bool:
@@ -169,6 +189,10 @@ def _read_task(
         description=values.get("description"),
         line=mark.line + 1,
         column=mark.column + 1,
+        value_positions={
+            name: (node.start_mark.line + 1, node.start_mark.column + 1)
+            for name, node in nodes.items()
+        },
     )
 
 

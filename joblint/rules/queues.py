@@ -1,0 +1,114 @@
+"""JOB302 and JOB702: queue names that nothing declares, and queues no worker serves.
+
+A job on a queue nobody declared, or that no worker polls, is accepted at enqueue and then
+never runs: the failure is silence, found in production. Both rules compare literal names
+only (a job's static queue, each literal a ``queue_as`` method returns, a literal
+``queue=`` at an enqueue site) against
+``joblint.queues.known_queues``, and stay silent when the project declares no queues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import libcst as cst
+
+from joblint.context import ModuleContext, ProjectContext
+from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
+from joblint.fixes import replace_string
+from joblint.model import QueueKind
+from joblint.queues import KnownQueues, known_queues
+from joblint.rules.base import FixAvailability, ProjectRule
+from joblint.rules.signatures import node_span
+
+QUEUE_OPTIONS = frozenset({"queue", "queue_name"})
+
+
+@dataclass(frozen=True)
+class QueueUse:
+    name: str
+    span: Span
+    where: str  # "job" or "site", for the message
+
+
+def queue_uses(module: ModuleContext) -> list[QueueUse]:
+    """Every literal queue name this module writes, where it is written."""
+    uses: list[QueueUse] = []
+    for job in module.facts.jobs:
+        declared = job.queue
+        if declared.kind is QueueKind.STATIC and declared.name and declared.span is not None:
+            uses.append(QueueUse(declared.name, declared.span, "job"))
+        uses.extend(QueueUse(name, span, "job") for name, span in declared.returned_names)
+    for site in module.facts.enqueue_sites:
+        for keyword, value in site.options:
+            if keyword in QUEUE_OPTIONS and isinstance(value, cst.SimpleString):
+                name = value.evaluated_value
+                if isinstance(name, str):
+                    uses.append(QueueUse(name, node_span(module, value, site), "site"))
+    return uses
+
+
+def uses_django_tasks(project: ProjectContext) -> bool:
+    return any(job.framework == "django-tasks" for job in project.index.jobs.all)
+
+
+class UnknownQueue(ProjectRule):
+    """A project rule so the queue files are read once per run, not once per module."""
+
+    code = "JOB302"
+    name = "unknown-queue"
+    summary = "A queue name that is not among the project's queues; says which one was meant."
+    fix_availability = FixAvailability.UNSAFE
+
+    def check_project(self, project: ProjectContext) -> Iterator[Diagnostic]:
+        known = known_queues(project.settings, uses_django_tasks(project))
+        if not known.exists:
+            return
+        for module in project.modules:
+            for use in queue_uses(module):
+                if not known.knows(use.name):
+                    yield self._finding(module, use, known)
+
+    def _finding(self, module: ModuleContext, use: QueueUse, known: KnownQueues) -> Diagnostic:
+        nearest = known.nearest(use.name)
+        hint = f"did you mean `{nearest}`? " if nearest else ""
+        sources = " and ".join(source.description for source in known.sources)
+        message = (
+            f"queue `{use.name}` is not among the project's queues ({sources}); {hint}"
+            "use a known queue, or declare this one where the project's queues are listed"
+        )
+        fix = None
+        if nearest is not None:
+            fix = Fix(
+                f"Replace `{use.name}` with `{nearest}`",
+                Applicability.UNSAFE,
+                replace_string(use.span, use.name, nearest),
+            )
+        return self.diagnostic(module.path, use.span, message, fix)
+
+
+class QueueWithoutWorker(ProjectRule):
+    code = "JOB702"
+    name = "queue-without-worker"
+    summary = "A queue used by a job that no worker in the queue file serves."
+
+    def check_project(self, project: ProjectContext) -> Iterator[Diagnostic]:
+        known = known_queues(project.settings, uses_django_tasks(project))
+        if known.queue_file is None or known.worker_selections is None:
+            return
+        for module in project.modules:
+            yield from self._findings(module, known)
+
+    def _findings(self, module: ModuleContext, known: KnownQueues) -> Iterator[Diagnostic]:
+        for use in queue_uses(module):
+            if known.served(use.name):
+                continue
+            if not known.knows(use.name):
+                continue  # not a queue of the project at all: JOB302 says so
+            yield self.diagnostic(
+                module.path,
+                use.span,
+                f"no worker in {module.settings.queue_config} serves queue `{use.name}`, so "
+                "its jobs wait forever; add the queue (or a `prefix*` that matches it) to a worker",
+            )

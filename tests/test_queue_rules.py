@@ -1,0 +1,290 @@
+"""JOB302, JOB702, JOB703 beyond their pages: where the project's queues come from, the
+forms each framework writes a queue in, the safe forms that must stay silent, and the
+unsafe fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from lint_support import write_tree
+
+from joblint.config import Settings, load_settings
+from joblint.diagnostics import Applicability, Diagnostic
+from joblint.engine import Linter
+from joblint.queues import known_queues
+from joblint.rules import ALL_RULES
+
+
+def _lint_tree(root: Path, settings: Settings | None = None) -> list[Diagnostic]:
+    """Every rule, and no rule may fail: an internal error would otherwise pass unseen."""
+    settings = settings or Settings(project_root=root)
+    linter = Linter(settings, enabled=frozenset(rule.code for rule in ALL_RULES))
+    results = list(linter.lint_paths([root]))
+    assert [r for r in results if not isinstance(r, Diagnostic)] == []
+    return [r for r in results if isinstance(r, Diagnostic)]
+
+
+WORKERS = "workers:\n  - queues: [billing, mailers]\n  - queues: [reports*]\n"
+JOB = (
+    "from joblint.runtime import Job\n\n\n"
+    "class ChargeCardJob(Job):\n"
+    "    queue_as = {queue!r}\n\n"
+    "    def perform(self, order_id: int) -> None:\n"
+    "        ...\n"
+)
+
+
+def _lint(root: Path, files: dict[str, str], codes: tuple[str, ...]) -> list[Diagnostic]:
+    write_tree(root, files)
+    config = root / "pyproject.toml"
+    settings = load_settings(config, root) if config.exists() else Settings(project_root=root)
+    return [d for d in _lint_tree(root, settings) if d.code in codes]
+
+
+def _found(findings: list[Diagnostic], root: Path) -> list[tuple[str, int, str]]:
+    return [(d.path.relative_to(root).as_posix(), d.line, d.code) for d in findings]
+
+
+def test_unknown_queue_says_which_name_was_meant_and_fixes_it(tmp_path: Path) -> None:
+    findings = _lint(
+        tmp_path,
+        {"config/queue.yml": WORKERS, "jobs/charge_card_job.py": JOB.format(queue="biling")},
+        ("JOB302", "JOB702"),
+    )
+    assert _found(findings, tmp_path) == [("jobs/charge_card_job.py", 5, "JOB302")]
+    (finding,) = findings
+    assert "did you mean `billing`?" in finding.message
+    assert "workers in config/queue.yml" in finding.message
+    assert (finding.line, finding.column) == (5, 16)
+    assert finding.fix is not None and finding.fix.applicability is Applicability.UNSAFE
+    source = (tmp_path / "jobs/charge_card_job.py").read_text(encoding="utf-8")
+    fixed = finding.fix.transform(cst.parse_module(source)).code
+    assert "queue_as = 'billing'" in fixed
+    assert finding.fix.transform(cst.parse_module(fixed)).code == fixed
+
+
+def test_unknown_queue_without_a_close_name_has_no_fix(tmp_path: Path) -> None:
+    findings = _lint(
+        tmp_path,
+        {"config/queue.yml": WORKERS, "jobs/charge_card_job.py": JOB.format(queue="zzz")},
+        ("JOB302",),
+    )
+    assert [d.fix for d in findings] == [None]
+    assert "did you mean" not in findings[0].message
+
+
+@pytest.mark.parametrize(
+    "queue",
+    ["billing", "mailers", "reports_weekly", "reports"],
+    ids=["listed", "listed-second", "prefix-wildcard", "prefix-itself"],
+)
+def test_known_queues_are_clean(tmp_path: Path, queue: str) -> None:
+    files = {"config/queue.yml": WORKERS, "jobs/charge_card_job.py": JOB.format(queue=queue)}
+    assert _lint(tmp_path, files, ("JOB302", "JOB702")) == []
+
+
+def test_silent_without_any_queue_source(tmp_path: Path) -> None:
+    files = {"jobs/charge_card_job.py": JOB.format(queue="anything")}
+    assert _lint(tmp_path, files, ("JOB302", "JOB702", "JOB703")) == []
+
+
+def test_silent_for_a_worker_serving_every_queue(tmp_path: Path) -> None:
+    files = {
+        "config/queue.yml": "workers:\n  - queues: '*'\n",
+        "jobs/charge_card_job.py": JOB.format(queue="anything"),
+    }
+    assert _lint(tmp_path, files, ("JOB302", "JOB702", "JOB703")) == []
+
+
+def test_silent_for_queues_computed_at_run_time(tmp_path: Path) -> None:
+    files = {
+        "config/queue.yml": WORKERS,
+        "jobs/charge_card_job.py": (
+            "from joblint.runtime import Job\n\n\n"
+            "class ChargeCardJob(Job):\n"
+            "    def queue_as(self) -> str:\n"
+            "        return self.arguments[0]\n\n"
+            "    def perform(self, order_id: int) -> None:\n"
+            "        ...\n\n\n"
+            "def later(name: str) -> None:\n"
+            "    ChargeCardJob.set(queue=name).perform_later(1)\n"
+            "    ChargeCardJob.set(queue=f'{name}x').perform_later(1)\n"
+        ),
+    }
+    assert _lint(tmp_path, files, ("JOB302", "JOB702", "JOB703")) == []
+
+
+def test_every_literal_a_queue_as_method_returns_is_checked(tmp_path: Path) -> None:
+    source = (
+        "from joblint.runtime import Job\n\n\n"
+        "class ChargeCardJob(Job):\n"
+        "    def queue_as(self) -> str:\n"
+        "        if self.arguments[0] > 100:\n"
+        "            return 'biling'\n"
+        "        if self.arguments[0] > 10:\n"
+        "            return 'mailers' if self.arguments[1] else 'mailer'\n"
+        "        def helper() -> str:\n"
+        "            return 'nested'\n"
+        "        return self.arguments[2] or helper()\n\n"
+        "    def perform(self, amount: int, mail: bool, queue: str) -> None:\n"
+        "        ...\n"
+    )
+    findings = _lint(
+        tmp_path, {"config/queue.yml": WORKERS, "jobs/charge_card_job.py": source}, ("JOB302",)
+    )
+    assert [(d.line, d.column) for d in findings] == [(7, 20), (9, 56)]
+    assert "did you mean `billing`?" in findings[0].message
+    assert "did you mean `mailers`?" in findings[1].message
+
+
+def test_queues_from_pyproject_and_queue_without_worker(tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": '[tool.joblint]\nqueues = ["billing", "exports"]\n',
+        "config/queue.yml": "workers:\n  - queues: [billing]\n",
+        "jobs/charge_card_job.py": JOB.format(queue="exports"),
+    }
+    findings = _lint(tmp_path, files, ("JOB302", "JOB702"))
+    assert _found(findings, tmp_path) == [("jobs/charge_card_job.py", 5, "JOB702")]
+    assert "config/queue.yml" in findings[0].message
+    known = known_queues(load_settings(tmp_path / "pyproject.toml", tmp_path))
+    assert [source.description for source in known.sources] == [
+        "`queues` in [tool.joblint]",
+        "workers in config/queue.yml",
+    ]
+
+
+def test_pyproject_queues_alone_drive_job302_but_not_job702(tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": '[tool.joblint]\nqueues = ["billing"]\n',
+        "jobs/charge_card_job.py": JOB.format(queue="bilingg"),
+    }
+    assert [d.code for d in _lint(tmp_path, files, ("JOB302", "JOB702"))] == ["JOB302"]
+
+
+def test_queue_config_setting_moves_the_file(tmp_path: Path) -> None:
+    files = {
+        "pyproject.toml": '[tool.joblint]\nqueue-config = "deploy/queue.yml"\n',
+        "deploy/queue.yml": WORKERS,
+        "jobs/charge_card_job.py": JOB.format(queue="biling"),
+    }
+    assert [d.code for d in _lint(tmp_path, files, ("JOB302",))] == ["JOB302"]
+
+
+FRAMEWORK_CASES = {
+    "celery": (
+        "from celery import Celery\n\napp = Celery('shop')\n\n\n"
+        "@app.task(queue='biling')  # JOB302\n"
+        "def charge_card(order_id: int) -> None:\n    ...\n\n\n"
+        "def later() -> None:\n"
+        "    charge_card.apply_async((1,), queue='mailer')  # JOB302\n"
+        "    charge_card.apply_async((1,), queue='mailers')\n"
+    ),
+    "dramatiq": (
+        "import dramatiq\n\n\n"
+        "@dramatiq.actor(queue_name='biling')  # JOB302\n"
+        "def charge_card(order_id: int) -> None:\n    ...\n"
+    ),
+    "django-tasks": (
+        "from django.tasks import task\n\n\n"
+        "@task(queue_name='biling')  # JOB302\n"
+        "def charge_card(order_id: int) -> None:\n    ...\n"
+    ),
+    "procrastinate": (
+        "from procrastinate import App\n\napp = App(connector=None)\n\n\n"
+        "@app.task(queue='biling')  # JOB302\n"
+        "def charge_card(order_id: int) -> None:\n    ...\n"
+    ),
+    "runtime": (
+        "from joblint.runtime import Job\n\n\n"
+        "class ChargeCardJob(Job):\n"
+        "    queue_as = 'biling'  # JOB302\n\n"
+        "    def perform(self, order_id: int) -> None:\n        ...\n\n\n"
+        "ChargeCardJob.set(queue='mailer').perform_later(1)  # JOB302\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("framework", sorted(FRAMEWORK_CASES))
+def test_unknown_queue_per_framework(tmp_path: Path, framework: str) -> None:
+    source = FRAMEWORK_CASES[framework]
+    findings = _lint(
+        tmp_path, {"config/queue.yml": WORKERS, "jobs/charge_card.py": source}, ("JOB302",)
+    )
+    expected = [
+        number for number, line in enumerate(source.splitlines(), 1) if line.endswith("JOB302")
+    ]
+    assert [d.line for d in findings] == expected
+
+
+def test_unused_worker_queue(tmp_path: Path) -> None:
+    files = {
+        "config/queue.yml": "workers:\n  - queues: [billing, invoices, reports*]\n",
+        "jobs/charge_card_job.py": JOB.format(queue="billing"),
+    }
+    findings = _lint(tmp_path, files, ("JOB703",))
+    assert _found(findings, tmp_path) == [("config/queue.yml", 2, "JOB703")]
+    assert findings[0].column == 23
+    assert "`invoices`" in findings[0].message
+
+
+def test_unused_worker_queue_counts_defaults_and_recurring_tasks(tmp_path: Path) -> None:
+    files = {
+        "config/queue.yml": "workers:\n  - queues: [billing, default, nightly]\n",
+        "config/recurring.yml": (
+            "purge:\n  class: ChargeCardJob\n  args: [1]\n  queue: nightly\n"
+            "  schedule: every day at 3am\n"
+        ),
+        "jobs/charge_card_job.py": JOB.format(queue="billing"),
+        "jobs/send_receipt_job.py": (
+            "from joblint.runtime import Job\n\n\nclass SendReceiptJob(Job):\n"
+            "    def perform(self) -> None:\n        ...\n"
+        ),
+    }
+    assert _lint(tmp_path, files, ("JOB703",)) == []
+
+
+def test_unused_worker_queue_silent_when_other_frameworks_use_defaults(tmp_path: Path) -> None:
+    files = {
+        "config/queue.yml": "workers:\n  - queues: [billing, celery]\n",
+        "jobs/charge_card_job.py": JOB.format(queue="billing"),
+        "tasks.py": (
+            "from celery import shared_task\n\n\n@shared_task\n"
+            "def send_receipt(order_id: int) -> None:\n    ...\n"
+        ),
+    }
+    assert _lint(tmp_path, files, ("JOB703",)) == []
+
+
+def test_django_tasks_queues_from_settings(tmp_path: Path) -> None:
+    files = {
+        "shop/settings.py": (
+            "import os\n\nTASKS = {\n"
+            "    'default': {\n"
+            "        'BACKEND': 'django.tasks.backends.database.DatabaseBackend',\n"
+            "        'QUEUES': ['default', 'emails'],\n"
+            "    },\n"
+            "    'reports': {'BACKEND': os.environ['REPORTS_BACKEND']},\n"
+            "}\n"
+        ),
+        "shop/tasks.py": (
+            "from django.tasks import task\n\n\n"
+            "@task(queue_name='email')  # JOB302\n"
+            "def send_receipt(order_id: int) -> None:\n    ...\n\n\n"
+            "@task(queue_name='emails')\n"
+            "def send_invoice(order_id: int) -> None:\n    ...\n"
+        ),
+    }
+    findings = _lint(tmp_path, files, ("JOB302", "JOB702"))
+    assert [(d.line, d.code) for d in findings] == [(4, "JOB302")]
+    assert "TASKS in shop/settings.py" in findings[0].message
+    assert "did you mean `emails`?" in findings[0].message
+
+
+def test_django_settings_are_not_read_without_django_tasks(tmp_path: Path) -> None:
+    files = {
+        "shop/settings.py": "TASKS = {'default': {'QUEUES': ['emails']}}\n",
+        "jobs/charge_card_job.py": JOB.format(queue="anything"),
+    }
+    assert _lint(tmp_path, files, ("JOB302",)) == []
