@@ -114,6 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `joblint check | head`: the reader has all it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush is quiet
+        return 1
     except Exception as error:  # the last line of defence: one line, never a traceback
         if os.environ.get("JOBLINT_DEBUG"):  # unless asked for, to report the bug
             traceback.print_exc()

@@ -1,5 +1,6 @@
 """Output formats. Every format renders the same ``Diagnostic`` values; none computes
-anything of its own, so a finding means the same in text, JSON and (later) SARIF."""
+anything of its own, so a finding means the same in text, JSON, SARIF, JUnit and GitHub
+annotations."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from joblint.diagnostics import Diagnostic
-from joblint.report import concise, json_format, text
+from joblint.report import concise, github, json_format, junit, sarif, text
 
 Formatter = Callable[[Sequence[Diagnostic], TextIO, "ReportOptions"], None]
 
@@ -39,4 +40,7 @@ FORMATS: dict[str, Formatter] = {
     "text": text.render,
     "concise": concise.render,
     "json": json_format.render,
+    "github": github.render,
+    "junit": junit.render,
+    "sarif": sarif.render,
 }

@@ -1,0 +1,53 @@
+"""JUnit XML, the format CI systems (GitLab's test reports, Jenkins, Azure) read: one test
+suite per file, one failing test case per finding, as ruff writes it. A clean run is one
+passing test case, so the report is never empty."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Sequence
+from itertools import groupby
+from typing import TYPE_CHECKING, TextIO
+
+from joblint.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from joblint.report import ReportOptions
+
+
+def render(diagnostics: Sequence[Diagnostic], out: TextIO, options: ReportOptions) -> None:
+    root = ElementTree.Element(
+        "testsuites",
+        name="joblint",
+        tests=str(max(len(diagnostics), 1)),
+        failures=str(len(diagnostics)),
+        errors="0",
+    )
+    if not diagnostics:
+        suite = ElementTree.SubElement(root, "testsuite", name="joblint", tests="1", failures="0")
+        ElementTree.SubElement(suite, "testcase", name="joblint", classname="joblint")
+    ordered = sorted(diagnostics, key=Diagnostic.sort_key)
+    for path, group in groupby(ordered, key=lambda d: options.display_path(d.path)):
+        findings = list(group)
+        suite = ElementTree.SubElement(
+            root, "testsuite", name=path, tests=str(len(findings)), failures=str(len(findings))
+        )
+        for diagnostic in findings:
+            case = ElementTree.SubElement(
+                suite,
+                "testcase",
+                name=f"org.joblint.{diagnostic.code}",
+                classname=path,
+                line=str(diagnostic.line),
+                column=str(diagnostic.column),
+            )
+            failure = ElementTree.SubElement(
+                case, "failure", message=f"{diagnostic.code} {diagnostic.message}"
+            )
+            failure.text = (
+                f"line {diagnostic.line}, col {diagnostic.column}, "
+                f"{diagnostic.code} {diagnostic.message}"
+            )
+    ElementTree.indent(root)
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    out.write(ElementTree.tostring(root, encoding="unicode") + "\n")
