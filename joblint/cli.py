@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--diff", action="store_true",
                        help="print fixes as a diff, change nothing (exit 1 if any)")  # fmt: skip
     check.add_argument("--show-fixes", action="store_true", help="list the fixes applied")
+    check.add_argument("--write-baseline", type=Path, metavar="FILE",
+                       help="record the current findings in FILE, then exit 0")  # fmt: skip
+    check.add_argument("--baseline", type=Path, metavar="FILE",
+                       help="report only findings not recorded in FILE")  # fmt: skip
 
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--output-format", choices=("text", "json"), default="text")
@@ -143,6 +147,14 @@ def _check(options: argparse.Namespace) -> int:
         statistics=options.statistics,
         unsafe_fixes=options.unsafe_fixes,
     )
+    baseline = None
+    if options.baseline is not None:
+        from joblint.baseline import load_baseline
+
+        baseline = load_baseline(options.baseline)
+    if options.write_baseline is not None and (options.fix or options.diff or options.baseline):
+        raise UserError("--write-baseline records findings as they are: not with --fix, "
+                        "--diff or --baseline")  # fmt: skip
     if (options.fix or options.diff) and not reads_stdin:
         return _fix(linter, paths, options, report)
     if reads_stdin:
@@ -153,7 +165,19 @@ def _check(options: argparse.Namespace) -> int:
         results = list(linter.lint_paths(paths, force_exclude=options.force_exclude))
     diagnostics = [result for result in results if isinstance(result, Diagnostic)]
     problems = [result for result in results if isinstance(result, Problem)]
-    FORMATS[options.output_format](diagnostics, sys.stdout, report)
+    if options.write_baseline is not None:
+        from joblint.baseline import write_baseline
+
+        count = write_baseline(options.write_baseline, diagnostics, settings.project_root)
+        noun = "finding" if count == 1 else "findings"
+        print(f"Recorded {count} {noun} in {options.write_baseline}.", file=sys.stderr)
+        diagnostics = []
+    else:
+        if baseline is not None:
+            from joblint.baseline import new_findings
+
+            diagnostics = new_findings(diagnostics, baseline, settings.project_root)
+        FORMATS[options.output_format](diagnostics, sys.stdout, report)
     sys.stdout.flush()
     for problem in problems:
         where = f"{report.display_path(Path(problem.path).absolute())}: " if problem.path else ""

@@ -12,16 +12,14 @@ code scanning uses to tell new alerts from old ones.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from joblint import __version__
 from joblint.diagnostics import Diagnostic, Severity
+from joblint.fingerprints import fingerprints
 from joblint.pages import page_text, rule_url
 
 if TYPE_CHECKING:
@@ -39,31 +37,6 @@ def page_section(code: str, title: str) -> str | None:
         return None
     match = re.search(rf"^## {re.escape(title)}\n(.*?)(?:\n\n|\n## |\Z)", text, re.M | re.S)
     return " ".join(match.group(1).split()) if match else None
-
-
-def fingerprints(diagnostics: Sequence[Diagnostic], root: Path) -> list[str]:
-    """One fingerprint per diagnostic, in order (see the module's docstring)."""
-    lines: dict[Path, list[str]] = {}
-    seen: Counter[tuple[str, str, str]] = Counter()
-    found: list[str] = []
-    for diagnostic in diagnostics:
-        if diagnostic.path not in lines:
-            try:
-                text = diagnostic.path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                text = ""
-            lines[diagnostic.path] = text.splitlines()
-        source = lines[diagnostic.path]
-        line = source[diagnostic.line - 1] if 0 < diagnostic.line <= len(source) else ""
-        try:
-            name = diagnostic.path.relative_to(root).as_posix()
-        except ValueError:
-            name = diagnostic.path.as_posix()
-        key = (diagnostic.code, name, " ".join(line.split()))
-        seen[key] += 1
-        digest = hashlib.sha256("\0".join([*key, str(seen[key])]).encode()).hexdigest()
-        found.append(digest[:32])
-    return found
 
 
 def _rule(code: str, name: str, summary: str) -> dict[str, Any]:
