@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="record the current findings in FILE, then exit 0")  # fmt: skip
     check.add_argument("--baseline", type=Path, metavar="FILE",
                        help="report only findings not recorded in FILE")  # fmt: skip
+    check.add_argument("--add-noqa", action="store_true",
+                       help="add `# noqa: CODE` comments for every finding")  # fmt: skip
 
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--output-format", choices=("text", "json"), default="text")
@@ -152,6 +154,8 @@ def _check(options: argparse.Namespace) -> int:
         from joblint.baseline import load_baseline
 
         baseline = load_baseline(options.baseline)
+    if options.add_noqa and (options.fix or options.diff or reads_stdin):
+        raise UserError("--add-noqa edits files: not with --fix, --diff or stdin")
     if options.write_baseline is not None and (options.fix or options.diff or options.baseline):
         raise UserError("--write-baseline records findings as they are: not with --fix, "
                         "--diff or --baseline")  # fmt: skip
@@ -165,6 +169,15 @@ def _check(options: argparse.Namespace) -> int:
         results = list(linter.lint_paths(paths, force_exclude=options.force_exclude))
     diagnostics = [result for result in results if isinstance(result, Diagnostic)]
     problems = [result for result in results if isinstance(result, Problem)]
+    if options.add_noqa and not problems:
+        from joblint.add_noqa import add_noqa_comments
+
+        handled, left = add_noqa_comments(diagnostics)
+        noun = "finding" if handled == 1 else "findings"
+        print(f"Added noqa comments for {handled} {noun}.", file=sys.stderr)
+        if left:
+            print(f"{left} findings outside Python files were left.", file=sys.stderr)
+        return EXIT_FINDINGS if left and not options.exit_zero else EXIT_CLEAN
     if options.write_baseline is not None:
         from joblint.baseline import write_baseline
 

@@ -132,12 +132,33 @@ def scan_suppressions(text: str, yaml: bool = False) -> Suppressions:
         elif lines.get(line, frozenset()) is not None:
             lines[line] = frozenset(lines.get(line) or ()) | {code for code, _ in codes}
         mentions.extend(CodeMention(code, line, column + offset) for code, offset in codes)
+    if not yaml:
+        # As flake8 and ruff read it: a noqa after a multi-line string covers its lines.
+        for inner, last in comment_lines(text).items():
+            if last in lines:
+                here, there = lines.get(inner, frozenset()), lines[last]
+                lines[inner] = None if here is None or there is None else here | there
     return Suppressions(
         lines=lines,
         file_codes=None if file_codes is None else frozenset(file_codes),
         mentions=tuple(mentions),
         misuses=tuple(misuses),
     )
+
+
+def comment_lines(text: str) -> dict[int, int]:
+    """Where a comment for a line must go: each line of a multi-line string (but its last)
+    maps to the string's last line, the first place Python sees a comment."""
+    moved: dict[int, int] = {}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            start, end = token.start[0], token.end[0]
+            if token.type == tokenize.STRING and end > start:
+                for line in range(start, end):
+                    moved[line] = end
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return moved
 
 
 def _codes(written: str | None, start: int) -> list[tuple[str, int]]:

@@ -1,0 +1,65 @@
+"""``--add-noqa``: every finding silenced where it is reported, the file otherwise intact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lint_support import write_tree
+from test_cli import run
+
+BASE = "from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    queue_as = 'default'\n"
+JOB = (
+    "from app.jobs.application_job import ApplicationJob\n\n\n"
+    "class WelcomeEmailJob(ApplicationJob):  # noqa: E501\n"
+    "    def perform(self, payload: object) -> None: ...\n"
+)
+SERVICE = (
+    "from app.jobs.welcome_email_job import WelcomeEmailJob\n\n\n"
+    "def send() -> None:\n"
+    '    WelcomeEmailJob.perform_later(b"""first\n'
+    'second""")\n'
+    "    WelcomeEmailJob.perform_later({1, 2})\n"
+)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "app/jobs/application_job.py": BASE,
+            "app/jobs/welcome_email_job.py": JOB.replace("\n", "\r\n").encode("utf-8-sig"),
+            "app/services.py": SERVICE,
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_add_noqa_silences_everything_and_keeps_the_file(project: Path) -> None:
+    code, out, err = run("check", "--output-format", "concise")
+    assert code == 1 and "JOB101" in out and "JOB203" in out
+    code, _, err = run("check", "--add-noqa")
+    assert code == 0 and err.startswith("Added noqa comments for 3 findings.")
+    job = (project / "app/jobs/welcome_email_job.py").read_bytes()
+    assert (
+        job.startswith(b"\xef\xbb\xbf")
+        and b"\r\n" in job
+        and b"\n" not in job.replace(b"\r\n", b"")
+    )
+    assert b"class WelcomeEmailJob(ApplicationJob):  # noqa: E501, JOB101\r\n" in job
+    service = (project / "app/services.py").read_text()
+    assert 'second""")  # noqa: JOB203\n' in service  # after the string, not inside it
+    assert "perform_later({1, 2})  # noqa: JOB203\n" in service
+    assert run("check", "--output-format", "concise")[0] == 0
+    # Twice is once.
+    before = {p: p.read_bytes() for p in project.rglob("*.py")}
+    assert run("check", "--add-noqa")[0] == 0
+    assert {p: p.read_bytes() for p in project.rglob("*.py")} == before
+
+
+def test_add_noqa_refuses_fix(project: Path) -> None:
+    code, _, err = run("check", "--add-noqa", "--fix")
+    assert code == 2 and "--add-noqa" in err
