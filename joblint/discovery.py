@@ -99,6 +99,9 @@ def _dirs_between(root: Path, directory: Path) -> list[Path]:
     return found
 
 
+YAML_SUFFIXES = (".yml", ".yaml")
+
+
 def is_python_file(path: Path) -> bool:
     return path.suffix in (".py", ".pyi")
 
@@ -120,6 +123,8 @@ def discover(paths: Sequence[Path], settings: Settings, force_exclude: bool = Fa
         else:
             if force_exclude and ignores.ignored(absolute, is_dir=False):
                 continue
+            if absolute.suffix in YAML_SUFFIXES:
+                continue  # a job config file named on the command line: the JOB7xx rules read it
             files.setdefault(absolute)
     return Discovery(files=tuple(sorted(files)), problems=tuple(problems))
 

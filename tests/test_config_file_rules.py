@@ -276,3 +276,17 @@ def test_flake8_never_reports_yaml_findings(tmp_path: Path) -> None:
     assert result.stderr == ""
     assert "JOB701" not in result.stdout
     assert result.returncode == 0
+
+
+def test_a_config_file_named_on_the_command_line_is_not_read_as_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pre-commit passes a changed `config/queue.yml` by name: the JOB7xx rules check it,
+    and it is never parsed as Python (no JOB001)."""
+    from test_cli import run
+
+    write_tree(tmp_path, {"pyproject.toml": "", "config/queue.yml": "workers:\n  - threads: 0\n"})
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run("check", "config/queue.yml", "--output-format", "concise")
+    assert code == 1
+    assert [line.split(" ")[1] for line in out.splitlines() if "JOB" in line] == ["JOB701"]
