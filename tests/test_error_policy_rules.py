@@ -701,6 +701,41 @@ LOOKUPS = {
         def refund_order(order_id: int) -> None:
             get_object_or_404(Order, pk=order_id).refund()  # here
         """,
+    "rq, Django get": """\
+        from redis import Redis
+        from rq.decorators import job
+
+        from shop.models import Order
+
+
+        @job("default", connection=Redis())
+        def pack_order(order_id: int) -> None:
+            Order.objects.get(pk=order_id).pack()  # here
+        """,
+    "procrastinate, Peewee get": """\
+        from procrastinate import App, PsycopgConnector
+
+        from shop.models import Customer
+
+        app = App(connector=PsycopgConnector())
+
+
+        @app.task(queue="default")
+        def bill_customer(customer_id: int) -> None:
+            Customer.get(Customer.id == customer_id).bill()  # here
+        """,
+    "arq, SQLAlchemy session.get": """\
+        from shop.models import Invoice
+
+
+        async def archive_invoice(ctx, invoice_id: int) -> None:
+            invoice = await ctx["session"].get(Invoice, invoice_id)  # here
+            invoice.archive()
+
+
+        class WorkerSettings:
+            functions = [archive_invoice]
+        """,
 }
 
 
