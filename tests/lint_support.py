@@ -39,7 +39,10 @@ def lint_tree(
     settings = settings or Settings(project_root=root)
     codes = frozenset(rule.code for rule in ALL_RULES) if enabled is None else frozenset(enabled)
     linter = Linter(settings, enabled=codes)
-    return [result for result in linter.lint_paths([root]) if isinstance(result, Diagnostic)]
+    results = list(linter.lint_paths([root]))
+    crashes = [r for r in results if not isinstance(r, Diagnostic) and "internal error" in str(r)]
+    assert crashes == [], crashes  # a rule that crashes must not pass as a clean example
+    return [result for result in results if isinstance(result, Diagnostic)]
 
 
 def inventory_of(root: Path, settings: Settings | None = None) -> list[dict[str, object]]:
