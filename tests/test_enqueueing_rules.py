@@ -535,6 +535,39 @@ def test_synchronous_fixes(tmp_path: Path, framework: str, call: str, fixed: str
         assert _fixed(tmp_path, source, "JOB605").endswith(f"    {fixed}\n")
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # The broker switch: running inline is the other branch's deliberate fallback.
+        ("if settings.USE_BROKER:\n        send_email.delay(uid)\n"
+         "    else:\n        send_email(uid)\n", []),
+        ("if not settings.USE_BROKER:\n        send_email(uid)\n"
+         "    else:\n        send_email.apply_async((uid,))\n", []),
+        # An enqueue not shown to be of the same job, or none: still flagged.
+        ("if settings.USE_BROKER:\n        other.delay(uid)\n"
+         "    else:\n        send_email(uid)\n", [(10, "JOB605")]),
+        ("if settings.FAST:\n        send_email(uid)\n", [(8, "JOB605")]),
+        # The same branch, not a fallback.
+        ("if settings.USE_BROKER:\n        send_email.delay(uid)\n"
+         "        send_email(uid)\n", [(9, "JOB605")]),
+    ],
+)  # fmt: skip
+def test_inline_fallback_beside_an_enqueue_is_clean(
+    tmp_path: Path, body: str, expected: list[tuple[int, str]]
+) -> None:
+    spec = FRAMEWORKS["celery"]
+    source = (
+        f"{spec['import']}\nfrom django.conf import settings\n\nother = send_email\n\n"
+        f"def run(uid):\n    {body}"
+    )
+    files = {
+        "app/jobs/send_email_job.py": spec["app/jobs/send_email_job.py"],
+        "app/services/signup.py": source,
+    }
+    found = diagnostics(tmp_path, files, "JOB605")
+    assert [(d.line, d.code) for d in found] == expected
+
+
 # -- JOB606 -------------------------------------------------------------------------
 
 LOOP_EXPECTED = {

@@ -390,7 +390,10 @@ class SynchronousJobCall(ModuleRule):
         if not sites or in_tests(module):
             return
         parsed = module.parsed
+        queued = [site for site in module.facts.enqueue_sites if not site.synchronous]
         for site in sites:
+            if _fallback_for_queued(parsed, site, queued):
+                continue
             form = ASYNCHRONOUS_FORMS.get((site.framework, site.method))
             what = code(parsed, site.node.func)
             if form is not None:
@@ -433,6 +436,36 @@ class SynchronousJobCall(ModuleRule):
             Applicability.UNSAFE,
             rewrite_call(span, parsed.module.code_for_node(node), build, lines_after(parsed, span)),
         )
+
+
+def _fallback_for_queued(
+    parsed: ParsedModule, site: EnqueueSite, queued: list[EnqueueSite]
+) -> bool:
+    """``if settings.CELERY_ENABLED: task.delay(x) else: task(x)``: running the job in the
+    caller is the deliberate fallback of a branch whose sibling enqueues the same job, a
+    common switch for development setups without a broker. The innermost ``if`` around
+    the call decides."""
+    if site.target is None:
+        return False
+    for ancestor in parsed.ancestors(site.node):
+        if isinstance(ancestor, cst.FunctionDef | cst.Lambda | cst.ClassDef):
+            return False
+        if not isinstance(ancestor, cst.If):
+            continue
+        branches: list[cst.CSTNode] = [ancestor.body]
+        if ancestor.orelse is not None:
+            branches.append(ancestor.orelse)
+        own = next(
+            (b for b in branches if b is site.node or b in parsed.ancestors(site.node)), None
+        )
+        others = [b for b in branches if b is not own]
+        return any(
+            other in parsed.ancestors(other_site.node)
+            for other in others
+            for other_site in queued
+            if other_site.target == site.target
+        )
+    return False
 
 
 class EnqueueInLoop(ModuleRule):
