@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from joblint.own_code import OwnCodeVisitor
 from joblint.parsing import ParsedModule
 
 BROAD_EXCEPTIONS = frozenset({"builtins.Exception", "builtins.BaseException"})
@@ -59,19 +60,11 @@ def body_handlers(function: cst.FunctionDef) -> Iterator[BodyHandler]:
     yield from collector.found
 
 
-class _HandlerCollector(cst.CSTVisitor):
+class _HandlerCollector(OwnCodeVisitor):
     def __init__(self) -> None:
+        super().__init__()
         self.found: list[BodyHandler] = []
         self.loops = 0
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
 
     def visit_For(self, node: cst.For) -> None:
         self.loops += 1
@@ -114,18 +107,10 @@ def escalates(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
     return finder.found
 
 
-class _EscalationFinder(cst.CSTVisitor):
+class _EscalationFinder(OwnCodeVisitor):
     def __init__(self) -> None:
+        super().__init__()
         self.found = False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
 
     def visit_Raise(self, node: cst.Raise) -> None:
         self.found = True
@@ -156,19 +141,11 @@ def ends_job(parsed: ParsedModule, handler: BodyHandler, function: cst.FunctionD
     return False
 
 
-class _ReturnFinder(cst.CSTVisitor):
+class _ReturnFinder(OwnCodeVisitor):
     def __init__(self) -> None:
+        super().__init__()
         self.found = False
         self.value = False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
 
     def visit_Return(self, node: cst.Return) -> None:
         self.found = True

@@ -24,6 +24,7 @@ from joblint.model import (
     QueueDeclaration,
     QueueKind,
 )
+from joblint.own_code import OwnCodeVisitor
 from joblint.symbols import class_attribute, literal, method, single_name
 
 if TYPE_CHECKING:
@@ -203,18 +204,10 @@ def _returned_strings(function: cst.FunctionDef) -> list[cst.SimpleString]:
     """The string literals ``function`` returns (``return "low"``, ``return "a" if x else
     "b"``), not those of functions nested in it."""
 
-    class Returns(cst.CSTVisitor):
+    class Returns(OwnCodeVisitor):
         def __init__(self) -> None:
+            super().__init__(function)
             self.found: list[cst.SimpleString] = []
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return node is function
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            return False
 
         def visit_Return(self, node: cst.Return) -> None:
             pending = [node.value]

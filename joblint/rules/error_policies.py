@@ -31,6 +31,7 @@ from joblint.diagnostics import Diagnostic, Span
 from joblint.frameworks.runtime import RUNTIME_PACKAGE, is_runtime_job_base
 from joblint.index import ProjectIndex
 from joblint.model import JobDefinition
+from joblint.own_code import OwnCodeVisitor
 from joblint.parsing import ParsedModule
 from joblint.rules.base import ModuleRule
 from joblint.runtime.policies import HandlerKind, declaration_order, search_order
@@ -416,7 +417,7 @@ def _handles_on(handler: cst.FunctionDef) -> bool:
     error_name = params[1].name.value if len(params) > 1 else None
     found = False
 
-    class Finder(cst.CSTVisitor):
+    class Finder(OwnCodeVisitor):
         def visit_Raise(self, node: cst.Raise) -> None:
             nonlocal found
             found = True
@@ -441,13 +442,10 @@ def _handles_on(handler: cst.FunctionDef) -> bool:
                     ):
                         found = True
 
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return node is handler
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return True  # a class body runs where it is defined: part of this code
 
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-    handler.visit(Finder())
+    handler.visit(Finder(handler))
     return found
 
 
@@ -528,7 +526,7 @@ def _method_calls(function: cst.FunctionDef, receiver: str | None, name: str) ->
         return []
     calls: list[cst.Call] = []
 
-    class Finder(cst.CSTVisitor):
+    class Finder(OwnCodeVisitor):
         def visit_Call(self, node: cst.Call) -> None:
             func = node.func
             if (
@@ -539,11 +537,8 @@ def _method_calls(function: cst.FunctionDef, receiver: str | None, name: str) ->
             ):
                 calls.append(node)
 
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return node is function
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return True  # a class body runs where it is defined: part of this code
 
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-    function.visit(Finder())
+    function.visit(Finder(function))
     return calls

@@ -23,6 +23,7 @@ from joblint.context import ModuleContext
 from joblint.diagnostics import Diagnostic
 from joblint.model import JobDefinition
 from joblint.orm import DJANGO, PEEWEE, SQLALCHEMY, SQLMODEL, Prover
+from joblint.own_code import OwnCodeVisitor
 from joblint.rules.base import ModuleRule
 from joblint.rules.error_policies import searched_declarations
 from joblint.runtime.policies import HandlerKind
@@ -150,7 +151,7 @@ def _unprotected_lookups(
     found: list[Lookup] = []
     protected_depth = 0
 
-    class Finder(cst.CSTVisitor):
+    class Finder(OwnCodeVisitor):
         def visit_Try_body(self, node: cst.Try) -> None:
             nonlocal protected_depth
             if _catches_not_found(module, node):
@@ -171,13 +172,10 @@ def _unprotected_lookups(
                 return
             found.append(lookup)
 
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return node is perform
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return True  # a class body runs where it is defined: part of this code
 
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-    perform.visit(Finder())
+    perform.visit(Finder(perform))
     return found
 
 

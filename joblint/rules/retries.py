@@ -41,6 +41,7 @@ from joblint.handlers import (
     returns_result,
 )
 from joblint.model import UNKNOWN, JobDefinition, Literal
+from joblint.own_code import OwnCodeVisitor
 from joblint.parsing import ParsedModule
 from joblint.rules.base import FixAvailability, ModuleRule
 
@@ -276,22 +277,14 @@ def _retry_on_calls(
 # --- JOB502 ------------------------------------------------------------------------------
 
 
-class _RetryCalls(cst.CSTVisitor):
+class _RetryCalls(OwnCodeVisitor):
     """``<name>.retry(...)`` calls of a body, nested functions excluded, and whether each
     is an expression statement of its own."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.found: list[tuple[cst.Call, str, bool]] = []
         self._statement_calls: set[int] = set()
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
 
     def visit_Expr(self, node: cst.Expr) -> None:
         self._statement_calls.add(id(node.value))

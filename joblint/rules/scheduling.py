@@ -20,6 +20,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from joblint.context import ModuleContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
 from joblint.model import EnqueueSite
+from joblint.own_code import OwnCodeVisitor
 from joblint.rules.base import FixAvailability, ModuleRule
 from joblint.rules.serialization import Kind, Values
 from joblint.symbols import literal, single_name
@@ -483,27 +484,13 @@ SLEEP_FUNCTIONS = frozenset(
 )
 
 
-class _Sleeps(cst.CSTVisitor):
-    """Sleep calls in a function's own body; nested functions, classes and lambdas are
-    other code, run (if at all) elsewhere."""
+class _Sleeps(OwnCodeVisitor):
+    """Sleep calls in a function's own body (``joblint.own_code``)."""
 
-    def __init__(self, module: ModuleContext) -> None:
+    def __init__(self, module: ModuleContext, function: cst.FunctionDef) -> None:
+        super().__init__(function)
         self.module = module
         self.found: list[tuple[cst.Call, str]] = []
-        self.depth = 0
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self.depth += 1
-        return self.depth == 1
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self.depth -= 1
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
 
     def visit_Call(self, node: cst.Call) -> None:
         name = single_name(self.module.parsed, node.func)
@@ -527,7 +514,7 @@ class SleepInJob(ModuleRule):
             if body is None or id(body) in seen or body not in module.parsed.positions:
                 continue
             seen.add(id(body))
-            visitor = _Sleeps(module)
+            visitor = _Sleeps(module, body)
             body.visit(visitor)
             for call, name in visitor.found:
                 yield self.diagnostic(
