@@ -38,12 +38,19 @@ class _Ignores:
     """The exclusion rules in force below one folder: the settings' globs plus every
     ``.gitignore`` between the project root and here."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.root = settings.project_root
+    def __init__(self, settings: Settings, root: Path | None = None) -> None:
+        self.settings = settings
+        self.root = settings.project_root if root is None else root
         self.excludes = pathspec.GitIgnoreSpec.from_lines(
             [*settings.exclude, *settings.extend_exclude]
         )
         self._gitignores: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+
+    def rebased(self, directory: Path) -> _Ignores:
+        """The rules for walking a folder the user named although it is excluded (a
+        package under ``site-packages``, say): naming it is a stronger statement than the
+        glob, as in ruff, so the globs and ``.gitignore`` files apply below it only."""
+        return _Ignores(self.settings, root=directory)
 
     def _gitignore(self, directory: Path) -> pathspec.GitIgnoreSpec | None:
         if directory not in self._gitignores:
@@ -116,9 +123,10 @@ def discover(paths: Sequence[Path], settings: Settings, force_exclude: bool = Fa
             problems.append(PathProblem(given, "no such file or directory"))
             continue
         if absolute.is_dir():
-            if force_exclude and ignores.ignored(absolute, is_dir=True):
+            excluded = ignores.ignored(absolute, is_dir=True)
+            if force_exclude and excluded:
                 continue
-            for found in _walk(absolute, ignores):
+            for found in _walk(absolute, ignores.rebased(absolute) if excluded else ignores):
                 files.setdefault(found)
         else:
             if force_exclude and ignores.ignored(absolute, is_dir=False):

@@ -56,6 +56,18 @@ def test_named_files_are_checked_even_when_excluded_unless_forced(tmp_path: Path
     assert discover([target], settings, force_exclude=True).files == ()
 
 
+def test_a_named_folder_inside_an_excluded_one_is_walked_with_the_globs_below_it(
+    tmp_path: Path,
+) -> None:
+    # `joblint check .venv/lib/python3.11/site-packages/django`, as with ruff.
+    touch(tmp_path, "lib/site-packages/django/a.py", "lib/site-packages/django/build/b.py")
+    settings = Settings(project_root=tmp_path)
+    named = tmp_path / "lib/site-packages/django"
+    assert [p.name for p in discover([named], settings).files] == ["a.py"]
+    assert discover([named], settings, force_exclude=True).files == ()
+    assert names(tmp_path) == []
+
+
 def test_missing_paths_are_problems_not_crashes(tmp_path: Path) -> None:
     found = discover([tmp_path / "nope.py"], Settings(project_root=tmp_path))
     assert found.files == ()
