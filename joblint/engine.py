@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pathspec
 
-from joblint import orm, placement
+from joblint import placement, prefilter
 from joblint.config import Settings
 from joblint.context import ModuleContext, ProjectContext
 from joblint.diagnostics import Diagnostic, Position, Span
@@ -81,8 +81,11 @@ class Linter:
         settings: Settings,
         enabled: frozenset[str] | None = None,
         rules: Sequence[Rule] = ALL_RULES,
+        use_prefilter: bool = True,
     ) -> None:
         self.settings = settings
+        # Off only to test the prefilter: with it off every file is parsed.
+        self.prefilter = use_prefilter
         self.rules = tuple(rules)
         self.enabled = (
             frozenset(rule.code for rule in self.rules if rule.default_enabled)
@@ -228,8 +231,7 @@ class Linter:
 
     def analyse(self, sources: Sequence[SourceFile]) -> Analysis:
         """Parse what the prefilter keeps, index it, and recognise jobs and enqueue sites."""
-        parsed, _, symbols = self._parse_candidates(sources)
-        return self._recognise(parsed, symbols)
+        return self._parse_candidates(sources)[0]
 
     # -- the pipeline ------------------------------------------------------------------
 
@@ -241,9 +243,8 @@ class Linter:
         config_files: Sequence[Path] = (),
     ) -> list[Diagnostic]:
         reported = {source.path for source in sources} | set(config_files)
-        parsed, failures, symbols = self._parse_candidates([*sources, *context])
+        analysis, failures = self._parse_candidates([*sources, *context])
         findings = [self._syntax_error(failure) for failure in failures if failure.path in reported]
-        analysis = self._recognise(parsed, symbols)
         if self.settings.base_job and analysis.index.base_job is None:
             problems.append(
                 Problem(
@@ -275,9 +276,14 @@ class Linter:
 
     def _parse_candidates(
         self, sources: Sequence[SourceFile]
-    ) -> tuple[list[ParsedModule], list[ParseFailure], list[ModuleSymbols]]:
+    ) -> tuple[Analysis, list[ParseFailure]]:
+        """Parse the files the prefilter keeps: those that mention a framework or a job
+        (learned in rounds: a project base job, then the modules naming it), then the
+        files defining the models and transaction wrappers those files name."""
+        if not self.prefilter:
+            every, failed, their_symbols = self._parse_all(sources)
+            return self._recognise(every, their_symbols), failed
         all_needles: set[bytes] = {n for frontend in FRONTENDS for n in frontend.NEEDLES}
-        all_needles |= set(placement.NEEDLES) | set(orm.NEEDLES)
         needles = set(all_needles)
         pending = list(sources)
         parsed: list[ParsedModule] = []
@@ -288,26 +294,56 @@ class Linter:
             matched = [matcher.search(source.data) is not None for source in pending]
             kept = [source for source, hit in zip(pending, matched, strict=True) if hit]
             pending = [source for source, hit in zip(pending, matched, strict=True) if not hit]
-            for source in kept:
-                cached = self._parse_cache.get((source.path, source.data))
-                if cached is None:
-                    result = parse(source)
-                    cached = result if isinstance(result, ParseFailure) else _symbols(result)
-                    self._parse_cache[(source.path, source.data)] = cached
-                if isinstance(cached, ParseFailure):
-                    failures.append(cached)
-                    continue
-                parsed.append(cached[0])
-                symbols.append(cached[1])
+            if not kept:
+                break
+            more, more_failures, more_symbols = self._parse_all(kept)
+            parsed.extend(more)
+            failures.extend(more_failures)
+            symbols.extend(more_symbols)
             index = self._index(parsed, symbols)
             learned = {
                 needle for frontend in FRONTENDS for needle in frontend.learned_needles(index)
             }
             learned |= {job.name.encode() for job in index.jobs.all}
-            learned |= orm.learned_needles(index)
             needles = learned - all_needles
             all_needles |= needles
+        # Models and wrappers matter only where a job is defined or enqueued: the files
+        # that merely mention a framework's word do not pull in the models they name.
+        analysis = self._recognise(parsed, symbols)
+        job_files = [
+            module.parsed.source
+            for module in analysis.modules
+            if module.facts.jobs or module.facts.enqueue_sites
+        ]
+        supporting = prefilter.supporting_files(job_files, pending, self.settings.model_bases)
+        if supporting:
+            chosen = {id(source) for source in supporting}
+            pending = [source for source in pending if id(source) not in chosen]
+            more, more_failures, more_symbols = self._parse_all(supporting)
+            parsed.extend(more)
+            failures.extend(more_failures)
+            symbols.extend(more_symbols)
+            analysis = self._recognise(parsed, symbols)
         failures.extend(f for f in map(syntax_check, pending) if f is not None)
+        return analysis, failures
+
+    def _parse_all(
+        self, sources: Sequence[SourceFile]
+    ) -> tuple[list[ParsedModule], list[ParseFailure], list[ModuleSymbols]]:
+        parsed: list[ParsedModule] = []
+        failures: list[ParseFailure] = []
+        symbols: list[ModuleSymbols] = []
+        for source in sources:
+            cached = self._parse_cache.get((source.path, source.data))
+            if cached is None:
+                result = parse(source)
+                cached = result if isinstance(result, ParseFailure) else _symbols(result)
+                self._parse_cache[(source.path, source.data)] = cached
+            if isinstance(cached, ParseFailure):
+                failures.append(cached)
+                continue
+            parsed.append(cached[0])
+            symbols.append(cached[1])
         return parsed, failures, symbols
 
     def _index(

@@ -124,34 +124,6 @@ SQLALCHEMY_RESULTS = frozenset(
 QUERY_TERMINALS = frozenset({"first", "one", "one_or_none", "first_or_404", "get_or_404"})
 
 
-# The prefilter's part for models: a file defining a model must be parsed for the model
-# index even when it mentions no job. Subclasses of project models are learned by name.
-NEEDLES: tuple[bytes, ...] = (
-    b"models.Model",
-    b"AbstractUser",
-    b"AbstractBaseUser",
-    b"DeclarativeBase",
-    b"declarative_base",
-    b"SQLAlchemy",
-    b"peewee",
-    b"tortoise",
-    b"SQLModel",
-    b"Record",
-    # Form classes, which JOB204 needs from other files as JOB201 needs models.
-    b"forms.Form",
-    b"forms.ModelForm",
-    b"FlaskForm",
-    b"wtforms",
-)
-
-
-def learned_needles(index: ProjectIndex) -> set[bytes]:
-    """Names of classes that are model bases or models, so their subclasses get parsed."""
-    found: set[bytes] = set()
-    for info in index.classes.values():
-        if _family(index, info.qualified_name, set()) is not None:
-            found.add(info.name.encode())
-    return found
 
 
 @dataclass(frozen=True)

@@ -46,11 +46,6 @@ CONTEXTMANAGER = "contextlib.contextmanager"
 ATOMIC_REQUESTS = "ATOMIC_REQUESTS"
 # Enqueue methods that wait for the commit themselves (the method as the frontends write it).
 ON_COMMIT_METHODS = frozenset({"delay_on_commit", "apply_async_on_commit", "call_on_commit"})
-# Wrapper modules must be parsed even when they mention no job: the prefilter keeps files
-# that define context managers (enqueue sites themselves mention their job), and the
-# settings modules that turn ATOMIC_REQUESTS on, and the modules that connect save signal
-# handlers (JOB604).
-NEEDLES: tuple[bytes, ...] = (b"contextmanager", b"ATOMIC_REQUESTS", b"_save.connect")
 LOOPS = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 

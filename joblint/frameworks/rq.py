@@ -76,7 +76,7 @@ if TYPE_CHECKING:
 FRAMEWORK = "rq"
 # Files that import rq or django-rq, or call an enqueue API; modules that only define an
 # enqueued function, or use a project wrapper of `job`, are learned (`learned_needles`).
-NEEDLES: tuple[bytes, ...] = (b" rq", b",rq", b"django_rq", b"enqueue", b"prepare_data")
+NEEDLES: tuple[bytes, ...] = (b" rq", b",rq", b"django_rq", b"enqueue", b"prepare_data(")
 
 QUEUE_CLASSES = frozenset({"rq.Queue", "rq.queue.Queue", "django_rq.queues.DjangoRQ"})
 QUEUE_FACTORIES = frozenset({"django_rq.get_queue", "django_rq.queues.get_queue"})
