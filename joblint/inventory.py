@@ -65,7 +65,7 @@ def render_queue_sources(known: KnownQueues, out: TextIO) -> None:
         return
     out.write("\nQueues:\n")
     for source in known.sources:
-        out.write(f"  {source.description}: {', '.join(source.names)}\n")
+        out.write(f"  {source.description}: {source.describe()}\n")
 
 
 def render_json(rows: Sequence[dict[str, Any]], out: TextIO) -> None:

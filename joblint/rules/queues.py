@@ -50,7 +50,12 @@ def queue_uses(module: ModuleContext) -> list[QueueUse]:
 
 
 def uses_django_tasks(project: ProjectContext) -> bool:
-    return any(job.framework == "django-tasks" for job in project.index.jobs.all)
+    return "django-tasks" in project_frameworks(project)
+
+
+def project_frameworks(project: ProjectContext) -> frozenset[str]:
+    """The frameworks the project's jobs use: which settings ``known_queues`` reads."""
+    return frozenset(job.framework for job in project.index.jobs.all)
 
 
 class UnknownQueue(ProjectRule):
@@ -62,7 +67,7 @@ class UnknownQueue(ProjectRule):
     fix_availability = FixAvailability.UNSAFE
 
     def check_project(self, project: ProjectContext) -> Iterator[Diagnostic]:
-        known = known_queues(project.settings, uses_django_tasks(project))
+        known = known_queues(project.settings, project_frameworks(project))
         if not known.exists:
             return
         for module in project.modules:
@@ -94,7 +99,7 @@ class QueueWithoutWorker(ProjectRule):
     summary = "A queue used by a job that no worker in the queue file serves."
 
     def check_project(self, project: ProjectContext) -> Iterator[Diagnostic]:
-        known = known_queues(project.settings, uses_django_tasks(project))
+        known = known_queues(project.settings, project_frameworks(project))
         if known.queue_file is None or known.worker_selections is None:
             return
         for module in project.modules:
