@@ -28,9 +28,9 @@ from joblint.context import ModuleContext, ProjectContext
 from joblint.diagnostics import Diagnostic, Span
 from joblint.frameworks.django_tasks import FRAMEWORK, NEEDLES
 from joblint.model import EnqueueSite, JobDefinition, QueueKind
-from joblint.queues import KnownQueues, known_queues
+from joblint.queues import KnownQueues
 from joblint.rules.base import ProjectRule
-from joblint.rules.queues import project_frameworks
+from joblint.rules.queues import project_frameworks, project_known_queues
 from joblint.rules.signatures import node_span
 from joblint.symbols import literal
 from joblint.tasks_settings import (
@@ -97,7 +97,7 @@ class InvalidDjangoTasksSettings(ProjectRule):
             yield from self._settings(module)
         if not tasks.readable:
             return
-        known = known_queues(project.settings, project_frameworks(project))
+        known = project_known_queues(project)
         for context in project.modules:
             for job in context.facts.jobs:
                 if job.framework == FRAMEWORK:
