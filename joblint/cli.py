@@ -209,7 +209,7 @@ def _inventory(options: argparse.Namespace) -> int:
     paths: list[Path] = options.paths or [Path(".")]
     settings = settings_for_paths(paths, options.config)
     analysis, problems = Linter(settings).analyse_paths(paths)
-    known = known_queues(settings, any(job.framework == "django-tasks" for job in analysis.jobs))
+    known = known_queues(settings, {job.framework for job in analysis.index.jobs.all})
     rows = inventory(analysis, known)
     if options.output_format == "json":
         render_json(rows, sys.stdout)

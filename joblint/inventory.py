@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -55,7 +56,12 @@ def _queue_sources(job: JobDefinition, known: KnownQueues) -> list[str]:
     name = job.queue.name if job.queue.kind is QueueKind.STATIC else None
     if name is None:
         return []
-    return [source.description for source in known.sources if source_knows(source, name)]
+    # A source that accepts any name (a computed setting) does not declare this one.
+    return [
+        source.description
+        for source in known.sources
+        if source_knows(replace(source, any_queue=None), name)
+    ]
 
 
 def render_queue_sources(known: KnownQueues, out: TextIO) -> None:
@@ -65,7 +71,7 @@ def render_queue_sources(known: KnownQueues, out: TextIO) -> None:
         return
     out.write("\nQueues:\n")
     for source in known.sources:
-        out.write(f"  {source.description}: {', '.join(source.names)}\n")
+        out.write(f"  {source.description}: {source.describe()}\n")
 
 
 def render_json(rows: Sequence[dict[str, Any]], out: TextIO) -> None:

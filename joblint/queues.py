@@ -2,17 +2,19 @@
 
 Merged in order from ``[tool.joblint] queues``, the workers of the queue file
 (``config/queue.yml`` or ``queue-config``), which is read with the runtime's own parser so
-the linter and ``joblint jobs start`` never disagree about what a worker serves, and, in a
-project with Django Tasks, ``TASKS[...]["QUEUES"]`` in its settings modules. When no
+the linter and ``joblint jobs start`` never disagree about what a worker serves; in a
+project with Django Tasks, ``TASKS[...]["QUEUES"]`` in its settings modules; in a project
+with Celery, the ``task_queues``, ``task_default_queue`` and ``task_routes`` its code
+sets. A value that is not a literal makes its source know every name. When no
 source exists, ``KnownQueues.exists`` is False and the rules comparing names against it
 (JOB302, JOB702) stay silent: there is nothing to compare with.
 """
 
 from __future__ import annotations
 
-import ast
 import difflib
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,10 +26,19 @@ from joblint.runtime.recurring_config import RecurringConfigReport, check_recurr
 
 @dataclass(frozen=True)
 class QueueSource:
-    """One place queue names are declared: ``pyproject.toml`` or the queue file."""
+    """One place queue names are declared: ``pyproject.toml``, the queue file, a settings
+    module. ``any_queue`` says why any name may be one of its queues (a computed value):
+    then it knows every name, and the rules comparing with it cannot tell."""
 
     description: str
     names: tuple[str, ...]
+    any_queue: str | None = None
+
+    def describe(self) -> str:
+        listed = ", ".join(self.names)
+        if self.any_queue is None:
+            return listed
+        return f"{listed} and any other ({self.any_queue})" if listed else f"any ({self.any_queue})"
 
 
 @dataclass(frozen=True)
@@ -66,14 +77,14 @@ class KnownQueues:
         return any(selection.serves(name) for selection in self.worker_selections)
 
     def describe(self) -> str:
-        return "; ".join(
-            f"{source.description}: {', '.join(source.names)}" for source in self.sources
-        )
+        return "; ".join(f"{source.description}: {source.describe()}" for source in self.sources)
 
 
 def source_knows(source: QueueSource, name: str) -> bool:
     """``name`` is listed, or matched by a ``*`` or ``prefix*`` entry (an ignored wildcard
     such as ``*_low`` matches nothing)."""
+    if source.any_queue is not None:
+        return True
     kinds = [classify_queue_entry(entry) for entry in source.names]
     if EntryKind.ALL in kinds:
         return True
@@ -109,65 +120,59 @@ def read_recurring_file(settings: Settings) -> tuple[Path, RecurringConfigReport
 
 
 def django_settings_queues(settings: Settings) -> list[QueueSource]:
-    """``TASKS[alias]["QUEUES"]`` in the project's Django settings modules (``settings.py``,
-    or any module of a ``settings`` package), read without importing them: only literal
-    lists of strings count. A backend without ``QUEUES`` accepts only ``default``."""
-    from joblint.discovery import discover
+    """``TASKS[alias]["QUEUES"]`` in the project's Django settings modules, as
+    ``joblint.tasks_settings`` reads them (literals only). A backend without ``QUEUES``
+    accepts only ``default``; an empty or computed one, or a ``TASKS`` changed in code,
+    accepts any name as far as the linter can tell."""
+    from joblint.tasks_settings import read_tasks_settings
 
     sources: list[QueueSource] = []
-    for path in discover([settings.project_root], settings).files:
-        if path.name != "settings.py" and path.parent.name != "settings":
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        if "TASKS" not in text:
-            continue
-        names = _tasks_queues(text)
-        if names:
-            relative = os.path.relpath(path, settings.project_root)
-            sources.append(QueueSource(f"TASKS in {Path(relative).as_posix()}", names))
+    for module in read_tasks_settings(settings):
+        names = tuple(
+            dict.fromkeys(name for backend in module.backends for name in backend.queues or ())
+        )
+        any_queue = None
+        if not module.complete:
+            any_queue = "TASKS is not one literal dict"
+        elif any(backend.queues is None for backend in module.backends):
+            any_queue = "a backend's QUEUES is empty or computed"
+        if names or any_queue:
+            sources.append(QueueSource(f"TASKS in {module.relative}", names, any_queue))
     return sources
 
 
-def _tasks_queues(text: str) -> tuple[str, ...]:
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        return ()
-    names: list[str] = []
-    for statement in tree.body:
-        if not (
-            isinstance(statement, ast.Assign)
-            and any(isinstance(t, ast.Name) and t.id == "TASKS" for t in statement.targets)
-            and isinstance(statement.value, ast.Dict)
-        ):
+def celery_config_queues(settings: Settings) -> list[QueueSource]:
+    """The queues Celery's configuration names in code (``task_queues``,
+    ``task_default_queue``, ``task_routes``, or their ``CELERY_`` forms in Django
+    settings), read by the Celery frontend's own settings finder. Only files that mention
+    one of those settings are parsed."""
+    from joblint.discovery import discover
+    from joblint.frameworks.celery import QUEUE_CONFIG_NEEDLES, configured_queues
+    from joblint.parsing import ParsedModule, parse
+    from joblint.source import SourceFile, read_source
+
+    sources: list[QueueSource] = []
+    for path in discover([settings.project_root], settings).files:
+        source = read_source(path)
+        if not isinstance(source, SourceFile):
             continue
-        for backend in statement.value.values:
-            if not isinstance(backend, ast.Dict):
-                continue
-            queues = next(
-                (
-                    value
-                    for key, value in zip(backend.keys, backend.values, strict=True)
-                    if isinstance(key, ast.Constant) and key.value == "QUEUES"
-                ),
-                None,
-            )
-            if queues is None:
-                names.append("default")
-            elif isinstance(queues, ast.List | ast.Tuple | ast.Set):
-                names.extend(
-                    element.value
-                    for element in queues.elts
-                    if isinstance(element, ast.Constant) and isinstance(element.value, str)
-                )
-    return tuple(dict.fromkeys(names))
+        if not any(needle in source.data for needle in QUEUE_CONFIG_NEEDLES):
+            continue
+        parsed = parse(source)
+        if not isinstance(parsed, ParsedModule):
+            continue
+        found = configured_queues(parsed)
+        if found is None:
+            continue
+        relative = Path(os.path.relpath(path, settings.project_root)).as_posix()
+        any_queue = f"`{found.computed}` is computed" if found.computed else None
+        sources.append(QueueSource(f"Celery settings in {relative}", found.names, any_queue))
+    return sources
 
 
-def known_queues(settings: Settings, django: bool = False) -> KnownQueues:
-    """``django``: the project has Django Tasks, so its settings modules are read too."""
+def known_queues(settings: Settings, frameworks: Collection[str] = ()) -> KnownQueues:
+    """``frameworks``: those the project's jobs use; Django Tasks adds its settings
+    modules' ``TASKS``, Celery its configuration set in code."""
     sources: list[QueueSource] = []
     if settings.queues:
         sources.append(QueueSource("`queues` in [tool.joblint]", settings.queues))
@@ -182,6 +187,8 @@ def known_queues(settings: Settings, django: bool = False) -> KnownQueues:
         names = tuple(dict.fromkeys(name for worker in workers for name in worker.queues))
         if names:
             sources.append(QueueSource(f"workers in {settings.queue_config}", names))
-    if django:
+    if "django-tasks" in frameworks:
         sources.extend(django_settings_queues(settings))
+    if "celery" in frameworks:
+        sources.extend(celery_config_queues(settings))
     return KnownQueues(tuple(sources), selections, queue_file)

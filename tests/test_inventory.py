@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
-from lint_support import REPO, brief, inventory_of
+from lint_support import REPO, brief, inventory_of, write_tree
 
 SHOP = REPO / "examples" / "shop"
 
@@ -52,4 +53,38 @@ def test_inventory_text() -> None:
         "Queues:",
         "  `queues` in [tool.joblint]: critical, default, low, mailers",
         "  workers in config/queue.yml: critical, mailers, default, low",
+    ]
+
+
+def test_inventory_names_celery_and_django_queue_sources(tmp_path: Path) -> None:
+    """Where the queues came from, including a source that cannot be read to the end."""
+    write_tree(
+        tmp_path,
+        {
+            "proj/celery.py": (
+                "from celery import Celery\nfrom kombu import Queue\n\napp = Celery('proj')\n"
+                "app.conf.task_queues = [Queue('billing'), Queue('mailers')]\n"
+                "app.conf.task_routes = [route_task]\n"
+            ),
+            "proj/tasks.py": (
+                "from proj.celery import app\n\n\n@app.task(queue='billing')\n"
+                "def charge_card(order_id: int) -> None:\n    ...\n"
+            ),
+            "proj/settings.py": "TASKS = {'default': {'QUEUES': ['emails']}}\n",
+            "proj/django_tasks.py": (
+                "from django.tasks import task\n\n\n@task(queue_name='emails')\n"
+                "def send_receipt(order_id: int) -> None:\n    ...\n"
+            ),
+        },
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "joblint", "inventory", "."],
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-3:] == [
+        "Queues:",
+        "  TASKS in proj/settings.py: emails",
+        "  Celery settings in proj/celery.py: billing, mailers and any other "
+        "(`task_routes` is computed)",
     ]

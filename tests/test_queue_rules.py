@@ -288,3 +288,136 @@ def test_django_settings_are_not_read_without_django_tasks(tmp_path: Path) -> No
         "jobs/charge_card_job.py": JOB.format(queue="anything"),
     }
     assert _lint(tmp_path, files, ("JOB302",)) == []
+
+
+def test_django_tasks_empty_or_computed_queues_accept_any_name(tmp_path: Path) -> None:
+    """An empty ``QUEUES`` turns Django's queue check off, and a computed one cannot be
+    read: another backend's literal list must not make JOB302 judge the name."""
+    task = (
+        "from django.tasks import task\n\n\n"
+        "@task(queue_name='anything')\n"
+        "def send_receipt(order_id: int) -> None:\n    ...\n"
+    )
+    for queues in ("[]", "os.environ['QUEUES'].split()", "['a', QUEUE]"):
+        files = {
+            "shop/settings.py": (
+                "import os\n\nTASKS = {\n"
+                "    'default': {'QUEUES': ['emails']},\n"
+                f"    'bulk': {{'QUEUES': {queues}}},\n"
+                "}\n"
+            ),
+            "shop/tasks.py": task,
+        }
+        assert _lint(tmp_path, files, ("JOB302",)) == [], queues
+
+
+def test_django_tasks_changed_in_code_accepts_any_name(tmp_path: Path) -> None:
+    files = {
+        "shop/settings/base.py": "TASKS = {'default': {'QUEUES': ['emails']}}\n",
+        "shop/settings/local.py": (
+            "from .base import *\n\nTASKS['default']['QUEUES'] = ['emails', 'local']\n"
+        ),
+        "shop/tasks.py": (
+            "from django.tasks import task\n\n\n"
+            "@task(queue_name='local')\n"
+            "def send_receipt(order_id: int) -> None:\n    ...\n"
+        ),
+    }
+    assert _lint(tmp_path, files, ("JOB302",)) == []
+
+
+CELERY_TASK = (
+    "from proj.celery import app\n\n\n"
+    "@app.task(queue={queue!r})\n"
+    "def charge_card(order_id: int) -> None:\n    ...\n"
+)
+CELERY_APP = "from celery import Celery\nfrom kombu import Queue\n\napp = Celery('proj')\n"
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        "app.conf.task_queues = (Queue('billing'), Queue('mailers', routing_key='m'))\n",
+        "app.conf.task_queues = [Queue(name='billing')]\n",
+        "app.conf.update(task_queues=[Queue('billing')], task_default_queue='default')\n",
+        "app.conf.update(task_routes={'proj.tasks.*': {'queue': 'billing'}})\n",
+        "app.conf.task_routes = {'proj.tasks.charge_card': 'billing'}\n",
+        "app.conf.task_default_queue = 'billing'\n",
+        "QUEUES = [Queue('billing')]\napp.conf.task_queues = QUEUES\n",
+    ],
+    ids=[
+        "conf-tuple",
+        "name-keyword",
+        "update",
+        "routes-dict",
+        "routes-string",
+        "default",
+        "module-value",
+    ],
+)
+def test_celery_configuration_is_a_queue_source(tmp_path: Path, config: str) -> None:
+    files = {
+        "proj/celery.py": CELERY_APP + config,
+        "proj/tasks.py": CELERY_TASK.format(queue="biling"),
+    }
+    findings = _lint(tmp_path, files, ("JOB302",))
+    assert _found(findings, tmp_path) == [("proj/tasks.py", 4, "JOB302")]
+    assert "Celery settings in proj/celery.py" in findings[0].message
+    assert "did you mean `billing`?" in findings[0].message
+    files["proj/tasks.py"] = CELERY_TASK.format(queue="billing")
+    assert _lint(tmp_path, files, ("JOB302",)) == []
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"celeryconfig.py": "from kombu import Queue\n\ntask_queues = [Queue('billing')]\n"},
+        {"proj/settings.py": "CELERY_TASK_QUEUES = {'billing': {'exchange': 'billing'}}\n"},
+        {"proj/settings.py": "CELERY_TASK_DEFAULT_QUEUE = 'billing'\n"},
+    ],
+    ids=["celeryconfig-module", "django-settings-dict", "django-settings-default"],
+)
+def test_celery_configuration_modules(tmp_path: Path, files: dict[str, str]) -> None:
+    files = {
+        **files,
+        "proj/celery.py": CELERY_APP,
+        "proj/tasks.py": CELERY_TASK.format(queue="biling"),
+    }
+    assert _found(_lint(tmp_path, files, ("JOB302",)), tmp_path) == [("proj/tasks.py", 4, "JOB302")]
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        "app.conf.task_queues = make_queues()\n",
+        "app.conf.task_queues = [Queue('billing'), Queue(os.environ['EXTRA'])]\n",
+        "app.conf.task_routes = [route_task]\n",
+        "app.conf.update(task_queues=[Queue('billing')], task_routes={'x': {'queue': Q}})\n",
+    ],
+    ids=["call", "computed-name", "router-function", "computed-route"],
+)
+def test_celery_configuration_not_literal_silences_job302(tmp_path: Path, config: str) -> None:
+    """A literal default queue is there too, so the silence is the computed setting's."""
+    files = {
+        "proj/celery.py": CELERY_APP + "app.conf.task_default_queue = 'mailers'\n" + config,
+        "proj/tasks.py": CELERY_TASK.format(queue="biling"),
+    }
+    assert _lint(tmp_path, files, ("JOB302",)) == []
+
+
+def test_celery_configuration_is_not_read_without_celery_tasks(tmp_path: Path) -> None:
+    files = {
+        "celeryconfig.py": "from kombu import Queue\n\ntask_queues = [Queue('billing')]\n",
+        "jobs/charge_card_job.py": JOB.format(queue="anything"),
+    }
+    assert _lint(tmp_path, files, ("JOB302",)) == []
+
+
+def test_a_module_not_about_celery_is_no_source(tmp_path: Path) -> None:
+    """``task_default_queue`` is an ordinary name outside a Celery configuration."""
+    files = {
+        "proj/scheduler.py": "task_default_queue = 'billing'\n",
+        "proj/celery.py": "from celery import Celery\n\napp = Celery('proj')\n",
+        "proj/tasks.py": CELERY_TASK.format(queue="biling"),
+    }
+    assert _lint(tmp_path, files, ("JOB302",)) == []

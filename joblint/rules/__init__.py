@@ -11,6 +11,7 @@ from joblint.rules.config_files import (
     UnusedWorkerQueue,
 )
 from joblint.rules.defer_positional import DeferPositionalArguments
+from joblint.rules.django_tasks_settings import InvalidDjangoTasksSettings
 from joblint.rules.enqueueing import (
     EnqueueFromView,
     EnqueueInLoop,
@@ -125,6 +126,7 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             UnusedWorkerQueue(),
             InvalidQueueWildcard(),
             InvalidRecurringTask(),
+            InvalidDjangoTasksSettings(),
         ),
         key=lambda rule: rule.code,
     )

@@ -17,9 +17,9 @@ import libcst as cst
 from joblint.context import ProjectContext
 from joblint.diagnostics import Diagnostic, Span
 from joblint.model import JobDefinition, QueueKind
-from joblint.queues import known_queues, read_queue_file, read_recurring_file
+from joblint.queues import read_queue_file, read_recurring_file
 from joblint.rules.base import ProjectRule
-from joblint.rules.queues import QUEUE_OPTIONS, queue_uses, uses_django_tasks
+from joblint.rules.queues import QUEUE_OPTIONS, project_known_queues, queue_uses
 from joblint.rules.signatures import bind, job_signature
 from joblint.runtime.config_nodes import ConfigProblem
 from joblint.runtime.job import DEFAULT_QUEUE
@@ -131,7 +131,7 @@ class InvalidRecurringTask(ProjectRule):
         path, report = read
         for problem in report.problems:
             yield _problem(self, path, problem)
-        known = known_queues(project.settings, uses_django_tasks(project))
+        known = project_known_queues(project)
         for task in report.tasks:
             line, column = task.value_positions.get("queue", (task.line, task.column))
             if task.queue and known.exists and not known.knows(task.queue):

@@ -9,6 +9,7 @@ only (a job's static queue, each literal a ``queue_as`` method returns, a litera
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ import libcst as cst
 from joblint.context import ModuleContext, ProjectContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
 from joblint.fixes import replace_string
+from joblint.index import ProjectIndex
 from joblint.model import QueueKind
 from joblint.queues import KnownQueues, known_queues
 from joblint.rules.base import FixAvailability, ProjectRule
@@ -49,8 +51,21 @@ def queue_uses(module: ModuleContext) -> list[QueueUse]:
     return uses
 
 
-def uses_django_tasks(project: ProjectContext) -> bool:
-    return any(job.framework == "django-tasks" for job in project.index.jobs.all)
+def project_frameworks(project: ProjectContext) -> frozenset[str]:
+    """The frameworks the project's jobs use: which settings ``known_queues`` reads."""
+    return frozenset(job.framework for job in project.index.jobs.all)
+
+
+# Keyed weakly on the run's index: JOB302, JOB702, JOB705 and JOB707 read the project's
+# queue sources (settings modules, Celery configuration found on disk) once per run.
+_KNOWN: weakref.WeakKeyDictionary[ProjectIndex, KnownQueues] = weakref.WeakKeyDictionary()
+
+
+def project_known_queues(project: ProjectContext) -> KnownQueues:
+    found = _KNOWN.get(project.index)
+    if found is None:
+        found = _KNOWN[project.index] = known_queues(project.settings, project_frameworks(project))
+    return found
 
 
 class UnknownQueue(ProjectRule):
@@ -62,7 +77,7 @@ class UnknownQueue(ProjectRule):
     fix_availability = FixAvailability.UNSAFE
 
     def check_project(self, project: ProjectContext) -> Iterator[Diagnostic]:
-        known = known_queues(project.settings, uses_django_tasks(project))
+        known = project_known_queues(project)
         if not known.exists:
             return
         for module in project.modules:
@@ -94,7 +109,7 @@ class QueueWithoutWorker(ProjectRule):
     summary = "A queue used by a job that no worker in the queue file serves."
 
     def check_project(self, project: ProjectContext) -> Iterator[Diagnostic]:
-        known = known_queues(project.settings, uses_django_tasks(project))
+        known = project_known_queues(project)
         if known.queue_file is None or known.worker_selections is None:
             return
         for module in project.modules:
