@@ -13,17 +13,22 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from joblint import __version__
+from joblint.cache import CACHE_DIR_NAME
 from joblint.config import Settings, settings_for_paths
-from joblint.diagnostics import Diagnostic
-from joblint.engine import Linter, Problem
 from joblint.errors import UserError
-from joblint.pages import page_text
 from joblint.recursion import room_for_deep_trees
-from joblint.report import FORMATS, ReportOptions
-from joblint.rules import ALL_RULES, RULES_BY_CODE
-from joblint.selection import SelectionLayer, resolve_selection
+
+if TYPE_CHECKING:
+    from joblint.engine import Linter
+    from joblint.report import ReportOptions
+
+# The linter proper (libcst, the rules, the reporters) is imported only once a run needs
+# it, so that a cached run and `joblint --version` start in a fraction of a second.
+# `tests/test_cli.py` checks these are the reporters' names.
+OUTPUT_FORMATS = ("concise", "github", "json", "junit", "sarif", "text")
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -36,6 +41,16 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         self.exit(EXIT_ERROR, f"joblint: error: {message}\n")
+
+
+def _job_count(value: str) -> int:
+    try:
+        count = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return count
 
 
 def _codes(value: str) -> list[str]:
@@ -57,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="rule codes or prefixes to enable on top")  # fmt: skip
     check.add_argument("--ignore", type=_codes, default=[], action="extend",
                        help="rule codes or prefixes to disable")  # fmt: skip
-    check.add_argument("--output-format", choices=sorted(FORMATS), default="text")
+    check.add_argument("--output-format", choices=OUTPUT_FORMATS, default="text")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     check.add_argument("--statistics", action="store_true", help="count findings per rule")
     check.add_argument("--config", type=Path, help="a pyproject.toml to use")
@@ -77,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="report only findings not recorded in FILE")  # fmt: skip
     check.add_argument("--add-noqa", action="store_true",
                        help="add `# noqa: CODE` comments for every finding")  # fmt: skip
+    check.add_argument("--no-cache", action="store_true",
+                       help=f"do not use the result cache ({CACHE_DIR_NAME}/)")  # fmt: skip
+    check.add_argument("--jobs", "-j", type=_job_count, default=None, metavar="N",
+                       help="processes to check with (default: the CPU count)")  # fmt: skip
 
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--output-format", choices=("text", "json"), default="text")
@@ -88,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     inventory.add_argument("paths", nargs="*", type=Path, help="files or folders (default: .)")
     inventory.add_argument("--output-format", choices=("text", "json"), default="text")
     inventory.add_argument("--config", type=Path, help="a pyproject.toml to use")
+
+    clean = commands.add_parser("clean", help=f"remove the result cache ({CACHE_DIR_NAME}/)")
+    clean.add_argument("paths", nargs="*", type=Path, help="project folders (default: .)")
 
     jobs = commands.add_parser(
         "jobs", help="run and inspect the job runtime (joblint jobs --help)", add_help=False
@@ -104,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if options.command in ("check", "inventory"):
             with room_for_deep_trees():
                 return _check(options) if options.command == "check" else _inventory(options)
+        if options.command == "clean":
+            return _clean(options)
         if options.command == "rules":
             return _rules(options)
         if options.command == "rule":
@@ -142,7 +166,106 @@ def _check(options: argparse.Namespace) -> int:
         raise UserError("`-` (stdin) cannot be mixed with other paths")
     anchor = [options.stdin_filename or Path.cwd()] if reads_stdin else paths
     settings = settings_for_paths(anchor, options.config)
-    linter = Linter(settings, enabled=_enabled(settings, options))
+    edits = options.fix or options.diff or options.add_noqa or options.write_baseline
+    if options.no_cache or reads_stdin or edits:
+        return _run_check(options, paths, settings, reads_stdin)
+    from joblint.cache import Replay, ResultCache, Uncacheable, run_key
+
+    cache = ResultCache(settings.project_root / CACHE_DIR_NAME)
+    try:
+        key = run_key(_output_options(options, settings), _run_inputs(options, paths, settings))
+    except Uncacheable:
+        return _run_check(options, paths, settings, reads_stdin)
+    replay = cache.get(key)
+    if replay is not None:
+        sys.stdout.write(replay.stdout)
+        sys.stderr.write(replay.stderr)
+        return replay.exit_code
+    stdout, stderr = _Tee(sys.stdout), _Tee(sys.stderr)
+    sys.stdout, sys.stderr = stdout, stderr
+    try:
+        code = _run_check(options, paths, settings, reads_stdin)
+    finally:
+        sys.stdout, sys.stderr = stdout.stream, stderr.stream
+    if code != EXIT_ERROR:  # a problem (an unreadable file, a bug) may be passing
+        cache.put(key, Replay(stdout.text(), stderr.text(), code))
+    return code
+
+
+class _Tee:
+    """A text stream that also keeps what was written, for the cache."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self._parts: list[str] = []
+
+    def write(self, text: str) -> int:
+        self._parts.append(text)
+        return self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def text(self) -> str:
+        return "".join(self._parts)
+
+
+def _output_options(options: argparse.Namespace, settings: Settings) -> list[tuple[str, object]]:
+    """What shapes a check's output besides the files: see ``joblint.cache``."""
+    names = ("output_format", "quiet", "statistics", "exit_zero", "select", "extend_select",
+             "ignore", "force_exclude", "unsafe_fixes", "baseline")  # fmt: skip
+    return [
+        *((name, getattr(options, name)) for name in names),
+        ("paths", [os.path.abspath(path) for path in options.paths or [Path(".")]]),
+        ("cwd", os.getcwd()),
+        ("settings", settings),
+    ]
+
+
+def _run_inputs(options: argparse.Namespace, paths: list[Path], settings: Settings) -> list[Path]:
+    """Every file a check may read: the files checked, the project's Python files (the
+    context of cross-file rules), its config files, the baseline."""
+    from joblint.discovery import discover
+
+    found = list(discover(paths, settings, force_exclude=options.force_exclude).files)
+    if not any(os.path.abspath(path) == str(settings.project_root) for path in paths):
+        found.extend(discover([settings.project_root], settings).files)
+    extra = [settings.project_root / settings.queue_config]
+    extra.append(settings.project_root / settings.recurring_config)
+    if settings.config_path is not None:
+        extra.append(settings.config_path)
+    if options.baseline is not None:
+        extra.append(options.baseline)
+    found.extend(Path(os.path.abspath(path)) for path in extra if path.is_file())
+    return found
+
+
+def _clean(options: argparse.Namespace) -> int:
+    from joblint.cache import clean
+
+    for path in options.paths or [Path(".")]:
+        settings = settings_for_paths([path], None)
+        for folder in {settings.project_root, Path(os.path.abspath(path))}:
+            if clean(folder / CACHE_DIR_NAME):
+                print(f"Removed {folder / CACHE_DIR_NAME}", file=sys.stderr)
+    return EXIT_CLEAN
+
+
+def _run_check(
+    options: argparse.Namespace, paths: list[Path], settings: Settings, reads_stdin: bool
+) -> int:
+    from joblint.diagnostics import Diagnostic
+    from joblint.engine import Linter, Problem
+    from joblint.report import FORMATS, ReportOptions
+
+    jobs = options.jobs or os.cpu_count() or 1
+    linter = Linter(settings, enabled=_enabled(settings, options), jobs=jobs)
     report = ReportOptions(
         Path.cwd(),
         quiet=options.quiet,
@@ -203,6 +326,7 @@ def _check(options: argparse.Namespace) -> int:
 
 
 def _inventory(options: argparse.Namespace) -> int:
+    from joblint.engine import Linter
     from joblint.inventory import inventory, render_json, render_queue_sources, render_text
     from joblint.queues import known_queues
 
@@ -226,6 +350,7 @@ def _fix(
     linter: Linter, paths: list[Path], options: argparse.Namespace, report: ReportOptions
 ) -> int:
     from joblint.fixer import write_atomically
+    from joblint.report import FORMATS
 
     run = linter.fix_paths(paths, unsafe=options.unsafe_fixes, force_exclude=options.force_exclude)
     if options.diff:
@@ -259,6 +384,9 @@ def _fix(
 
 def enabled_from_settings(settings: Settings) -> frozenset[str]:
     """The rules the configuration turns on, with no command line (the flake8 plugin)."""
+    from joblint.rules import ALL_RULES
+    from joblint.selection import SelectionLayer, resolve_selection
+
     layer = SelectionLayer(
         where=str(settings.config_path or "configuration"),
         select=settings.select,
@@ -269,6 +397,9 @@ def enabled_from_settings(settings: Settings) -> frozenset[str]:
 
 
 def _enabled(settings: Settings, options: argparse.Namespace) -> frozenset[str]:
+    from joblint.rules import ALL_RULES
+    from joblint.selection import SelectionLayer, resolve_selection
+
     layers = [
         SelectionLayer(
             where=str(settings.config_path or "configuration"),
@@ -287,6 +418,8 @@ def _enabled(settings: Settings, options: argparse.Namespace) -> frozenset[str]:
 
 
 def _rules(options: argparse.Namespace) -> int:
+    from joblint.rules import ALL_RULES
+
     rows = [
         {
             "code": rule.code,
@@ -312,6 +445,9 @@ def _rules(options: argparse.Namespace) -> int:
 
 
 def _rule(options: argparse.Namespace) -> int:
+    from joblint.pages import page_text
+    from joblint.rules import RULES_BY_CODE
+
     code = options.code.strip().upper()
     if code not in RULES_BY_CODE:
         from joblint.selection import closest_code

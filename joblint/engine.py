@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,13 +32,17 @@ from joblint.fixer import FileFix, fix_until_stable
 from joblint.frameworks import FRONTENDS, Frontend
 from joblint.index import JobRegistry, ProjectIndex
 from joblint.model import EnqueueSite, JobDefinition, ModuleFacts, ModuleSymbols
-from joblint.parsing import ParsedModule, ParseFailure, parse, syntax_check
+from joblint.parsing import ParsedModule, libcst_verdict, parse
+from joblint.python_syntax import ParseFailure, python_syntax_error, rejected
 from joblint.queues import config_file
 from joblint.rules import ALL_RULES, RULES_BY_CODE, ModuleRule, ProjectRule, Rule
 from joblint.selection import codes_matching
 from joblint.source import ReadFailure, SourceFile, decode_source, read_source
 from joblint.suppression import Suppressions, scan_suppressions
 from joblint.symbols import collect_symbols
+
+# Below this many files, starting processes costs more than checking in one.
+PARALLEL_FROM = 200
 
 
 @dataclass(frozen=True)
@@ -82,8 +87,13 @@ class Linter:
         enabled: frozenset[str] | None = None,
         rules: Sequence[Rule] = ALL_RULES,
         use_prefilter: bool = True,
+        jobs: int = 1,
     ) -> None:
         self.settings = settings
+        # Processes for the work that is per file and needs no libcst: the syntax check
+        # of the files the prefilter skips, most files of most projects. One by default:
+        # the flake8 plugin and editors run inside a process that has its own plan.
+        self.jobs = jobs
         # Off only to test the prefilter: with it off every file is parsed.
         self.prefilter = use_prefilter
         self.rules = tuple(rules)
@@ -294,8 +304,6 @@ class Linter:
             matched = [matcher.search(source.data) is not None for source in pending]
             kept = [source for source, hit in zip(pending, matched, strict=True) if hit]
             pending = [source for source, hit in zip(pending, matched, strict=True) if not hit]
-            if not kept:
-                break
             more, more_failures, more_symbols = self._parse_all(kept)
             parsed.extend(more)
             failures.extend(more_failures)
@@ -324,8 +332,27 @@ class Linter:
             failures.extend(more_failures)
             symbols.extend(more_symbols)
             analysis = self._recognise(parsed, symbols)
-        failures.extend(f for f in map(syntax_check, pending) if f is not None)
+        failures.extend(self._syntax_check(pending))
         return analysis, failures
+
+    def _syntax_check(self, sources: Sequence[SourceFile]) -> list[ParseFailure]:
+        """JOB001 for the files the prefilter skips, meaning what it means for a parsed
+        file: libcst cannot parse it. CPython's parser (in C) clears almost every file at
+        a fraction of libcst's cost, in ``jobs`` processes for a large tree; libcst decides
+        only the files it rejects, as the interpreter running joblint may be older than
+        the syntax a file uses. The order of the results is the order of ``sources``."""
+        if self.jobs > 1 and len(sources) >= PARALLEL_FROM:
+            share = -(-len(sources) // self.jobs)
+            chunks = [sources[start : start + share] for start in range(0, len(sources), share)]
+            with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
+                found = pool.map(rejected, chunks)
+                suspects = [
+                    chunk[number] for chunk, numbers in zip(chunks, found, strict=True)
+                    for number in numbers
+                ]  # fmt: skip
+        else:
+            suspects = [source for source in sources if python_syntax_error(source)]
+        return [failure for failure in map(libcst_verdict, suspects) if failure is not None]
 
     def _parse_all(
         self, sources: Sequence[SourceFile]

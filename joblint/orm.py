@@ -124,8 +124,6 @@ SQLALCHEMY_RESULTS = frozenset(
 QUERY_TERMINALS = frozenset({"first", "one", "one_or_none", "first_or_404", "get_or_404"})
 
 
-
-
 @dataclass(frozen=True)
 class ModelClass:
     qualified_name: str

@@ -6,12 +6,8 @@ exception: the other files go on.
 
 from __future__ import annotations
 
-import ast
-import warnings
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 import libcst as cst
 from libcst.helpers import ModuleNameAndPackage
@@ -28,18 +24,8 @@ from libcst.metadata import (
 
 from joblint.diagnostics import Position, Span
 from joblint.modnames import module_name_for
+from joblint.python_syntax import ParseFailure, python_syntax_error
 from joblint.source import SourceFile
-
-
-@dataclass(frozen=True)
-class ParseFailure:
-    path: Path
-    message: str
-    line: int
-    column: int
-    # Python accepts the file; libcst cannot parse or analyse it (a limit of the parser,
-    # such as thousands of implicitly concatenated strings).
-    valid_python: bool = False
 
 
 class ParsedModule:
@@ -122,32 +108,11 @@ def parse(source: SourceFile) -> ParsedModule | ParseFailure:
     return python_syntax_error(source) or failure
 
 
-def python_syntax_error(source: SourceFile) -> ParseFailure | None:
-    """CPython's own account of a syntax error: libcst's native parser sometimes places
-    the error a token late and words it for parser authors, while the interpreter's
-    message ("'(' was never closed") is the one users know."""
-    try:
-        with warnings.catch_warnings():  # SyntaxWarnings are not ours to print
-            warnings.simplefilter("ignore")
-            compile(source.text, str(source.path), "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as error:
-        return ParseFailure(source.path, error.msg, error.lineno or 1, error.offset or 1)
-    except (ValueError, RecursionError, MemoryError) as error:
-        return ParseFailure(source.path, str(error) or type(error).__name__, 1, 1)
-    return None
-
-
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
 
 
-def syntax_check(source: SourceFile) -> ParseFailure | None:
-    """JOB001 for a file the prefilter did not keep, meaning exactly what it means for a
-    parsed file: libcst cannot parse it. CPython's parser (in C) clears almost every file
-    at a fraction of libcst's cost; only when it objects does libcst decide, because the
-    interpreter running joblint may be older than the syntax the file uses."""
-    failure = python_syntax_error(source)
-    if failure is None:
-        return None
+def libcst_verdict(source: SourceFile) -> ParseFailure | None:
+    """JOB001 for a file CPython's parser rejected, if libcst rejects it too."""
     parsed = parse(source)
     return parsed if isinstance(parsed, ParseFailure) else None

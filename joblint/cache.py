@@ -1,0 +1,136 @@
+"""The result cache: a run whose inputs have not changed prints what the last such run
+printed, without parsing anything.
+
+joblint's findings are cross-file: a job's queue declared in one module decides a finding
+at an enqueue site in another, and the queue file, the Django settings and the Celery
+configuration decide findings everywhere. A per-file cache would have to know which files
+each finding depends on; getting that wrong reports stale findings, which is worse than
+being slow. So the key is every input of the run, and a change to any of them is a miss:
+
+- joblint's version, the Python version and the libcst version;
+- the options that shape the output (the format, selection, ``--quiet``...), the working
+  folder (paths are shown relative to it) and the settings as loaded;
+- the path and the content digest of every file the run may read: the files checked, every
+  Python file of the project (its other modules are context), the queue and recurring files
+  and a ``--baseline`` file.
+
+Reading and hashing a few thousand files takes a fraction of a second, and nothing of the
+linter proper (libcst, the rules) is imported on a hit. A run that hit a problem (exit 2:
+an unreadable file, a bug) is never stored, as a problem may be passing. The cache folder
+holds the latest few results and tags itself as a cache for backup tools and git, as
+ruff's does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from joblint import __version__
+
+CACHE_DIR_NAME = ".joblint_cache"
+# Results kept: enough for a few option sets (CI formats, the editor's) on one tree.
+KEEP = 16
+_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# joblint's result cache\n"
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What a run printed, and how it ended."""
+
+    stdout: str
+    stderr: str
+    exit_code: int
+
+
+class Uncacheable(Exception):
+    """An input could not be read: the run goes ahead uncached and reports it itself."""
+
+
+def run_key(options: Iterable[tuple[str, object]], files: Iterable[Path]) -> str:
+    """The digest of everything a run's output depends on. Raises ``Uncacheable`` when a
+    file cannot be read."""
+    digest = hashlib.blake2b(digest_size=20)
+    head = {
+        "joblint": __version__,
+        "python": sys.version,
+        "libcst": _version("libcst"),
+        **{name: repr(value) for name, value in options},
+    }
+    digest.update(json.dumps(head, sort_keys=True).encode())
+    for path in sorted(set(files)):
+        try:
+            content = path.read_bytes()
+        except OSError as error:
+            raise Uncacheable(str(path)) from error
+        digest.update(os.fsencode(path) + b"\0")
+        digest.update(hashlib.blake2b(content, digest_size=20).digest())
+    return digest.hexdigest()
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+class ResultCache:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def get(self, key: str) -> Replay | None:
+        try:
+            stored = json.loads((self.directory / f"{key}.json").read_text(encoding="utf-8"))
+            return Replay(str(stored["stdout"]), str(stored["stderr"]), int(stored["exit_code"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # absent, or damaged: a miss either way
+
+    def put(self, key: str, replay: Replay) -> None:
+        """Store ``replay`` atomically; a cache that cannot be written (a read-only tree)
+        costs the next run its speed, never its result."""
+        try:
+            self._prepare()
+            text = json.dumps(
+                {"stdout": replay.stdout, "stderr": replay.stderr, "exit_code": replay.exit_code}
+            )
+            handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(temporary, self.directory / f"{key}.json")
+            self._prune()
+        except OSError:
+            return
+
+    def _prepare(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for name, text in (
+            ("CACHEDIR.TAG", _TAG),
+            (".gitignore", "# Automatically created by joblint.\n*\n"),
+        ):
+            marker = self.directory / name
+            if not marker.exists():
+                marker.write_text(text, encoding="utf-8")
+
+    def _prune(self) -> None:
+        entries = sorted(
+            self.directory.glob("*.json"), key=lambda path: path.stat().st_mtime, reverse=True
+        )
+        for stale in entries[KEEP:]:
+            stale.unlink(missing_ok=True)
+
+
+def clean(directory: Path) -> bool:
+    """Remove the cache folder; whether there was one."""
+    if not (directory / "CACHEDIR.TAG").is_file():
+        return False  # never delete a folder that is not ours
+    shutil.rmtree(directory, ignore_errors=True)
+    return True

@@ -1,0 +1,44 @@
+"""CPython's own syntax check, in a module that does not import libcst: the processes
+that check the files the prefilter skips (``--jobs``) start without paying for it."""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from joblint.source import SourceFile
+
+
+@dataclass(frozen=True)
+class ParseFailure:
+    path: Path
+    message: str
+    line: int
+    column: int
+    # Python accepts the file; libcst cannot parse or analyse it (a limit of the parser,
+    # such as thousands of implicitly concatenated strings).
+    valid_python: bool = False
+
+
+def python_syntax_error(source: SourceFile) -> ParseFailure | None:
+    """CPython's own account of a syntax error: libcst's native parser sometimes places
+    the error a token late and words it for parser authors, while the interpreter's
+    message ("'(' was never closed") is the one users know."""
+    try:
+        with warnings.catch_warnings():  # SyntaxWarnings are not ours to print
+            warnings.simplefilter("ignore")
+            compile(source.text, str(source.path), "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as error:
+        return ParseFailure(source.path, error.msg, error.lineno or 1, error.offset or 1)
+    except (ValueError, RecursionError, MemoryError) as error:
+        return ParseFailure(source.path, str(error) or type(error).__name__, 1, 1)
+    return None
+
+
+def rejected(sources: Sequence[SourceFile]) -> list[int]:
+    """The positions in ``sources`` of the files CPython's parser rejects (a worker's
+    share of the syntax check: small to send back)."""
+    return [number for number, source in enumerate(sources) if python_syntax_error(source)]
