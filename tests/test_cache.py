@@ -135,4 +135,4 @@ def test_output_formats_named_by_the_cli_are_the_reporters() -> None:
     from joblint.cli import OUTPUT_FORMATS
     from joblint.report import FORMATS
 
-    assert OUTPUT_FORMATS == tuple(sorted(FORMATS))
+    assert tuple(sorted(FORMATS)) == OUTPUT_FORMATS
