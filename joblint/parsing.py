@@ -6,18 +6,16 @@ exception: the other files go on.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from functools import cached_property
 
 import libcst as cst
-from libcst.helpers import ModuleNameAndPackage
 from libcst.metadata import (
     CodeRange,
-    FullyQualifiedNameProvider,
     MetadataWrapper,
     ParentNodeProvider,
     PositionProvider,
-    QualifiedName,
+    QualifiedNameSource,
     Scope,
     ScopeProvider,
 )
@@ -38,26 +36,38 @@ class ParsedModule:
         self.module_name, self.package = module_name_for(source.path)
         # unsafe_skip_copy: the tree is ours and never mutated, and copying a large tree
         # costs as much as parsing it.
-        self.wrapper = MetadataWrapper(
-            module,
-            unsafe_skip_copy=True,
-            cache={
-                FullyQualifiedNameProvider: ModuleNameAndPackage(self.module_name, self.package)
-            },
-        )
+        self.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        self._names: dict[cst.CSTNode, frozenset[str]] = {}
 
     @cached_property
     def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
         return self.wrapper.resolve(PositionProvider)
 
-    @cached_property
-    def qualified_names(self) -> Mapping[cst.CSTNode, Collection[QualifiedName]]:
-        try:
-            return self.wrapper.resolve(FullyQualifiedNameProvider)
-        except ImportError:
-            # A relative import reaching above the package its path shows (a folder with
-            # no __init__.py): no name in the file can be resolved, so none is claimed.
-            return {}
+    def _qualified_names_of(self, node: cst.CSTNode) -> frozenset[str]:
+        """libcst's ``FullyQualifiedNameProvider`` for one node, asked of the scope
+        analysis when a rule asks: the provider computes names for every node of the
+        module up front, two passes over the whole tree that cost more than parsing it,
+        while a module's rules ask about a few hundred nodes."""
+        if node is self.module:
+            return frozenset({self.module_name})
+        scope = self.scopes.get(node)
+        if scope is None:
+            return frozenset()
+        names: set[str] = set()
+        for qualified in scope.get_qualified_names_for(node):
+            name = qualified.name
+            if qualified.source is QualifiedNameSource.BUILTIN or (
+                qualified.source is QualifiedNameSource.IMPORT and not name.startswith(".")
+            ):
+                names.add(name)
+                continue
+            absolute = _absolute(self.module_name, self.package, name)
+            if absolute is None:
+                # A relative import reaching above the package its path shows (a folder
+                # with no __init__.py): the name cannot be resolved, so none is claimed.
+                return frozenset()
+            names.add(absolute)
+        return frozenset(names)
 
     def span(self, node: cst.CSTNode) -> Span:
         """1-based line and column span of ``node``."""
@@ -86,7 +96,23 @@ class ParsedModule:
 
     def names_of(self, node: cst.CSTNode) -> frozenset[str]:
         """Every fully qualified name ``node`` may refer to (empty when unknown)."""
-        return frozenset(name.name for name in self.qualified_names.get(node, ()))
+        found = self._names.get(node)
+        if found is None:
+            found = self._names[node] = self._qualified_names_of(node)
+        return found
+
+
+def _absolute(module_name: str, package: str, name: str) -> str | None:
+    """A module-relative name made absolute, as libcst's provider does; None for a
+    relative import that reaches above the top-level package."""
+    bare = name.lstrip(".")
+    dots = len(name) - len(bare)
+    if dots == 0:
+        return f"{module_name}.{name}"
+    bits = package.rsplit(".", dots - 1)
+    if len(bits) < dots:
+        return None
+    return f"{bits[0]}.{bare}"
 
 
 def parse(source: SourceFile) -> ParsedModule | ParseFailure:

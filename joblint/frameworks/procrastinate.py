@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.metadata import Assignment, BaseAssignment, Scope, ScopeProvider
+from libcst.metadata import Assignment, BaseAssignment, Scope
 
 from joblint.model import (
     NO_QUEUE,
@@ -493,8 +493,7 @@ class LocalValues:
 
     @cached_property
     def _scopes(self) -> Mapping[cst.CSTNode, Scope | None]:
-        self._parsed.qualified_names  # noqa: B018 - resolves (and caches) the scopes too
-        return self._parsed.wrapper.resolve(ScopeProvider)
+        return self._parsed.scopes
 
     @cached_property
     def _collected(self) -> _AssignedValues:
