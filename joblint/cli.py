@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 # The linter proper (libcst, the rules, the reporters) is imported only once a run needs
 # it, so that a cached run and `joblint --version` start in a fraction of a second.
 # `tests/test_cli.py` checks these are the reporters' names.
-OUTPUT_FORMATS = ("concise", "github", "json", "junit", "sarif", "text")
+OUTPUT_FORMATS = ("concise", "github", "gitlab", "json", "junit", "sarif", "text")
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1

@@ -113,6 +113,20 @@ def test_github_escapes_what_workflow_commands_reserve(tmp_path: Path) -> None:
     )
 
 
+def test_gitlab_code_quality(concise: list[str]) -> None:
+    code, out, _ = check(SHOP, "--output-format", "gitlab")
+    assert code == 1
+    issues = json.loads(out)
+    assert [
+        f"{issue['location']['path']}:{issue['location']['positions']['begin']['line']}:"
+        f"{issue['location']['positions']['begin']['column']}: {issue['description']}"
+        for issue in issues
+    ] == [line.replace("[*] ", "") for line in concise]
+    assert {issue["severity"] for issue in issues} <= {"info", "minor", "major"}
+    assert len({issue["fingerprint"] for issue in issues}) == len(issues)
+    assert all(issue["type"] == "issue" and issue["check_name"] for issue in issues)
+
+
 def test_junit(concise: list[str]) -> None:
     code, out, _ = check(SHOP, "--output-format", "junit")
     assert code == 1

@@ -1,6 +1,6 @@
 """Output formats. Every format renders the same ``Diagnostic`` values; none computes
-anything of its own, so a finding means the same in text, JSON, SARIF, JUnit and GitHub
-annotations."""
+anything of its own, so a finding means the same in text, JSON, SARIF, JUnit, GitHub
+annotations and GitLab code quality."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from joblint.diagnostics import Diagnostic
-from joblint.report import concise, github, json_format, junit, sarif, text
+from joblint.report import concise, github, gitlab, json_format, junit, sarif, text
 
 Formatter = Callable[[Sequence[Diagnostic], TextIO, "ReportOptions"], None]
 
@@ -41,6 +41,7 @@ FORMATS: dict[str, Formatter] = {
     "concise": concise.render,
     "json": json_format.render,
     "github": github.render,
+    "gitlab": gitlab.render,
     "junit": junit.render,
     "sarif": sarif.render,
 }
