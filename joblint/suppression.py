@@ -151,7 +151,7 @@ def comment_lines(text: str) -> dict[int, int]:
     maps to the string's last line, the first place Python sees a comment."""
     moved: dict[int, int] = {}
     try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        for token in _tokens(text):
             start, end = token.start[0], token.end[0]
             if token.type == tokenize.STRING and end > start:
                 for line in range(start, end):
@@ -159,6 +159,13 @@ def comment_lines(text: str) -> dict[int, int]:
     except (tokenize.TokenError, SyntaxError):
         pass
     return moved
+
+
+def _tokens(text: str) -> Iterator[tokenize.TokenInfo]:
+    """Tokens read with universal newlines, as Python reads source: a file with old Mac
+    line endings (a lone CR) has as many lines for tokenize as for the parser, so its
+    comments land on the lines its findings do."""
+    return tokenize.generate_tokens(io.StringIO(text, newline=None).readline)
 
 
 def _codes(written: str | None, start: int) -> list[tuple[str, int]]:
@@ -170,7 +177,7 @@ def _codes(written: str | None, start: int) -> list[tuple[str, int]]:
 def _comments(text: str) -> Iterator[tuple[int, int, str, bool]]:
     """(line, 1-based column, comment text, whether the comment is alone on its line)."""
     try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+        tokens = list(_tokens(text))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         yield from _comments_by_line(text)
         return

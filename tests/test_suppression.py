@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from lint_support import lint_tree, write_tree
 
 from joblint.diagnostics import Diagnostic, Span
-from joblint.suppression import scan_suppressions
+from joblint.suppression import comment_lines, scan_suppressions
 
 BASE = 'from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    queue_as = "default"\n'
 
@@ -57,6 +58,15 @@ def test_file_level_noqa_must_be_on_its_own_line() -> None:
 def test_noqa_in_a_file_tokenize_rejects_still_counts() -> None:
     found = scan_suppressions("def f(:  # noqa: JOB001\n")
     assert found.suppresses(finding("JOB001", 1))
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_noqa_counts_whatever_the_line_endings(newline: str) -> None:
+    text = newline.join(["x = 1", '"""a', 'b"""', "y = 2  # noqa: JOB101", ""])
+    found = scan_suppressions(text)
+    assert found.suppresses(finding("JOB101", 4))
+    assert not found.suppresses(finding("JOB101", 3))
+    assert comment_lines(text) == {2: 3}
 
 
 def test_suppression_end_to_end(tmp_path: Path) -> None:
