@@ -72,6 +72,7 @@ from joblint.frameworks.rq import (
     sequence_arguments,
     split_arguments,
     string_value,
+    wrapper_names,
 )
 from joblint.model import (
     NO_QUEUE,
@@ -272,13 +273,7 @@ def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
     for module in index.modules:
         if not any(needle in module.source.data for needle in NEEDLES):
             continue
-        for node in function_defs(module):
-            name = qualified_name_of(module, node)
-            if name is not None and "<locals>" not in name and huey.wrapper(name) is not None:
-                names.add(node.name.value)
-        for name, values in bindings(module).values.items():
-            if "<locals>" not in name and len(values) == 1 and huey.wrapper(name) is not None:
-                names.add(name.rpartition(".")[2])
+        names.update(wrapper_names(module, lambda name: huey.wrapper(name) is not None))
     return (name.encode() for name in names if name)
 
 

@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -466,6 +466,25 @@ def calls_in(node: cst.CSTNode) -> list[cst.Call]:
 
 def function_defs(parsed: ParsedModule) -> list[cst.FunctionDef]:
     return list(bindings(parsed).defs)
+
+
+def wrapper_names(parsed: ParsedModule, wraps: Callable[[str], bool]) -> set[str]:
+    """The names a module binds once, at module level, to a wrapper of a task decorator
+    (a ``def`` or an assignment that ``wraps`` recognises by qualified name): a module
+    that imports one may never name the framework."""
+    names = {
+        node.name.value
+        for node in function_defs(parsed)
+        if (name := qualified_name_of(parsed, node)) is not None
+        and "<locals>" not in name
+        and wraps(name)
+    }
+    names.update(
+        name.rpartition(".")[2]
+        for name, values in bindings(parsed).values.items()
+        if "<locals>" not in name and len(values) == 1 and wraps(name)
+    )
+    return names
 
 
 def qualified_name_of(parsed: ParsedModule, node: cst.FunctionDef) -> str | None:
@@ -1011,13 +1030,7 @@ def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
     for module in index.modules:
         if not _may_wrap(module):
             continue
-        for node in function_defs(module):
-            name = qualified_name_of(module, node)
-            if name is not None and "<locals>" not in name and rq.decorator(name) is not None:
-                names.add(node.name.value)
-        for name, values in bindings(module).values.items():
-            if "<locals>" not in name and len(values) == 1 and rq.decorator(name) is not None:
-                names.add(name.rpartition(".")[2])
+        names.update(wrapper_names(module, lambda name: rq.decorator(name) is not None))
     return (name.encode() for name in names if name)
 
 
