@@ -23,6 +23,7 @@ ruff's does.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -63,7 +64,7 @@ def run_key(options: Iterable[tuple[str, object]], files: Iterable[Path]) -> str
         "joblint": __version__,
         "python": sys.version,
         "libcst": _version("libcst"),
-        **{name: repr(value) for name, value in options},
+        **{name: canonical(value) for name, value in options},
     }
     digest.update(json.dumps(head, sort_keys=True).encode())
     for path in sorted(set(files)):
@@ -74,6 +75,24 @@ def run_key(options: Iterable[tuple[str, object]], files: Iterable[Path]) -> str
         digest.update(os.fsencode(path) + b"\0")
         digest.update(hashlib.blake2b(content, digest_size=20).digest())
     return digest.hexdigest()
+
+
+def canonical(value: object) -> object:
+    """``value`` as JSON the same in every process: sets sorted (their order follows
+    string hashing, which differs from run to run), dataclasses and paths spelled out."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            field.name: canonical(getattr(value, field.name)) for field in dataclasses.fields(value)
+        }
+    if isinstance(value, set | frozenset):
+        return sorted((canonical(item) for item in value), key=repr)
+    if isinstance(value, list | tuple):
+        return [canonical(item) for item in value]
+    if isinstance(value, dict):
+        return sorted(([canonical(k), canonical(v)] for k, v in value.items()), key=repr)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
 
 
 def _version(distribution: str) -> str:

@@ -4,6 +4,7 @@ output without the linter; any change to any input, in any file, is a miss."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -136,3 +137,18 @@ def test_output_formats_named_by_the_cli_are_the_reporters() -> None:
     from joblint.report import FORMATS
 
     assert tuple(sorted(FORMATS)) == OUTPUT_FORMATS
+
+
+def test_the_key_is_the_same_in_every_process(project: Path) -> None:
+    # Sets in the settings iterate in an order that follows string hashing, which Python
+    # randomises per process; the key must not.
+    (project / "pyproject.toml").write_text(
+        '[tool.joblint]\nqueues = ["billing"]\nextra-verbs = ["reap", "sow", "till", "mow"]\n'
+    )
+    script = "from joblint.cli import main\nraise SystemExit(main(['check', '-q']))\n"
+    for seed in ("1", "2", "3"):
+        subprocess.run(
+            [sys.executable, "-c", script], env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True, check=False,
+        )  # fmt: skip
+    assert len(entries(project)) == 1
