@@ -7,7 +7,8 @@ configuration decide findings everywhere. A per-file cache would have to know wh
 each finding depends on; getting that wrong reports stale findings, which is worse than
 being slow. So the key is every input of the run, and a change to any of them is a miss:
 
-- joblint's version, the Python version and the libcst version;
+- joblint's version and its own files' sizes and times (a source checkout changes without
+  its version), the Python version and the libcst version;
 - the options that shape the output (the format, selection, ``--quiet``...), the working
   folder (paths are shown relative to it) and the settings as loaded;
 - the path and the content digest of every file the run may read: the files checked, every
@@ -64,6 +65,7 @@ def run_key(options: Iterable[tuple[str, object]], files: Iterable[Path]) -> str
         "joblint": __version__,
         "python": sys.version,
         "libcst": _version("libcst"),
+        "code": _own_code(),
         **{name: canonical(value) for name, value in options},
     }
     digest.update(json.dumps(head, sort_keys=True).encode())
@@ -93,6 +95,21 @@ def canonical(value: object) -> object:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
+
+
+def _own_code() -> list[tuple[str, int, int]]:
+    """joblint's own files by size and modification time: in a source checkout the code
+    and the rule pages change without the version, and a developer must not be shown
+    what the previous code found. Stat only; a few milliseconds."""
+    package = Path(__file__).resolve().parent
+    checkout = (package.parent / "pyproject.toml").is_file()
+    found = []
+    for folder in (package, package.parent / "rules") if checkout else (package,):
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+            if path.suffix in (".py", ".md", ".txt") and "__pycache__" not in path.parts:
+                stat = path.stat()
+                found.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return found
 
 
 def _version(distribution: str) -> str:
