@@ -4,7 +4,7 @@ target again by position and original text, so applying it to an already fixed m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -127,3 +127,19 @@ def replace_string(
         return tree.visit(Replace())
 
     return transform
+
+
+def with_imports(tree: cst.Module, imports: Iterable[tuple[str, str]]) -> cst.Module:
+    """``tree`` with ``from module import name`` for each of ``imports`` it lacks, placed
+    and merged as libcst's codemods place them. libcst.codemod is imported here, when a
+    fix runs, not when joblint starts."""
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor
+
+    wanted = list(imports)
+    if not wanted:
+        return tree
+    context = CodemodContext()
+    for module_name, name in wanted:
+        AddImportsVisitor.add_needed_import(context, module_name, name)
+    return AddImportsVisitor(context).transform_module(tree)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import libcst as cst
-import libcst.matchers as m
 
 from joblint.context import ModuleContext
 from joblint.index import ProjectIndex
@@ -250,6 +249,8 @@ class Prover:
 
     def _pair_first(self, node: cst.Subscript) -> Evidence | None:
         """``Model.objects.get_or_create(...)[0]``."""
+        import libcst.matchers as m  # on first use: a costly import
+
         value = node.value
         if not (
             isinstance(value, cst.Call)
@@ -264,6 +265,8 @@ class Prover:
 
     def _request_user(self, node: cst.Attribute) -> Evidence | None:
         """``request.user`` (and ``self.request.user``) in Django code."""
+        import libcst.matchers as m  # on first use: a costly import
+
         if node.attr.value != "user" or not self.mentions_django:
             return None
         owner = node.value
@@ -422,6 +425,8 @@ class Prover:
         return self.instance(node, depth) if kind == "instance" else self.queryset(node, depth)
 
     def _annotation(self, param: cst.Param) -> Evidence | None:
+        import libcst.matchers as m  # on first use: a costly import
+
         if param.annotation is None:
             return None
         annotation = param.annotation.annotation

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import libcst as cst
-import libcst.matchers as m
 
 from joblint.model import (
     UNKNOWN,
@@ -126,6 +125,8 @@ def decorator(parsed: ParsedModule, node: cst.Decorator) -> Decorator:
 
 def class_attribute(node: cst.ClassDef, name: str) -> cst.BaseExpression | None:
     """The value assigned to ``name`` directly in the class body, if any."""
+    import libcst.matchers as m  # on first use: a costly import
+
     for statement in node.body.body:
         if not isinstance(statement, cst.SimpleStatementLine):
             continue

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import libcst as cst
-import libcst.matchers as m
 
 from joblint.model import (
     NO_QUEUE,
@@ -119,6 +118,8 @@ class _EnqueueSites(cst.CSTVisitor):
         self.sites: list[EnqueueSite] = []
 
     def visit_Call(self, node: cst.Call) -> None:
+        import libcst.matchers as m  # on first use: a costly import
+
         func = node.func
         if not isinstance(func, cst.Attribute):
             if single_name(self.parsed, func) == RUNTIME_PACKAGE + "." + BULK_ENQUEUE:

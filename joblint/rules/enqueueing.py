@@ -16,13 +16,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import libcst as cst
 import pathspec
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from joblint import orm
 from joblint.context import ModuleContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
+from joblint.fixes import with_imports
 from joblint.frameworks import procrastinate
 from joblint.frameworks.procrastinate import Holder
 from joblint.index import ProjectIndex
@@ -205,12 +204,7 @@ def rewrite_call(
 
         replacer = Replace()
         fixed = tree.visit(replacer)
-        if not replacer.done or not imports:
-            return fixed
-        context = CodemodContext()
-        for module_name, name in imports:
-            AddImportsVisitor.add_needed_import(context, module_name, name)
-        return AddImportsVisitor(context).transform_module(fixed)
+        return with_imports(fixed, imports) if replacer.done else fixed
 
     return transform
 
@@ -811,12 +805,7 @@ def _partial_fix(parsed: ParsedModule, callback: cst.Lambda) -> Fix | None:
 
         replacer = Replace()
         fixed = tree.visit(replacer)
-        if not replacer.done or not imports:
-            return fixed
-        context = CodemodContext()
-        for module_name, name in imports:
-            AddImportsVisitor.add_needed_import(context, module_name, name)
-        return AddImportsVisitor(context).transform_module(fixed)
+        return with_imports(fixed, imports) if replacer.done else fixed
 
     return Fix(
         f"Bind the values now with `{partial}(...)`",

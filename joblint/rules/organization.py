@@ -8,19 +8,11 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 import libcst as cst
-import libcst.matchers as m
 
 from joblint.context import ModuleContext, ProjectContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix
 from joblint.model import JobDefinition
 from joblint.rules.base import FixAvailability, ModuleRule, ProjectRule
-
-MAIN_GUARD = m.If(
-    test=m.Comparison(
-        left=m.Name("__name__"),
-        comparisons=[m.ComparisonTarget(operator=m.Equal(), comparator=m.SimpleString())],
-    )
-)
 
 
 def _kind(job: JobDefinition) -> str:
@@ -61,7 +53,15 @@ class JobNotImportable(ModuleRule):
 
 
 def _is_main_guard(node: cst.If) -> bool:
-    if not m.matches(node, MAIN_GUARD):
+    import libcst.matchers as m  # on first use: a costly import
+
+    main_guard = m.If(
+        test=m.Comparison(
+            left=m.Name("__name__"),
+            comparisons=[m.ComparisonTarget(operator=m.Equal(), comparator=m.SimpleString())],
+        )
+    )
+    if not m.matches(node, main_guard):
         return False
     assert isinstance(node.test, cst.Comparison)
     comparator = node.test.comparisons[0].comparator

@@ -13,12 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from joblint.context import ModuleContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
+from joblint.fixes import with_imports
 from joblint.model import EnqueueSite
 from joblint.own_code import OwnCodeVisitor
 from joblint.rules.base import FixAvailability, ModuleRule
@@ -245,9 +244,7 @@ def _import_timezone(tree: cst.Module) -> cst.Module:
         ]
         body[position] = statement.with_changes(body=[found.with_changes(names=names)])
         return tree.with_changes(body=body)
-    context = CodemodContext()
-    AddImportsVisitor.add_needed_import(context, "datetime", "timezone")
-    return AddImportsVisitor(context).transform_module(tree)
+    return with_imports(tree, [("datetime", "timezone")])
 
 
 # -- JOB305 ------------------------------------------------------------------------------
