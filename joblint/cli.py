@@ -283,7 +283,7 @@ def _run_check(
         raise UserError("--write-baseline records findings as they are: not with --fix, "
                         "--diff or --baseline")  # fmt: skip
     if (options.fix or options.diff) and not reads_stdin:
-        return _fix(linter, paths, options, report)
+        return _fix(linter, paths, options, report, baseline, settings.project_root)
     if reads_stdin:
         filename = options.stdin_filename or Path("stdin.py")
         data = sys.stdin.buffer.read()
@@ -347,8 +347,16 @@ def _inventory(options: argparse.Namespace) -> int:
 
 
 def _fix(
-    linter: Linter, paths: list[Path], options: argparse.Namespace, report: ReportOptions
+    linter: Linter,
+    paths: list[Path],
+    options: argparse.Namespace,
+    report: ReportOptions,
+    baseline: frozenset[str] | None,
+    root: Path,
 ) -> int:
+    """``--fix`` and ``--diff``. With ``--baseline``, the findings left after fixing are
+    judged against it as a check's are (their fingerprints read the fixed files)."""
+    from joblint.baseline import new_findings
     from joblint.fixer import write_atomically
     from joblint.report import FORMATS
 
@@ -366,7 +374,8 @@ def _fix(
     for path, fixed in run.fixes.items():
         write_atomically(path, fixed.fixed)
     report.fixed = sum(len(fixed.applied) for fixed in run.fixes.values())
-    FORMATS[options.output_format](run.remaining, sys.stdout, report)
+    remaining = run.remaining if baseline is None else new_findings(run.remaining, baseline, root)
+    FORMATS[options.output_format](remaining, sys.stdout, report)
     if options.show_fixes and run.fixes:
         print("\nFixed:")
         for path, fixed in sorted(run.fixes.items()):
@@ -379,7 +388,7 @@ def _fix(
         print(f"joblint: error: {where}{problem.message}", file=sys.stderr)
     if run.problems:
         return EXIT_ERROR
-    return EXIT_FINDINGS if run.remaining and not options.exit_zero else EXIT_CLEAN
+    return EXIT_FINDINGS if remaining and not options.exit_zero else EXIT_CLEAN
 
 
 def enabled_from_settings(settings: Settings) -> frozenset[str]:

@@ -85,3 +85,17 @@ def test_a_bad_baseline_is_one_line_and_exit_2(
 def test_write_baseline_refuses_fix(project: Path) -> None:
     code, _, err = run("check", "--write-baseline", "b.json", "--fix")
     assert code == 2 and "--write-baseline" in err
+
+
+def test_fix_with_a_baseline_reports_only_new_findings_left(project: Path) -> None:
+    run("check", "--write-baseline", "baseline.json")
+    code, out, _ = run("check", "--fix", "--baseline", "baseline.json")
+    assert code == 0 and "JOB" not in out
+    (project / "jobs/receipt_job.py").write_text(SECOND)
+    code, out, _ = run(
+        "check", "--fix", "--baseline", "baseline.json", "--output-format", "concise"
+    )
+    assert code == 1
+    assert [line.split(": ")[0] for line in out.splitlines() if "JOB" in line] == [
+        "jobs/receipt_job.py:4:7"
+    ]
