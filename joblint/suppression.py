@@ -133,7 +133,8 @@ def scan_suppressions(text: str, yaml: bool = False) -> Suppressions:
             lines[line] = frozenset(lines.get(line) or ()) | {code for code, _ in codes}
         mentions.extend(CodeMention(code, line, column + offset) for code, offset in codes)
     if not yaml:
-        # As flake8 and ruff read it: a noqa after a multi-line string covers its lines.
+        # As flake8 and ruff read it: a noqa after a multi-line string or a backslash
+        # continuation covers the statement's lines.
         for inner, last in comment_lines(text).items():
             if last in lines:
                 here, there = lines.get(inner, frozenset()), lines[last]
@@ -147,18 +148,26 @@ def scan_suppressions(text: str, yaml: bool = False) -> Suppressions:
 
 
 def comment_lines(text: str) -> dict[int, int]:
-    """Where a comment for a line must go: each line of a multi-line string (but its last)
-    maps to the string's last line, the first place Python sees a comment."""
-    moved: dict[int, int] = {}
+    """Where a comment for a line must go, for the lines that cannot hold one: a line
+    inside a multi-line string, or one continued with a backslash, maps to the next line
+    that ends (where tokenize puts a NEWLINE or NL token), the first place Python sees a
+    comment. flake8 and ruff read a noqa there as covering the whole statement."""
     try:
-        for token in _tokens(text):
-            start, end = token.start[0], token.end[0]
-            if token.type == tokenize.STRING and end > start:
-                for line in range(start, end):
-                    moved[line] = end
+        ends = sorted({token.start[0] for token in _tokens(text) if token.type in _LINE_ENDS})
     except (tokenize.TokenError, SyntaxError):
-        pass
+        return {}
+    moved: dict[int, int] = {}
+    following = iter(ends)
+    end = next(following, None)
+    for line in range(1, ends[-1] if ends else 1):
+        while end is not None and end < line:
+            end = next(following, None)
+        if end is not None and end != line:
+            moved[line] = end
     return moved
+
+
+_LINE_ENDS = (tokenize.NEWLINE, tokenize.NL)
 
 
 def _tokens(text: str) -> Iterator[tokenize.TokenInfo]:

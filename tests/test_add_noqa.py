@@ -63,3 +63,21 @@ def test_add_noqa_silences_everything_and_keeps_the_file(project: Path) -> None:
 def test_add_noqa_refuses_fix(project: Path) -> None:
     code, _, err = run("check", "--add-noqa", "--fix")
     assert code == 2 and "--add-noqa" in err
+
+
+def test_add_noqa_after_a_backslash_continuation(project: Path) -> None:
+    # A comment after the backslash would be a syntax error: it goes where the statement
+    # ends, and counts for the line the finding is on.
+    (project / "app/services.py").write_text(
+        "from app.jobs.welcome_email_job import WelcomeEmailJob\n\n\n"
+        "def send() -> None:\n"
+        "    WelcomeEmailJob.perform_later({1, 2}) \\\n"
+        "        if True else None\n"
+    )
+    code, out, _ = run("check", "--output-format", "concise", "app/services.py")
+    assert code == 1 and "app/services.py:5:" in out
+    assert run("check", "--add-noqa", "app/services.py")[0] == 0
+    service = (project / "app/services.py").read_text()
+    assert service.endswith("perform_later({1, 2}) \\\n        if True else None  # noqa: JOB203\n")
+    compile(service, "services.py", "exec")
+    assert run("check", "app/services.py")[0] == 0
