@@ -367,7 +367,8 @@ def _fix(
         count = sum(len(fixed.applied) for fixed in run.fixes.values())
         if not options.quiet:
             noun = "fix" if count == 1 else "fixes"
-            print(f"Would apply {count} {noun} to {len(run.fixes)} files.", file=sys.stderr)
+            files = "file" if len(run.fixes) == 1 else "files"
+            print(f"Would apply {count} {noun} to {len(run.fixes)} {files}.", file=sys.stderr)
         for problem in run.problems:
             print(f"joblint: error: {problem.path}: {problem.message}", file=sys.stderr)
         return EXIT_ERROR if run.problems else (EXIT_FINDINGS if run.fixes else EXIT_CLEAN)

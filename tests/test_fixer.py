@@ -79,7 +79,7 @@ def test_diff_writes_nothing_and_exits_one(project: Path) -> None:
     assert code == 1
     assert "-    ChargeOrderJob.perform_later(order)\r\n" in out
     assert "+    ChargeOrderJob.perform_later(order.pk)\r\n" in out
-    assert err == "Would apply 1 fix to 1 files.\n"
+    assert err == "Would apply 1 fix to 1 file.\n"
     assert (project / "app/services/checkout.py").read_bytes() == before
 
 
