@@ -299,8 +299,11 @@ class Linter:
         parsed: list[ParsedModule] = []
         failures: list[ParseFailure] = []
         symbols: list[ModuleSymbols] = []
+        learning = False
         while pending and needles:
-            matcher = re.compile(b"|".join(re.escape(needle) for needle in sorted(needles)))
+            # The frontends' fixed needles are written to match as they stand (b" rq");
+            # learned ones are names, matched as whole words.
+            matcher = _pattern(needles, whole_words=learning)
             matched = [matcher.search(source.data) is not None for source in pending]
             kept = [source for source, hit in zip(pending, matched, strict=True) if hit]
             pending = [source for source, hit in zip(pending, matched, strict=True) if not hit]
@@ -315,6 +318,7 @@ class Linter:
             learned |= {job.name.encode() for job in index.jobs.all}
             needles = learned - all_needles
             all_needles |= needles
+            learning = True
         # Models and wrappers matter only where a job is defined or enqueued: the files
         # that merely mention a framework's word do not pull in the models they name.
         analysis = self._recognise(parsed, symbols)
@@ -519,6 +523,26 @@ class Linter:
 
 def _frontend_needles(frontend: Frontend, index: ProjectIndex) -> set[bytes]:
     return set(frontend.NEEDLES) | set(frontend.learned_needles(index))
+
+
+_WORD_BYTE = re.compile(rb"\w")
+
+
+def _pattern(needles: set[bytes], whole_words: bool) -> re.Pattern[bytes]:
+    """One regular expression for ``needles``. With ``whole_words``, a needle must stand
+    as a whole identifier where its ends are ASCII word characters: a learned name such
+    as ``actor`` (a project's wrapper of Dramatiq's decorator) then no longer keeps every
+    file that says ``factory``. Python writes a reference to a name as that whole token,
+    so no file that refers to it is dropped."""
+    alternatives = []
+    for needle in sorted(needles):
+        escaped = re.escape(needle)
+        if whole_words and _WORD_BYTE.fullmatch(needle[:1]):
+            escaped = rb"(?<![\w])" + escaped
+        if whole_words and _WORD_BYTE.fullmatch(needle[-1:]):
+            escaped = escaped + rb"(?![\w])"
+        alternatives.append(escaped)
+    return re.compile(b"|".join(alternatives))
 
 
 def _matcher(needles: set[bytes]) -> Callable[[bytes], bool]:
