@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
+
+import pathspec
 
 from joblint.config import Settings
 from joblint.index import ProjectIndex
@@ -29,6 +32,22 @@ class ModuleContext:
             return self.path.relative_to(self.settings.project_root)
         except ValueError:
             return self.path
+
+    def matches(self, globs: tuple[str, ...]) -> bool:
+        """Whether the module's path matches gitignore-style ``globs`` (relative to the
+        project root), such as the ``view-paths`` setting."""
+        return _spec(globs).match_file(self.relative_path.as_posix())
+
+    @property
+    def in_tests(self) -> bool:
+        """Test code (the ``test-paths`` globs), where jobs are defined and run inline on
+        purpose."""
+        return self.matches(self.settings.test_paths)
+
+
+@functools.lru_cache(maxsize=16)
+def _spec(globs: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(globs)
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,10 @@ context, which ``joblint.placement`` fills in for every framework alike.
 
 from __future__ import annotations
 
-import functools
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import libcst as cst
-import pathspec
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from joblint import orm
@@ -51,19 +49,6 @@ BULK_APIS: Mapping[str, str] = {
     "celery": "`group(task.s(...) for ...).apply_async()`",
     "procrastinate": "`task.batch_defer({...}, {...})`",
 }
-
-
-@functools.lru_cache(maxsize=16)
-def _spec(globs: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
-    return pathspec.GitIgnoreSpec.from_lines(globs)
-
-
-def matches(globs: tuple[str, ...], module: ModuleContext) -> bool:
-    return _spec(globs).match_file(module.relative_path.as_posix())
-
-
-def in_tests(module: ModuleContext) -> bool:
-    return matches(module.settings.test_paths, module)
 
 
 def sends(site: EnqueueSite, parsed: ParsedModule) -> bool:
@@ -298,7 +283,7 @@ class EnqueueInTransaction(ModuleRule):
             if shares_transaction(module, site) is not False:
                 continue
             if transaction == ATOMIC_REQUESTS:
-                tests = in_tests(module) if tests is None else tests
+                tests = module.in_tests if tests is None else tests
                 if tests:
                     continue
             call = sending_call(parsed, site)
@@ -329,10 +314,10 @@ class EnqueueFromView(ModuleRule):
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         sites = [site for site in module.facts.enqueue_sites if sends(site, module.parsed)]
-        if not sites or in_tests(module):
+        if not sites or module.in_tests:
             return
         parsed = module.parsed
-        view_module = matches(module.settings.view_paths, module)
+        view_module = module.matches(module.settings.view_paths)
         reported: set[int] = set()
         for site in sites:
             if not (view_module or site.context.view):
@@ -381,7 +366,7 @@ class SynchronousJobCall(ModuleRule):
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         sites = [site for site in module.facts.enqueue_sites if site.synchronous]
-        if not sites or in_tests(module):
+        if not sites or module.in_tests:
             return
         parsed = module.parsed
         queued = [site for site in module.facts.enqueue_sites if not site.synchronous]
