@@ -165,3 +165,24 @@ def test_celery_task_classes_are_not_held_to_the_runtimes_layout(tmp_path: Path)
         },
     )
     assert [f for f in findings(tmp_path) if f[2].startswith("JOB10")] == []
+
+
+FAKES = (
+    HEADER + "\n\nclass FakeJob(ApplicationJob):\n    def perform(self) -> None: ...\n\n\n"
+    "class OtherFakeJob(ApplicationJob):\n    def perform(self) -> None: ...\n\n\n"
+    "def test_worker() -> None:\n"
+    "    class FlakyJob(ApplicationJob):\n        def perform(self) -> None: ...\n"
+)
+
+
+def test_test_code_is_left_to_its_own_conventions(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {"app/jobs/application_job.py": BASE, "tests/test_worker.py": FAKES},
+    )
+    assert findings(tmp_path) == []
+    # The same code outside the test globs: named, laid out and nested wrongly.
+    settings = Settings(project_root=tmp_path, test_paths=("spec/**",))
+    assert sorted({code for _, _, code in findings(tmp_path, settings)}) == [
+        "JOB101", "JOB102", "JOB103", "JOB104", "JOB106",
+    ]  # fmt: skip

@@ -36,12 +36,20 @@ def concrete_class_jobs(module: ModuleContext) -> list[JobDefinition]:
     ]
 
 
+# TEST_CODE: the naming and layout rules leave test code (the ``test-paths`` globs) alone.
+# A test's fake and throwaway jobs (`class FlakyJob(Job)` in a test function, `def foo()`
+# made a task to test the worker) are not the application's jobs, and renaming them helps
+# nobody.
+
+
 class JobNameVerbNoun(ModuleRule):
     code = "JOB101"
     name = "job-name-verb-noun"
     summary = "A job class not named `<Verb><Noun>Job`, or a task function not named after a verb."
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        if module.in_tests:
+            return  # test doubles are not the app's jobs: see TEST_CODE
         verbs = builtin_verbs() | module.settings.extra_verbs
         for job in concrete_class_jobs(module):
             message = self.problem(job.name, verbs)
@@ -99,6 +107,8 @@ class JobModuleName(ModuleRule):
     summary = "A job class whose module is not named `snake_case(ClassName)`."
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        if module.in_tests:
+            return  # test doubles are not the app's jobs: see TEST_CODE
         path = module.path
         module_stem = path.parent.name if path.name == "__init__.py" else path.stem
         for job in concrete_class_jobs(module):
@@ -118,6 +128,8 @@ class OneJobPerModule(ModuleRule):
     summary = "A module defining more than one job class."
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        if module.in_tests:
+            return  # test doubles are not the app's jobs: see TEST_CODE
         # One job defined on two branches (`if`/`else`, `try`/`except ImportError`) is
         # still one job.
         first_definitions: dict[str, JobDefinition] = {}
@@ -143,6 +155,8 @@ class JobOutsideJobPackage(ModuleRule):
     summary = "A job class outside the configured job packages (default: a `jobs` package)."
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
+        if module.in_tests:
+            return  # test doubles are not the app's jobs: see TEST_CODE
         packages = module.settings.job_packages
         if _inside_job_package(module, packages):
             return
