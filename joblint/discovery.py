@@ -45,6 +45,8 @@ class _Ignores:
             [*settings.exclude, *settings.extend_exclude]
         )
         self._gitignores: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+        self._chains: dict[Path, tuple[tuple[str, pathspec.GitIgnoreSpec], ...]] = {}
+        self._root_text = str(self.root)
 
     def rebased(self, directory: Path) -> _Ignores:
         """The rules for walking a folder the user named although it is excluded (a
@@ -67,43 +69,43 @@ class _Ignores:
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
         suffix = "/" if is_dir else ""
-        relative = _relative(path, self.root)
-        if relative is not None and self.excludes.match_file(relative + suffix):
+        relative = self._relative(str(path))
+        if self.excludes.match_file((path.name if relative is None else relative) + suffix):
             return True
-        if relative is None and self.excludes.match_file(path.name + suffix):
-            return True
+        if relative is None:
+            return False
         # Deeper .gitignore files override shallower ones, as in git.
         verdict = False
-        for directory in _dirs_between(self.root, path.parent):
-            spec = self._gitignore(directory)
-            inner = _relative(path, directory)
-            if spec is None or inner is None:
-                continue
+        for base, spec in self._chain(path.parent):
+            inner = relative[len(base) + 1 :] if base else relative
             include = spec.check_file(inner + suffix).include
             if include is not None:
                 verdict = include
         return verdict
 
+    def _relative(self, text: str) -> str | None:
+        """``text`` (an absolute path) relative to the root, by string: a walk asks this
+        of every file, and pathlib's ``relative_to`` costs more than the rest of it."""
+        if text == self._root_text:
+            return "."
+        prefix = self._root_text.rstrip("/") + "/"
+        return text[len(prefix) :] if text.startswith(prefix) else None
 
-def _relative(path: Path, root: Path) -> str | None:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return None
-
-
-def _dirs_between(root: Path, directory: Path) -> list[Path]:
-    """``root`` and each folder from it down to ``directory``; empty when outside root."""
-    try:
-        relative = directory.relative_to(root)
-    except ValueError:
-        return []
-    found = [root]
-    current = root
-    for part in relative.parts:
-        current = current / part
-        found.append(current)
-    return found
+    def _chain(self, directory: Path) -> tuple[tuple[str, pathspec.GitIgnoreSpec], ...]:
+        """The ``.gitignore`` files from the root down to ``directory``, each with its
+        folder relative to the root ("" for the root), shallowest first."""
+        found = self._chains.get(directory)
+        if found is None:
+            relative = self._relative(str(directory))
+            if relative is None:
+                found = ()
+            else:
+                above = () if relative == "." else self._chain(directory.parent)
+                spec = self._gitignore(directory)
+                base = "" if relative == "." else relative
+                found = above if spec is None else (*above, (base, spec))
+            self._chains[directory] = found
+        return found
 
 
 YAML_SUFFIXES = (".yml", ".yaml")
