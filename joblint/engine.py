@@ -300,6 +300,7 @@ class Linter:
         failures: list[ParseFailure] = []
         symbols: list[ModuleSymbols] = []
         learning = False
+        index: ProjectIndex | None = None
         while pending and needles:
             # The frontends' fixed needles are written to match as they stand (b" rq");
             # learned ones are names, matched as whole words.
@@ -311,17 +312,16 @@ class Linter:
             parsed.extend(more)
             failures.extend(more_failures)
             symbols.extend(more_symbols)
-            index = self._index(parsed, symbols)
-            learned = {
-                needle for frontend in FRONTENDS for needle in frontend.learned_needles(index)
-            }
+            if more or index is None:  # else nothing new to learn from
+                index = self._index(parsed, symbols)
+            learned = {needle for frontend in FRONTENDS for needle in _learned(frontend, index)}
             learned |= {job.name.encode() for job in index.jobs.all}
             needles = learned - all_needles
             all_needles |= needles
             learning = True
         # Models and wrappers matter only where a job is defined or enqueued: the files
         # that merely mention a framework's word do not pull in the models they name.
-        analysis = self._recognise(parsed, symbols)
+        analysis = self._recognise(parsed, symbols, index)
         job_files = [
             module.parsed.source
             for module in analysis.modules
@@ -397,9 +397,15 @@ class Linter:
         return index
 
     def _recognise(
-        self, parsed: Sequence[ParsedModule], symbols: Sequence[ModuleSymbols]
+        self,
+        parsed: Sequence[ParsedModule],
+        symbols: Sequence[ModuleSymbols],
+        index: ProjectIndex | None = None,
     ) -> Analysis:
-        index = self._index(parsed, symbols)
+        """Jobs and enqueue sites; ``index``, when given, is the index of exactly
+        ``parsed`` (the prefilter's last round built it)."""
+        if index is None:
+            index = self._index(parsed, symbols)
         jobs_by_path: dict[Path, list[JobDefinition]] = {}
         for job in index.jobs.all:
             jobs_by_path.setdefault(job.path, []).append(job)
@@ -522,7 +528,15 @@ class Linter:
 
 
 def _frontend_needles(frontend: Frontend, index: ProjectIndex) -> set[bytes]:
-    return set(frontend.NEEDLES) | set(frontend.learned_needles(index))
+    return set(frontend.NEEDLES) | _learned(frontend, index)
+
+
+def _learned(frontend: Frontend, index: ProjectIndex) -> frozenset[bytes]:
+    """``frontend.learned_needles(index)``, once per index and job registry."""
+    found = index.jobs.learned.get(frontend.FRAMEWORK)
+    if found is None:
+        found = index.jobs.learned[frontend.FRAMEWORK] = frozenset(frontend.learned_needles(index))
+    return found
 
 
 _WORD_BYTE = re.compile(rb"\w")

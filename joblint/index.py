@@ -178,6 +178,9 @@ class JobRegistry:
 
     def __init__(self, jobs: Iterable[JobDefinition]) -> None:
         self.all = tuple(jobs)
+        # Each frontend's learned needles for the index holding this registry (the engine
+        # asks several times per round; a registry belongs to one index).
+        self.learned: dict[str, frozenset[bytes]] = {}
         self.by_qualified_name: _NameTable[JobDefinition] = _NameTable(
             (job.qualified_name, job) for job in self.all
         )
