@@ -447,6 +447,11 @@ def test_whole_table_messages(tmp_path: Path) -> None:
             accounts = Account.objects.iterator()
             for account in accounts:
                 push(account)
+
+    @app.task(queue="default")
+    async def sync_events() -> None:
+        for event in await Event.all():
+            push(event)
     """
     assert messages(tmp_path, source) == [
         "`SyncAccountsJob` iterates every `Account` (`Account.objects.all()`); enqueue one job "
@@ -454,6 +459,8 @@ def test_whole_table_messages(tmp_path: Path) -> None:
         "`SyncAccountsJob` iterates every `Account` (`accounts`, assigned "
         "`Account.objects.iterator()` on line 22); enqueue one job per batch of IDs instead, "
         "so a failure retries a batch and not the whole table",
+        "`sync_events` iterates every `Event` (`Event.all()`); enqueue one job per batch of "
+        "IDs instead, so a failure retries a batch and not the whole table",
     ]
 
 

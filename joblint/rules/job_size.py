@@ -74,6 +74,7 @@ class WholeTable:
 
     model: ModelClass
     expression: cst.BaseExpression  # the query as written, for the message
+    local: cst.Name | None = None  # the name iterated, when the query was assigned to it
 
 
 @dataclass(frozen=True)
@@ -220,12 +221,10 @@ class JobTooLarge(ModuleRule):
             found = tables.of(iterated)
             if found is None:
                 continue
-            shown = _code(module, found.expression)
-            if found.expression is not iterated:
+            shown = f"`{_code(module, found.expression)}`"
+            if found.local is not None:
                 line = module.parsed.span(found.expression).start.line
-                shown = f"`{_code(module, iterated)}`, assigned `{shown}` on line {line}"
-            else:
-                shown = f"`{shown}`"
+                shown = f"`{found.local.value}`, assigned {shown} on line {line}"
             yield self.diagnostic(
                 job.path,
                 module.parsed.span(iterated),
@@ -292,7 +291,10 @@ class _Tables:
         if not found or any(table is None for table in found):
             return None
         models = {table.model.qualified_name for table in found if table is not None}
-        return found[0] if len(models) == 1 else None
+        first = found[0]
+        if len(models) != 1 or first is None:
+            return None
+        return WholeTable(first.model, first.expression, local=node)
 
     def _query(self, node: cst.BaseExpression) -> WholeTable | None:
         if isinstance(node, cst.Await):
