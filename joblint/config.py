@@ -25,7 +25,7 @@ TABLE = "tool.joblint"
 class KeySpec:
     """One configuration key: its TOML type, for validation and for the docs."""
 
-    kind: str  # "str", "list[str]" or "dict[str, list[str]]"
+    kind: str  # "str", "bool", "int", "list[str]", "dict[str, str]" or "dict[str, list[str]]"
     help: str
 
 
@@ -61,6 +61,8 @@ KEYS: Mapping[str, KeySpec] = {
     "task-decorators": KeySpec(
         "dict[str, str]", "project decorators that make tasks: dotted name = framework"
     ),
+    "max-job-statements": KeySpec("int", "statements a job's body may have (JOB108; 50)"),
+    "max-job-branches": KeySpec("int", "branches a job's body may have (JOB108; 12)"),
 }
 
 DEFAULT_EXCLUDE: tuple[str, ...] = (
@@ -77,6 +79,9 @@ DEFAULT_VIEW_PATHS: tuple[str, ...] = (
 DEFAULT_TEST_PATHS: tuple[str, ...] = (
     "tests/**", "**/tests/**", "**/test_*.py", "**/*_test.py", "conftest.py", "**/conftest.py",
 )  # fmt: skip
+# pylint's too-many-statements and too-many-branches defaults (R0915, R0912).
+DEFAULT_MAX_JOB_STATEMENTS = 50
+DEFAULT_MAX_JOB_BRANCHES = 12
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,8 @@ class Settings:
     model_bases: tuple[str, ...] = ()
     # None: JOB207's built-in names; otherwise these replace them.
     sensitive_argument_names: tuple[str, ...] | None = None
+    max_job_statements: int = DEFAULT_MAX_JOB_STATEMENTS
+    max_job_branches: int = DEFAULT_MAX_JOB_BRANCHES
     key_lines: Mapping[str, int] = field(default_factory=dict, compare=False)
 
     def where(self, key: str) -> str:
@@ -182,6 +189,7 @@ def _settings_from_table(
         values[key] = value
     _check_dotted_names(values, where)
     _check_patterns(values, where)
+    _check_limits(values, where)
 
     def strings(key: str) -> tuple[str, ...] | None:
         value = values.get(key)
@@ -212,6 +220,8 @@ def _settings_from_table(
         allow_model_arguments=bool(values.get("allow-model-arguments", False)),
         model_bases=strings("model-bases") or (),
         sensitive_argument_names=strings("sensitive-argument-names"),
+        max_job_statements=values.get("max-job-statements", DEFAULT_MAX_JOB_STATEMENTS),
+        max_job_branches=values.get("max-job-branches", DEFAULT_MAX_JOB_BRANCHES),
         key_lines=key_lines,
     )
 
@@ -267,6 +277,16 @@ def _check_patterns(values: Mapping[str, Any], where: Callable[[str], str]) -> N
             ) from None
 
 
+def _check_limits(values: Mapping[str, Any], where: Callable[[str], str]) -> None:
+    """A limit of zero or less would flag every job, which is a typo, not a policy."""
+    for key in ("max-job-statements", "max-job-branches"):
+        limit = values.get(key)
+        if limit is not None and limit < 1:
+            raise ConfigError(
+                f"{where(key)}: `{key}` in [{TABLE}] must be a positive integer, got {limit}"
+            )
+
+
 def _check_type(key: str, value: Any, kind: str, where: str) -> None:
     def is_string_list(candidate: Any) -> bool:
         return isinstance(candidate, list) and all(isinstance(item, str) for item in candidate)
@@ -277,6 +297,9 @@ def _check_type(key: str, value: Any, kind: str, where: str) -> None:
     elif kind == "bool":
         valid = isinstance(value, bool)
         expected = "true or false"
+    elif kind == "int":
+        valid = isinstance(value, int) and not isinstance(value, bool)
+        expected = "an integer"
     elif kind == "list[str]":
         valid = is_string_list(value)
         expected = "a list of strings"

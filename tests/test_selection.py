@@ -29,9 +29,13 @@ def test_defaults_are_the_default_enabled_rules() -> None:
 
 
 def test_select_replaces_and_prefixes_skip_opt_in_rules() -> None:
-    job1 = {rule.code for rule in ALL_RULES if rule.code.startswith("JOB1")}
+    job1 = {
+        rule.code for rule in ALL_RULES if rule.code.startswith("JOB1") and rule.default_enabled
+    }
     assert "JOB101" in job1
+    assert "JOB108" not in job1  # opt-in: named by its full code
     assert selected(SelectionLayer("cfg", select=["JOB1"])) == job1
+    assert selected(SelectionLayer("cfg", select=["JOB108"])) == {"JOB108"}
     assert "JOB199" in selected(SelectionLayer("cfg", extend_select=["JOB199"]))
     assert "JOB199" in selected(SelectionLayer("cfg", select=["ALL"]))
 

@@ -33,6 +33,7 @@ from joblint.rules.idempotency import (
     UncheckedLock,
     UniqueMisconfigured,
 )
+from joblint.rules.job_size import JobTooLarge
 from joblint.rules.naming import (
     JobBaseClass,
     JobModuleName,
@@ -82,6 +83,7 @@ ALL_RULES: tuple[Rule, ...] = tuple(
             JobBaseClass(),
             JobNotImportable(),
             DecoratorOrder(),
+            JobTooLarge(),
             DuplicateJobName(),
             ModelInstanceArgument(),
             QuerysetArgument(),
