@@ -259,23 +259,22 @@ def _fix(
 
 def enabled_from_settings(settings: Settings) -> frozenset[str]:
     """The rules the configuration turns on, with no command line (the flake8 plugin)."""
-    layer = SelectionLayer(
-        where=str(settings.config_path or "configuration"),
-        select=settings.select,
-        extend_select=settings.extend_select,
-        ignore=settings.ignore,
-    )
-    return resolve_selection(ALL_RULES, [layer])
+    return resolve_selection(ALL_RULES, _config_layers(settings))
+
+
+def _config_layers(settings: Settings) -> list[SelectionLayer]:
+    """The configuration's selection, one layer per key so that an error names its line
+    (the same result as one layer: a layer applies select, then extend, then ignore)."""
+    return [
+        SelectionLayer(where=settings.where("select"), select=settings.select),
+        SelectionLayer(where=settings.where("extend-select"), extend_select=settings.extend_select),
+        SelectionLayer(where=settings.where("ignore"), ignore=settings.ignore),
+    ]
 
 
 def _enabled(settings: Settings, options: argparse.Namespace) -> frozenset[str]:
     layers = [
-        SelectionLayer(
-            where=str(settings.config_path or "configuration"),
-            select=settings.select,
-            extend_select=settings.extend_select,
-            ignore=settings.ignore,
-        ),
+        *_config_layers(settings),
         SelectionLayer(
             where="command line",
             select=options.select,
