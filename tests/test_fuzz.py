@@ -113,6 +113,9 @@ def test_never_crashes_on_valid_python(source: str, unsafe: bool) -> None:
 HEADER = """\
 from datetime import datetime, timedelta, timezone
 
+import procrastinate
+import redis
+import stripe
 from celery import Celery
 from django.db import models, transaction
 from joblint.runtime import Job
@@ -170,6 +173,47 @@ FIXABLE = {
     "for each in Order.objects.all():\n"
     "    transaction.on_commit(lambda: send_report.delay(each.pk))": "JOB608",
 }
+# Definitions added after the header, each drawing a fix too.
+EXTRAS = {
+    """
+
+def logged(function):
+    return function
+
+
+@logged
+@app.task(queue="low")
+def send_digest(user_id: int) -> None:
+    pass
+""": "JOB107",
+    """
+
+papp = procrastinate.App(connector=procrastinate.PsycopgConnector())
+
+
+@papp.task(queue="reports")
+def index_report(report_id: int, full: bool = False) -> None:
+    pass
+
+
+def publish(report_id: int) -> None:
+    index_report.defer(report_id, True)
+""": "JOB205",
+    """
+
+client = redis.Redis()
+
+
+@app.task(queue="default")
+def charge_order(order_id: int) -> None:
+    order = Order.objects.get(id=order_id)
+    if order.paid:
+        return
+    with client.lock(f"order-{order_id}", timeout=60):
+        stripe.Charge.create(amount=order.total, currency="eur")
+        order.save()
+""": "JOB402",
+}
 NEUTRAL = [
     "pass",
     "ChargeOrderJob.perform_later(order_id)",
@@ -201,27 +245,29 @@ def statements(draw: st.DrawFn) -> str:
 
 @st.composite
 def job_programs(draw: st.DrawFn) -> tuple[bytes, set[str]]:
-    """A module with a runtime job, Celery tasks and call sites that draw fixes, in one of
-    several layouts (indentation, line endings, BOM, coding cookie, a docstring); with the
-    codes its anchor statements must draw a fix of."""
+    """A module with a runtime job, Celery tasks, perhaps some extra definitions, and call
+    sites, in one of several layouts (indentation, line endings, BOM, coding cookie, a
+    docstring); with the codes its anchors (the extras, a statement per site) must draw a
+    fix of."""
     header = HEADER.format(
         docstring=draw(st.sampled_from(["", '    """Charges an order."""\n\n'])),
         queue=draw(st.sampled_from(["", '    queue_as = "billing"\n\n'])),
         task_options=draw(st.sampled_from(["", '(queue="reports")', "()"])),
     )
-    sites = []
-    anchors = set()
+    extras = draw(st.lists(st.sampled_from(sorted(EXTRAS)), unique=True, max_size=2))
+    anchors = {EXTRAS[extra] for extra in extras}
+    parts = list(extras)
     for number in range(draw(st.integers(1, 2))):
         anchor = draw(st.sampled_from(sorted(FIXABLE)))
         anchors.add(FIXABLE[anchor])
         others = draw(st.lists(statements(), max_size=3))
         position = draw(st.integers(0, len(others)))
         body = [*others[:position], indented(anchor, "    ", 0), *others[position:]]
-        sites.append(
+        parts.append(
             f"\n\ndef site_{number}(order: Order, order_id: int) -> None:\n"
             + "".join(indented(statement, "    ") for statement in body)
         )
-    text = header + "".join(sites)
+    text = header + "".join(parts)
     unit = draw(st.sampled_from(["    ", "  ", "\t"]))
     if unit != "    ":
         text = indented(text, unit, depth=0)
@@ -260,11 +306,12 @@ def test_fixes_of_job_programs_after_random_code(
         record(check_fixes(source, unsafe=True))
 
 
-def test_every_fixable_statement_is_fixed() -> None:
-    """The fix properties above hold vacuously unless the fixes fire: each anchor does."""
+def test_every_anchor_is_fixed() -> None:
+    """The fix properties above hold vacuously unless the fixes fire: each anchor's does."""
+    header = HEADER.format(docstring="", queue='    queue_as = "billing"\n\n', task_options="")
     for statement, code in FIXABLE.items():
-        program = HEADER.format(docstring="", queue='    queue_as = "billing"\n\n', task_options="")
-        program += "\n\ndef site(order: Order, order_id: int) -> None:\n" + indented(
-            statement, "    "
-        )
+        program = header + "\n\ndef site(order: Order, order_id: int) -> None:\n"
+        program += indented(statement, "    ")
         assert code in check_fixes(program.encode(), unsafe=True), statement
+    for extra, code in EXTRAS.items():
+        assert code in check_fixes((header + extra).encode(), unsafe=True), extra
