@@ -49,7 +49,17 @@ def default_trees() -> list[Path]:
     return trees
 
 
-def check(tree: Path, timeout: float) -> tuple[bool, str]:
+def count_files(tree: Path) -> int | str:
+    """How many files joblint checks under ``tree`` (its own discovery, when importable)."""
+    try:
+        from joblint.config import Settings
+        from joblint.discovery import discover
+    except ImportError:
+        return "?"
+    return len(discover([tree], Settings(project_root=Path.cwd())).files)
+
+
+def check(tree: Path, timeout: float, keep: Path | None = None) -> tuple[bool, str]:
     """Run joblint on ``tree``; return whether it passed and a one-line account."""
     command = [
         sys.executable,
@@ -68,11 +78,19 @@ def check(tree: Path, timeout: float) -> tuple[bool, str]:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return False, f"timed out after {timeout:.0f} s"
-    seconds = time.perf_counter() - started
     if done.returncode == 2 and "--no-cache" in done.stderr:
-        # A joblint without the cache flag: run again without it.
+        # A joblint without the cache flag: run again without it, and time that run.
         command.remove("--no-cache")
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        started = time.perf_counter()
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return False, f"timed out after {timeout:.0f} s"
+    seconds = time.perf_counter() - started
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        (keep / f"{tree.name}.json").write_text(done.stdout)
+        (keep / f"{tree.name}.stderr").write_text(done.stderr)
     internal = [line for line in done.stderr.splitlines() if "internal error" in line]
     if "Traceback (most recent call last)" in done.stderr + done.stdout:
         return False, f"traceback (exit {done.returncode}):\n{done.stderr[-2000:]}"
@@ -86,7 +104,7 @@ def check(tree: Path, timeout: float) -> tuple[bool, str]:
         return False, "output is not JSON"
     unreadable = sum(1 for f in findings if f.get("code") in ("JOB001", "JOB002"))
     return True, (
-        f"ok in {seconds:.1f} s: {len(findings)} findings "
+        f"ok in {seconds:.1f} s: {count_files(tree)} files, {len(findings)} findings "
         f"({unreadable} unparseable or unreadable files), "
         f"{len(done.stderr.splitlines())} messages"
     )
@@ -96,11 +114,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="*", type=Path, help="trees to check")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per tree")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="save each tree's findings (JSON) and messages in DIR, to review them",
+    )
     arguments = parser.parse_args()
     trees = arguments.paths or default_trees()
     failed = 0
     for tree in trees:
-        passed, account = check(tree, arguments.timeout)
+        passed, account = check(tree, arguments.timeout, arguments.keep)
         failed += not passed
         print(f"{'PASS' if passed else 'FAIL'} {tree}: {account}", flush=True)
     return 1 if failed else 0

@@ -24,6 +24,7 @@ from joblint.recursion import room_for_deep_trees
 if TYPE_CHECKING:
     from joblint.engine import Linter
     from joblint.report import ReportOptions
+    from joblint.selection import SelectionLayer
 
 # The linter proper (libcst, the rules, the reporters) is imported only once a run needs
 # it, so that a cached run and `joblint --version` start in a fraction of a second.
@@ -395,15 +396,21 @@ def _fix(
 def enabled_from_settings(settings: Settings) -> frozenset[str]:
     """The rules the configuration turns on, with no command line (the flake8 plugin)."""
     from joblint.rules import ALL_RULES
-    from joblint.selection import SelectionLayer, resolve_selection
+    from joblint.selection import resolve_selection
 
-    layer = SelectionLayer(
-        where=str(settings.config_path or "configuration"),
-        select=settings.select,
-        extend_select=settings.extend_select,
-        ignore=settings.ignore,
-    )
-    return resolve_selection(ALL_RULES, [layer])
+    return resolve_selection(ALL_RULES, _config_layers(settings))
+
+
+def _config_layers(settings: Settings) -> list[SelectionLayer]:
+    """The configuration's selection, one layer per key so that an error names its line
+    (the same result as one layer: a layer applies select, then extend, then ignore)."""
+    from joblint.selection import SelectionLayer
+
+    return [
+        SelectionLayer(where=settings.where("select"), select=settings.select),
+        SelectionLayer(where=settings.where("extend-select"), extend_select=settings.extend_select),
+        SelectionLayer(where=settings.where("ignore"), ignore=settings.ignore),
+    ]
 
 
 def _enabled(settings: Settings, options: argparse.Namespace) -> frozenset[str]:
@@ -411,12 +418,7 @@ def _enabled(settings: Settings, options: argparse.Namespace) -> frozenset[str]:
     from joblint.selection import SelectionLayer, resolve_selection
 
     layers = [
-        SelectionLayer(
-            where=str(settings.config_path or "configuration"),
-            select=settings.select,
-            extend_select=settings.extend_select,
-            ignore=settings.ignore,
-        ),
+        *_config_layers(settings),
         SelectionLayer(
             where="command line",
             select=options.select,

@@ -30,7 +30,7 @@ NOQA_FILE = re.compile(
 ANY_FILE_NOQA = re.compile(r"#\s*joblint\s*:\s*noqa", re.IGNORECASE)
 # What follows a code-less noqa when the author meant codes (`noqa JOB101`,
 # `noqa : JOB101`, `noqa:  JOB101`): flake8 reads each as a blanket noqa.
-MEANT_CODES = re.compile(r"\s*:?\s*[A-Z]+[0-9]+", re.IGNORECASE)
+MEANT_CODES = re.compile(r"\s*:?\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
 CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 ANY_NOQA = re.compile(r"noqa", re.IGNORECASE)
 INVALID_SUPPRESSION = "JOB003"
@@ -117,7 +117,7 @@ def scan_suppressions(text: str, yaml: bool = False) -> Suppressions:
         if inline is None:
             continue
         codes = _codes(inline.group("codes"), inline.start("codes"))
-        if not codes and MEANT_CODES.match(comment, inline.end()):
+        if not codes and _meant_joblint_codes(comment, inline.end()):
             misuses.append(
                 Misuse(
                     line,
@@ -175,6 +175,16 @@ def _tokens(text: str) -> Iterator[tokenize.TokenInfo]:
     line endings (a lone CR) has as many lines for tokenize as for the parser, so its
     comments land on the lines its findings do."""
     return tokenize.generate_tokens(io.StringIO(text, newline=None).readline)
+
+
+def _meant_joblint_codes(comment: str, after_noqa: int) -> bool:
+    """Whether the codes written after a code-less noqa include a joblint code: only then
+    is the comment joblint's business. `# noqa E501` means to the other tools what a bare
+    `# noqa` means, and a bare `# noqa` is never flagged."""
+    meant = MEANT_CODES.match(comment, after_noqa)
+    return meant is not None and any(
+        code.upper().startswith("JOB") for code in CODE.findall(meant.group("codes"))
+    )
 
 
 def _codes(written: str | None, start: int) -> list[tuple[str, int]]:

@@ -4,10 +4,12 @@ fine, the other files are still checked, and the exit code is the documented one
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from lint_support import write_tree
+from lint_support import REPO, write_tree
 from test_cli import run
 
 BASE = "from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    pass\n"
@@ -33,6 +35,10 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+OTHER_FILE_FINDING = "app/jobs/receipt_job.py:4:7: JOB101"  # the other files are still checked
+DEEP = 500
+
+
 ODD_FILES: list[tuple[str, bytes, str | None]] = [
     ("empty.py", b"", None),
     ("comments.py", b"# only a comment\n# and another\n", None),
@@ -43,7 +49,37 @@ ODD_FILES: list[tuple[str, bytes, str | None]] = [
     ("latin_cookie.py", "# -*- coding: latin-1 -*-\nx = 'caf\xe9'\n".encode("latin-1"), None),
     ("latin_no_cookie.py", "x = 'caf\xe9'\n".encode("latin-1"), "1:9: JOB002"),
     ("binary.py", b"\x7fELF\x02\x01\x00\x00", "1:7: JOB002"),
-    ("deep.py", b"x = " + b"(" * 500 + b"1" + b")" * 500 + b"\n", None),
+    ("deep.py", b"x = " + b"(" * DEEP + b"1" + b")" * DEEP + b"\n", None),
+    # Expressions nested 500 levels deep in files that are parsed and analysed: an enqueue
+    # argument, a job body, an operand chain, a lambda chain.
+    (
+        "deep_argument.py",
+        b"from app.jobs.receipt_job import ReceiptJob\n"
+        b"ReceiptJob.perform_later(" + b"[" * DEEP + b"1" + b"]" * DEEP + b")\n",
+        None,
+    ),
+    (
+        "deep_operators.py",
+        b"from app.jobs.receipt_job import ReceiptJob\n"
+        b"x = " + b"-" * DEEP + b"ReceiptJob.perform_now(1)\n"
+        b"y = " + b"not " * DEEP + b"ReceiptJob\n"
+        b"z = "
+        + b"lambda: " * DEEP
+        + b"ReceiptJob.perform_later("
+        + b"f(" * DEEP
+        + b")" * DEEP
+        + b")\n",
+        "2:505: JOB605",
+    ),
+    (
+        "jobs/send_deep_job.py",
+        b"from app.jobs.application_job import ApplicationJob\n\n\n"
+        b"class SendDeepJob(ApplicationJob):\n"
+        b'    queue_as = "default"\n\n'
+        b"    def perform(self, order_id: int) -> None:\n"
+        b"        total = " + b"(order_id + " * DEEP + b"1" + b")" * DEEP + b"\n",
+        None,
+    ),
     # Parsed (it mentions the runtime), then visited 3,000 levels deep: fine.
     (
         "long_concatenation.py",
@@ -72,7 +108,7 @@ def test_odd_file(project: Path, name: str, content: bytes, expected: str | None
         assert lines == []
     else:
         assert len(lines) == 1 and f"app/{name}:{expected}" in lines[0], lines
-    assert "app/jobs/receipt_job.py:4:7: JOB101" in out  # the other files are still checked
+    assert OTHER_FILE_FINDING in out
     assert code == 1
 
 
@@ -83,21 +119,33 @@ def test_large_generated_file(project: Path) -> None:
     code, out, err = run("check", "--output-format", "concise", "--quiet")
     assert (code, err) == (1, "")
     assert "big.py" not in out
+    assert OTHER_FILE_FINDING in out
 
 
 def test_a_directory_named_like_a_python_file(project: Path) -> None:
     (project / "app/odd.py").mkdir()
-    (project / "app/odd.py/inner.py").write_text("x = 1\n")
-    code, _, err = run("check", "--quiet")
-    assert (code, err) == (1, "")
+    (project / "app/odd.py/inner.py").write_text("from app.jobs.receipt_job import X\n")
+    (project / "app/odd.py/broken.py").write_text("def broken(:\n")
+    for paths in ([], ["app", "app/odd.py"]):  # walked into, or named on the command line
+        code, out, err = run("check", "--output-format", "concise", "--quiet", *paths)
+        assert (code, err) == (1, "")
+        assert "app/odd.py/broken.py:1:12: JOB001" in out  # a folder: its files are checked
+        assert OTHER_FILE_FINDING in out
 
 
 def test_symlink_loop_and_dangling_link(project: Path) -> None:
     os.symlink(project / "app", project / "app/loop")
     os.symlink(project / "nowhere.py", project / "app/dangling.py")
+    os.symlink("self.py", project / "app/self.py")
     code, out, err = run("check", "--output-format", "concise", "--quiet")
     assert (code, err) == (1, "")
+    assert OTHER_FILE_FINDING in out
     assert "dangling" not in out  # a broken link met while walking is skipped, as git does
+    assert "self.py" not in out
+    code, out, err = run("check", "--output-format", "concise", "--quiet", "app", "app/self.py")
+    assert (code, err) == (1, "")
+    assert OTHER_FILE_FINDING in out
+    assert "app/self.py:1:1: JOB002 file cannot be read: Too many levels of symbolic links" in out
     code, out, err = run("check", "--output-format", "concise", "--quiet", "app/dangling.py")
     assert (code, err) == (1, "")
     assert out == (
@@ -123,11 +171,130 @@ def test_file_deleted_between_discovery_and_reading(
     code, out, err = run("check", "--output-format", "concise", "--quiet")
     assert err == ""
     assert "app/victim.py:1:1: JOB002 file disappeared before it could be read" in out
+    assert OTHER_FILE_FINDING in out
     assert code == 1
 
 
-def test_unreadable_config_file(project: Path) -> None:
-    (project / "pyproject.toml").write_bytes(b"[tool.joblint]\nselect = ['\xff']\n")
-    code, out, err = run("check")
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file whatever its permissions")
+def test_unreadable_file(project: Path) -> None:
+    secret = project / "app/secret.py"
+    secret.write_text("x = 1\n")
+    secret.chmod(0)
+    try:
+        code, out, err = run("check", "--output-format", "concise", "--quiet")
+    finally:
+        secret.chmod(0o644)
+    assert (code, err) == (1, "")
+    assert "app/secret.py:1:1: JOB002 file cannot be read: permission denied" in out
+    assert OTHER_FILE_FINDING in out
+
+
+def test_unreadable_file_even_for_root(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same as the reader meets it when the permission is denied, whoever runs the
+    tests (a CI container often runs them as root)."""
+    secret = project / "app/secret.py"
+    secret.write_text("x = 1\n")
+    real_read_bytes = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == "secret.py":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    for fix in ([], ["--fix", "--unsafe-fixes"]):
+        code, out, err = run("check", "--output-format", "concise", "--quiet", *fix)
+        assert (code, err) == (1, "")
+        assert "app/secret.py:1:1: JOB002 file cannot be read: permission denied" in out
+        assert "app/jobs/receipt_job.py:4:7: JOB101" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "finding"),
+    [
+        (
+            "queue.yml",
+            "workers:\n  - queues: [billing\n",
+            "config/queue.yml:3:1: JOB701 YAML syntax",
+        ),
+        (
+            "recurring.yml",
+            "nightly:\n  class: X\n   schedule: every hour\n",
+            "config/recurring.yml:3:",
+        ),
+        ("queue.yml", "\tworkers: 1\n", "config/queue.yml:1:1: JOB701 YAML syntax"),
+    ],
+)
+def test_broken_yaml_config_file(project: Path, name: str, content: str, finding: str) -> None:
+    (project / "config").mkdir()
+    (project / "config" / name).write_text(content)
+    code, out, err = run("check", "--output-format", "concise", "--quiet")
+    assert (code, err) == (1, "")
+    assert finding in out
+    assert OTHER_FILE_FINDING in out
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("[tool.joblint\nselect = 1\n", "invalid TOML: "),
+        ("[tool.joblint]\nselect = 'JOB1'\nselect = 'JOB2'\n", "invalid TOML: "),
+        ("[tool.joblint]\nqueues = ['a']\nselct = ['JOB1']\n", "3: unknown key `selct`"),
+        ("[tool.joblint]\n\nselect = 'JOB1'\n", "3: `select` in [tool.joblint] must be"),
+        ("[tool.joblint]\nselect = ['JOB1O1']\n", "2: unknown rule selector `JOB1O1`"),
+        ("[tool.joblint]\nselect = ['JOB1']\nignore = ['JOB9']\n", "3: unknown rule selector"),
+    ],
+)
+def test_invalid_pyproject_is_one_line_and_exit_two(
+    project: Path, config: str, message: str
+) -> None:
+    (project / "pyproject.toml").write_text(config)
+    code, out, err = run("check", "--output-format", "concise")
     assert (code, out) == (2, "")
-    assert err == f"joblint: error: {project / 'pyproject.toml'}: config file is not valid UTF-8\n"
+    assert err.startswith(f"joblint: error: {project / 'pyproject.toml'}:")
+    assert message in err
+    assert "(at line" in err or f"pyproject.toml:{message.split(':')[0]}:" in err  # the line
+    assert err.count("\n") == 1
+
+
+# Without the two files of thousands of strings, slow to analyse and tested on their own.
+MATRIX = [odd for odd in ODD_FILES if odd[0] not in ("long_concatenation.py", "libcst_limit.py")]
+
+
+def test_the_whole_matrix_at_once_with_fixes(project: Path) -> None:
+    """Every odd file in one run: first through the real entry point in its own process,
+    then fixing. The odd files keep their bytes, the fixable one (the deep chain of
+    operators) is fixed, and the rest of the project is still checked."""
+    for name, content, _ in MATRIX:
+        (project / "app" / name).write_bytes(content)
+    (project / "app/odd.py").mkdir()
+    os.symlink(project / "app", project / "app/loop")
+    os.symlink("self.py", project / "app/self.py")
+    (project / "config").mkdir()
+    (project / "config/queue.yml").write_text("workers:\n  - queues: [billing\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "joblint", "check", "--output-format", "concise"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (1, "")
+    for name, _, expected in MATRIX:
+        if expected is not None:
+            assert f"app/{name}:{expected}" in done.stdout
+    assert OTHER_FILE_FINDING in done.stdout
+    assert "config/queue.yml:3:1: JOB701" in done.stdout
+
+    code, out, err = run("check", "--fix", "--unsafe-fixes", "--output-format", "concise")
+    assert (code, err) == (1, "")
+    assert OTHER_FILE_FINDING in out
+    assert "config/queue.yml:3:1: JOB701" in out
+    for name, content, expected in MATRIX:
+        after = (project / "app" / name).read_bytes()
+        if name == "deep_operators.py":
+            assert after == content.replace(b"perform_now", b"perform_later")
+        else:
+            assert after == content, name
+            if expected is not None:
+                assert f"app/{name}:{expected}" in out

@@ -215,6 +215,17 @@ def test_unknown_code_in_config_select(project: Path) -> None:
     assert "unknown rule selector `JOB777`" in err
 
 
+@pytest.mark.parametrize("key", ["select", "extend-select", "ignore"])
+def test_unknown_code_in_config_names_the_line_of_its_key(project: Path, key: str) -> None:
+    (project / "pyproject.toml").write_text(f"[tool.joblint]\n\n{key} = ['JOB1O1']\n")
+    code, out, err = run("check")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"joblint: error: {project / 'pyproject.toml'}:3: unknown rule selector `JOB1O1`; "
+        "did you mean `JOB101`?\n"
+    )
+
+
 def test_config_from_pyproject_applies(project: Path) -> None:
     (project / "app/jobs/receipt_job.py").write_text(BAD_JOB)
     (project / "pyproject.toml").write_text("[tool.joblint]\nextra-verbs = ['receipt']\n")

@@ -113,6 +113,12 @@ def test_misused_suppressions_are_job003_and_not_hidden_by_themselves(tmp_path: 
                 "c = 3  # joblint: noqa\n"
                 "d = 4  # noqa\n"
                 "e = 5  # noqa  # because\n"
+                "f = 6  # noqa E501, JOB101\n"
+                # Another tool's codes written wrong are that tool's business (SQLAlchemy
+                # writes these): to joblint they are a bare noqa, which is never flagged.
+                "g = 7  # noqa E501\n"
+                "h = 8  # noqa:  A001\n"
+                "i = 9  # noqa : F401, E501\n"
             )
         },
     )
@@ -125,4 +131,5 @@ def test_misused_suppressions_are_job003_and_not_hidden_by_themselves(tmp_path: 
         (1, 8, "JOB003", blanket),
         (2, 8, "JOB003", blanket),
         (3, 8, "JOB003", "`# joblint: noqa` works only on a line of its own"),
+        (6, 8, "JOB003", blanket),
     ]
