@@ -123,6 +123,17 @@ def decorator(parsed: ParsedModule, node: cst.Decorator) -> Decorator:
     return Decorator(single_name(parsed, expression))
 
 
+def is_docstring(statement: cst.BaseStatement) -> bool:
+    """Whether ``statement`` is a string on its own, as a body's first statement is
+    when it documents the body."""
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, cst.SimpleString | cst.ConcatenatedString)
+    )
+
+
 def class_attribute(node: cst.ClassDef, name: str) -> cst.BaseExpression | None:
     """The value assigned to ``name`` directly in the class body, if any."""
     import libcst.matchers as m  # on first use: a costly import

@@ -45,7 +45,7 @@ from joblint.orm import (
     model_class,
 )
 from joblint.rules.base import ModuleRule
-from joblint.symbols import literal, single_name
+from joblint.symbols import is_docstring, literal, single_name
 
 # Queryset methods that keep every row (they order, join in, annotate or pick columns).
 DJANGO_ALL_ROWS = frozenset(
@@ -95,18 +95,9 @@ def size_of(function: cst.FunctionDef) -> Size:
     if not isinstance(body, cst.IndentedBlock):
         return _suite(body)
     statements = list(body.body)
-    if statements and _is_docstring(statements[0]):
+    if statements and is_docstring(statements[0]):
         statements = statements[1:]
     return _block(statements)
-
-
-def _is_docstring(statement: cst.BaseStatement) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, cst.SimpleString | cst.ConcatenatedString)
-    )
 
 
 def _suite(suite: cst.BaseSuite) -> Size:

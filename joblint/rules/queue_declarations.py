@@ -20,7 +20,7 @@ from joblint.context import ModuleContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
 from joblint.model import JobDefinition, Literal, QueueKind
 from joblint.rules.base import FixAvailability, ModuleRule
-from joblint.symbols import class_attribute, literal
+from joblint.symbols import class_attribute, is_docstring, literal
 
 # Frameworks where a job declares a queue of its own. Huey has one queue per Huey
 # instance, RQ puts a function on whatever `Queue` it is enqueued on, and arq's queue
@@ -66,7 +66,7 @@ def _insert_queue_as(class_name: str) -> Fix:
                 self.done = True
                 statements = list(body.body)
                 position = 0
-                if statements and _is_docstring(statements[0]):
+                if statements and is_docstring(statements[0]):
                     position = 1
                 line = cst.parse_statement(f'queue_as = "{DEFAULT_QUEUE}"\n')
                 statements.insert(position, line)
@@ -86,15 +86,6 @@ def _insert_queue_as(class_name: str) -> Fix:
         message=f'Add `queue_as = "{DEFAULT_QUEUE}"` (unsafe: choose the queue it belongs on)',
         applicability=Applicability.UNSAFE,
         transform=transform,
-    )
-
-
-def _is_docstring(statement: cst.BaseStatement) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, cst.SimpleString | cst.ConcatenatedString)
     )
 
 
