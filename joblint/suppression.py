@@ -92,7 +92,12 @@ def scan_suppressions(text: str, yaml: bool = False) -> Suppressions:
     file_codes: set[str] | None = set()
     mentions: list[CodeMention] = []
     misuses: list[Misuse] = []
-    for line, column, comment, own_line in _yaml_comments(text) if yaml else _comments(text):
+    tokens = None if yaml else _token_list(text)
+    if yaml:
+        comments = _yaml_comments(text)
+    else:
+        comments = _comments_by_line(text) if tokens is None else _comments_of(tokens)
+    for line, column, comment, own_line in comments:
         file_match = NOQA_FILE.match(comment) if own_line else None
         if file_match is None and (misplaced := ANY_FILE_NOQA.search(comment)):
             misuses.append(
@@ -135,7 +140,7 @@ def scan_suppressions(text: str, yaml: bool = False) -> Suppressions:
     if not yaml:
         # As flake8 and ruff read it: a noqa after a multi-line string or a backslash
         # continuation covers the statement's lines.
-        for inner, last in comment_lines(text).items():
+        for inner, last in ({} if tokens is None else _moved_lines(tokens)).items():
             if last in lines:
                 here, there = lines.get(inner, frozenset()), lines[last]
                 lines[inner] = None if here is None or there is None else here | there
@@ -152,10 +157,12 @@ def comment_lines(text: str) -> dict[int, int]:
     inside a multi-line string, or one continued with a backslash, maps to the next line
     that ends (where tokenize puts a NEWLINE or NL token), the first place Python sees a
     comment. flake8 and ruff read a noqa there as covering the whole statement."""
-    try:
-        ends = sorted({token.start[0] for token in _tokens(text) if token.type in _LINE_ENDS})
-    except (tokenize.TokenError, SyntaxError):
-        return {}
+    tokens = _token_list(text)
+    return {} if tokens is None else _moved_lines(tokens)
+
+
+def _moved_lines(tokens: list[tokenize.TokenInfo]) -> dict[int, int]:
+    ends = sorted({token.start[0] for token in tokens if token.type in _LINE_ENDS})
     moved: dict[int, int] = {}
     following = iter(ends)
     end = next(following, None)
@@ -193,13 +200,17 @@ def _codes(written: str | None, start: int) -> list[tuple[str, int]]:
     return [(match.group().upper(), start + match.start()) for match in CODE.finditer(written)]
 
 
-def _comments(text: str) -> Iterator[tuple[int, int, str, bool]]:
-    """(line, 1-based column, comment text, whether the comment is alone on its line)."""
+def _token_list(text: str) -> list[tokenize.TokenInfo] | None:
+    """All of ``text``'s tokens, read once for both the comments and the line map; None
+    for text tokenize rejects."""
     try:
-        tokens = list(_tokens(text))
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        yield from _comments_by_line(text)
-        return
+        return list(_tokens(text))
+    except (tokenize.TokenError, SyntaxError):
+        return None
+
+
+def _comments_of(tokens: list[tokenize.TokenInfo]) -> Iterator[tuple[int, int, str, bool]]:
+    """(line, 1-based column, comment text, whether the comment is alone on its line)."""
     for token in tokens:
         if token.type == tokenize.COMMENT:
             row, column = token.start
