@@ -565,7 +565,7 @@ def _matcher(needles: set[bytes]) -> Callable[[bytes], bool]:
     per frontend, so eight frontends do not each walk every parsed tree)."""
     if not needles:
         return lambda data: False
-    pattern = re.compile(b"|".join(re.escape(needle) for needle in sorted(needles)))
+    pattern = _pattern(needles, whole_words=False)
     return lambda data: pattern.search(data) is not None
 
 
