@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from joblint import walk
 from joblint.context import ModuleContext
 from joblint.orm import Prover, model_class
 from joblint.symbols import single_name
@@ -106,7 +107,7 @@ class SideEffect:
 def own_nodes(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Every node under ``root`` in source order, not entering nested functions, classes
     or lambdas: code there does not run when the body runs."""
-    for child in root.children:
+    for child in walk.children(root):
         yield child
         if not isinstance(child, NESTED_SCOPES):
             yield from own_nodes(child)

@@ -301,11 +301,15 @@ class Linter:
         symbols: list[ModuleSymbols] = []
         learning = False
         index: ProjectIndex | None = None
+        words: dict[int, frozenset[bytes]] = {}
         while pending and needles:
             # The frontends' fixed needles are written to match as they stand (b" rq");
             # learned ones are names, matched as whole words.
-            matcher = _pattern(needles, whole_words=learning)
-            matched = [matcher.search(source.data) is not None for source in pending]
+            if learning:
+                matched = _mention_words(pending, needles, words)
+            else:
+                matcher = _pattern(needles, whole_words=False)
+                matched = [matcher.search(source.data) is not None for source in pending]
             kept = [source for source, hit in zip(pending, matched, strict=True) if hit]
             pending = [source for source, hit in zip(pending, matched, strict=True) if not hit]
             more, more_failures, more_symbols = self._parse_all(kept)
@@ -540,6 +544,30 @@ def _learned(frontend: Frontend, index: ProjectIndex) -> frozenset[bytes]:
 
 
 _WORD_BYTE = re.compile(rb"\w")
+_WORD = re.compile(rb"\w+")
+
+
+def _mention_words(
+    sources: Sequence[SourceFile], needles: set[bytes], words: dict[int, frozenset[bytes]]
+) -> list[bool]:
+    """Whether each source mentions one of ``needles`` as a whole word (as
+    ``_pattern(needles, whole_words=True)`` finds). A needle that is one identifier is
+    looked up in the set of the file's words, kept in ``words`` across the prefilter's
+    rounds: one regular expression alternating hundreds of learned job names, each
+    behind a look-behind, cost 5 ms a file and was a fifth of a run on a tree of jobs."""
+    names = {needle for needle in needles if _WORD.fullmatch(needle)}
+    others = needles - names
+    pattern = _pattern(others, whole_words=True) if others else None
+    found: list[bool] = []
+    for source in sources:
+        vocabulary = words.get(id(source))
+        if vocabulary is None:
+            vocabulary = words[id(source)] = frozenset(_WORD.findall(source.data))
+        found.append(
+            not names.isdisjoint(vocabulary)
+            or (pattern is not None and pattern.search(source.data) is not None)
+        )
+    return found
 
 
 def _pattern(needles: set[bytes], whole_words: bool) -> re.Pattern[bytes]:

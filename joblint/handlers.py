@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from joblint import walk
 from joblint.own_code import OwnCodeVisitor
 from joblint.parsing import ParsedModule
 
@@ -56,7 +57,7 @@ class BodyHandler:
 def body_handlers(function: cst.FunctionDef) -> Iterator[BodyHandler]:
     """The ``except`` clauses (``except*`` included) of ``function``'s own body."""
     collector = _HandlerCollector()
-    function.body.visit(collector)
+    walk.walk(function.body, collector)
     yield from collector.found
 
 
@@ -103,7 +104,7 @@ def caught_expressions(
 def escalates(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
     """True when the handler raises or retries somewhere in its own statements."""
     finder = _EscalationFinder()
-    handler.body.visit(finder)
+    walk.walk(handler.body, finder)
     return finder.found
 
 
@@ -124,7 +125,7 @@ def ends_job(parsed: ParsedModule, handler: BodyHandler, function: cst.FunctionD
     """True when nothing of the job runs after ``handler``: it returns, or its ``try`` is
     in tail position of ``function``'s body."""
     finder = _ReturnFinder()
-    handler.node.body.visit(finder)
+    walk.walk(handler.node.body, finder)
     if finder.found:
         return True
     child: cst.CSTNode = handler.node
@@ -157,7 +158,7 @@ class _ReturnFinder(OwnCodeVisitor):
 def returns_result(handler: BodyHandler) -> bool:
     """True when the handler returns a value other than ``None``."""
     finder = _ReturnFinder()
-    handler.node.body.visit(finder)
+    walk.walk(handler.node.body, finder)
     return finder.value
 
 

@@ -13,13 +13,13 @@ import libcst as cst
 from libcst.metadata import (
     CodeRange,
     MetadataWrapper,
-    ParentNodeProvider,
     PositionProvider,
     QualifiedNameSource,
     Scope,
     ScopeProvider,
 )
 
+from joblint import walk
 from joblint.diagnostics import Position, Span
 from joblint.modnames import module_name_for
 from joblint.python_syntax import ParseFailure, python_syntax_error
@@ -83,7 +83,7 @@ class ParsedModule:
 
     @cached_property
     def parents(self) -> Mapping[cst.CSTNode, cst.CSTNode]:
-        return self.wrapper.resolve(ParentNodeProvider)
+        return walk.parents(self.module)
 
     def ancestors(self, node: cst.CSTNode) -> list[cst.CSTNode]:
         """The nodes enclosing ``node``, innermost first, up to the module."""

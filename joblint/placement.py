@@ -34,6 +34,7 @@ from dataclasses import replace
 
 import libcst as cst
 
+from joblint import walk
 from joblint.model import EnqueueContext, EnqueueSite
 from joblint.parsing import ParsedModule
 from joblint.symbols import single_name
@@ -98,7 +99,7 @@ def _enters_transaction(
             if any(_transaction_call(parsed, item.item, known) for item in node.items):
                 entered = True
 
-    function.body.visit(Finder())
+    walk.walk(function.body, Finder())
     return entered
 
 
@@ -138,7 +139,7 @@ def _turns_on_atomic_requests(parsed: ParsedModule) -> bool:
                 for element in _dict_elements(node.value):
                     found = found or (key_is_atomic(element.key) and is_true(element.value))
 
-    parsed.module.visit(Finder())
+    walk.walk(parsed.module, Finder())
     return found
 
 
@@ -149,7 +150,7 @@ def _dict_elements(node: cst.CSTNode) -> list[cst.DictElement]:
         def visit_DictElement(self, element: cst.DictElement) -> None:
             found.append(element)
 
-    node.visit(Finder())
+    walk.walk(node, Finder())
     return found
 
 

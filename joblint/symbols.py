@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import libcst as cst
 
+from joblint import walk
 from joblint.model import (
     UNKNOWN,
     AssignmentInfo,
@@ -284,7 +285,7 @@ class _Collector(cst.CSTVisitor):
 
 def collect_symbols(parsed: ParsedModule) -> ModuleSymbols:
     collector = _Collector(parsed)
-    parsed.module.visit(collector)
+    walk.walk(parsed.module, collector)
     return ModuleSymbols(
         classes=tuple(collector.classes),
         functions=tuple(collector.functions),

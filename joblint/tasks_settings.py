@@ -23,6 +23,7 @@ from pathlib import Path
 
 import libcst as cst
 
+from joblint import walk
 from joblint.config import Settings
 from joblint.diagnostics import Span
 from joblint.parsing import ParsedModule, parse
@@ -202,9 +203,9 @@ def _tasks_names(module: cst.Module) -> list[cst.Name]:
     """Every use of the name ``TASKS``, but not ``TASKS`` as an attribute (``settings.TASKS``
     reads the setting; it does not write it)."""
     visitor = _Names()
-    module.visit(visitor)
+    walk.walk(module, visitor)
     attributes = _AttributeNames()
-    module.visit(attributes)
+    walk.walk(module, attributes)
     return [name for name in visitor.found if id(name) not in attributes.ids]
 
 

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from joblint import walk
 from joblint.frameworks.dramatiq import expand_arguments
 from joblint.model import (
     NO_QUEUE,
@@ -233,7 +234,7 @@ def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition
     if b"async" not in parsed.source.data:
         return []
     visitor = _Definitions(parsed, index)
-    parsed.module.visit(visitor)
+    walk.walk(parsed.module, visitor)
     return visitor.jobs
 
 
@@ -398,5 +399,5 @@ def find_enqueue_sites(parsed: ParsedModule, index: ProjectIndex) -> list[Enqueu
     if ENQUEUE.encode() not in parsed.source.data:
         return []
     visitor = _EnqueueSites(parsed, index)
-    parsed.module.visit(visitor)
+    walk.walk(parsed.module, visitor)
     return visitor.sites

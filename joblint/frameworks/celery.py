@@ -59,6 +59,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from libcst.helpers import get_absolute_module_from_package_for_import, get_full_name_for_node
 
+from joblint import walk
 from joblint.model import (
     NO_QUEUE,
     CallInfo,
@@ -556,7 +557,7 @@ def _class_defs_in(node: cst.CSTNode) -> list[cst.ClassDef]:
         def visit_ClassDef(self, classdef: cst.ClassDef) -> None:
             found.append(classdef)
 
-    node.visit(Collector())
+    walk.walk(node, Collector())
     return found
 
 
@@ -567,7 +568,7 @@ def _calls_in(node: cst.CSTNode) -> list[cst.Call]:
         def visit_Call(self, call: cst.Call) -> None:
             calls.append(call)
 
-    node.visit(Collector())
+    walk.walk(node, Collector())
     return calls
 
 
@@ -645,7 +646,7 @@ def settings_in(
                             if isinstance(key, str) and key in names:
                                 found.append((key, element.value))
 
-    parsed.module.visit(Finder())
+    walk.walk(parsed.module, Finder())
     return found
 
 
@@ -1018,7 +1019,7 @@ class _Definitions(cst.CSTVisitor):
 
 def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition]:
     visitor = _Definitions(parsed, index)
-    parsed.module.visit(visitor)
+    walk.walk(parsed.module, visitor)
     return visitor.jobs
 
 
@@ -1443,7 +1444,7 @@ class _EnqueueSites(cst.CSTVisitor):
                 scope = ancestor
                 break
         finder = _Bindings(value.value)
-        scope.visit(finder)
+        walk.walk(scope, finder)
         if len(finder.values) == 1 and not finder.changed:
             found = finder.values[0]
             if isinstance(found, cst.List | cst.Tuple | cst.Dict | cst.Call):
@@ -1550,5 +1551,5 @@ def _dict_keywords(node: cst.Dict) -> list[tuple[str, cst.BaseExpression]] | Non
 
 def find_enqueue_sites(parsed: ParsedModule, index: ProjectIndex) -> list[EnqueueSite]:
     visitor = _EnqueueSites(parsed, index)
-    parsed.module.visit(visitor)
+    walk.walk(parsed.module, visitor)
     return visitor.sites

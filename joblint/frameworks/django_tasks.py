@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from joblint import walk
 from joblint.frameworks.procrastinate import (
     LocalValues,
     configured_needles,
@@ -188,5 +189,5 @@ def find_enqueue_sites(parsed: ParsedModule, index: ProjectIndex) -> list[Enqueu
     if b"enqueue" not in data and b"call" not in data:
         return []  # neither `.enqueue`/`.aenqueue` nor `.call`/`.acall`
     visitor = _EnqueueSites(parsed, index)
-    parsed.module.visit(visitor)
+    walk.walk(parsed.module, visitor)
     return visitor.sites

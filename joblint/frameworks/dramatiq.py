@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from joblint import walk
 from joblint.model import (
     NO_QUEUE,
     UNKNOWN,
@@ -416,7 +417,7 @@ def _nested_class(node: cst.ClassDef, name: str) -> cst.ClassDef | None:
 
 def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition]:
     visitor = _Definitions(parsed, index)
-    parsed.module.visit(visitor)
+    walk.walk(parsed.module, visitor)
     return visitor.jobs
 
 
@@ -684,5 +685,5 @@ def _registered_target(index: ProjectIndex, registered: str) -> str | None:
 
 def find_enqueue_sites(parsed: ParsedModule, index: ProjectIndex) -> list[EnqueueSite]:
     visitor = _EnqueueSites(parsed, index)
-    parsed.module.visit(visitor)
+    walk.walk(parsed.module, visitor)
     return visitor.sites

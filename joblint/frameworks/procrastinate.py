@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from libcst.metadata import Assignment, BaseAssignment, Scope
 
+from joblint import walk
 from joblint.model import (
     NO_QUEUE,
     UNKNOWN,
@@ -404,7 +405,7 @@ def find_enqueue_sites(parsed: ParsedModule, index: ProjectIndex) -> list[Enqueu
     if not names and not _mentions_app(parsed):
         return []
     visitor = _EnqueueSites(parsed, index)
-    parsed.module.visit(visitor)
+    walk.walk(parsed.module, visitor)
     return visitor.sites
 
 
@@ -498,7 +499,7 @@ class LocalValues:
     @cached_property
     def _collected(self) -> _AssignedValues:
         collector = _AssignedValues()
-        self._parsed.module.visit(collector)
+        walk.walk(self._parsed.module, collector)
         return collector
 
     def value_of(self, name: cst.Name) -> cst.BaseExpression | None:
@@ -770,7 +771,7 @@ def decorated_functions(
     Methods and nested functions count (JOB106 reports them); the inner function of a
     wrapper (``@functools.wraps(func)``) does not."""
     visitor = _Decorated(parsed, index, framework, is_decorator)
-    parsed.module.visit(visitor)
+    walk.walk(parsed.module, visitor)
     return visitor.found
 
 

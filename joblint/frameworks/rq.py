@@ -60,6 +60,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from libcst.helpers import get_absolute_module_from_package_for_import
 
+from joblint import walk
 from joblint.model import (
     EnqueueSite,
     JobDefinition,
@@ -239,7 +240,7 @@ def bindings(parsed: ParsedModule) -> Bindings:
     found = _BINDINGS.get(parsed)
     if found is None:
         collector = _BindingCollector(parsed)
-        parsed.module.visit(collector)
+        walk.walk(parsed.module, collector)
         found = _BINDINGS[parsed] = collector.bindings
     return found
 
@@ -460,7 +461,7 @@ def calls_in(node: cst.CSTNode) -> list[cst.Call]:
         def visit_Call(self, call: cst.Call) -> None:
             found.append(call)
 
-    node.visit(_Calls())
+    walk.walk(node, _Calls())
     return found
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from joblint import walk
 from joblint.model import (
     NO_QUEUE,
     EnqueueSite,
@@ -107,7 +108,7 @@ class _Definitions(cst.CSTVisitor):
 
 def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition]:
     visitor = _Definitions(parsed, index)
-    parsed.module.visit(visitor)
+    walk.walk(parsed.module, visitor)
     return visitor.jobs
 
 
@@ -184,7 +185,7 @@ class _EnqueueSites(cst.CSTVisitor):
 
 def find_enqueue_sites(parsed: ParsedModule, index: ProjectIndex) -> list[EnqueueSite]:
     visitor = _EnqueueSites(parsed, index)
-    parsed.module.visit(visitor)
+    walk.walk(parsed.module, visitor)
     return visitor.sites
 
 
@@ -220,7 +221,7 @@ def _returned_strings(function: cst.FunctionDef) -> list[cst.SimpleString]:
                     pending.extend((value.body, value.orelse))
 
     visitor = Returns()
-    function.visit(visitor)
+    walk.walk(function, visitor)
     return visitor.found
 
 

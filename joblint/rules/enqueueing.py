@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from joblint import orm
+from joblint import orm, walk
 from joblint.context import ModuleContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
 from joblint.fixes import with_imports
@@ -524,7 +524,7 @@ def on_commit_calls(parsed: ParsedModule) -> list[cst.Call]:
             if single_name(parsed, node.func) == ON_COMMIT:
                 found.append(node)
 
-    parsed.module.visit(Finder())
+    walk.walk(parsed.module, Finder())
     return found
 
 
@@ -568,7 +568,7 @@ def connected_save_handlers(index: ProjectIndex) -> Mapping[str, str]:
                 if handler is not None:
                     handlers[handler] = signal.rpartition(".")[2]
 
-        parsed.module.visit(Finder())
+        walk.walk(parsed.module, Finder())
     _CONNECTED[index] = handlers
     return handlers
 
@@ -719,10 +719,10 @@ def _captured_loop_variables(parsed: ParsedModule, callback: cst.Lambda) -> list
                 read.append(node.value)
 
         def visit_Attribute(self, node: cst.Attribute) -> bool:
-            node.value.visit(self)
+            walk.walk(node.value, self)
             return False
 
-    callback.body.visit(Reads())
+    walk.walk(callback.body, Reads())
     return read
 
 

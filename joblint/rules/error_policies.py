@@ -26,6 +26,7 @@ from pathlib import Path
 
 import libcst as cst
 
+from joblint import walk
 from joblint.context import ModuleContext
 from joblint.diagnostics import Diagnostic, Span
 from joblint.frameworks.runtime import RUNTIME_PACKAGE, is_runtime_job_base
@@ -445,7 +446,7 @@ def _handles_on(handler: cst.FunctionDef) -> bool:
         def visit_ClassDef(self, node: cst.ClassDef) -> bool:
             return True  # a class body runs where it is defined: part of this code
 
-    handler.visit(Finder(handler))
+    walk.walk(handler, Finder(handler))
     return found
 
 
@@ -456,7 +457,7 @@ def _names_in(expression: cst.BaseExpression) -> list[cst.Name]:
         def visit_Name(self, node: cst.Name) -> None:
             names.append(node)
 
-    expression.visit(Collect())
+    walk.walk(expression, Collect())
     return names
 
 
@@ -540,5 +541,5 @@ def _method_calls(function: cst.FunctionDef, receiver: str | None, name: str) ->
         def visit_ClassDef(self, node: cst.ClassDef) -> bool:
             return True  # a class body runs where it is defined: part of this code
 
-    function.visit(Finder(function))
+    walk.walk(function, Finder(function))
     return calls

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from joblint import walk
 from joblint.context import ModuleContext
 from joblint.diagnostics import Diagnostic
 from joblint.model import JobDefinition
@@ -175,7 +176,7 @@ def _unprotected_lookups(
         def visit_ClassDef(self, node: cst.ClassDef) -> bool:
             return True  # a class body runs where it is defined: part of this code
 
-    perform.visit(Finder(perform))
+    walk.walk(perform, Finder(perform))
     return found
 
 
@@ -223,7 +224,7 @@ def _tested_names(function: cst.FunctionDef) -> set[str]:
         def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
             self._add(node.left)
 
-    function.visit(Collect())
+    walk.walk(function, Collect())
     return names
 
 
@@ -234,7 +235,7 @@ def _walk_names(expression: cst.BaseExpression) -> list[str]:
         def visit_Name(self, node: cst.Name) -> None:
             found.append(node.value)
 
-    expression.visit(Collect())
+    walk.walk(expression, Collect())
     return found
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from joblint import walk
 from joblint.context import ModuleContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Position, Span
 from joblint.handlers import (
@@ -351,7 +352,7 @@ class RetryNotRaised(ModuleRule):
                 not job.is_class and not options.open and (not options.has("bind") or bind is False)
             )
             finder = _RetryCalls()
-            body.body.visit(finder)
+            walk.walk(body.body, finder)
             for call, receiver, is_statement in finder.found:
                 if receiver == "self" and unbound:
                     yield self.diagnostic(
@@ -436,7 +437,7 @@ def _body_retries(job: JobDefinition) -> bool:
     if job.perform is None:
         return False
     finder = _CallsRetry()
-    job.perform.body.visit(finder)
+    walk.walk(job.perform.body, finder)
     return finder.found
 
 

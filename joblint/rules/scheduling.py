@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from joblint import walk
 from joblint.context import ModuleContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
 from joblint.fixes import with_imports
@@ -512,7 +513,7 @@ class SleepInJob(ModuleRule):
                 continue
             seen.add(id(body))
             visitor = _Sleeps(module, body)
-            body.visit(visitor)
+            walk.walk(body, visitor)
             for call, name in visitor.found:
                 yield self.diagnostic(
                     job.path,

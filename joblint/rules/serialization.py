@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from joblint import walk
 from joblint.context import ModuleContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
 from joblint.model import EnqueueSite, JobDefinition
@@ -759,7 +760,7 @@ def rewrite_value(
             def visit_DictElement(self, node: cst.DictElement) -> None:
                 self._consider(node.value)
 
-        tree.visit(Find())
+        walk.walk(tree, Find())
         exact = [value for value, column in candidates if column == span.start.column]
         chosen = exact[0] if exact else candidates[0][0] if len(candidates) == 1 else None
         if chosen is None:
