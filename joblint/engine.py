@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Set
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -301,15 +301,11 @@ class Linter:
         symbols: list[ModuleSymbols] = []
         learning = False
         index: ProjectIndex | None = None
-        words: dict[int, frozenset[bytes]] = {}
         while pending and needles:
             # The frontends' fixed needles are written to match as they stand (b" rq");
             # learned ones are names, matched as whole words.
-            if learning:
-                matched = _mention_words(pending, needles, words)
-            else:
-                matcher = _pattern(needles, whole_words=False)
-                matched = [matcher.search(source.data) is not None for source in pending]
+            matcher = Needles(set(), needles) if learning else Needles(needles, set())
+            matched = [matcher.mentioned_in(source) for source in pending]
             kept = [source for source, hit in zip(pending, matched, strict=True) if hit]
             pending = [source for source, hit in zip(pending, matched, strict=True) if not hit]
             more, more_failures, more_symbols = self._parse_all(kept)
@@ -390,11 +386,11 @@ class Linter:
         )
         jobs: list[JobDefinition] = []
         for frontend in FRONTENDS:
-            concerns = _matcher(_frontend_needles(frontend, index))
+            concerns = Needles(set(frontend.NEEDLES), set(_learned(frontend, index)))
             jobs.extend(
                 job
                 for module in parsed
-                if concerns(module.source.data)
+                if concerns.mentioned_in(module.source)
                 for job in frontend.define_jobs(module, index)
             )
         index.jobs = JobRegistry(jobs)
@@ -416,14 +412,15 @@ class Linter:
         wrappers = placement.transaction_wrappers(parsed, self.settings.transaction_wrappers)
         atomic_views = placement.atomic_requests(parsed)
         concerns = {
-            frontend: _matcher(
-                _frontend_needles(frontend, index)
+            frontend: Needles(
+                set(frontend.NEEDLES),
+                _learned(frontend, index)
                 | {
                     name.encode()
                     for job in index.jobs.all
                     if job.framework == frontend.FRAMEWORK
                     for name in (job.name, job.registered_name or job.name)
-                }
+                },
             )
             for frontend in FRONTENDS
         }
@@ -432,7 +429,7 @@ class Linter:
             sites = [
                 placement.place(module, site, wrappers, atomic_views)
                 for frontend in FRONTENDS
-                if concerns[frontend](module.source.data)
+                if concerns[frontend].mentioned_in(module.source)
                 for site in frontend.find_enqueue_sites(module, index)
             ]
             facts = ModuleFacts(tuple(jobs_by_path.get(module.path, ())), tuple(sites))
@@ -531,10 +528,6 @@ class Linter:
         )
 
 
-def _frontend_needles(frontend: Frontend, index: ProjectIndex) -> set[bytes]:
-    return set(frontend.NEEDLES) | _learned(frontend, index)
-
-
 def _learned(frontend: Frontend, index: ProjectIndex) -> frozenset[bytes]:
     """``frontend.learned_needles(index)``, once per index and job registry."""
     found = index.jobs.learned.get(frontend.FRAMEWORK)
@@ -545,29 +538,6 @@ def _learned(frontend: Frontend, index: ProjectIndex) -> frozenset[bytes]:
 
 _WORD_BYTE = re.compile(rb"\w")
 _WORD = re.compile(rb"\w+")
-
-
-def _mention_words(
-    sources: Sequence[SourceFile], needles: set[bytes], words: dict[int, frozenset[bytes]]
-) -> list[bool]:
-    """Whether each source mentions one of ``needles`` as a whole word (as
-    ``_pattern(needles, whole_words=True)`` finds). A needle that is one identifier is
-    looked up in the set of the file's words, kept in ``words`` across the prefilter's
-    rounds: one regular expression alternating hundreds of learned job names, each
-    behind a look-behind, cost 5 ms a file and was a fifth of a run on a tree of jobs."""
-    names = {needle for needle in needles if _WORD.fullmatch(needle)}
-    others = needles - names
-    pattern = _pattern(others, whole_words=True) if others else None
-    found: list[bool] = []
-    for source in sources:
-        vocabulary = words.get(id(source))
-        if vocabulary is None:
-            vocabulary = words[id(source)] = frozenset(_WORD.findall(source.data))
-        found.append(
-            not names.isdisjoint(vocabulary)
-            or (pattern is not None and pattern.search(source.data) is not None)
-        )
-    return found
 
 
 def _pattern(needles: set[bytes], whole_words: bool) -> re.Pattern[bytes]:
@@ -587,14 +557,29 @@ def _pattern(needles: set[bytes], whole_words: bool) -> re.Pattern[bytes]:
     return re.compile(b"|".join(alternatives))
 
 
-def _matcher(needles: set[bytes]) -> Callable[[bytes], bool]:
-    """Whether a module's bytes mention any of ``needles``: a frontend looks only at the
-    modules that mention its framework or one of its jobs (the prefilter's test, applied
-    per frontend, so eight frontends do not each walk every parsed tree)."""
-    if not needles:
-        return lambda data: False
-    pattern = _pattern(needles, whole_words=False)
-    return lambda data: pattern.search(data) is not None
+class Needles:
+    """Whether a file mentions one of some needles: ``fixed`` ones (a framework's words,
+    written to match as they stand, ``b" rq"``) anywhere in its bytes, ``names`` (learned
+    wrappers, job names) as whole words. The prefilter keeps the files that mention a
+    frontend's needles, and a frontend looks only at the parsed modules that do, so eight
+    frontends do not each walk every tree.
+
+    A name that is one identifier is looked up in the file's set of words. One regular
+    expression alternating hundreds of job names, each behind a look-behind, cost 5 ms a
+    file and a fifth of a run on a tree of jobs."""
+
+    def __init__(self, fixed: set[bytes], names: Set[bytes]) -> None:
+        self._words = {name for name in names if _WORD.fullmatch(name)}
+        others = set(names) - self._words
+        self._fixed = _pattern(fixed, whole_words=False) if fixed else None
+        self._others = _pattern(others, whole_words=True) if others else None
+
+    def mentioned_in(self, source: SourceFile) -> bool:
+        return (
+            (self._fixed is not None and self._fixed.search(source.data) is not None)
+            or (bool(self._words) and not self._words.isdisjoint(source.words))
+            or (self._others is not None and self._others.search(source.data) is not None)
+        )
 
 
 def _symbols(parsed: ParsedModule) -> tuple[ParsedModule, ModuleSymbols] | ParseFailure:

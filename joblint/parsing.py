@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
+from typing import cast
 
 import libcst as cst
 from libcst.metadata import (
     CodeRange,
     MetadataWrapper,
     PositionProvider,
+    ProviderT,
     QualifiedNameSource,
     Scope,
     ScopeProvider,
@@ -40,8 +42,16 @@ class ParsedModule:
         self._names: dict[cst.CSTNode, frozenset[str]] = {}
 
     @cached_property
+    def _metadata(self) -> Mapping[ProviderT, Mapping[cst.CSTNode, object]]:
+        """Scopes and positions, resolved together whichever is asked for first: almost
+        every parsed module needs both, and resolving positions on their own makes libcst
+        also walk the whole tree once with no visitor at all (its batch of batchable
+        providers, empty for positions), a sixth of the metadata's cost."""
+        return self.wrapper.resolve_many([ScopeProvider, PositionProvider])
+
+    @cached_property
     def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
-        return self.wrapper.resolve(PositionProvider)
+        return cast(Mapping[cst.CSTNode, CodeRange], self._metadata[PositionProvider])
 
     def _qualified_names_of(self, node: cst.CSTNode) -> frozenset[str]:
         """libcst's ``FullyQualifiedNameProvider`` for one node, asked of the scope
@@ -79,7 +89,7 @@ class ParsedModule:
 
     @cached_property
     def scopes(self) -> Mapping[cst.CSTNode, Scope | None]:
-        return self.wrapper.resolve(ScopeProvider)
+        return cast(Mapping[cst.CSTNode, Scope | None], self._metadata[ScopeProvider])
 
     @cached_property
     def parents(self) -> Mapping[cst.CSTNode, cst.CSTNode]:

@@ -8,9 +8,13 @@ would and rejects exactly the ones it would reject.
 from __future__ import annotations
 
 import io
+import re
 import tokenize
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+
+_WORD = re.compile(rb"\w+")
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,13 @@ class SourceFile:
     data: bytes
     text: str
     encoding: str
+
+    @cached_property
+    def words(self) -> frozenset[bytes]:
+        """The file's words (maximal runs of ASCII letters, digits and underscores): the
+        prefilter and the frontends look a name up here instead of searching the bytes,
+        once per file however many names and rounds there are."""
+        return frozenset(_WORD.findall(self.data))
 
 
 @dataclass(frozen=True)

@@ -153,9 +153,31 @@ def walk(root: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     if plans is None:
         plans = _PLANS[kind] = {}
         _HOOKED[kind] = frozenset(
-            match.group(1) for name in dir(kind) if (match := _ATTRIBUTE_HOOK.fullmatch(name))
+            match.group(1)
+            for name in _own_methods(kind)
+            if (match := _ATTRIBUTE_HOOK.fullmatch(name))
         )
     _walk(root, visitor, plans)
+
+
+def _own_methods(visitor: type[cst.CSTVisitor]) -> set[str]:
+    """The names ``visitor`` defines itself, below ``CSTVisitor``: libcst's visitor base
+    defines a do-nothing ``visit_``/``leave_`` method for every node type and field, and
+    calling those is what libcst's own dispatch does at every node for nothing."""
+    names: set[str] = set()
+    for klass in visitor.__mro__:
+        if klass is cst.CSTVisitor:
+            break
+        names.update(klass.__dict__)
+    return names
+
+
+def _callback(visitor: type[cst.CSTVisitor], name: str) -> _Callback | None:
+    """``visitor``'s method ``name``, or None where it is libcst's do-nothing default."""
+    found: _Callback | None = getattr(visitor, name, None)
+    if found is not None and found is getattr(cst.CSTVisitor, name, None):
+        return None
+    return found
 
 
 def _plan(visitor: type[cst.CSTVisitor], node: cst.CSTNode) -> _Plan:
@@ -164,12 +186,12 @@ def _plan(visitor: type[cst.CSTVisitor], node: cst.CSTNode) -> _Plan:
     if name in _HOOKED[visitor]:
         hooks = {
             field: (
-                getattr(visitor, f"visit_{name}_{field}", None),
-                getattr(visitor, f"leave_{name}_{field}", None),
+                _callback(visitor, f"visit_{name}_{field}"),
+                _callback(visitor, f"leave_{name}_{field}"),
             )
             for field in _child_fields(node)
         }
-    return getattr(visitor, f"visit_{name}", None), getattr(visitor, f"leave_{name}", None), hooks
+    return _callback(visitor, f"visit_{name}"), _callback(visitor, f"leave_{name}"), hooks
 
 
 def _walk(
