@@ -33,7 +33,7 @@ from joblint.frameworks import FRONTENDS, Frontend
 from joblint.index import JobRegistry, ProjectIndex
 from joblint.model import EnqueueSite, JobDefinition, ModuleFacts, ModuleSymbols
 from joblint.parsing import ParsedModule, libcst_verdict, parse
-from joblint.python_syntax import ParseFailure, python_syntax_error, rejected
+from joblint.python_syntax import ParseFailure, compiles, rejected
 from joblint.queues import config_file
 from joblint.rules import ALL_RULES, RULES_BY_CODE, ModuleRule, ProjectRule, Rule
 from joblint.selection import codes_matching
@@ -341,21 +341,25 @@ class Linter:
 
     def _syntax_check(self, sources: Sequence[SourceFile]) -> list[ParseFailure]:
         """JOB001 for the files the prefilter skips, meaning what it means for a parsed
-        file: libcst cannot parse it. CPython's parser (in C) clears almost every file at
+        file: libcst cannot parse it. CPython's compiler (in C) clears almost every file at
         a fraction of libcst's cost, in ``jobs`` processes for a large tree; libcst decides
         only the files it rejects, as the interpreter running joblint may be older than
         the syntax a file uses. The order of the results is the order of ``sources``."""
         if self.jobs > 1 and len(sources) >= PARALLEL_FROM:
-            share = -(-len(sources) // self.jobs)
-            chunks = [sources[start : start + share] for start in range(0, len(sources), share)]
-            with ProcessPoolExecutor(max_workers=len(chunks)) as pool:
+            # Dealt out in turn, not cut in halves: a tree's files are sorted by path, and
+            # one half of a package can hold most of its big files (Django's did).
+            hands = min(self.jobs, len(sources))
+            chunks = [sources[hand::hands] for hand in range(hands)]
+            with ProcessPoolExecutor(max_workers=hands) as pool:
                 found = pool.map(rejected, chunks)
-                suspects = [
-                    chunk[number] for chunk, numbers in zip(chunks, found, strict=True)
-                    for number in numbers
-                ]  # fmt: skip
+                numbers = sorted(
+                    hand + number * hands
+                    for hand, rejects in enumerate(found)
+                    for number in rejects
+                )
+                suspects = [sources[number] for number in numbers]
         else:
-            suspects = [source for source in sources if python_syntax_error(source)]
+            suspects = [source for source in sources if not compiles(source)]
         return [failure for failure in map(libcst_verdict, suspects) if failure is not None]
 
     def _parse_all(
@@ -453,14 +457,22 @@ class Linter:
         sources: Sequence[SourceFile],
         config_files: Sequence[Path] = (),
     ) -> Iterator[Diagnostic]:
-        suppressions = {source.path: scan_suppressions(source.text) for source in sources}
+        everything = list(findings)
+        flagged = {finding.path for finding in everything}
+        # A file without findings needs its noqa comments read only for JOB003, which
+        # concerns comments naming joblint or a JOB code: Django has hundreds of files
+        # with flake8's noqa comments, and tokenizing them all was an eighth of a run.
+        suppressions = {
+            source.path: scan_suppressions(source.text)
+            for source in sources
+            if source.path in flagged or _MAY_CONCERN_JOBLINT.search(source.text)
+        }
         for config in config_files:
             try:
                 text = config.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
             suppressions[config] = scan_suppressions(text, yaml=True)
-        everything = list(findings)
         everything.extend(self._invalid_suppressions(suppressions))
         kept = [
             finding
@@ -537,6 +549,8 @@ def _learned(frontend: Frontend, index: ProjectIndex) -> frozenset[bytes]:
 
 
 _WORD_BYTE = re.compile(rb"\w")
+# Every comment JOB003 reports on says "joblint" or names a JOB code.
+_MAY_CONCERN_JOBLINT = re.compile("job", re.IGNORECASE)
 _WORD = re.compile(rb"\w+")
 
 
