@@ -163,12 +163,29 @@ def load_settings(config_path: Path | None, fallback_root: Path) -> Settings:
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{config_path}: invalid TOML: {error}") from None
+        line, column, message = _toml_error_place(text, str(error))
+        raise ConfigError(f"{config_path}:{line}:{column}: invalid TOML: {message}") from None
     table: Any = document.get("tool", {}).get("joblint", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{config_path}: [{TABLE}] must be a table")
     key_lines = _key_lines(text)
     return _settings_from_table(table, config_path, key_lines)
+
+
+_TOML_PLACE = re.compile(r"\s*\((?:at line (\d+), column (\d+)|at end of document)\)$")
+
+
+def _toml_error_place(text: str, message: str) -> tuple[int, int, str]:
+    """Line, column and message of a tomllib error, which writes its place into the text
+    ("... (at line 2, column 6)", "... (at end of document)"): the place goes where every
+    other config error has it, after the file name."""
+    found = _TOML_PLACE.search(message)
+    if found is None:
+        return 1, 1, message
+    if found.group(1) is not None:
+        return int(found.group(1)), int(found.group(2)), message[: found.start()]
+    end = len(text.rstrip())  # the end of the last line with something on it
+    return text.count("\n", 0, end) + 1, end - text.rfind("\n", 0, end), message[: found.start()]
 
 
 def _settings_from_table(

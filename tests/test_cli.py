@@ -183,7 +183,7 @@ def test_broken_pyproject_is_exit_two(project: Path) -> None:
     (project / "pyproject.toml").write_text("[tool.joblint\nselect = 1\n")
     code, out, err = run("check")
     assert (code, out) == (2, "")
-    assert err.startswith(f"joblint: error: {project / 'pyproject.toml'}: invalid TOML: ")
+    assert err.startswith(f"joblint: error: {project / 'pyproject.toml'}:1:14: invalid TOML: ")
     assert err.count("\n") == 1
 
 
