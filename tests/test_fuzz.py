@@ -318,3 +318,97 @@ def test_every_anchor_is_fixed() -> None:
         assert code in check_fixes(program.encode(), unsafe=True), statement
     for extra, code in EXTRAS.items():
         assert code in check_fixes((header + extra).encode(), unsafe=True), extra
+
+
+# -- fixes that need a second file: JOB105 (the project's base job) and JOB302 (the
+# project's queues) ---------------------------------------------------------------------
+
+PROJECT_LINTER = Linter(
+    Settings(
+        project_root=Path("/nonexistent"),
+        queues=("critical", "default", "low", "mailers"),
+        base_job="jobs.application_job.ApplicationJob",
+    ),
+    enabled=frozenset(rule.code for rule in ALL_RULES),
+)
+BASE_PATH = Path("/nonexistent/jobs/application_job.py")
+BASE_JOB = (
+    b"from joblint.runtime import Job, retry_on\n\n\n"
+    b"@retry_on(TimeoutError, attempts=5)\nclass ApplicationJob(Job):\n    pass\n"
+)
+# Ways a module imports the runtime's Job, and the name it then writes for it.
+JOB_IMPORTS = {
+    "from joblint.runtime import Job\n": "Job",
+    "from joblint.runtime import Job, retry_on\n": "Job",
+    "from joblint.runtime import (\n    Job,  # the base\n    discard_on,\n)\n": "Job",
+    "from joblint.runtime import Job as RuntimeJob\n": "RuntimeJob",
+    "import joblint.runtime\n": "joblint.runtime.Job",
+}
+# Queue names one edit away from a known one (JOB302's fix), and known ones.
+QUEUE_NAMES = ["critcal", "mailer", "defualt", "low", "default", '"critical"']
+
+
+@st.composite
+def job_classes(draw: st.DrawFn, job: str) -> str:
+    """A job class on the runtime's ``Job``, among other bases perhaps, with a queue that
+    may be misspelt."""
+    name = draw(st.sampled_from(["Charge", "Send", "Sync"])) + draw(
+        st.sampled_from(["Order", "Invoice"])
+    )
+    bases = draw(st.sampled_from([[job], [job, "Mixin"], ["Mixin", job], [job + "  # base"]]))
+    queue = draw(st.sampled_from(QUEUE_NAMES)).strip('"')
+    written = ",\n    ".join(bases) if any("#" in base for base in bases) else ", ".join(bases)
+    if "#" in written:
+        written = f"\n    {written},\n"
+    body = draw(st.sampled_from(["    pass\n", f'    queue_as = "{queue}"\n']))
+    body += "\n    def perform(self, order_id: int) -> None:\n        ...\n"
+    return f"\n\nclass {name}{draw(st.integers(0, 9))}Job({written}):\n{body}"
+
+
+@st.composite
+def project_programs(draw: st.DrawFn) -> bytes:
+    """A job module beside the project's base job: runtime jobs on ``Job`` directly, with
+    the import written several ways, ``Job`` perhaps used elsewhere too (so its import must
+    stay), in one of several layouts."""
+    imports, job = draw(st.sampled_from(sorted(JOB_IMPORTS.items())))
+    text = draw(st.sampled_from(["", '"""Jobs."""\n', "# -*- coding: utf-8 -*-\n"])) + imports
+    text += "\n\nclass Mixin:\n    pass\n"
+    classes = draw(st.lists(job_classes(job), min_size=1, max_size=3, unique=True))
+    text += "".join(classes)
+    if draw(st.booleans()):
+        text += f"\n\ndef is_job(value: object) -> bool:\n    return isinstance(value, {job})\n"
+    unit = draw(st.sampled_from(["    ", "\t"]))
+    if unit != "    ":
+        text = indented(text, unit, depth=0)
+    if draw(st.booleans()):
+        text = text.replace("\n", "\r\n")
+    return text.encode()
+
+
+def fix_project(source: bytes) -> tuple[bytes, list[str]]:
+    problems: list[Problem] = []
+    fixes, errors = fix_until_stable(
+        {BASE_PATH: BASE_JOB, PATH: source},
+        lambda current: PROJECT_LINTER.lint_contents(current, problems),
+        True,
+    )
+    assert (errors, problems) == ([], [])
+    assert BASE_PATH not in fixes  # the base job itself is never rewritten
+    if PATH not in fixes:
+        return source, []
+    return fixes[PATH].fixed, [diagnostic.code for diagnostic in fixes[PATH].applied]
+
+
+@fuzz_settings(0.2)
+@given(project_programs())
+def test_fixes_that_read_other_files_parse_and_are_stable(program: bytes) -> None:
+    assert compiles(program)
+    fixed, applied = fix_project(program)
+    cst.parse_module(fixed)
+    assert compiles(fixed), fixed.decode()
+    assert fix_project(fixed) == (fixed, [])  # fixing twice is fixing once
+    assert "JOB105" in applied  # every program has a job on `Job` directly
+    record(applied)
+    if any(f'"{name}"' in program.decode() for name in ("critcal", "mailer", "defualt")):
+        assert "JOB302" in applied
+    assert b"ApplicationJob" in fixed
