@@ -61,6 +61,7 @@ def apply_to_module(
     except cst.ParserSyntaxError:
         return data, [], None
     applied: list[Diagnostic] = []
+    code = module.code  # generated once per change, not twice per fix
     for diagnostic in diagnostics:
         fix = diagnostic.fix
         if fix is None or not wanted(fix, unsafe):
@@ -69,10 +70,13 @@ def apply_to_module(
             changed = fix.transform(module)
         except Exception as error:  # a bug in one fix must not lose the others
             return data, [], f"fix for {diagnostic.code} failed: {type(error).__name__}: {error}"
-        if changed.code != module.code:
-            module = changed
+        if changed is module:
+            continue
+        changed_code = changed.code
+        if changed_code != code:
+            module, code = changed, changed_code
             applied.append(diagnostic)
-    result = module.bytes
+    result = code.encode(module.encoding)  # what ``module.bytes`` would generate again
     try:
         cst.parse_module(result)
     except cst.ParserSyntaxError as error:
