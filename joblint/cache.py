@@ -57,9 +57,14 @@ class Uncacheable(Exception):
     """An input could not be read: the run goes ahead uncached and reports it itself."""
 
 
-def run_key(options: Iterable[tuple[str, object]], files: Iterable[Path]) -> str:
+def run_key(
+    options: Iterable[tuple[str, object]],
+    files: Iterable[Path],
+    reads: dict[Path, bytes] | None = None,
+) -> str:
     """The digest of everything a run's output depends on. Raises ``Uncacheable`` when a
-    file cannot be read."""
+    file cannot be read. Each file's bytes go into ``reads`` when given: a run that misses
+    the cache checks them instead of reading every file a second time."""
     digest = hashlib.blake2b(digest_size=20)
     head = {
         "joblint": __version__,
@@ -74,6 +79,8 @@ def run_key(options: Iterable[tuple[str, object]], files: Iterable[Path]) -> str
             content = path.read_bytes()
         except OSError as error:
             raise Uncacheable(str(path)) from error
+        if reads is not None:
+            reads[path] = content
         digest.update(os.fsencode(path) + b"\0")
         digest.update(hashlib.blake2b(content, digest_size=20).digest())
     return digest.hexdigest()

@@ -173,8 +173,11 @@ def _check(options: argparse.Namespace) -> int:
     from joblint.cache import Replay, ResultCache, Uncacheable, run_key
 
     cache = ResultCache(settings.project_root / CACHE_DIR_NAME)
+    reads: dict[Path, bytes] = {}
     try:
-        key = run_key(_output_options(options, settings), _run_inputs(options, paths, settings))
+        key = run_key(
+            _output_options(options, settings), _run_inputs(options, paths, settings), reads
+        )
     except Uncacheable:
         return _run_check(options, paths, settings, reads_stdin)
     replay = cache.get(key)
@@ -185,7 +188,7 @@ def _check(options: argparse.Namespace) -> int:
     stdout, stderr = _Tee(sys.stdout), _Tee(sys.stderr)
     sys.stdout, sys.stderr = stdout, stderr
     try:
-        code = _run_check(options, paths, settings, reads_stdin)
+        code = _run_check(options, paths, settings, reads_stdin, preread=reads)
     finally:
         sys.stdout, sys.stderr = stdout.stream, stderr.stream
     if code != EXIT_ERROR:  # a problem (an unreadable file, a bug) may be passing
@@ -259,14 +262,18 @@ def _clean(options: argparse.Namespace) -> int:
 
 
 def _run_check(
-    options: argparse.Namespace, paths: list[Path], settings: Settings, reads_stdin: bool
+    options: argparse.Namespace,
+    paths: list[Path],
+    settings: Settings,
+    reads_stdin: bool,
+    preread: dict[Path, bytes] | None = None,
 ) -> int:
     from joblint.diagnostics import Diagnostic
     from joblint.engine import Linter, Problem
     from joblint.report import FORMATS, ReportOptions
 
     jobs = options.jobs or os.cpu_count() or 1
-    linter = Linter(settings, enabled=_enabled(settings, options), jobs=jobs)
+    linter = Linter(settings, enabled=_enabled(settings, options), jobs=jobs, preread=preread)
     report = ReportOptions(
         Path.cwd(),
         quiet=options.quiet,

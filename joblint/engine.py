@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence, Set
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,8 +88,13 @@ class Linter:
         rules: Sequence[Rule] = ALL_RULES,
         use_prefilter: bool = True,
         jobs: int = 1,
+        preread: Mapping[Path, bytes] | None = None,
     ) -> None:
         self.settings = settings
+        # Files already read by the caller (the CLI reads every input to key its result
+        # cache): used instead of reading them again, so the run checks exactly the bytes
+        # its cache key describes.
+        self._preread = preread or {}
         # Processes for the work that is per file and needs no libcst: the syntax check
         # of the files the prefilter skips, most files of most projects. One by default:
         # the flake8 plugin and editors run inside a process that has its own plan.
@@ -125,7 +130,7 @@ class Linter:
         sources: list[SourceFile] = []
         findings: list[Diagnostic] = []
         for path in found.files:
-            source = read_source(path)
+            source = self._read(path)
             if isinstance(source, ReadFailure):
                 findings.append(self._read_failure(source))
             else:
@@ -159,7 +164,7 @@ class Linter:
         contents: dict[Path, bytes] = {}
         unreadable: list[Diagnostic] = []
         for path in found.files:
-            source = read_source(path)
+            source = self._read(path)
             if isinstance(source, ReadFailure):
                 unreadable.append(self._read_failure(source))
             else:
@@ -201,6 +206,10 @@ class Linter:
         )
         return list(self._filtered(findings, sources, config_files))
 
+    def _read(self, path: Path) -> SourceFile | ReadFailure:
+        data = self._preread.get(path)
+        return read_source(path) if data is None else decode_source(path, data)
+
     def _config_files(self, paths: Sequence[Path]) -> list[Path]:
         """The job config files (``config/queue.yml``, ``config/recurring.yml``) that lie
         under the checked paths: the JOB7xx findings located in them are reported. Checking
@@ -222,7 +231,7 @@ class Linter:
         context = []
         for path in discover([self.settings.project_root], self.settings).files:
             if path not in checked:
-                source = read_source(path)
+                source = self._read(path)
                 if isinstance(source, SourceFile):
                     context.append(source)
         return context
@@ -231,7 +240,7 @@ class Linter:
         """What joblint understood of the files under ``paths`` (for ``joblint
         inventory``): their jobs and enqueue sites, with the rest of the project indexed."""
         found = discover(paths, self.settings)
-        sources = [s for s in map(read_source, found.files) if isinstance(s, SourceFile)]
+        sources = [s for s in map(self._read, found.files) if isinstance(s, SourceFile)]
         context = self._project_context(set(found.files))
         analysis = self.analyse([*sources, *context])
         checked = set(found.files)

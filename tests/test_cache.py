@@ -152,3 +152,22 @@ def test_the_key_is_the_same_in_every_process(project: Path) -> None:
             capture_output=True, check=False,
         )  # fmt: skip
     assert len(entries(project)) == 1
+
+
+def test_a_missed_run_reads_each_file_once(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The cache key reads every input; the check that follows uses those bytes, so it
+    # checks exactly what the key describes and does not read the tree twice.
+    reads: list[Path] = []
+    read_bytes = Path.read_bytes
+
+    def counted(path: Path) -> bytes:
+        reads.append(path)
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    assert run("check")[0] == 0
+    python_reads = [path for path in reads if path.suffix == ".py" and project in path.parents]
+    assert len(python_reads) == len(set(python_reads))
+    assert {project / "jobs/send_invoice_job.py", project / "services/billing.py"} <= set(
+        python_reads
+    )
