@@ -110,6 +110,7 @@ def test_walk_matches_libcst_on_fstring_format_specs() -> None:
     _assert_same_as_libcst(cst.parse_module('f"{a}{b:>{width}}{c!r:10}"\nf"{d}"\n'))
 
 
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # hypothesmith compiles its programs
 @hypothesis.settings(deadline=None)
 @hypothesis.given(hypothesmith.from_grammar())
 def test_walk_matches_libcst_on_generated_programs(source: str) -> None:
