@@ -8,20 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import cast
 
 import libcst as cst
 from libcst.metadata import (
     CodeRange,
-    MetadataWrapper,
-    PositionProvider,
-    ProviderT,
     QualifiedNameSource,
     Scope,
-    ScopeProvider,
 )
 
-from joblint import walk
+from joblint import metadata, walk
 from joblint.diagnostics import Position, Span
 from joblint.modnames import module_name_for
 from joblint.python_syntax import ParseFailure, python_syntax_error
@@ -36,22 +31,11 @@ class ParsedModule:
         self.path = source.path
         self.module = module
         self.module_name, self.package = module_name_for(source.path)
-        # unsafe_skip_copy: the tree is ours and never mutated, and copying a large tree
-        # costs as much as parsing it.
-        self.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         self._names: dict[cst.CSTNode, frozenset[str]] = {}
 
     @cached_property
-    def _metadata(self) -> Mapping[ProviderT, Mapping[cst.CSTNode, object]]:
-        """Scopes and positions, resolved together whichever is asked for first: almost
-        every parsed module needs both, and resolving positions on their own makes libcst
-        also walk the whole tree once with no visitor at all (its batch of batchable
-        providers, empty for positions), a sixth of the metadata's cost."""
-        return self.wrapper.resolve_many([ScopeProvider, PositionProvider])
-
-    @cached_property
     def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
-        return cast(Mapping[cst.CSTNode, CodeRange], self._metadata[PositionProvider])
+        return metadata.positions(self.module)
 
     def _qualified_names_of(self, node: cst.CSTNode) -> frozenset[str]:
         """libcst's ``FullyQualifiedNameProvider`` for one node, asked of the scope
@@ -89,7 +73,7 @@ class ParsedModule:
 
     @cached_property
     def scopes(self) -> Mapping[cst.CSTNode, Scope | None]:
-        return cast(Mapping[cst.CSTNode, Scope | None], self._metadata[ScopeProvider])
+        return metadata.scopes(self.module)
 
     @cached_property
     def parents(self) -> Mapping[cst.CSTNode, cst.CSTNode]:

@@ -1,0 +1,74 @@
+"""joblint.metadata computes what ``MetadataWrapper.resolve`` computes, with less work
+around it. It relies on libcst's provider internals, so this compares the two on this
+repository's code (every construct the parser meets in it) and on generated programs: a
+libcst release that changes the internals fails here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import hypothesis
+import hypothesmith
+import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
+
+from joblint import metadata, walk
+
+ROOT = Path(__file__).resolve().parent.parent
+FILES = sorted((ROOT / "joblint").rglob("*.py")) + sorted((ROOT / "examples").rglob("*.py"))
+NAMED = (cst.Name, cst.Attribute, cst.Call, cst.FunctionDef, cst.ClassDef, cst.Decorator)
+
+
+def _names(scope: object, node: cst.CSTNode) -> list[tuple[str, str]]:
+    assert isinstance(scope, cst.metadata.Scope)
+    return sorted((q.name, q.source.name) for q in scope.get_qualified_names_for(node))
+
+
+def _assert_same_as_libcst(module: cst.Module) -> None:
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    assert metadata.positions(module) == dict(wrapper.resolve(PositionProvider))
+
+    theirs, ours = wrapper.resolve(ScopeProvider), metadata.scopes(module)
+    # The scope analysis also parses string annotations into nodes of their own; only the
+    # module's nodes are compared.
+    in_tree = {*walk.parents(module), module}
+    assert {node for node in theirs if node in in_tree} == {n for n in ours if n in in_tree}
+    for node in in_tree & set(theirs):
+        expected, found = theirs[node], ours[node]
+        assert type(found) is type(expected)
+        if expected is not None and isinstance(node, NAMED):
+            assert _names(found, node) == _names(expected, node)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_metadata_matches_libcst_on_real_code(path: Path) -> None:
+    _assert_same_as_libcst(cst.parse_module(path.read_bytes()))
+
+
+def test_metadata_matches_libcst_on_scoping_corners() -> None:
+    _assert_same_as_libcst(
+        cst.parse_module(
+            "import os.path as p, json\nfrom . import sibling\nfrom .x import (y as z)\n"
+            "x: 'Forward' = 1\n__all__ = ['x']\n"
+            "def f(a, /, b=lambda c: c, *d, e, **g):\n"
+            "    global x\n    nonlocal_ = [x for x in range(3) if x]\n"
+            "    def inner():\n        nonlocal a\n        del a\n    return inner\n"
+            "class C(p.Base, metaclass=json.Meta):\n    attr = sibling\n"
+            "    def method(self) -> 'C':\n        return C\n"
+            "async def h():\n    async with y() as (q, r):\n        await q\n"
+            "match z:\n    case {'k': v, **rest}:\n        print(v, rest)\n"
+            "try:\n    pass\nexcept* ValueError as error:\n    raise\n"
+        )
+    )
+
+
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # hypothesmith compiles its programs
+@hypothesis.settings(deadline=None)
+@hypothesis.given(hypothesmith.from_grammar())
+def test_metadata_matches_libcst_on_generated_programs(source: str) -> None:
+    try:
+        module = cst.parse_module(source)
+    except Exception:  # generated text libcst cannot read is not the subject here
+        hypothesis.reject()
+    _assert_same_as_libcst(module)
