@@ -7,11 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lint_support import REPO, write_tree
 
 from joblint.config import Settings, settings_for_paths
 from joblint.diagnostics import Diagnostic
-from joblint.engine import Linter
+from joblint.engine import Linter, Needles, _pattern
 from joblint.pages import parse_page
 from joblint.prefilter import supporting_files
 from joblint.rules import ALL_RULES
@@ -102,3 +104,23 @@ def test_sqlalchemy_factories_and_configured_bases_are_followed() -> None:
     account = _source("account.py", "from core import Entity\nclass Account(Entity):\n    pass\n")
     kept = supporting_files([job], [base, invoice, account], model_bases=["core.Entity"])
     assert sorted(source.path.name for source in kept) == ["account.py", "db.py", "invoice.py"]
+
+
+# -- the needle test itself -----------------------------------------------------------------
+
+_ALPHABET = b'ab_1. ()"\n'
+_texts = st.binary(max_size=40).map(lambda raw: bytes(_ALPHABET[b % len(_ALPHABET)] for b in raw))
+_needles = st.sets(_texts.filter(bool), max_size=4)
+
+
+@given(_needles, _needles, _texts)
+def test_needles_find_what_one_regular_expression_finds(
+    fixed: set[bytes], names: set[bytes], data: bytes
+) -> None:
+    # Needles looks names up in a file's words and searches longer names only where their
+    # last word is; the plain regular expressions say what it must find.
+    expected = (bool(fixed) and _pattern(fixed, whole_words=False).search(data) is not None) or (
+        bool(names) and _pattern(names, whole_words=True).search(data) is not None
+    )
+    source = SourceFile(Path("x.py"), data, data.decode(), "utf-8")
+    assert Needles(fixed, names).mentioned_in(source) == expected
