@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pathspec
 
-from joblint import placement, prefilter
+from joblint import placement, prefilter, walk
 from joblint.config import Settings
 from joblint.context import ModuleContext, ProjectContext
 from joblint.diagnostics import Diagnostic, Position, Span
@@ -250,7 +250,8 @@ class Linter:
 
     def analyse(self, sources: Sequence[SourceFile]) -> Analysis:
         """Parse what the prefilter keeps, index it, and recognise jobs and enqueue sites."""
-        return self._parse_candidates(sources)[0]
+        with walk.remembering_children():
+            return self._parse_candidates(sources)[0]
 
     # -- the pipeline ------------------------------------------------------------------
 
@@ -260,6 +261,16 @@ class Linter:
         problems: list[Problem],
         context: Sequence[SourceFile] = (),
         config_files: Sequence[Path] = (),
+    ) -> list[Diagnostic]:
+        with walk.remembering_children():
+            return self._check_sources(sources, problems, context, config_files)
+
+    def _check_sources(
+        self,
+        sources: Sequence[SourceFile],
+        problems: list[Problem],
+        context: Sequence[SourceFile],
+        config_files: Sequence[Path],
     ) -> list[Diagnostic]:
         reported = {source.path for source in sources} | set(config_files)
         analysis, failures = self._parse_candidates([*sources, *context])

@@ -93,7 +93,7 @@ def _assert_same_as_libcst(module: cst.Module) -> None:
         MetadataWrapper(module, unsafe_skip_copy=True).resolve(ParentNodeProvider)
     )
     for node in (module, *module.body):
-        assert walk.children(node) == list(node.children)
+        assert list(walk.children(node)) == list(node.children)
 
 
 @pytest.mark.parametrize("path", OWN_FILES, ids=lambda path: path.name)
@@ -119,3 +119,16 @@ def test_walk_matches_libcst_on_generated_programs(source: str) -> None:
     except Exception:  # generated text libcst cannot read is not the subject here
         hypothesis.reject()
     _assert_same_as_libcst(module)
+
+
+def test_children_are_remembered_only_within_a_run() -> None:
+    module = cst.parse_module("def f(a):\n    return a + 1\n")
+    function = module.body[0]
+    assert walk.children(function) is not walk.children(function)
+    with walk.remembering_children():
+        first = walk.children(function)
+        with walk.remembering_children():  # a nested run shares the memory
+            assert walk.children(function) is first
+        assert walk.children(function) is first
+    assert walk._REMEMBERED.get() is None  # nothing outlives the run
+    assert walk.children(function) == first
