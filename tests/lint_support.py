@@ -8,6 +8,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
+import hypothesmith
+import libcst as cst
+from hypothesis import strategies as st
+
 from joblint.config import Settings
 from joblint.diagnostics import Diagnostic
 from joblint.engine import Linter
@@ -73,3 +77,16 @@ def brief(rows: list[dict[str, object]]) -> list[tuple[object, ...]]:
         )
         for row in rows
     ]
+
+
+def _module_or_none(source: str) -> cst.Module | None:
+    try:
+        return cst.parse_module(source)
+    except Exception:  # generated text libcst cannot read is not these tests' subject
+        return None
+
+
+# Programs from Python's grammar (hypothesmith) that libcst parses, as modules.
+GENERATED_MODULES: st.SearchStrategy[cst.Module] = (
+    hypothesmith.from_grammar().map(_module_or_none).filter(lambda module: module is not None)
+)  # type: ignore[assignment]

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import hypothesis
-import hypothesmith
 import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, ParentNodeProvider
+from lint_support import GENERATED_MODULES
 
 from joblint import walk
 
@@ -112,23 +112,6 @@ def test_walk_matches_libcst_on_fstring_format_specs() -> None:
 
 @pytest.mark.filterwarnings("ignore::SyntaxWarning")  # hypothesmith compiles its programs
 @hypothesis.settings(deadline=None)
-@hypothesis.given(hypothesmith.from_grammar())
-def test_walk_matches_libcst_on_generated_programs(source: str) -> None:
-    try:
-        module = cst.parse_module(source)
-    except Exception:  # generated text libcst cannot read is not the subject here
-        hypothesis.reject()
+@hypothesis.given(GENERATED_MODULES)
+def test_walk_matches_libcst_on_generated_programs(module: cst.Module) -> None:
     _assert_same_as_libcst(module)
-
-
-def test_children_are_remembered_only_within_a_run() -> None:
-    module = cst.parse_module("def f(a):\n    return a + 1\n")
-    function = module.body[0]
-    assert walk.children(function) is not walk.children(function)
-    with walk.remembering_children():
-        first = walk.children(function)
-        with walk.remembering_children():  # a nested run shares the memory
-            assert walk.children(function) is first
-        assert walk.children(function) is first
-    assert walk._REMEMBERED.get() is None  # nothing outlives the run
-    assert walk.children(function) == first
