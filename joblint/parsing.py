@@ -63,6 +63,16 @@ class ParsedModule:
             names.add(absolute)
         return frozenset(names)
 
+    def owns(self, node: cst.CSTNode) -> bool:
+        """Whether ``node`` is written in this module, not built by a frontend (which
+        normalises some arguments into new nodes) or taken from another module's tree.
+        Asked of the parent links, which cost a tenth of the positions."""
+        return node is self.module or node in self.parents
+
+    def written_span(self, node: cst.CSTNode) -> Span | None:
+        """``span(node)`` for a node this module owns, else None."""
+        return self.span(node) if self.owns(node) else None
+
     def span(self, node: cst.CSTNode) -> Span:
         """1-based line and column span of ``node``."""
         code_range = self.positions[node]

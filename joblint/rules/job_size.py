@@ -162,7 +162,7 @@ class JobTooLarge(ModuleRule):
             body = job.perform
             if body is None or job.is_abstract or id(body) in seen:
                 continue
-            if body not in module.parsed.positions:
+            if not module.parsed.owns(body):
                 continue
             seen.add(id(body))
             size = self._size_finding(module, job, body)

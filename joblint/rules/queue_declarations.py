@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from joblint.context import ModuleContext
-from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
+from joblint.diagnostics import Applicability, Diagnostic, Fix
 from joblint.model import JobDefinition, Literal, QueueKind
 from joblint.rules.base import FixAvailability, ModuleRule
 from joblint.symbols import class_attribute, is_docstring, literal
@@ -158,16 +158,12 @@ class InvalidQueueName(ModuleRule):
                 if key not in QUEUE_OPTIONS.get(site.framework, ()):
                     continue
                 name = literal(value)
-                span = _span(module, value)
+                span = module.parsed.written_span(value)
                 if not isinstance(name, str) or span is None:
                     continue
                 problem = _queue_name_problem(site.framework, name)
                 if problem is not None:
                     yield self.diagnostic(site.path, span, f"queue name {name!r}: {problem}")
-
-
-def _span(module: ModuleContext, node: cst.CSTNode) -> Span | None:
-    return module.parsed.span(node) if node in module.parsed.positions else None
 
 
 # -- JOB312 ------------------------------------------------------------------------------
@@ -262,7 +258,7 @@ class InvalidPriority(ModuleRule):
     def _judge(
         self, module: ModuleContext, framework: str, node: cst.BaseExpression, where: str
     ) -> Iterator[Diagnostic]:
-        span = _span(module, node)
+        span = module.parsed.written_span(node)
         if span is None:
             return
         problem = _priority_problem(framework, literal(node))
@@ -289,7 +285,7 @@ class PerJobAdapter(ModuleRule):
             value = class_attribute(job.node, ADAPTER_ATTRIBUTE)
             if value is None or (isinstance(value, cst.Name) and value.value == "None"):
                 continue
-            span = _span(module, value)
+            span = module.parsed.written_span(value)
             if span is None:
                 continue
             yield self.diagnostic(

@@ -49,10 +49,6 @@ NAIVE_OUTCOME: Mapping[str, str] = {
 UTCNOW = "datetime.datetime.utcnow"
 
 
-def _site_span(module: ModuleContext, node: cst.CSTNode) -> Span | None:
-    return module.parsed.span(node) if node in module.parsed.positions else None
-
-
 def _moment_options(site: EnqueueSite) -> Iterator[tuple[str, cst.BaseExpression]]:
     names = MOMENT_OPTIONS.get(site.framework, frozenset())
     for key, value in site.options:
@@ -75,7 +71,7 @@ class NaiveDatetimeSchedule(ModuleRule):
         values = Values(module)
         for site in module.facts.enqueue_sites:
             for key, node in _moment_options(site):
-                span = _site_span(module, node)
+                span = module.parsed.written_span(node)
                 value = values.of(node)
                 if span is None or value is None:
                     continue
@@ -271,7 +267,7 @@ class ConflictingDelay(ModuleRule):
             if site.framework != "celery" or "countdown" not in options:
                 continue
             countdown = options["countdown"]
-            span = _site_span(module, countdown)
+            span = module.parsed.written_span(countdown)
             if span is None:
                 continue
             if "eta" in options:
@@ -290,7 +286,7 @@ class ConflictingDelay(ModuleRule):
 
 
 def _later(module: ModuleContext, first: cst.CSTNode, second: cst.CSTNode) -> Span | None:
-    spans = [_site_span(module, first), _site_span(module, second)]
+    spans = [module.parsed.written_span(first), module.parsed.written_span(second)]
     known = [span for span in spans if span is not None]
     return max(known) if len(known) == 2 else None
 
@@ -379,7 +375,7 @@ class AbsoluteDelay(ModuleRule):
             option_names = {key for key, _ in site.options}
             for key, node in _moment_options(site):
                 relative = RELATIVE_OPTION.get((site.framework, key))
-                span = _site_span(module, node)
+                span = module.parsed.written_span(node)
                 if relative is None or span is None:
                     continue
                 if not isinstance(node, cst.BinaryOperation) or not isinstance(
@@ -509,7 +505,7 @@ class SleepInJob(ModuleRule):
         seen: set[int] = set()
         for job in module.facts.jobs:
             body = job.perform
-            if body is None or id(body) in seen or body not in module.parsed.positions:
+            if body is None or id(body) in seen or not module.parsed.owns(body):
                 continue
             seen.add(id(body))
             visitor = _Sleeps(module, body)

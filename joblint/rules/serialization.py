@@ -703,7 +703,7 @@ class NonSerializableArgument(ModuleRule):
         span = node_span(module, node, site)
         original = module.parsed.module.code_for_node(node)
         fix = None
-        written = node in module.parsed.positions  # else built by a frontend: not rewritable
+        written = module.parsed.owns(node)  # else built by a frontend: not rewritable
         json_fix = written and serializer.json
         if json_fix and kind is Kind.TUPLE and isinstance(node, cst.Tuple) and node.lpar:
             fix = Fix(

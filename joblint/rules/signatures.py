@@ -141,9 +141,8 @@ def node_span(module: ModuleContext, node: cst.CSTNode, site: EnqueueSite) -> Sp
     """Where ``node`` is written. A frontend that normalises arguments builds new
     ``cst.Arg`` nodes around the values as written (``args=[a]`` becomes ``a``), so an
     argument may have no position of its own: then its value's, else the call's."""
-    positions = module.parsed.positions
     for candidate in (node, getattr(node, "value", None)):
-        if candidate is not None and candidate in positions:
+        if candidate is not None and module.parsed.owns(candidate):
             return module.parsed.span(candidate)
     return site.span
 
