@@ -37,7 +37,7 @@ from joblint.python_syntax import ParseFailure, compiles, rejected
 from joblint.queues import config_file
 from joblint.rules import ALL_RULES, RULES_BY_CODE, ModuleRule, ProjectRule, Rule
 from joblint.selection import codes_matching
-from joblint.source import ReadFailure, SourceFile, decode_source, read_source
+from joblint.source import WORD, ReadFailure, SourceFile, decode_source, read_source
 from joblint.suppression import Suppressions, scan_suppressions
 from joblint.symbols import collect_symbols
 
@@ -568,10 +568,8 @@ def _learned(frontend: Frontend, index: ProjectIndex) -> frozenset[bytes]:
     return found
 
 
-_WORD_BYTE = re.compile(rb"\w")
 # Every comment JOB003 reports on says "joblint" or names a JOB code.
 _MAY_CONCERN_JOBLINT = re.compile("job", re.IGNORECASE)
-_WORD = re.compile(rb"\w+")
 
 
 def _pattern(needles: set[bytes], whole_words: bool) -> re.Pattern[bytes]:
@@ -583,9 +581,9 @@ def _pattern(needles: set[bytes], whole_words: bool) -> re.Pattern[bytes]:
     alternatives = []
     for needle in sorted(needles):
         escaped = re.escape(needle)
-        if whole_words and _WORD_BYTE.fullmatch(needle[:1]):
+        if whole_words and WORD.fullmatch(needle[:1]):
             escaped = rb"(?<![\w])" + escaped
-        if whole_words and _WORD_BYTE.fullmatch(needle[-1:]):
+        if whole_words and WORD.fullmatch(needle[-1:]):
             escaped = escaped + rb"(?![\w])"
         alternatives.append(escaped)
     return re.compile(b"|".join(alternatives))
@@ -605,14 +603,14 @@ class Needles:
     last word, for the same reason."""
 
     def __init__(self, fixed: set[bytes], names: Set[bytes]) -> None:
-        self._words = {name for name in names if _WORD.fullmatch(name)}
+        self._words = {name for name in names if WORD.fullmatch(name)}
         self._fixed = _pattern(fixed, whole_words=False) if fixed else None
         # The other names by their last word (a name without one is searched everywhere).
         self._by_word: dict[bytes, list[re.Pattern[bytes]]] = {}
         self._everywhere: list[re.Pattern[bytes]] = []
         for name in sorted(set(names) - self._words):
             pattern = _pattern({name}, whole_words=True)
-            pieces = _WORD.findall(name)
+            pieces = WORD.findall(name)
             if pieces:
                 self._by_word.setdefault(pieces[-1], []).append(pattern)
             else:

@@ -20,11 +20,15 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol, TypeVar
 
 from joblint import orm
+from joblint.source import WORD
 
 
 class HasBytes(Protocol):
     @property
     def data(self) -> bytes: ...
+
+    @property
+    def words(self) -> frozenset[bytes]: ...
 
 
 S = TypeVar("S", bound=HasBytes)
@@ -35,7 +39,6 @@ _CLASS = re.compile(rb"^[ \t]*class[ \t]+(\w+)", re.MULTILINE)
 _BASES_LIMIT = 2000
 _ASSIGN = re.compile(rb"^(\w+)[ \t]*(?::[^=\n]*)?=", re.MULTILINE)
 _DEF = re.compile(rb"^[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
-_WORD = re.compile(rb"\w+")
 
 # Last names of the classes whose subclasses the rules need from other files: the ORM
 # roots (JOB201) and the form bases (JOB204).
@@ -70,7 +73,7 @@ def supporting_files(
                 name = match.group(1)
                 header = data[match.end() : match.end() + _BASES_LIMIT]
                 end = header.find(b"):") if header.lstrip().startswith(b"(") else -1
-                bases = set(_WORD.findall(header[: max(end, 0)]))
+                bases = set(WORD.findall(header[: max(end, 0)]))
                 bases_of.setdefault(name, set()).update(bases)
                 definers.setdefault(name, []).append(number)
         if any(needle in data for needle in _FACTORY_NEEDLES):
@@ -95,7 +98,7 @@ def supporting_files(
                 pending.append(word)
 
     for source in kept:
-        mention(_WORD.findall(source.data))
+        mention(source.words)
     while pending:
         name = pending.pop()
         for number in definers.get(name, []) + wrappers.get(name, []):

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-_WORD = re.compile(rb"\w+")
+# A word: a maximal run of ASCII letters, digits and underscores, as the prefilter and
+# the frontends' needle tests read a file.
+WORD = re.compile(rb"\w+")
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class SourceFile:
         """The file's words (maximal runs of ASCII letters, digits and underscores): the
         prefilter and the frontends look a name up here instead of searching the bytes,
         once per file however many names and rounds there are."""
-        return frozenset(_WORD.findall(self.data))
+        return frozenset(WORD.findall(self.data))
 
 
 @dataclass(frozen=True)
