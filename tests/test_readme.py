@@ -36,3 +36,43 @@ def test_ci_runs_the_readme_test_command() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     command = readme.split("<!-- test-command -->", 1)[1].split("```sh\n", 1)[1].split("\n")[0]
     assert command.endswith("python -m pytest")
+
+
+def _check_options() -> set[str]:
+    """The option strings ``joblint check --help`` lists, read from the parser itself."""
+    import argparse
+
+    from joblint.cli import build_parser
+
+    commands = next(
+        action
+        for action in build_parser()._actions
+        if isinstance(action, argparse._SubParsersAction)
+    )
+    check = commands.choices["check"]
+    return {
+        option
+        for action in check._actions
+        for option in action.option_strings
+        if not isinstance(action, argparse._HelpAction)
+    }
+
+
+def test_options_table_lists_every_check_option() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("<!-- check-options -->", 1)[1].split("\n\n", 1)[0]
+    first_cells = re.findall(r"^\| (.+?) \|", table, re.MULTILINE)
+    documented = {option for cell in first_cells for option in re.findall(r"`(-[-\w]+)", cell)}
+    assert documented == _check_options()
+
+
+def test_configuration_has_its_own_heading() -> None:
+    """The ``[tool.joblint]`` reference is found by its heading, with the queue and
+    configuration-file details as a part of it, not of the pre-commit section."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^(#{2,3}) (.+)$", readme, re.MULTILINE)
+    assert ("##", "Configuration") in headings
+    after = headings[headings.index(("##", "Configuration")) + 1 :]
+    assert after[0] == ("###", "Queues and configuration files")
+    section = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    assert "[tool.joblint]" in section
