@@ -184,6 +184,9 @@ class JobDefinition:
     options: tuple[tuple[str, Literal], ...] = ()
     # For task functions: the decorator that makes the function a task.
     decorator: cst.Decorator | None = field(default=None, compare=False, repr=False)
+    # The job object is known to offer `<method>_on_commit` forms of its enqueue methods
+    # (Celery's `DjangoTask`): a fix may only write a method that is known to exist.
+    defers_on_commit: bool = False
 
 
 @dataclass(frozen=True)

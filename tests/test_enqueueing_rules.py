@@ -384,27 +384,104 @@ def test_fix_wraps_in_on_commit_and_adds_imports(tmp_path: Path) -> None:
     )
 
 
-def test_fix_uses_delay_on_commit_for_celery(tmp_path: Path) -> None:
-    source = (
-        "from django.db import transaction\n"
-        "from app.jobs.send_email_job import send_email\n\n\n"
-        "def sign_up(uid):\n"
-        "    with transaction.atomic():\n"
-        "        send_email.delay(uid)\n"
-        "        send_email.apply_async((uid,), countdown=5)\n"
-        "        result = send_email.delay(uid)\n"
-    )
+SIGN_UP = (
+    "from django.db import transaction\n"
+    "from app.jobs.send_email_job import send_email\n\n\n"
+    "def sign_up(uid):\n"
+    "    with transaction.atomic():\n"
+    "        send_email.delay(uid)\n"
+    "        send_email.apply_async((uid,), countdown=5)\n"
+    "        result = send_email.delay(uid)\n"
+)
+DJANGO_TASKS = {
+    "base=DjangoTask": (
+        "from celery import Celery\n"
+        "from celery.contrib.django.task import DjangoTask\n\n"
+        "app = Celery('app')\n\n\n"
+        "@app.task(base=DjangoTask, queue='mailers')\n"
+        "def send_email(user_id):\n    pass\n"
+    ),
+    "a project base on DjangoTask": (
+        "from celery import shared_task\n"
+        "from app.base import AuditedTask\n\n\n"
+        "@shared_task(base=AuditedTask, queue='mailers')\n"
+        "def send_email(user_id):\n    pass\n"
+    ),
+    "the app's task_cls": (
+        "from celery import Celery\n\n"
+        "app = Celery('app', task_cls='app.base:AuditedTask')\n\n\n"
+        "@app.task(queue='mailers')\n"
+        "def send_email(user_id):\n    pass\n"
+    ),
+}
+BASE_ON_DJANGO_TASK = (
+    "from celery.contrib.django.task import DjangoTask\n\n\n"
+    "class AuditedTask(DjangoTask):\n    pass\n"
+)
+
+
+@pytest.mark.parametrize("task", sorted(DJANGO_TASKS))
+def test_fix_uses_delay_on_commit_where_the_task_is_a_django_task(
+    tmp_path: Path, task: str
+) -> None:
     write_tree(
         tmp_path,
         {
-            "app/jobs/send_email_job.py": FRAMEWORKS["celery"]["app/jobs/send_email_job.py"],
-            "app/services/signup.py": source,
+            "app/base.py": BASE_ON_DJANGO_TASK,
+            "app/jobs/send_email_job.py": DJANGO_TASKS[task],
+            "app/services/signup.py": SIGN_UP,
         },
     )
-    fixed = _fixed(tmp_path, source, "JOB601")
+    messages = [d.message for d in lint_tree(tmp_path) if d.code == "JOB601"]
+    assert len(messages) == 3
+    assert all("_on_commit(...)`" in m for m in messages)
+    fixed = _fixed(tmp_path, SIGN_UP, "JOB601")
     assert "        send_email.delay_on_commit(uid)\n" in fixed
     assert "        send_email.apply_async_on_commit((uid,), countdown=5)\n" in fixed
     assert "        result = send_email.delay(uid)\n" in fixed  # its result is used: no fix
+
+
+# Tasks whose class is not known to be a `DjangoTask`: `*_on_commit` may not exist on them
+# (an app's own `task_cls` on plain `celery.Task`, an older Celery, a Celery app outside
+# Django's fixup), so the fix wraps the call in `transaction.on_commit(partial(...))`.
+PLAIN_TASKS = {
+    "the default task class": FRAMEWORKS["celery"]["app/jobs/send_email_job.py"],
+    "a task_cls on celery.Task": (
+        "from celery import Celery, Task\n\n\n"
+        "class WriterTask(Task):\n    pass\n\n\n"
+        "app = Celery('app', task_cls='app.jobs.send_email_job:WriterTask')\n\n\n"
+        "@app.task(queue='mailers')\n"
+        "def send_email(user_id):\n    pass\n"
+    ),
+    "a base from elsewhere": (
+        "from celery import shared_task\n"
+        "from tenants.celery import TenantTask\n\n\n"
+        "@shared_task(base=TenantTask, queue='mailers')\n"
+        "def send_email(user_id):\n    pass\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("task", sorted(PLAIN_TASKS))
+def test_fix_wraps_in_on_commit_where_the_task_class_is_not_known(
+    tmp_path: Path, task: str
+) -> None:
+    write_tree(
+        tmp_path,
+        {"app/jobs/send_email_job.py": PLAIN_TASKS[task], "app/services/signup.py": SIGN_UP},
+    )
+    messages = [d.message for d in lint_tree(tmp_path) if d.code == "JOB601"]
+    assert len(messages) == 3
+    assert not any("_on_commit(...)`" in m for m in messages)
+    assert all("`transaction.on_commit(partial(...))`" in m for m in messages)
+    fixed = _fixed(tmp_path, SIGN_UP, "JOB601")
+    assert "_on_commit(" not in fixed.replace("transaction.on_commit(", "")
+    assert "        transaction.on_commit(partial(send_email.delay, uid))\n" in fixed
+    assert (
+        "        transaction.on_commit(partial(send_email.apply_async, (uid,), countdown=5))\n"
+        in fixed
+    )
+    assert "        result = send_email.delay(uid)\n" in fixed
 
 
 def test_no_fix_outside_django_transactions(tmp_path: Path) -> None:

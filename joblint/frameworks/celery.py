@@ -109,6 +109,8 @@ TASK_BASES = frozenset(
         "celery.contrib.abortable.AbortableTask",
     }
 )
+# The task class whose objects have `delay_on_commit` and `apply_async_on_commit`.
+DJANGO_TASK = "celery.contrib.django.task.DjangoTask"
 SIGNATURE_FUNCTIONS = frozenset(
     {
         "celery.signature",
@@ -328,6 +330,30 @@ class _Project:
             return True  # `class MyTask(app.Task)`
         info = index.classes.resolve(name)
         return info is not None and self.is_task_class(index, info.qualified_name)
+
+    def is_django_task(self, index: ProjectIndex, name: str | None) -> bool:
+        """Whether ``name`` is Celery's ``DjangoTask`` or a project class built on it.
+        A class that cannot be followed (a third party's, a computed one) is not."""
+        if name is None:
+            return False
+        name = self.follow(name.replace(":", "."))
+        if name == DJANGO_TASK:
+            return True
+        info = index.classes.resolve(name)
+        return info is not None and any(
+            self.follow(base) == DJANGO_TASK
+            for ancestor in index.project_ancestors(info.qualified_name)
+            for base in ancestor.base_names
+        )
+
+    def app_task_class(self, app: str | None) -> str | None:
+        """The task class an app was given (``Celery(..., task_cls="proj.tasks:Base")``),
+        None when it was given none or one that cannot be read. With none, Celery's
+        Django fixup makes ``DjangoTask`` the default only when ``DJANGO_SETTINGS_MODULE``
+        is set at run time and Celery is 5.4 or newer, which the code does not show."""
+        call = self.apps.get(app) if app is not None else None
+        task_class = call.keyword("task_cls") if call is not None else None
+        return task_class if isinstance(task_class, str) else None
 
     # -- task decorators ---------------------------------------------------------------
 
@@ -909,6 +935,12 @@ class _Definitions(cst.CSTVisitor):
             (key, literal(value)) for key, value in [*keywords.items(), *inherited.items()]
         )
         registered = self._registered_name(keywords.get("name"), node.name.value, found.app)
+        written_base = keywords.get("base")
+        task_class = (
+            _dotted_name(self.parsed, written_base)
+            if written_base is not None
+            else self.project.app_task_class(found.app)
+        )
         queue_value = keywords.get("queue", inherited.get("queue"))
         # A queue declared elsewhere (by a wrapper, a base class) is reported at the
         # decorator that brings it.
@@ -928,6 +960,7 @@ class _Definitions(cst.CSTVisitor):
                 registered_name=registered,
                 options=options,
                 decorator=written,
+                defers_on_commit=self.project.is_django_task(self.index, task_class),
             )
         )
 
@@ -973,6 +1006,7 @@ class _Definitions(cst.CSTVisitor):
                 is_abstract=self._is_abstract(info),
                 registered_name=registered,
                 options=tuple((key, literal(value)) for key, value in values.items()),
+                defers_on_commit=self.project.is_django_task(self.index, info.qualified_name),
             )
         )
 

@@ -194,10 +194,20 @@ def rewrite_call(
     return transform
 
 
+def on_commit_method(module: ModuleContext, site: EnqueueSite) -> str | None:
+    """The ``_on_commit`` form of the site's method (``delay_on_commit``), when the job is
+    known to have it: Celery's ``DjangoTask`` does, a plain ``celery.Task`` (a project's
+    ``task_cls``, an older Celery) does not, and calling it there raises AttributeError."""
+    if site.method not in ("delay", "apply_async") or site.target is None:
+        return None
+    job = module.index.jobs.resolve(site.target)
+    return f"{site.method}_on_commit" if job is not None and job.defers_on_commit else None
+
+
 def on_commit_fix(module: ModuleContext, site: EnqueueSite, what: str) -> Fix | None:
     """``X.perform_later(a)`` as a statement becomes ``transaction.on_commit(partial(
     X.perform_later, a))``; Celery's ``.delay``/``.apply_async`` become their
-    ``_on_commit`` forms."""
+    ``_on_commit`` forms where the task is known to have them."""
     parsed = module.parsed
     node = site.node
     if site.method in BULK_METHODS or not isinstance(parsed.parents.get(node), cst.Expr):
@@ -206,9 +216,8 @@ def on_commit_fix(module: ModuleContext, site: EnqueueSite, what: str) -> Fix | 
         return None
     original = parsed.module.code_for_node(node)
     span = parsed.span(node)
-    if site.framework == "celery" and site.method in ("delay", "apply_async"):
-        renamed = f"{site.method}_on_commit"
-
+    renamed = on_commit_method(module, site)
+    if renamed is not None:
         def rename(call: cst.Call) -> cst.BaseExpression:
             assert isinstance(call.func, cst.Attribute)
             return call.with_changes(func=call.func.with_changes(attr=cst.Name(renamed)))
@@ -291,9 +300,10 @@ class EnqueueInTransaction(ModuleRule):
                 continue
             reported.add(id(call))
             what = code(parsed, call.func)
+            renamed = on_commit_method(module, site)
             instead = (
-                f"`.{site.method}_on_commit(...)`"
-                if site.framework == "celery" and site.method in ("delay", "apply_async")
+                f"`.{renamed}(...)`"
+                if renamed is not None
                 else "`transaction.on_commit(partial(...))`"
             )
             message = (
