@@ -3,21 +3,22 @@
 It lives outside the ``joblint.codemods`` package because libcst's ``list`` shows every
 command class in that package, and this base runs no rule by itself.
 
-joblint's fixes as libcst codemod commands.
+Each command in ``joblint.codemods`` runs the rules it names on the module libcst hands it
+(with the project's index, as ``joblint check`` would build it for that file) and applies
+their fixes, re-linting until nothing changes: the same code path as ``joblint check
+--fix``, so a codemod and the fix engine cannot disagree. Safe fixes only, unless
+``--unsafe`` is given::
 
-Each class here is a ``libcst.codemod.Codemod`` that runs the rules it names on the module
-libcst hands it (with the project's index, as ``joblint check`` would build it for that
-file) and applies their fixes, re-linting until nothing changes: the same code path as
-``joblint check --fix``, so a codemod and the fix engine cannot disagree. Safe fixes only,
-unless ``--unsafe`` is given::
+    python -m libcst.tool codemod --no-format -x joblint.codemods.TuplesToLists src/
+    python -m libcst.tool codemod --no-format -x joblint.codemods.EnqueueOnCommit --unsafe src/
 
-    python -m libcst.tool codemod -x joblint.codemods.TuplesToLists src/
-    python -m libcst.tool codemod -x joblint.codemods.EnqueueOnCommit --unsafe src/
-
-(``-x`` takes the command's import path as written). With a ``.libcst.codemod.yaml`` that
-names ``joblint.codemods`` in its ``modules`` (this repository's does), ``python -m
-libcst.tool list`` shows them all and ``codemod fixes.TuplesToLists src/`` runs one.
-A file a fix would break is left as it was, with a warning.
+``-x`` takes the command's import path as written. ``--no-format`` because libcst pipes a
+changed file through ``black -`` when no ``.libcst.codemod.yaml`` names another formatter,
+and fails the file when black is not installed; the fixes keep the file's formatting. With
+a ``.libcst.codemod.yaml`` that names ``joblint.codemods`` in its ``modules`` (this
+repository's does), ``python -m libcst.tool list`` shows them all and ``codemod
+fixes.TuplesToLists src/`` runs one. A file a fix would break is left as it was, with a
+warning.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""joblint's fixes as libcst codemods: ``python -m libcst.tool codemod
+"""joblint's fixes as libcst codemods: ``python -m libcst.tool codemod --no-format -x
 joblint.codemods.<Name> PATHS`` (see ``joblint.codemod_command``)."""
 
 from joblint.codemods.fixes import (
