@@ -515,17 +515,16 @@ class Linter:
                     ),
                     misuse.message,
                 )
-            for mention in found.mentions:
-                if mention.code.startswith("JOB") and mention.code not in RULES_BY_CODE:
-                    yield rule.diagnostic(
-                        path,
-                        Span(
-                            Position(mention.line, mention.column),
-                            Position(mention.line, mention.column + len(mention.code)),
-                        ),
-                        f"`{mention.code}` in this noqa comment is not a joblint rule; "
-                        "remove it or correct the code (`joblint rules` lists them)",
-                    )
+            for mention in found.mentions_of_no_rule(RULES_BY_CODE):
+                yield rule.diagnostic(
+                    path,
+                    Span(
+                        Position(mention.line, mention.column),
+                        Position(mention.line, mention.column + len(mention.code)),
+                    ),
+                    f"`{mention.code}` in this noqa comment is not a joblint rule, nor the "
+                    "start of a rule's code; remove it or correct it (`joblint rules` lists them)",
+                )
 
     def _ignored_for_file(self, finding: Diagnostic) -> bool:
         if not self._per_file_ignores:

@@ -3,6 +3,10 @@ three tools: ``# noqa`` silences every finding on its line, ``# noqa: JOB101, JO
 only those codes. ``# joblint: noqa`` on a line of its own skips the whole file
 (``# joblint: noqa: JOB101`` silences one code in the whole file).
 
+A written code silences every code it starts, as flake8 matches them: ``# noqa: JOB2``
+silences JOB201 to JOB207. ruff matches whole codes only, but ruff has no JOB rules to
+silence; it only has to leave JOB codes alone, which its ``lint.external`` setting is for.
+
 Comments are found with ``tokenize``, so a ``# noqa`` inside a string is not a comment.
 """
 
@@ -11,7 +15,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 from joblint.diagnostics import Diagnostic
@@ -69,7 +73,7 @@ class Suppressions:
         return self.file_codes is None
 
     def suppresses(self, diagnostic: Diagnostic) -> bool:
-        if self.file_codes is None or diagnostic.code in self.file_codes:
+        if self.file_codes is None or silences(self.file_codes, diagnostic.code):
             return True
         if diagnostic.line not in self.lines:
             return False
@@ -77,7 +81,23 @@ class Suppressions:
         if codes is None:
             # A finding about the noqa comment itself must not be hidden by that comment.
             return diagnostic.code != INVALID_SUPPRESSION
-        return diagnostic.code in codes
+        return silences(codes, diagnostic.code)
+
+    def mentions_of_no_rule(self, rule_codes: Collection[str]) -> Iterator[CodeMention]:
+        """The JOB codes written in noqa comments that silence none of ``rule_codes``: a
+        typo, or a rule this version does not have. Another tool's codes are its own."""
+        for mention in self.mentions:
+            if mention.code.startswith("JOB") and not any(
+                silences((mention.code,), code) for code in rule_codes
+            ):
+                yield mention
+
+
+def silences(written: Collection[str], code: str) -> bool:
+    """Whether the codes written in a noqa comment silence ``code``. flake8's test
+    (``Violation.is_inline_ignored``): a written code silences the codes it starts, so a
+    comment means the same to joblint and to flake8 running joblint's plugin."""
+    return code in written or code.startswith(tuple(written))
 
 
 NO_SUPPRESSIONS = Suppressions()

@@ -30,6 +30,45 @@ def test_coded_noqa_silences_only_its_codes() -> None:
     assert not found.suppresses(finding("JOB103", 1))
 
 
+def test_a_code_silences_the_codes_it_starts_as_in_flake8() -> None:
+    found = scan_suppressions("a = 1  # noqa: JOB2\nb = 2  # noqa: E501, JOB20\n")
+    assert found.suppresses(finding("JOB201", 1))
+    assert found.suppresses(finding("JOB207", 1))
+    assert not found.suppresses(finding("JOB101", 1))
+    assert not found.suppresses(finding("JOB003", 1))  # about the comment, not silenced by it
+    assert found.suppresses(finding("JOB203", 2))
+    assert not found.suppresses(finding("JOB201", 3))
+
+
+def test_file_level_noqa_code_silences_the_codes_it_starts() -> None:
+    found = scan_suppressions("# joblint: noqa: job2\nx = 1\n")
+    assert found.suppresses(finding("JOB203", 2))
+    assert not found.suppresses(finding("JOB101", 2))
+
+
+def test_job003_reports_a_code_only_when_no_rule_code_starts_with_it(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "example.py": (
+                "a = 1  # noqa: JOB2, JOB20, JOB0, JOB6\nb = 2  # noqa: JOB9, JOB299, JOB2011\n"
+            ),
+            "skipped.py": "# joblint: noqa: JOB2, JOB8\nx = 1\n",
+        },
+    )
+    found = [(d.path.name, d.line, d.column, d.message) for d in lint_tree(tmp_path)]
+    message = (
+        "in this noqa comment is not a joblint rule, nor the start of a rule's code; remove it "
+        "or correct it (`joblint rules` lists them)"
+    )
+    assert found == [
+        ("example.py", 2, 16, f"`JOB9` {message}"),
+        ("example.py", 2, 22, f"`JOB299` {message}"),
+        ("example.py", 2, 30, f"`JOB2011` {message}"),
+        ("skipped.py", 1, 24, f"`JOB8` {message}"),
+    ]
+
+
 def test_noqa_is_case_insensitive_and_accepts_no_space() -> None:
     found = scan_suppressions("a = 1  # NOQA:JOB101,E501\n")
     assert found.suppresses(finding("JOB101", 1))
