@@ -612,6 +612,103 @@ def test_synchronous_fixes(tmp_path: Path, framework: str, call: str, fixed: str
         assert _fixed(tmp_path, source, "JOB605").endswith(f"    {fixed}\n")
 
 
+# Code that shows the job runs in the caller on purpose: no finding, and so no fix that
+# would turn a deliberate inline run into an enqueue.
+DELIBERATELY_INLINE = {
+    "a function named for synchronous delivery": (
+        "app/services/signup.py",
+        "def _deliver_welcome_sync(uids):\n"
+        "    for uid in uids:\n"
+        "        try:\n"
+        "            send_email.apply(kwargs={'user_id': uid})\n"
+        "        except Exception:\n"
+        "            pass\n",
+    ),
+    "a comment above saying so": (
+        "app/services/signup.py",
+        "def resend(uid):\n"
+        "    # Runs synchronously on purpose: the caller reports the outcome.\n"
+        "    send_email(uid)\n",
+    ),
+    "a comment on the line": (
+        "app/services/signup.py",
+        "def resend(uid):\n    send_email(uid)  # inline, deliberately\n",
+    ),
+    "a docstring saying so": (
+        "app/services/signup.py",
+        'def resend(uid):\n    """Deliver in-process, for the admin preview."""\n'
+        "    send_email(uid)\n",
+    ),
+    "a management command": (
+        "app/management/commands/send_welcome.py",
+        "from django.core.management.base import BaseCommand\n\n\n"
+        "class Command(BaseCommand):\n"
+        "    def handle(self, *args, **options):\n"
+        "        send_email(options['uid'])\n",
+    ),
+    "except Retry around it": (
+        "app/services/signup.py",
+        "from celery.exceptions import Retry\n\n\n"
+        "def resend(uid):\n"
+        "    try:\n"
+        "        send_email.apply((uid,))\n"
+        "    except Retry:\n"
+        "        schedule_later(uid)\n",
+    ),
+    "a lambda argument": (
+        "app/services/signup.py",
+        "def resend(uid):\n    send_email(uid, format=lambda text: text.upper())\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(DELIBERATELY_INLINE))
+def test_deliberately_inline_calls_are_clean(tmp_path: Path, shape: str) -> None:
+    path, body = DELIBERATELY_INLINE[shape]
+    spec = FRAMEWORKS["celery"]
+    files = {
+        "app/jobs/send_email_job.py": spec["app/jobs/send_email_job.py"],
+        path: f"{spec['import']}\n{body}",
+    }
+    assert diagnostics(tmp_path, files, "JOB605") == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # "sync" first is the verb of a job that synchronises data, not a mode.
+        "def sync_profiles(uid):\n    send_email(uid)\n",
+        # A comment about something else.
+        "def resend(uid):\n    # The welcome email.\n    send_email(uid)\n",
+        "def resend(uid):\n    try:\n        send_email(uid)\n    except ValueError:\n"
+        "        pass\n",
+    ],
+)
+def test_inline_calls_without_such_signs_are_flagged(tmp_path: Path, body: str) -> None:
+    spec = FRAMEWORKS["celery"]
+    files = {
+        "app/jobs/send_email_job.py": spec["app/jobs/send_email_job.py"],
+        "app/services/signup.py": f"{spec['import']}\n{body}",
+    }
+    assert len(diagnostics(tmp_path, files, "JOB605")) == 1
+
+
+@pytest.mark.parametrize(
+    "call",
+    ["total = send_email(uid)", "return send_email.apply((uid,)).get()", "print(send_email(uid))"],
+)
+def test_no_fix_where_the_result_is_used(tmp_path: Path, call: str) -> None:
+    """An enqueue returns a handle, not the job's result: the caller would break."""
+    spec = FRAMEWORKS["celery"]
+    files = {
+        "app/jobs/send_email_job.py": spec["app/jobs/send_email_job.py"],
+        "app/services/signup.py": f"{spec['import']}\n\n\ndef run(uid):\n    {call}\n",
+    }
+    found = diagnostics(tmp_path, files, "JOB605")
+    assert len(found) == 1
+    assert found[0].fix is None
+
+
 @pytest.mark.parametrize(
     ("body", "expected"),
     [

@@ -10,6 +10,7 @@ context, which ``joblint.placement`` fills in for every framework alike.
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
@@ -27,6 +28,7 @@ from joblint.model import EnqueueSite
 from joblint.parsing import ParsedModule
 from joblint.placement import ATOMIC, ATOMIC_REQUESTS, ON_COMMIT
 from joblint.rules.base import FixAvailability, ModuleRule
+from joblint.rules.retries import CONTROL_EXCEPTIONS
 from joblint.symbols import single_name
 
 # Calls that build a signature or a message someone else sends (Celery's `.s()` in a
@@ -218,6 +220,7 @@ def on_commit_fix(module: ModuleContext, site: EnqueueSite, what: str) -> Fix | 
     span = parsed.span(node)
     renamed = on_commit_method(module, site)
     if renamed is not None:
+
         def rename(call: cst.Call) -> cst.BaseExpression:
             assert isinstance(call.func, cst.Attribute)
             return call.with_changes(func=call.func.with_changes(attr=cst.Name(renamed)))
@@ -368,6 +371,89 @@ ALTERNATIVES: Mapping[tuple[str, str], str] = {
 }
 
 
+# Words that say a job is run in the caller on purpose, in the name of the function that
+# runs it (`_deliver_sync`, `run_inline`) or in a comment or docstring beside the call.
+INLINE_NAME_WORDS = frozenset(
+    {"sync", "synchronous", "synchronously", "inline", "eager", "eagerly", "blocking", "now",
+     "immediately", "foreground"}
+)  # fmt: skip
+# "sync" alone is also the verb of jobs that synchronise data (`sync_orders`, "sync the
+# stock"): it counts in a function's name only after the first word (`deliver_sync`).
+VERB_SENSE = frozenset({"sync"})
+INLINE_COMMENT = re.compile(
+    r"\b(?:synchronous(?:ly)?|inline|in[- ]process|eager(?:ly)?|on purpose|"
+    r"deliberate(?:ly)?|intentional(?:ly)?|in the foreground)\b",
+    re.IGNORECASE,
+)
+# Django management commands run from a shell or cron, where waiting for the job is the
+# point of the command.
+MANAGEMENT_COMMAND = ("management", "commands")
+
+
+def deliberately_inline(module: ModuleContext, site: EnqueueSite) -> bool:
+    """Whether the code around a synchronous call shows it runs the job in the caller on
+    purpose, so that neither the finding nor an enqueue in its place is wanted: a
+    management command; a function whose name says it runs synchronously; a comment on or
+    just above the call, or the enclosing function's docstring, that says so; an ``except``
+    for the framework's control exception around it (``except Retry``: only an inline run
+    raises it there, and an enqueue would leave the handler dead); a lambda argument, which
+    no queue can carry."""
+    parts = module.relative_path.parts
+    if any(parts[i : i + 2] == MANAGEMENT_COMMAND for i in range(len(parts) - 1)):
+        return True
+    parsed = module.parsed
+    if any(isinstance(arg.value, cst.Lambda) for arg in site.node.args):
+        return True
+    for ancestor in parsed.ancestors(site.node):
+        if isinstance(ancestor, cst.FunctionDef):
+            words = [word.lower() for word in ancestor.name.value.split("_") if word]
+            if (
+                set(words[:1]) & INLINE_NAME_WORDS - VERB_SENSE
+                or set(words[1:]) & INLINE_NAME_WORDS
+            ):
+                return True
+            docstring = ancestor.get_docstring()
+            if docstring and INLINE_COMMENT.search(docstring):
+                return True
+        if isinstance(ancestor, cst.Try) and _catches_control_exception(parsed, ancestor):
+            return True
+    return _inline_comment_near(parsed, site.node)
+
+
+def _catches_control_exception(parsed: ParsedModule, block: cst.Try) -> bool:
+    for handler in block.handlers:
+        caught = handler.type
+        if caught is None:
+            continue
+        elements = (
+            [element.value for element in caught.elements]
+            if isinstance(caught, cst.Tuple)
+            else [caught]
+        )
+        if any(parsed.names_of(element) & CONTROL_EXCEPTIONS.keys() for element in elements):
+            return True
+    return False
+
+
+def _inline_comment_near(parsed: ParsedModule, node: cst.CSTNode) -> bool:
+    """A comment on the call's lines, or in the block of comment lines right above the
+    statement that holds it, that says the call runs inline on purpose."""
+    statement = next((a for a in parsed.ancestors(node) if isinstance(a, cst.BaseStatement)), node)
+    lines = parsed.source.text.splitlines()
+    call = parsed.span(node)
+    start = parsed.span(statement).start.line
+    for number in range(call.start.line, call.end.line + 1):
+        text = lines[number - 1] if number <= len(lines) else ""
+        if "#" in text and INLINE_COMMENT.search(text[text.index("#") :]):
+            return True
+    number = start - 1
+    while number >= 1 and lines[number - 1].lstrip().startswith("#"):
+        if INLINE_COMMENT.search(lines[number - 1]):
+            return True
+        number -= 1
+    return False
+
+
 class SynchronousJobCall(ModuleRule):
     code = "JOB605"
     name = "synchronous-job-call"
@@ -381,7 +467,7 @@ class SynchronousJobCall(ModuleRule):
         parsed = module.parsed
         queued = [site for site in module.facts.enqueue_sites if not site.synchronous]
         for site in sites:
-            if _fallback_for_queued(parsed, site, queued):
+            if _fallback_for_queued(parsed, site, queued) or deliberately_inline(module, site):
                 continue
             form = ASYNCHRONOUS_FORMS.get((site.framework, site.method))
             what = code(parsed, site.node.func)
@@ -399,10 +485,14 @@ class SynchronousJobCall(ModuleRule):
 
     @staticmethod
     def _fix(parsed: ParsedModule, site: EnqueueSite, form: tuple[str, str] | None) -> Fix | None:
+        """Only for a call written as a statement: where its result is used, an enqueue
+        would hand the caller a job handle in place of the job's return value."""
         if form is None:
             return None
         kind, method = form
         node = site.node
+        if not isinstance(parsed.parents.get(node), cst.Expr):
+            return None
         if kind == "rename" and not isinstance(node.func, cst.Attribute):
             return None
         if site.method == "apply" and any(
