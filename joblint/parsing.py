@@ -26,11 +26,15 @@ from joblint.source import SourceFile
 class ParsedModule:
     """One parsed file with its module name and lazily resolved metadata."""
 
-    def __init__(self, source: SourceFile, module: cst.Module) -> None:
+    def __init__(
+        self, source: SourceFile, module: cst.Module, name: tuple[str, str] | None = None
+    ) -> None:
+        """``name``: the module's ``(module name, package name)`` as the run names it
+        (``modnames.imported_names``); by default the one its path shows."""
         self.source = source
         self.path = source.path
         self.module = module
-        self.module_name, self.package = module_name_for(source.path)
+        self.module_name, self.package = name or module_name_for(source.path)
         self._names: dict[cst.CSTNode, frozenset[str]] = {}
 
     @cached_property
@@ -119,9 +123,10 @@ def _absolute(module_name: str, package: str, name: str) -> str | None:
     return f"{bits[0]}.{bare}"
 
 
-def parse(source: SourceFile) -> ParsedModule | ParseFailure:
+def parse(source: SourceFile, name: tuple[str, str] | None = None) -> ParsedModule | ParseFailure:
     """The parsed module, or why not: Python's own account of a syntax error when it has
-    one, else libcst's (valid Python libcst cannot read: a limit of the parser)."""
+    one, else libcst's (valid Python libcst cannot read: a limit of the parser). ``name``
+    as for ``ParsedModule``."""
     try:
         module = cst.parse_module(source.data)
     except cst.ParserSyntaxError as error:
@@ -134,7 +139,7 @@ def parse(source: SourceFile) -> ParsedModule | ParseFailure:
         message = _first_line(str(error)) or type(error).__name__
         failure = ParseFailure(source.path, message, 1, 1, True)
     else:
-        return ParsedModule(source, module)
+        return ParsedModule(source, module, name)
     return python_syntax_error(source) or failure
 
 
