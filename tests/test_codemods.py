@@ -100,8 +100,13 @@ def test_unsafe_fixes_only_on_request(project: Path) -> None:
         TRANSFORM = EnqueueOnCommit
 
         def runTest(self) -> None:
+            # `export_orders` is not known to be a `DjangoTask`: no `delay_on_commit`.
             fixed = source.replace(
-                "        export_orders.delay([a])", "        export_orders.delay_on_commit([a])"
+                "        export_orders.delay([a])",
+                "        transaction.on_commit(partial(export_orders.delay, [a]))",
+            ).replace(
+                "from shop.tasks import export_orders\n",
+                "from shop.tasks import export_orders\nfrom functools import partial\n",
             )
             self.assertCodemod(source, fixed, unsafe=True, context_override=context)
 
