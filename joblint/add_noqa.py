@@ -3,7 +3,8 @@ comment where it is reported, for teams that prefer suppressions in the code to 
 file.
 
 Like ruff's ``--add-noqa``: codes are merged into a ``# noqa:`` comment already on the line
-(``# noqa: E501`` becomes ``# noqa: E501, JOB101``), a finding on a line inside a
+(``# noqa: E501`` becomes ``# noqa: E501, JOB101``) unless a code there already silences
+it (``# noqa: JOB2`` silences JOB203, as in flake8), a finding on a line inside a
 multi-line string gets its comment after the string ends (where Python sees a comment),
 and the file keeps its encoding, BOM and line endings and is written atomically. Running
 it twice adds nothing. Only Python files are edited; findings in YAML files are left, and
@@ -20,7 +21,7 @@ from pathlib import Path
 from joblint.diagnostics import Diagnostic
 from joblint.fixer import write_atomically
 from joblint.source import SourceFile, read_source
-from joblint.suppression import NOQA_INLINE, comment_lines
+from joblint.suppression import NOQA_INLINE, comment_lines, silences
 
 LINE_END = re.compile(r"(\r\n|\r|\n)$")
 
@@ -35,7 +36,8 @@ def _with_codes(line: str, codes: list[str]) -> str:
         return line  # a blanket noqa already silences everything
     if existing is not None:
         present = [c.strip() for c in re.split(r"[,\s]+", existing.group("codes")) if c.strip()]
-        merged = present + [c for c in codes if c not in present]
+        written = {code.upper() for code in present}
+        merged = present + [c for c in codes if not silences(written, c)]
         if merged == present:
             return line
         comment = f"# noqa: {', '.join(merged)}"

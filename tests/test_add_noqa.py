@@ -8,6 +8,10 @@ import pytest
 from lint_support import write_tree
 from test_cli import run
 
+from joblint.add_noqa import add_noqa
+from joblint.diagnostics import Diagnostic, Span
+from joblint.source import SourceFile, read_source
+
 BASE = "from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    queue_as = 'default'\n"
 JOB = (
     "from app.jobs.application_job import ApplicationJob\n\n\n"
@@ -81,3 +85,25 @@ def test_add_noqa_after_a_backslash_continuation(project: Path) -> None:
     assert service.endswith("perform_later({1, 2}) \\\n        if True else None  # noqa: JOB203\n")
     compile(service, "services.py", "exec")
     assert run("check", "app/services.py")[0] == 0
+
+
+def test_add_noqa_keeps_a_prefix_that_already_silences_the_finding(tmp_path: Path) -> None:
+    # `JOB2` silences JOB203 as flake8 reads it; JOB101 is added beside it, JOB203 is not.
+    path = tmp_path / "services.py"
+    path.write_text("send({1, 2})  # noqa: JOB2\n")
+    source = read_source(path)
+    assert isinstance(source, SourceFile)
+    found = [
+        Diagnostic(code, "name", "message", path, Span.point(1, 1)) for code in ("JOB203", "JOB101")
+    ]
+    assert add_noqa(source, found[:1]) is None
+    assert add_noqa(source, found) == b"send({1, 2})  # noqa: JOB2, JOB101\n"
+
+
+def test_add_noqa_adds_nothing_to_a_line_a_prefix_covers(project: Path) -> None:
+    service = project / "app/services.py"
+    service.write_text(
+        SERVICE.replace("perform_later({1, 2})", "perform_later({1, 2})  # noqa: JOB2")
+    )
+    assert run("check", "--add-noqa", "app/services.py")[0] == 0
+    assert "perform_later({1, 2})  # noqa: JOB2\n" in service.read_text()
