@@ -33,8 +33,10 @@ NOQA_FILE = re.compile(
 )
 ANY_FILE_NOQA = re.compile(r"#\s*joblint\s*:\s*noqa", re.IGNORECASE)
 # What follows a code-less noqa when the author meant codes (`noqa JOB101`,
-# `noqa : JOB101`, `noqa:  JOB101`): flake8 reads each as a blanket noqa.
-MEANT_CODES = re.compile(r"\s*:?\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
+# `noqa : JOB101`, `noqa:  JOB101`, `noqa: JOB` for every joblint code): flake8 reads each
+# as a blanket noqa.
+MEANT_CODE = r"(?:[A-Z]+[0-9]+|JOB\b)"
+MEANT_CODES = re.compile(rf"\s*:?\s*(?P<codes>{MEANT_CODE}(?:[,\s]+{MEANT_CODE})*)", re.IGNORECASE)
 CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 ANY_NOQA = re.compile(r"noqa", re.IGNORECASE)
 INVALID_SUPPRESSION = "JOB003"
@@ -210,7 +212,8 @@ def _meant_joblint_codes(comment: str, after_noqa: int) -> bool:
     `# noqa` means, and a bare `# noqa` is never flagged."""
     meant = MEANT_CODES.match(comment, after_noqa)
     return meant is not None and any(
-        code.upper().startswith("JOB") for code in CODE.findall(meant.group("codes"))
+        code.upper().startswith("JOB")
+        for code in re.findall(MEANT_CODE, meant.group("codes"), re.IGNORECASE)
     )
 
 

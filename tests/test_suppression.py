@@ -158,6 +158,10 @@ def test_misused_suppressions_are_job003_and_not_hidden_by_themselves(tmp_path: 
                 "g = 7  # noqa E501\n"
                 "h = 8  # noqa:  A001\n"
                 "i = 9  # noqa : F401, E501\n"
+                # `JOB` alone is no code: flake8 reads a blanket noqa, ruff none at all.
+                "j = 10  # noqa: JOB\n"
+                "k = 11  # noqa:job, E501\n"
+                "l = 12  # noqa: jobs run at night\n"
             )
         },
     )
@@ -171,4 +175,6 @@ def test_misused_suppressions_are_job003_and_not_hidden_by_themselves(tmp_path: 
         (2, 8, "JOB003", blanket),
         (3, 8, "JOB003", "`# joblint: noqa` works only on a line of its own"),
         (6, 8, "JOB003", blanket),
+        (10, 9, "JOB003", blanket),
+        (11, 9, "JOB003", blanket),
     ]
