@@ -630,6 +630,12 @@ DELIBERATELY_INLINE = {
         "    # Runs synchronously on purpose: the caller reports the outcome.\n"
         "    send_email(uid)\n",
     ),
+    "a comment above a seeding step": (
+        "app/utils/sample_data.py",
+        "def create_sample_users(count):\n"
+        "    # beat normally sends the welcome; we trigger it manually for the samples\n"
+        "    send_email(count)\n",
+    ),
     "a comment on the line": (
         "app/services/signup.py",
         "def resend(uid):\n    send_email(uid)  # inline, deliberately\n",

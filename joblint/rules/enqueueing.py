@@ -381,7 +381,7 @@ INLINE_NAME_WORDS = frozenset(
 # stock"): it counts in a function's name only after the first word (`deliver_sync`).
 VERB_SENSE = frozenset({"sync"})
 INLINE_COMMENT = re.compile(
-    r"\b(?:synchronous(?:ly)?|inline|in[- ]process|eager(?:ly)?|on purpose|"
+    r"\b(?:synchronous(?:ly)?|inline|in[- ]process|eager(?:ly)?|on purpose|manually|by hand|"
     r"deliberate(?:ly)?|intentional(?:ly)?|in the foreground)\b",
     re.IGNORECASE,
 )
