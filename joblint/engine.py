@@ -32,6 +32,7 @@ from joblint.fixer import FileFix, fix_until_stable
 from joblint.frameworks import FRONTENDS, Frontend
 from joblint.index import JobRegistry, ProjectIndex
 from joblint.model import EnqueueSite, JobDefinition, ModuleFacts, ModuleSymbols
+from joblint.modnames import imported_names, module_name_for
 from joblint.parsing import ParsedModule, libcst_verdict, parse
 from joblint.python_syntax import ParseFailure, compiles, rejected
 from joblint.queues import config_file
@@ -107,10 +108,11 @@ class Linter:
             if enabled is None
             else enabled
         )
-        # Parsed modules by (path, content), so a long-lived linter (the flake8 plugin, an
-        # editor) parses the project's other files once, not once per file it checks.
+        # Parsed modules by (path, content, module name), so a long-lived linter (the
+        # flake8 plugin, an editor) parses the project's other files once, not once per
+        # file it checks.
         self._parse_cache: dict[
-            tuple[Path, bytes], tuple[ParsedModule, ModuleSymbols] | ParseFailure
+            tuple[Path, bytes, tuple[str, str]], tuple[ParsedModule, ModuleSymbols] | ParseFailure
         ] = {}
         self._per_file_ignores = [
             (
@@ -309,9 +311,11 @@ class Linter:
     ) -> tuple[Analysis, list[ParseFailure]]:
         """Parse the files the prefilter keeps: those that mention a framework or a job
         (learned in rounds: a project base job, then the modules naming it), then the
-        files defining the models and transaction wrappers those files name."""
+        files defining the models and transaction wrappers those files name. Module names
+        come from all of ``sources``: a package is named by how its modules import it."""
+        imported_as = imported_names(sources, self.settings.project_root)
         if not self.prefilter:
-            every, failed, their_symbols = self._parse_all(sources)
+            every, failed, their_symbols = self._parse_all(sources, imported_as)
             return self._recognise(every, their_symbols), failed
         all_needles: set[bytes] = {n for frontend in FRONTENDS for n in frontend.NEEDLES}
         needles = set(all_needles)
@@ -328,7 +332,7 @@ class Linter:
             matched = [matcher.mentioned_in(source) for source in pending]
             kept = [source for source, hit in zip(pending, matched, strict=True) if hit]
             pending = [source for source, hit in zip(pending, matched, strict=True) if not hit]
-            more, more_failures, more_symbols = self._parse_all(kept)
+            more, more_failures, more_symbols = self._parse_all(kept, imported_as)
             parsed.extend(more)
             failures.extend(more_failures)
             symbols.extend(more_symbols)
@@ -351,7 +355,7 @@ class Linter:
         if supporting:
             chosen = {id(source) for source in supporting}
             pending = [source for source in pending if id(source) not in chosen]
-            more, more_failures, more_symbols = self._parse_all(supporting)
+            more, more_failures, more_symbols = self._parse_all(supporting, imported_as)
             parsed.extend(more)
             failures.extend(more_failures)
             symbols.extend(more_symbols)
@@ -383,17 +387,18 @@ class Linter:
         return [failure for failure in map(libcst_verdict, suspects) if failure is not None]
 
     def _parse_all(
-        self, sources: Sequence[SourceFile]
+        self, sources: Sequence[SourceFile], imported_as: Mapping[Path, str]
     ) -> tuple[list[ParsedModule], list[ParseFailure], list[ModuleSymbols]]:
         parsed: list[ParsedModule] = []
         failures: list[ParseFailure] = []
         symbols: list[ModuleSymbols] = []
         for source in sources:
-            cached = self._parse_cache.get((source.path, source.data))
+            name = module_name_for(source.path, imported_as)
+            cached = self._parse_cache.get((source.path, source.data, name))
             if cached is None:
-                result = parse(source)
+                result = parse(source, name)
                 cached = result if isinstance(result, ParseFailure) else _symbols(result)
-                self._parse_cache[(source.path, source.data)] = cached
+                self._parse_cache[(source.path, source.data, name)] = cached
             if isinstance(cached, ParseFailure):
                 failures.append(cached)
                 continue
