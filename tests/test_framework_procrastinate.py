@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import libcst as cst
+import pytest
 from lint_support import REPO, brief, inventory_of, lint_tree, write_tree
 
 from joblint.config import Settings
@@ -282,4 +283,32 @@ def test_annotated_app_and_constant(tmp_path: Path) -> None:
     )
     assert brief(inventory_of(tmp_path)) == [
         ("procrastinate", "send_receipt", "mail", "proj/worker.py:8", []),
+    ]
+
+
+@pytest.mark.parametrize("folder", ["proj", "projcopy", "my-proj"])
+def test_a_constant_imported_by_the_package_name_is_found_in_a_renamed_folder(
+    tmp_path: Path, folder: str
+) -> None:
+    """The package imports itself as `proj` whatever its folder is called, so
+    `proj.settings` is the `settings.py` beside the task."""
+    write_tree(
+        tmp_path / folder,
+        {
+            "__init__.py": "",
+            "settings.py": "EMAIL_QUEUE = 'emails'\n",
+            "app.py": (
+                "import procrastinate\n"
+                "app = procrastinate.App(connector=procrastinate.PsycopgConnector())\n"
+            ),
+            "tasks.py": (
+                "from proj.app import app\n"
+                "from proj.settings import EMAIL_QUEUE\n"
+                "@app.task(queue=EMAIL_QUEUE)\n"
+                "def send_digest(user_id: int) -> None: ...\n"
+            ),
+        },
+    )
+    assert brief(inventory_of(tmp_path / folder)) == [
+        ("procrastinate", "send_digest", "emails", "tasks.py:4", []),
     ]

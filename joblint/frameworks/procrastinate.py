@@ -561,14 +561,21 @@ def constant(parsed: ParsedModule, expression: cst.BaseExpression) -> Literal:
 def module_named(parsed: ParsedModule, module_name: str) -> ParsedModule | None:
     """The project module ``module_name``, found beside ``parsed`` on disk: under the
     folder its own module name starts from (or a package below it, where namespace
-    packages make module names shorter than imports)."""
+    packages make module names shorter than imports). The top-level package's folder may
+    be named otherwise than the package (``modnames.imported_names``), so the name's
+    first part is read as that folder."""
     if not module_name or "<" in module_name:
         return None
     own = parsed.module_name.split(".")
-    root = parsed.path.resolve().parent
-    for _ in range(len(own) if parsed.path.name == "__init__.py" else len(own) - 1):
-        root = root.parent
     parts = module_name.split(".")
+    root = parsed.path.resolve().parent
+    folders_named = len(own) if parsed.path.name == "__init__.py" else len(own) - 1
+    for _ in range(folders_named - 1):
+        root = root.parent
+    if folders_named:
+        if parts[0] == own[0]:
+            parts[0] = root.name
+        root = root.parent
     folders = root.parts
     for start in range(len(parts)):
         # `app.core.constants` seen from inside the namespace package `app` is
