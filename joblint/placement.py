@@ -56,6 +56,8 @@ def _transaction_call(
     """The transaction API ``call`` enters, if any: ``atomic()``, ``atomic``, a wrapper."""
     target = call.func if isinstance(call, cst.Call) else call
     name = single_name(parsed, target)
+    if name == ATOMIC and isinstance(call, cst.Call) and _other_database(call):
+        return None
     if name is not None and (name == ATOMIC or name in known):
         return name
     if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute):
@@ -66,6 +68,21 @@ def _transaction_call(
         if method == "atomic" and b"peewee" in data:
             return "peewee.atomic"
     return None
+
+
+def _other_database(atomic: cst.Call) -> bool:
+    """``atomic(using=...)`` on a database other than ``"default"`` (a replica read in one
+    snapshot, another app's database): whether the job's rows are written in that
+    transaction cannot be told, and Django's ``on_commit`` without the same ``using``
+    would not wait for it, so the rule and its fix stay out of it."""
+    for position, arg in enumerate(atomic.args):
+        named = arg.keyword.value if arg.keyword is not None else None
+        if named == "using" or (named is None and position == 0 and not arg.star):
+            value = arg.value
+            if isinstance(value, cst.Name) and value.value == "None":
+                return False  # Django's default database
+            return not (isinstance(value, cst.SimpleString) and value.evaluated_value == "default")
+    return False
 
 
 def transaction_wrappers(

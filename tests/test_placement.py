@@ -64,6 +64,33 @@ def test_django_atomic_as_context_manager_and_decorator(tmp_path: Path) -> None:
     }
 
 
+def test_atomic_on_another_database_is_not_the_jobs_transaction(tmp_path: Path) -> None:
+    """A transaction on a replica or another database: whether the job's rows are written
+    there cannot be told, so the site is not counted as inside a transaction."""
+    service = (
+        "from django.conf import settings\n"
+        "from django.db import transaction\n"
+        "from app.jobs.send_email_job import SendEmailJob\n"
+        "def sign_up(user):\n"
+        "    with transaction.atomic(using=settings.REPLICA, savepoint=False):\n"
+        "        SendEmailJob.perform_later(user.id)\n"
+        "    with transaction.atomic('reports'):\n"
+        "        SendEmailJob.perform_later(user.id)\n"
+        "    with transaction.atomic(using='default'):\n"
+        "        SendEmailJob.perform_later(user.id)\n"
+        "    with transaction.atomic(using=None):\n"
+        "        SendEmailJob.perform_later(user.id)\n"
+    )
+    atomic = "django.db.transaction.atomic"
+    function = "app.services.signup.sign_up"
+    assert contexts(tmp_path, service) == {
+        6: (None, False, False, function),
+        8: (None, False, False, function),
+        10: (atomic, False, False, function),
+        12: (atomic, False, False, function),
+    }
+
+
 def test_project_wrappers_and_configured_names(tmp_path: Path) -> None:
     service = (
         "from app.db import atomic_block, unit_of_work\n"
