@@ -19,6 +19,7 @@ from joblint import __version__
 from joblint.cache import CACHE_DIR_NAME
 from joblint.config import Settings, settings_for_paths
 from joblint.errors import UserError
+from joblint.printable import printable
 from joblint.recursion import room_for_deep_trees
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        self.exit(EXIT_ERROR, f"joblint: error: {message}\n")
+        self.exit(EXIT_ERROR, f"joblint: error: {printable(message)}\n")
 
 
 def _job_count(value: str) -> int:
@@ -141,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_ERROR
     except UserError as error:
-        print(f"joblint: error: {error}", file=sys.stderr)
+        print(f"joblint: error: {printable(str(error))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
@@ -153,8 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("JOBLINT_DEBUG"):  # unless asked for, to report the bug
             traceback.print_exc()
         print(
-            f"joblint: internal error: {type(error).__name__}: {error}; "
-            "this is a bug in joblint, please report it",
+            printable(
+                f"joblint: internal error: {type(error).__name__}: {error}; "
+                "this is a bug in joblint, please report it"
+            ),
             file=sys.stderr,
         )
         return EXIT_ERROR
@@ -325,7 +328,7 @@ def _run_check(
     sys.stdout.flush()
     for problem in problems:
         where = f"{report.display_path(Path(problem.path).absolute())}: " if problem.path else ""
-        print(f"joblint: error: {where}{problem.message}", file=sys.stderr)
+        print(printable(f"joblint: error: {where}{problem.message}"), file=sys.stderr)
     if problems:
         return EXIT_ERROR
     if diagnostics and not options.exit_zero:
@@ -350,7 +353,7 @@ def _inventory(options: argparse.Namespace) -> int:
         render_queue_sources(known, sys.stdout)
     sys.stdout.flush()
     for problem in problems:
-        print(f"joblint: error: {problem.path}: {problem.message}", file=sys.stderr)
+        print(printable(f"joblint: error: {problem.path}: {problem.message}"), file=sys.stderr)
     return EXIT_ERROR if problems else EXIT_CLEAN
 
 
@@ -378,7 +381,7 @@ def _fix(
             files = "file" if len(run.fixes) == 1 else "files"
             print(f"Would apply {count} {noun} to {len(run.fixes)} {files}.", file=sys.stderr)
         for problem in run.problems:
-            print(f"joblint: error: {problem.path}: {problem.message}", file=sys.stderr)
+            print(printable(f"joblint: error: {problem.path}: {problem.message}"), file=sys.stderr)
         return EXIT_ERROR if run.problems else (EXIT_FINDINGS if run.fixes else EXIT_CLEAN)
     for path, fixed in run.fixes.items():
         write_atomically(path, fixed.fixed)
@@ -390,11 +393,11 @@ def _fix(
         for path, fixed in sorted(run.fixes.items()):
             for diagnostic in fixed.applied:
                 message = diagnostic.fix.message if diagnostic.fix else ""
-                print(f"  {report.display_path(path)}: {diagnostic.code} {message}")
+                print(printable(f"  {report.display_path(path)}: {diagnostic.code} {message}"))
     sys.stdout.flush()
     for problem in run.problems:
         where = f"{report.display_path(Path(problem.path).absolute())}: " if problem.path else ""
-        print(f"joblint: error: {where}{problem.message}", file=sys.stderr)
+        print(printable(f"joblint: error: {where}{problem.message}"), file=sys.stderr)
     if run.problems:
         return EXIT_ERROR
     return EXIT_FINDINGS if remaining and not options.exit_zero else EXIT_CLEAN

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from joblint.diagnostics import Applicability, Diagnostic
+from joblint.printable import printable
 from joblint.report.summary import write_summary
 
 if TYPE_CHECKING:
@@ -14,11 +15,12 @@ if TYPE_CHECKING:
 
 def line_for(diagnostic: Diagnostic, options: ReportOptions) -> str:
     """``path:line:col: CODE [*] message``: ``[*]`` marks a fix the current options allow
-    (ruff's mark); an unsafe fix is marked only with ``--unsafe-fixes``."""
+    (ruff's mark); an unsafe fix is marked only with ``--unsafe-fixes``. The path and the
+    message may quote the file, so their control characters are shown visibly."""
     fix = diagnostic.fix
     fixable = fix is not None and (fix.applicability is Applicability.SAFE or options.unsafe_fixes)
     mark = "[*] " if fixable else ""
-    return (
+    return printable(
         f"{options.display_path(diagnostic.path)}:{diagnostic.line}:{diagnostic.column}: "
         f"{diagnostic.code} {mark}{diagnostic.message}"
     )

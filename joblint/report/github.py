@@ -2,7 +2,8 @@
 finding, which GitHub shows on the pull request's diff at the flagged lines. The shape is
 ruff's (``::error title=joblint (JOB101),file=...,line=...,col=...,endLine=...,
 endColumn=...::path:line:col: JOB101 message``), escaped as the workflow command syntax
-requires: ``%``, CR and LF everywhere, and ``:`` and ``,`` in properties."""
+requires: ``%``, CR and LF everywhere, and ``:`` and ``,`` in properties. Other control
+characters are shown visibly, as in the text format: GitHub's log obeys escape sequences."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from joblint.diagnostics import Diagnostic, Severity
+from joblint.printable import printable
 
 if TYPE_CHECKING:
     from joblint.report import ReportOptions
 
 
 def _data(text: str) -> str:
+    text = printable(text, keep_line_breaks=True)
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

@@ -1,6 +1,7 @@
 """JUnit XML, the format CI systems (GitLab's test reports, Jenkins, Azure) read: one test
 suite per file, one failing test case per finding, as ruff writes it. A clean run is one
-passing test case, so the report is never empty."""
+passing test case, so the report is never empty. XML 1.0 cannot hold control characters
+at all, so a message quoting one shows it visibly."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING, TextIO
 
 from joblint.diagnostics import Diagnostic
+from joblint.printable import printable
 
 if TYPE_CHECKING:
     from joblint.report import ReportOptions
@@ -27,7 +29,7 @@ def render(diagnostics: Sequence[Diagnostic], out: TextIO, options: ReportOption
         suite = ElementTree.SubElement(root, "testsuite", name="joblint", tests="1", failures="0")
         ElementTree.SubElement(suite, "testcase", name="joblint", classname="joblint")
     ordered = sorted(diagnostics, key=Diagnostic.sort_key)
-    for path, group in groupby(ordered, key=lambda d: options.display_path(d.path)):
+    for path, group in groupby(ordered, key=lambda d: printable(options.display_path(d.path))):
         findings = list(group)
         suite = ElementTree.SubElement(
             root, "testsuite", name=path, tests=str(len(findings)), failures=str(len(findings))
@@ -41,13 +43,9 @@ def render(diagnostics: Sequence[Diagnostic], out: TextIO, options: ReportOption
                 line=str(diagnostic.line),
                 column=str(diagnostic.column),
             )
-            failure = ElementTree.SubElement(
-                case, "failure", message=f"{diagnostic.code} {diagnostic.message}"
-            )
-            failure.text = (
-                f"line {diagnostic.line}, col {diagnostic.column}, "
-                f"{diagnostic.code} {diagnostic.message}"
-            )
+            message = printable(f"{diagnostic.code} {diagnostic.message}")
+            failure = ElementTree.SubElement(case, "failure", message=message)
+            failure.text = f"line {diagnostic.line}, col {diagnostic.column}, {message}"
     ElementTree.indent(root)
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     out.write(ElementTree.tostring(root, encoding="unicode") + "\n")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from joblint.diagnostics import Diagnostic
+from joblint.printable import printable
 from joblint.report.concise import line_for
 from joblint.report.summary import write_summary
+from joblint.source import SourceFile, decode_source
 
 if TYPE_CHECKING:
     from joblint.report import ReportOptions
@@ -26,11 +29,22 @@ def render(diagnostics: Sequence[Diagnostic], out: TextIO, options: ReportOption
     write_summary(diagnostics, out, options)
 
 
+# Where Python ends a line; `str.splitlines` also splits at form feeds and separators.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def _source_lines(path: Path) -> list[str]:
+    """The file's lines as the parser numbered and counted them: decoded as Python decodes
+    it (coding cookie, BOM), and split only where Python ends a line. A file that cannot
+    be decoded (JOB002) is read as UTF-8 with each bad byte replaced, as its column was."""
     try:
-        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+        data = path.read_bytes()
     except OSError:
         return []
+    source = decode_source(path, data)
+    text = source.text if isinstance(source, SourceFile) else data.decode(errors="replace")
+    lines = _LINE_BREAK.split(text)
+    return lines[:-1] if lines[-1] == "" else lines
 
 
 def _excerpt(diagnostic: Diagnostic, lines: list[str]) -> str:
@@ -43,10 +57,11 @@ def _excerpt(diagnostic: Diagnostic, lines: list[str]) -> str:
         end = max(diagnostic.span.end.column - 1, start + 1)
     else:
         end = max(len(source.rstrip()), start + 1)
-    # Expand tabs on both the line and the prefix so the caret lands under the node.
-    shown = source.expandtabs(4)
-    prefix = len(source[:start].expandtabs(4))
-    width = max(len(source[:end].expandtabs(4)) - prefix, 1)
+    # Expand tabs, and show control characters, on both the line and the prefix so the
+    # caret lands under the node.
+    shown = printable(source.expandtabs(4))
+    prefix = len(printable(source[:start].expandtabs(4)))
+    width = max(len(printable(source[:end].expandtabs(4))) - prefix, 1)
     gutter = " " * len(str(line_number))
     return (
         f"{gutter} |\n{line_number} | {shown}\n{gutter} | {' ' * prefix}{'^' * width}\n{gutter} |\n"
