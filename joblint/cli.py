@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -23,7 +23,7 @@ from joblint.printable import printable
 from joblint.recursion import room_for_deep_trees
 
 if TYPE_CHECKING:
-    from joblint.engine import Linter
+    from joblint.engine import Linter, Problem
     from joblint.report import ReportOptions
     from joblint.selection import SelectionLayer
 
@@ -303,6 +303,7 @@ def _run_check(
         results = list(linter.lint_paths(paths, force_exclude=options.force_exclude))
     diagnostics = [result for result in results if isinstance(result, Diagnostic)]
     problems = [result for result in results if isinstance(result, Problem)]
+    report.errors = _error_lines(problems, report)
     if options.add_noqa and not problems:
         from joblint.add_noqa import add_noqa_comments
 
@@ -326,9 +327,7 @@ def _run_check(
             diagnostics = new_findings(diagnostics, baseline, settings.project_root)
         FORMATS[options.output_format](diagnostics, sys.stdout, report)
     sys.stdout.flush()
-    for problem in problems:
-        where = f"{report.display_path(Path(problem.path).absolute())}: " if problem.path else ""
-        print(printable(f"joblint: error: {where}{problem.message}"), file=sys.stderr)
+    _print_errors(report.errors)
     if problems:
         return EXIT_ERROR
     if diagnostics and not options.exit_zero:
@@ -336,10 +335,25 @@ def _run_check(
     return EXIT_CLEAN
 
 
+def _error_lines(problems: Iterable[Problem], report: ReportOptions) -> tuple[str, ...]:
+    """What each problem's error line says after ``joblint: error:``, visibly."""
+    lines = []
+    for problem in problems:
+        where = f"{report.display_path(Path(problem.path).absolute())}: " if problem.path else ""
+        lines.append(printable(f"{where}{problem.message}"))
+    return tuple(lines)
+
+
+def _print_errors(lines: Iterable[str]) -> None:
+    for line in lines:
+        print(f"joblint: error: {line}", file=sys.stderr)
+
+
 def _inventory(options: argparse.Namespace) -> int:
     from joblint.engine import Linter
     from joblint.inventory import inventory, render_json, render_queue_sources, render_text
     from joblint.queues import known_queues
+    from joblint.report import ReportOptions
 
     paths: list[Path] = options.paths or [Path(".")]
     settings = settings_for_paths(paths, options.config)
@@ -352,8 +366,7 @@ def _inventory(options: argparse.Namespace) -> int:
         render_text(rows, sys.stdout, Path.cwd())
         render_queue_sources(known, sys.stdout)
     sys.stdout.flush()
-    for problem in problems:
-        print(printable(f"joblint: error: {problem.path}: {problem.message}"), file=sys.stderr)
+    _print_errors(_error_lines(problems, ReportOptions(Path.cwd())))
     return EXIT_ERROR if problems else EXIT_CLEAN
 
 
@@ -370,8 +383,10 @@ def _fix(
     from joblint.baseline import new_findings
     from joblint.fixer import write_atomically
     from joblint.report import FORMATS
+    from joblint.report.summary import see_errors
 
     run = linter.fix_paths(paths, unsafe=options.unsafe_fixes, force_exclude=options.force_exclude)
+    report.errors = _error_lines(run.problems, report)
     if options.diff:
         for path, fixed in sorted(run.fixes.items()):
             sys.stdout.write(fixed.diff(report.display_path(path)))
@@ -379,9 +394,11 @@ def _fix(
         if not options.quiet:
             noun = "fix" if count == 1 else "fixes"
             files = "file" if len(run.fixes) == 1 else "files"
-            print(f"Would apply {count} {noun} to {len(run.fixes)} {files}.", file=sys.stderr)
-        for problem in run.problems:
-            print(printable(f"joblint: error: {problem.path}: {problem.message}"), file=sys.stderr)
+            summary = f"Would apply {count} {noun} to {len(run.fixes)} {files}"
+            if report.errors:
+                summary += f"; the check is incomplete: {see_errors(len(report.errors))}"
+            print(f"{summary}.", file=sys.stderr)
+        _print_errors(report.errors)
         return EXIT_ERROR if run.problems else (EXIT_FINDINGS if run.fixes else EXIT_CLEAN)
     for path, fixed in run.fixes.items():
         write_atomically(path, fixed.fixed)
@@ -395,9 +412,7 @@ def _fix(
                 message = diagnostic.fix.message if diagnostic.fix else ""
                 print(printable(f"  {report.display_path(path)}: {diagnostic.code} {message}"))
     sys.stdout.flush()
-    for problem in run.problems:
-        where = f"{report.display_path(Path(problem.path).absolute())}: " if problem.path else ""
-        print(printable(f"joblint: error: {where}{problem.message}"), file=sys.stderr)
+    _print_errors(report.errors)
     if run.problems:
         return EXIT_ERROR
     return EXIT_FINDINGS if remaining and not options.exit_zero else EXIT_CLEAN

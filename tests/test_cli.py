@@ -301,3 +301,93 @@ def test_console_script_and_module_entry_points(project: Path) -> None:
         assert result.returncode == 1, result.stderr
         assert "JOB101" in result.stdout
         assert "Traceback" not in result.stderr
+
+
+# -- an error run never claims success ---------------------------------------------------
+
+CELERY_APP = 'from celery import Celery\n\napp = Celery("shop")\n'
+UNRAISED_RETRY = (
+    "from shop.celery import app\n\n\n"
+    "def fetch(url: str) -> None: ...\n\n\n"
+    '@app.task(bind=True, max_retries=5, queue="default")\n'
+    "def fetch_feed(self, url: str) -> None:\n"
+    "    try:\n"
+    "        fetch(url)\n"
+    "    except ConnectionError as error:\n"
+    "        self.retry(exc=error, countdown=60)\n"
+)
+MISSING = (
+    "joblint: error: src: no such file or directory\n"
+    "joblint: error: tests/app.py: no such file or directory\n"
+)
+
+
+@pytest.mark.parametrize("output_format", ["text", "concise"])
+def test_an_error_run_with_no_findings_says_it_is_incomplete(
+    project: Path, output_format: str
+) -> None:
+    code, out, err = run("check", "--output-format", output_format, "src/", "tests/app.py")
+    assert (code, err) == (2, MISSING)
+    assert out == "No findings, but the check is incomplete: see the 2 errors below.\n"
+
+
+def test_an_error_run_with_findings_says_it_is_incomplete(project: Path) -> None:
+    (project / "app/jobs/receipt_job.py").write_text(BAD_JOB)
+    code, out, err = run("check", "--output-format", "concise", "app", "missing.py")
+    assert (code, err) == (2, "joblint: error: missing.py: no such file or directory\n")
+    assert out.endswith("Found 1 error.\nThe check is incomplete: see the error below.\n")
+
+
+def test_an_error_run_of_fix_says_it_is_incomplete(project: Path) -> None:
+    write_tree(project, {"shop/celery.py": CELERY_APP, "shop/tasks.py": UNRAISED_RETRY})
+    code, out, err = run("check", "--fix", "shop", "src/", "tests/app.py")
+    assert (code, err) == (2, MISSING)
+    assert "raise self.retry(" in (project / "shop/tasks.py").read_text()
+    assert out == (
+        "Found 1 error (1 fixed, 0 remaining).\nThe check is incomplete: see the 2 errors below.\n"
+    )
+    code, out, err = run("check", "--fix", "shop", "src/", "tests/app.py")
+    assert (code, err) == (2, MISSING)
+    assert out == "No findings, but the check is incomplete: see the 2 errors below.\n"
+
+
+def test_an_error_run_of_diff_says_it_is_incomplete(project: Path) -> None:
+    code, out, err = run("check", "--diff", "app", "missing.py")
+    assert (code, out) == (2, "")
+    assert err == (
+        "Would apply 0 fixes to 0 files; the check is incomplete: see the error below.\n"
+        "joblint: error: missing.py: no such file or directory\n"
+    )
+
+
+def test_an_error_run_in_junit_has_no_passing_case(project: Path) -> None:
+    from xml.etree import ElementTree
+
+    code, out, _ = run("check", "--output-format", "junit", "app", "missing.py")
+    assert code == 2
+    root = ElementTree.fromstring(out)
+    assert (root.get("failures"), root.get("errors")) == ("0", "1")
+    [case] = root.iter("testcase")
+    error = case.find("error")
+    assert error is not None
+    assert error.get("message") == "missing.py: no such file or directory"
+
+
+def test_an_error_run_in_sarif_is_not_successful(project: Path) -> None:
+    from sarif_kit.validate import validation_errors
+
+    code, out, _ = run("check", "--output-format", "sarif", "app", "missing.py")
+    assert code == 2
+    log = json.loads(out)
+    assert validation_errors(log) == []
+    [invocation] = log["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is False
+    [note] = invocation["toolExecutionNotifications"]
+    assert note == {"level": "error", "message": {"text": "missing.py: no such file or directory"}}
+
+
+def test_an_error_run_in_github_is_an_annotation(project: Path) -> None:
+    code, out, _ = run("check", "--output-format", "github", "app", "missing.py")
+    assert code == 2
+    assert out == "::error title=joblint::missing.py: no such file or directory\n"
+

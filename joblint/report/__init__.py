@@ -27,6 +27,9 @@ class ReportOptions:
         self.statistics = statistics
         self.unsafe_fixes = unsafe_fixes
         self.fixed = 0  # set after --fix, for the summary
+        # Set after the run: what kept it from checking everything (a missing path, a bug),
+        # as the error lines say it. A run with errors must not look like a clean one.
+        self.errors: tuple[str, ...] = ()
 
     def display_path(self, path: Path) -> str:
         """Relative to the working directory when under it (as ruff prints), else absolute."""

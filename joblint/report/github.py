@@ -3,7 +3,9 @@ finding, which GitHub shows on the pull request's diff at the flagged lines. The
 ruff's (``::error title=joblint (JOB101),file=...,line=...,col=...,endLine=...,
 endColumn=...::path:line:col: JOB101 message``), escaped as the workflow command syntax
 requires: ``%``, CR and LF everywhere, and ``:`` and ``,`` in properties. Other control
-characters are shown visibly, as in the text format: GitHub's log obeys escape sequences."""
+characters are shown visibly, as in the text format: GitHub's log obeys escape sequences.
+A run's errors (a missing path, a bug) are ``::error`` annotations too, without a file, so
+that a run with no findings does not look clean on the pull request."""
 
 from __future__ import annotations
 
@@ -49,3 +51,5 @@ def annotation(diagnostic: Diagnostic, options: ReportOptions) -> str:
 def render(diagnostics: Sequence[Diagnostic], out: TextIO, options: ReportOptions) -> None:
     for diagnostic in diagnostics:
         out.write(annotation(diagnostic, options) + "\n")
+    for message in options.errors:
+        out.write(f"::error title={_property('joblint')}::{_data(message)}\n")

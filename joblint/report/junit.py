@@ -1,7 +1,8 @@
 """JUnit XML, the format CI systems (GitLab's test reports, Jenkins, Azure) read: one test
 suite per file, one failing test case per finding, as ruff writes it. A clean run is one
-passing test case, so the report is never empty. XML 1.0 cannot hold control characters
-at all, so a message quoting one shows it visibly."""
+passing test case, so the report is never empty; a run with errors (a missing path, a bug)
+has an erring test case for each instead, so that it never shows as a clean one. XML 1.0
+cannot hold control characters at all, so a message quoting one shows it visibly."""
 
 from __future__ import annotations
 
@@ -21,11 +22,19 @@ def render(diagnostics: Sequence[Diagnostic], out: TextIO, options: ReportOption
     root = ElementTree.Element(
         "testsuites",
         name="joblint",
-        tests=str(max(len(diagnostics), 1)),
+        tests=str(max(len(diagnostics) + len(options.errors), 1)),
         failures=str(len(diagnostics)),
-        errors="0",
+        errors=str(len(options.errors)),
     )
-    if not diagnostics:
+    if options.errors:
+        errors = str(len(options.errors))
+        suite = ElementTree.SubElement(
+            root, "testsuite", name="joblint", tests=errors, failures="0", errors=errors
+        )
+        for message in options.errors:
+            case = ElementTree.SubElement(suite, "testcase", name="joblint", classname="joblint")
+            ElementTree.SubElement(case, "error", message=printable(message))
+    elif not diagnostics:
         suite = ElementTree.SubElement(root, "testsuite", name="joblint", tests="1", failures="0")
         ElementTree.SubElement(suite, "testcase", name="joblint", classname="joblint")
     ordered = sorted(diagnostics, key=Diagnostic.sort_key)

@@ -7,7 +7,8 @@ to ``%SRCROOT%`` (the working directory), and ``partialFingerprints`` that survi
 moving: a hash of the rule, the file, the flagged line's text with its whitespace
 normalised, and which occurrence of that same line and rule in the file it is. So a
 finding keeps its identity across commits that only add code above it, which is what
-code scanning uses to tell new alerts from old ones.
+code scanning uses to tell new alerts from old ones. A run with errors (a missing path, a
+bug) says so in an invocation that was not successful, with a notification for each.
 """
 
 from __future__ import annotations
@@ -93,24 +94,26 @@ def sarif_log(diagnostics: Sequence[Diagnostic], options: ReportOptions) -> dict
                 "partialFingerprints": {FINGERPRINT: fingerprint},
             }
         )
-    return {
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "joblint",
-                        "version": __version__,
-                        "informationUri": INFORMATION_URI,
-                        "rules": rules,
-                    }
-                },
-                "originalUriBaseIds": {"%SRCROOT%": {"uri": options.cwd.resolve().as_uri() + "/"}},
-                "results": results,
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "joblint",
+                "version": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": rules,
             }
-        ],
+        },
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": options.cwd.resolve().as_uri() + "/"}},
+        "results": results,
     }
+    if options.errors:
+        notifications = [
+            {"level": "error", "message": {"text": message}} for message in options.errors
+        ]
+        run["invocations"] = [
+            {"executionSuccessful": False, "toolExecutionNotifications": notifications}
+        ]
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
 def render(diagnostics: Sequence[Diagnostic], out: TextIO, options: ReportOptions) -> None:

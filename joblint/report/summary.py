@@ -1,4 +1,5 @@
-"""The closing lines of the human formats: a count, or the ``--statistics`` table."""
+"""The closing lines of the human formats: a count, or the ``--statistics`` table, and
+whether the check was incomplete."""
 
 from __future__ import annotations
 
@@ -20,14 +21,29 @@ def write_summary(diagnostics: Sequence[Diagnostic], out: TextIO, options: Repor
             out.write(f"{count:>{width}}\t{code}\t{name}\n")
     if options.quiet:
         return
+    if not diagnostics and not options.fixed:
+        if options.errors:
+            see = see_errors(len(options.errors))
+            out.write(f"No findings, but the check is incomplete: {see}.\n")
+        else:
+            out.write("All checks passed!\n")
+        return
+    _write_counts(diagnostics, out, options)
+    if options.errors:
+        out.write(f"The check is incomplete: {see_errors(len(options.errors))}.\n")
+
+
+def see_errors(count: int) -> str:
+    """Where an error run's summary sends the reader, so that no count reads as a clean
+    bill: the error lines follow the findings, on stderr."""
+    return "see the error below" if count == 1 else f"see the {count} errors below"
+
+
+def _write_counts(diagnostics: Sequence[Diagnostic], out: TextIO, options: ReportOptions) -> None:
     fixed = f" ({options.fixed} fixed, {len(diagnostics)} remaining)" if options.fixed else ""
     if not diagnostics:
-        out.write(
-            f"Found {options.fixed} {'error' if options.fixed == 1 else 'errors'} "
-            f"({options.fixed} fixed, 0 remaining).\n"
-            if options.fixed
-            else "All checks passed!\n"
-        )
+        noun = "error" if options.fixed == 1 else "errors"
+        out.write(f"Found {options.fixed} {noun} ({options.fixed} fixed, 0 remaining).\n")
         return
     total = len(diagnostics) + options.fixed
     noun = "error" if total == 1 else "errors"
