@@ -59,6 +59,16 @@ def _codes(value: str) -> list[str]:
     return [code.strip() for code in value.split(",") if code.strip()]
 
 
+def _selection(value: str) -> list[str]:
+    """``--select``'s codes. An empty value would turn every rule off and pass, which is
+    never what was meant; an empty ``--extend-select`` or ``--ignore`` adds or removes
+    nothing (an unset variable in a script, say), so those stay accepted, as in ruff."""
+    codes = _codes(value)
+    if not codes:
+        raise argparse.ArgumentTypeError("needs at least one rule code or prefix (e.g. JOB1, ALL)")
+    return codes
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="joblint",
@@ -69,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check files and folders (default: .)")
     check.add_argument("paths", nargs="*", type=Path, help="files or folders; - reads stdin")
-    check.add_argument("--select", type=_codes, help="rule codes or prefixes to enable instead")
+    check.add_argument("--select", type=_selection, help="rule codes or prefixes to enable instead")
     check.add_argument("--extend-select", type=_codes, default=[], action="extend",
                        help="rule codes or prefixes to enable on top")  # fmt: skip
     check.add_argument("--ignore", type=_codes, default=[], action="extend",

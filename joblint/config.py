@@ -204,6 +204,7 @@ def _settings_from_table(
             raise ConfigError(f"{where(key)}: unknown key `{key}` in [{TABLE}]{suggestion}")
         _check_type(key, value, spec.kind, where(key))
         values[key] = value
+    _check_selection(values, where)
     _check_dotted_names(values, where)
     _check_patterns(values, where)
     _check_limits(values, where)
@@ -249,6 +250,16 @@ def _or_default(value: tuple[str, ...] | None, default: tuple[str, ...]) -> tupl
 
 FRAMEWORKS = ("runtime", "celery", "rq", "dramatiq", "huey", "django-tasks", "procrastinate", "arq")
 DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _check_selection(values: Mapping[str, Any], where: Callable[[str], str]) -> None:
+    """``select = []`` turns every rule off, and joblint would pass whatever the code says:
+    a slip, not a policy (an empty `extend-select` or `ignore` changes nothing)."""
+    if values.get("select") == []:
+        raise ConfigError(
+            f"{where('select')}: `select` in [{TABLE}] must name at least one rule code or "
+            "prefix (e.g. JOB1, ALL); remove it for the defaults"
+        )
 
 
 def _check_dotted_names(values: Mapping[str, Any], where: Callable[[str], str]) -> None:

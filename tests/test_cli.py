@@ -391,3 +391,33 @@ def test_an_error_run_in_github_is_an_annotation(project: Path) -> None:
     assert code == 2
     assert out == "::error title=joblint::missing.py: no such file or directory\n"
 
+
+# -- an empty selection ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["", ",", " , "])
+def test_empty_select_is_a_usage_error(project: Path, value: str) -> None:
+    code, out, err = run("check", "--select", value)
+    assert (code, out) == (2, "")
+    assert err.startswith("usage: joblint check ")
+    assert err.splitlines()[-1] == (
+        "joblint: error: argument --select: needs at least one rule code or prefix (e.g. JOB1, ALL)"
+    )
+
+
+@pytest.mark.parametrize("option", ["--extend-select", "--ignore"])
+def test_empty_extend_select_and_ignore_change_nothing(project: Path, option: str) -> None:
+    """As in ruff: nothing added or removed, which a script's empty variable may mean."""
+    (project / "app/jobs/receipt_job.py").write_text(BAD_JOB)
+    assert run("check", "--output-format", "concise", option, "")[0] == 1
+
+
+def test_empty_select_in_config_names_its_line(project: Path) -> None:
+    (project / "pyproject.toml").write_text("[tool.joblint]\nqueues = ['a']\nselect = []\n")
+    code, out, err = run("check")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"joblint: error: {project / 'pyproject.toml'}:3: `select` in [tool.joblint] must name "
+        "at least one rule code or prefix (e.g. JOB1, ALL); remove it for the defaults\n"
+    )
+
