@@ -268,9 +268,17 @@ def _clean(options: argparse.Namespace) -> int:
 
     for path in options.paths or [Path(".")]:
         settings = settings_for_paths([path], None)
-        for folder in {settings.project_root, Path(os.path.abspath(path))}:
-            if clean(folder / CACHE_DIR_NAME):
-                print(f"Removed {folder / CACHE_DIR_NAME}", file=sys.stderr)
+        folders = sorted({settings.project_root, Path(os.path.abspath(path))})
+        said: list[str] = []
+        for cache in (folder / CACHE_DIR_NAME for folder in folders):
+            if clean(cache):
+                said.append(f"Removed {cache}")
+            elif cache.exists():
+                said.append(f"Left {cache}: not joblint's (no CACHEDIR.TAG)")
+        # Silence would leave the user wondering whether it ran, and where it looked.
+        nothing = f"No cache to remove in {' or '.join(str(folder) for folder in folders)}"
+        for line in said or [nothing]:
+            print(printable(line), file=sys.stderr)
     return EXIT_CLEAN
 
 

@@ -111,7 +111,8 @@ def test_clean_removes_only_joblints_folder(project: Path) -> None:
     assert run("clean") == (0, "", f"Removed {project / '.joblint_cache'}\n")
     assert not (project / ".joblint_cache").exists()
     (project / ".joblint_cache").mkdir()  # not ours: no CACHEDIR.TAG
-    assert run("clean") == (0, "", "")
+    message = f"Left {project / '.joblint_cache'}: not joblint's (no CACHEDIR.TAG)\n"
+    assert run("clean") == (0, "", message)
     assert (project / ".joblint_cache").exists()
 
 

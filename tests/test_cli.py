@@ -421,3 +421,12 @@ def test_empty_select_in_config_names_its_line(project: Path) -> None:
         "at least one rule code or prefix (e.g. JOB1, ALL); remove it for the defaults\n"
     )
 
+
+# -- clean -------------------------------------------------------------------------------
+
+
+def test_clean_says_what_it_removed_or_that_there_was_nothing(project: Path) -> None:
+    assert run("check")[0] == 0
+    assert run("clean") == (0, "", f"Removed {project / '.joblint_cache'}\n")
+    assert run("clean") == (0, "", f"No cache to remove in {project}\n")
+
