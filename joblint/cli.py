@@ -7,13 +7,15 @@ error a user can cause is one line on stderr; a traceback is a bug.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import sys
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, TextIO
 
 from joblint import __version__
 from joblint.cache import CACHE_DIR_NAME
@@ -38,11 +40,53 @@ EXIT_ERROR = 2
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (plus the usage) and exit code 2."""
+    """argparse, but a usage error is one line (plus the usage) and exit code 2, and an
+    unknown option, command or choice gets a "did you mean", as every other joblint error
+    does (argparse's own ``suggest_on_error`` needs Python 3.14)."""
+
+    # On the top-level parser, the commands' parsers: an option typed before the command
+    # (`joblint --slect`) is most likely one of theirs.
+    commands: Mapping[str, argparse.ArgumentParser] = MappingProxyType({})
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         self.exit(EXIT_ERROR, f"joblint: error: {printable(message)}\n")
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """No joblint command takes arguments it does not know, so they are refused here,
+        by the parser they were given to: the usage and the suggestion are that command's,
+        where argparse would leave them to the top-level parser."""
+        options, extras = super().parse_known_args(args, namespace)
+        if extras:
+            hints = [hint for hint in map(self._closest_option, extras) if hint]
+            suggestion = f"; did you mean {' and '.join(hints)}?" if hints else ""
+            self.error(f"unrecognized arguments: {' '.join(extras)}{suggestion}")
+        return options, extras
+
+    def _closest_option(self, argument: str) -> str | None:
+        if not argument.startswith("-") or argument == "-":
+            return None
+        option = argument.split("=", 1)[0]
+        parsers = [("", self), *((f"{name} ", parser) for name, parser in self.commands.items())]
+        for prefix, parser in parsers:
+            known = [text for action in parser._actions for text in action.option_strings]
+            hint = difflib.get_close_matches(option, known, n=1)
+            if hint:
+                return f"`{prefix}{hint[0]}`"
+        return None
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        try:
+            super()._check_value(action, value)
+        except argparse.ArgumentError as error:
+            choices = [str(choice) for choice in action.choices or ()]
+            hint = difflib.get_close_matches(str(value), choices, n=1)
+            if not hint:
+                raise
+            message = f"{error.message}; did you mean `{hint[0]}`?"
+            raise argparse.ArgumentError(action, message) from None
 
 
 def _job_count(value: str) -> int:
@@ -127,11 +171,18 @@ def build_parser() -> argparse.ArgumentParser:
         "jobs", help="run and inspect the job runtime (joblint jobs --help)", add_help=False
     )
     jobs.add_argument("runtime_arguments", nargs=argparse.REMAINDER)
+    parser.commands = commands.choices
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["jobs"]:
+        # The runtime has its own command line, which gets every argument after `jobs`
+        # (argparse's REMAINDER would not take a leading option, as in `jobs --help`).
+        from joblint.runtime.cli import main as jobs_main
+
+        return jobs_main(arguments[1:])
     parser = build_parser()
     options = parser.parse_args(arguments)
     try:
@@ -144,8 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(options)
         if options.command == "rule":
             return _rule(options)
-        if options.command == "jobs":
-            # The runtime has its own command line; it imports nothing from the linter.
+        if options.command == "jobs":  # reached as `joblint -- jobs ...`
             from joblint.runtime.cli import main as jobs_main
 
             return jobs_main(options.runtime_arguments)

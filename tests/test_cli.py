@@ -430,3 +430,55 @@ def test_clean_says_what_it_removed_or_that_there_was_nothing(project: Path) -> 
     assert run("clean") == (0, "", f"Removed {project / '.joblint_cache'}\n")
     assert run("clean") == (0, "", f"No cache to remove in {project}\n")
 
+
+# -- did you mean, for options and commands ---------------------------------------------
+
+
+def test_unknown_option_of_a_command_suggests_the_closest(project: Path) -> None:
+    code, out, err = run("check", "--slect", "JOB1")
+    assert (code, out) == (2, "")
+    assert err.startswith("usage: joblint check ")
+    assert err.splitlines()[-1] == (
+        "joblint: error: unrecognized arguments: --slect; did you mean `--select`?"
+    )
+    err = run("check", "--slect=JOB1")[2]
+    assert err.splitlines()[-1] == (
+        "joblint: error: unrecognized arguments: --slect=JOB1; did you mean `--select`?"
+    )
+
+
+def test_unknown_option_before_the_command_suggests_the_command_option() -> None:
+    code, out, err = run("--slect")
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "usage: joblint [-h] [--version] COMMAND ...",
+        "joblint: error: unrecognized arguments: --slect; did you mean `check --select`?",
+    ]
+
+
+def test_unknown_option_with_nothing_close_has_no_hint(project: Path) -> None:
+    err = run("check", "--zzzzzz")[2]
+    assert err.splitlines()[-1] == "joblint: error: unrecognized arguments: --zzzzzz"
+
+
+def test_unknown_command_suggests_the_closest() -> None:
+    code, out, err = run("chek")
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 2
+    assert err.startswith("usage: joblint ")
+    assert err.endswith("invalid choice: 'chek' (choose from 'check', 'rules', 'rule', "
+                        "'inventory', 'clean', 'jobs'); did you mean `check`?\n")  # fmt: skip
+
+
+def test_a_path_after_double_dash_may_start_with_a_dash(project: Path) -> None:
+    (project / "-odd-file.py").write_text("def f(:\n")
+    code, out, err = run("check", "--output-format", "concise", "--", "-odd-file.py")
+    assert (code, err) == (1, "")
+    assert out.startswith("-odd-file.py:1:7: JOB001 ")
+
+
+def test_jobs_passes_a_leading_option_to_the_runtime() -> None:
+    """argparse's REMAINDER leaves an option that comes first (`jobs --help`) unclaimed."""
+    code, out, err = run("jobs", "--help")
+    assert (code, err) == (0, "")
+    assert out.startswith("usage: joblint jobs ")
