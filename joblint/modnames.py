@@ -127,7 +127,7 @@ def _imports_elsewhere(root: Path, rest: str, source: SourceFile) -> bool:
     """Whether ``<name>.<rest>`` cannot be a module of ``root`` imported by ``source``:
     the root holds no such module, or it is ``source`` itself."""
     target = _module_in(root, rest.split("."))
-    return target is None or target == source.path.resolve()
+    return target is None or target == _real_path(source.path)
 
 
 def _module_in(root: Path, parts: list[str]) -> Path | None:
