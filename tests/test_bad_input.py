@@ -61,7 +61,8 @@ ODD_FILES: list[tuple[str, bytes, str | None]] = [
     (
         "deep_operators.py",
         b"from app.jobs.receipt_job import ReceiptJob\n"
-        b"x = " + b"-" * DEEP + b"ReceiptJob.perform_now(1)\n"
+        # A statement (its fix applies only where the result is unused) over a deep tree.
+        b"ReceiptJob.perform_now(" + b"-" * DEEP + b"1)\n"
         b"y = " + b"not " * DEEP + b"ReceiptJob\n"
         b"z = "
         + b"lambda: " * DEEP
@@ -69,7 +70,7 @@ ODD_FILES: list[tuple[str, bytes, str | None]] = [
         + b"f(" * DEEP
         + b")" * DEEP
         + b")\n",
-        "2:505: JOB605",
+        "2:1: JOB605",
     ),
     (
         "jobs/send_deep_job.py",
