@@ -1001,8 +1001,10 @@ def test_late_binding_fix(tmp_path: Path) -> None:
         "from app.jobs.send_email_job import send_email\n\n\n"
         "def notify(users):\n"
         "    for user in users:\n"
-        "        transaction.on_commit(lambda: send_email.enqueue(user.pk, 'welcome'))\n"
+        "        transaction.on_commit(lambda: send_email.enqueue(user, 'welcome'))\n"
         "        transaction.on_commit(lambda: send_email.enqueue(compute(user)))\n"
+        "        transaction.on_commit(lambda: send_email.enqueue(user.pk))\n"
+        "        user.save()\n"
     )
     write_tree(
         tmp_path,
@@ -1012,16 +1014,20 @@ def test_late_binding_fix(tmp_path: Path) -> None:
         },
     )
     found = diagnostics(tmp_path, {}, "JOB608")
-    assert [d.line for d in found] == [7, 8]
+    assert [d.line for d in found] == [7, 8, 9]
     assert found[1].fix is None  # `compute(user)` would run at once: no fix
+    # `user.pk` would be read before `user.save()` gives the row its pk: no fix
+    assert found[2].fix is None
     assert _fixed(tmp_path, source, "JOB608") == (
         "from django.db import transaction\n"
         "from app.jobs.send_email_job import send_email\n"
         "from functools import partial\n\n\n"
         "def notify(users):\n"
         "    for user in users:\n"
-        "        transaction.on_commit(partial(send_email.enqueue, user.pk, 'welcome'))\n"
+        "        transaction.on_commit(partial(send_email.enqueue, user, 'welcome'))\n"
         "        transaction.on_commit(lambda: send_email.enqueue(compute(user)))\n"
+        "        transaction.on_commit(lambda: send_email.enqueue(user.pk))\n"
+        "        user.save()\n"
     )
 
 

@@ -207,8 +207,8 @@ FIXABLE = {
     "with transaction.atomic():\n    ChargeOrderJob.perform_later(order_id)  # after charging": (
         "JOB601"
     ),
-    "for each in Order.objects.all():\n"
-    "    transaction.on_commit(lambda: send_report.delay(each.pk))": "JOB608",
+    "for each in Order.objects.values_list('pk', flat=True):\n"
+    "    transaction.on_commit(lambda: send_report.delay(each))": "JOB608",
 }
 # Definitions added after the header, each drawing a fix too.
 EXTRAS = {

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from joblint import walk
 from joblint.context import ModuleContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix
 from joblint.fixes import replace_expression
@@ -52,6 +53,8 @@ class ModelInstanceArgument(ModuleRule):
             return
         prover = Prover(module)
         for site in module.facts.enqueue_sites:
+            if site.synchronous:
+                continue  # run in the caller: nothing is serialized
             job = module.index.jobs.resolve(site.target) if site.target else None
             for arg in site.arguments:
                 if arg.star:
@@ -80,13 +83,46 @@ class ModelInstanceArgument(ModuleRule):
         span = module.parsed.span(arg.value)
         fix = None
         parameter = _parameter_for(job, site, arg)
-        if parameter and parameter.endswith(("_id", "_pk")) and simple:
+        if (
+            parameter
+            and parameter.endswith(("_id", "_pk"))
+            and simple
+            and not _used_as_a_record(job, parameter)
+        ):
             fix = Fix(
                 message=f"Pass `{text}.{attribute}` (unsafe: the job receives an ID)",
                 applicability=Applicability.UNSAFE,
                 transform=replace_expression(span, text, f"{text}.{attribute}"),
             )
         return self.diagnostic(site.path, span, message, fix=fix)
+
+
+# Annotations a parameter that receives an ID may carry.
+ID_ANNOTATIONS = frozenset({"int", "str", "UUID", "uuid.UUID", "Any", "object"})
+
+
+def _used_as_a_record(job: JobDefinition | None, parameter: str) -> bool:
+    """Whether the job's body treats the parameter as the record despite its name
+    (``order_id.total``, ``order_id: Order``): passing the ID would break the job, so the
+    fix is not offered. Unknown bodies count as records."""
+    body = job.perform if job is not None else None
+    if body is None:
+        return True
+    for param in [*body.params.params, *body.params.kwonly_params, *body.params.posonly_params]:
+        if param.name.value == parameter and param.annotation is not None:
+            written = cst.Module([]).code_for_node(param.annotation.annotation)
+            if written.strip("'\"") not in ID_ANNOTATIONS:
+                return True
+    found = False
+
+    class Reads(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            nonlocal found
+            if isinstance(node.value, cst.Name) and node.value.value == parameter:
+                found = True
+
+    walk.walk(body.body, Reads())
+    return found
 
 
 class QuerysetArgument(ModuleRule):

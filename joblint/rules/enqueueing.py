@@ -119,23 +119,31 @@ def code(parsed: ParsedModule, node: cst.CSTNode, limit: int = 50) -> str:
 # -- fixes ------------------------------------------------------------------------------
 
 
-def _bound_to(parsed: ParsedModule, name: str, qualified: str) -> bool | None:
-    """True when the module binds ``name`` to ``qualified`` (an import), None when it
-    does not bind it at all, False when it binds it to something else."""
-    scope = parsed.scopes.get(parsed.module)
+def _bound_to(
+    parsed: ParsedModule, name: str, qualified: str, where: cst.CSTNode | None = None
+) -> bool | None:
+    """True when ``name``, read at ``where`` (by default at module level), is bound to
+    ``qualified`` (an import), None when nothing binds it there, False when something
+    else does: a parameter or a local of an enclosing function (`transaction: str`,
+    `partial: bool`) hides the module's import from the code a fix writes there."""
+    module_scope = parsed.scopes.get(parsed.module)
+    scope = (parsed.scopes.get(where) if where is not None else None) or module_scope
     if scope is None or name not in scope:
         return None
     names = {q.name for q in scope.get_qualified_names_for(name)}
     return names == {qualified}
 
 
-def name_for(parsed: ParsedModule, module: str, name: str) -> tuple[str, tuple[str, str] | None]:
-    """How to write ``module.name`` in this module, and the import to add (``(module,
-    name)``) when one is needed; raises LookupError when the name is taken."""
-    bound = _bound_to(parsed, name, f"{module}.{name}")
+def name_for(
+    parsed: ParsedModule, module: str, name: str, where: cst.CSTNode | None = None
+) -> tuple[str, tuple[str, str] | None]:
+    """How to write ``module.name`` at ``where`` in this module, and the import to add
+    (``(module, name)``) when one is needed; raises LookupError when the name is taken
+    there or at module level."""
+    bound = _bound_to(parsed, name, f"{module}.{name}", where)
     if bound is True:
         return name, None
-    if bound is None:
+    if bound is None and _bound_to(parsed, name, f"{module}.{name}") is None:
         return name, (module, name)
     raise LookupError(name)
 
@@ -231,8 +239,8 @@ def on_commit_fix(module: ModuleContext, site: EnqueueSite, what: str) -> Fix | 
             rewrite_call(span, original, rename, lines_after(parsed, span)),
         )
     try:
-        transaction, transaction_import = name_for(parsed, "django.db", "transaction")
-        partial, partial_import = name_for(parsed, "functools", "partial")
+        transaction, transaction_import = name_for(parsed, "django.db", "transaction", node)
+        partial, partial_import = name_for(parsed, "functools", "partial", node)
     except LookupError:
         return None
     imports = tuple(i for i in (transaction_import, partial_import) if i is not None)
@@ -845,6 +853,17 @@ def _simple(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Attribute) and _simple(node.value)
 
 
+def _reads_attribute_of(node: cst.BaseExpression, names: set[str]) -> bool:
+    """``user.pk`` for a loop variable ``user``: ``partial`` would read the attribute when
+    the callback is registered, not at the commit, and the loop body may still change it
+    (a ``user.save()`` after the ``on_commit`` gives the row its pk)."""
+    if not isinstance(node, cst.Attribute):
+        return False
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return isinstance(node, cst.Name) and node.value in names
+
+
 def _partial_fix(parsed: ParsedModule, callback: cst.Lambda) -> Fix | None:
     """``lambda: job.enqueue(user.id)`` becomes ``partial(job.enqueue, user.id)`` when the
     lambda takes nothing and its body is one call of names and literals."""
@@ -857,8 +876,11 @@ def _partial_fix(parsed: ParsedModule, callback: cst.Lambda) -> Fix | None:
         return None
     if any(arg.star or not _simple(arg.value) for arg in body.args):
         return None
+    captured = set(_captured_loop_variables(parsed, callback))
+    if any(_reads_attribute_of(arg.value, captured) for arg in body.args):
+        return None
     try:
-        partial, partial_import = name_for(parsed, "functools", "partial")
+        partial, partial_import = name_for(parsed, "functools", "partial", callback)
     except LookupError:
         return None
     imports = () if partial_import is None else (partial_import,)

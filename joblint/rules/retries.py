@@ -362,7 +362,13 @@ class RetryNotRaised(ModuleRule):
                         "`bind=True` there is no task instance called `self`; add `bind=True` "
                         "to the task decorator and take `self` as the first parameter",
                     )
-                elif receiver == instance and is_statement and _keyword(call, "throw") is None:
+                elif (
+                    receiver == instance
+                    and is_statement
+                    and _keyword(call, "throw") is None
+                    # `**options` may hold `throw=False`: then not raising is the point.
+                    and not any(arg.star == "**" for arg in call.args)
+                ):
                     written = parsed.module.code_for_node(call)
                     span = parsed.span(call)
                     yield self.diagnostic(
