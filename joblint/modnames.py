@@ -80,8 +80,8 @@ def imported_names(sources: Iterable[SourceFile], project_root: Path) -> dict[Pa
     A root keeps its folder's name when any of its modules imports it by that name. Another
     name ``shop`` is taken only when every absolute import of ``shop.…`` in the root's
     modules names a module the root holds (``shop.jobs.application_job`` is
-    ``<root>/jobs/application_job.py``), none of them a module importing itself, and no
-    other name qualifies. A name Python would find elsewhere is never taken: a standard
+    ``<root>/jobs/application_job.py``), none of them a module importing itself, at least
+    two of the root's modules are imported that way, and no other name qualifies. A name Python would find elsewhere is never taken: a standard
     library module, or a package or module beside the root inside the project (a Django
     app importing ``core.models`` from its sibling app ``core`` is not named ``core``
     because it has a ``models.py`` too). A library mirrored so closely is rarer than a
@@ -105,8 +105,14 @@ def imported_names(sources: Iterable[SourceFile], project_root: Path) -> dict[Pa
     return found
 
 
+# Distinct modules of the root a name must be imported for before the root takes it: one
+# `from vendor.models import Order` beside a `models.py` of the project's own is a library
+# of the same shape far more often than a renamed checkout.
+EVIDENCE_MODULES = 2
+
+
 def _name_imported_by(root: Path, sources: Sequence[SourceFile], project_root: Path) -> str | None:
-    votes: set[str] = set()
+    votes: dict[str, set[str]] = defaultdict(set)
     ruled_out: set[str] = set()
     for source in sources:
         for dotted in _absolute_imports(source.data):
@@ -118,9 +124,13 @@ def _name_imported_by(root: Path, sources: Sequence[SourceFile], project_root: P
             if _found_elsewhere(top, root, project_root) or _imports_elsewhere(root, rest, source):
                 ruled_out.add(top)
             else:
-                votes.add(top)
-    candidates = votes - ruled_out
-    return candidates.pop() if len(candidates) == 1 else None
+                votes[top].add(rest)
+    candidates = [
+        name
+        for name, modules in votes.items()
+        if name not in ruled_out and len(modules) >= EVIDENCE_MODULES
+    ]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def _imports_elsewhere(root: Path, rest: str, source: SourceFile) -> bool:

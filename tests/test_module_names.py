@@ -172,3 +172,18 @@ def test_absolute_imports_are_read_from_import_lines() -> None:
     assert sorted(_absolute_imports(source)) == [
         "os.path", "shop.jobs", "shop.last", "shop.models", "shop.typing",
     ]  # fmt: skip
+
+
+def test_one_import_of_a_library_shaped_like_the_package_does_not_rename_it(
+    tmp_path: Path,
+) -> None:
+    """A Django app with relative imports and one `from taggit.models import Tag` beside
+    its own `models.py` is the app `blog`, not a copy of the library."""
+    files = {
+        "blog/__init__.py": "",
+        "blog/models.py": "from taggit.models import Tag\n\n\nclass Post:\n    tags = Tag\n",
+        "blog/views.py": "from .models import Post\n",
+    }
+    names = names_in(tmp_path, files)
+    assert names["blog/models.py"] == "blog.models"
+    assert names["blog/views.py"] == "blog.views"
