@@ -82,11 +82,12 @@ def imported_names(sources: Iterable[SourceFile], project_root: Path) -> dict[Pa
     modules names a module the root holds (``shop.jobs.application_job`` is
     ``<root>/jobs/application_job.py``), none of them a module importing itself, at least
     two of the root's modules are imported that way, and no other name qualifies. A name
-    Python would find elsewhere is never taken: a standard library module, or a package or module beside the root inside the project (a Django
-    app importing ``core.models`` from its sibling app ``core`` is not named ``core``
-    because it has a ``models.py`` too). A library mirrored so closely is rarer than a
-    renamed checkout, and a module importing a library's module of its own name
-    (``from wagtail.models import Page`` in ``models.py``) rules the library out.
+    Python would find elsewhere is never taken: a standard library module, or a package or
+    module beside the root inside the project (a Django app importing ``core.models`` from
+    its sibling app ``core`` is not named ``core`` because it has a ``models.py`` too). A
+    library mirrored so closely is rarer than a renamed checkout, and a module importing a
+    library's module of its own name (``from wagtail.models import Page`` in
+    ``models.py``) rules the library out.
 
     Imports are read line by line from the bytes, as the prefilter reads, so that names
     are settled before anything is parsed; a root stops being read at its first import
