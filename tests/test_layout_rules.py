@@ -186,3 +186,72 @@ def test_test_code_is_left_to_its_own_conventions(tmp_path: Path) -> None:
     assert sorted({code for _, _, code in findings(tmp_path, settings)}) == [
         "JOB101", "JOB102", "JOB103", "JOB104", "JOB106",
     ]  # fmt: skip
+
+
+REPORTER = (
+    "from joblint.runtime import Job\n\n\n"
+    "class ReportFailureJob(Job):\n"
+    "    queue_as = 'default'\n\n"
+    "    def perform(self, job_name: str) -> None: ...\n"
+)
+
+
+def base_importing(statement: str, *, in_function: bool = False) -> str:
+    """The base job, importing the reporting job's module with ``statement``, at the top
+    of its module or in its rescue handler."""
+    body = "    def report(self) -> None:\n"
+    if in_function:
+        return BASE + body + f"        {statement}\n        ReportFailureJob.perform_later('x')\n"
+    return statement + "\n" + BASE + body + "        ReportFailureJob.perform_later('x')\n"
+
+
+@pytest.mark.parametrize(
+    ("base", "extra"),
+    [
+        (base_importing("from app.jobs.report_failure_job import ReportFailureJob"), {}),
+        (base_importing("from .report_failure_job import ReportFailureJob"), {}),
+        (base_importing("from app.jobs import report_failure_job"), {}),
+        (base_importing("import app.jobs.report_failure_job"), {}),
+        (
+            base_importing(
+                "from app.jobs.report_failure_job import ReportFailureJob", in_function=True
+            ),
+            {},
+        ),
+        # through another module of the project
+        (
+            base_importing("from app.alerts import ReportFailureJob"),
+            {"app/alerts.py": "from app.jobs.report_failure_job import ReportFailureJob\n"},
+        ),
+    ],
+)
+def test_job_the_base_job_imports_may_subclass_job(
+    tmp_path: Path, base: str, extra: dict[str, str]
+) -> None:
+    """Subclassing the base job would make the two modules import each other (the fix
+    broke every module of the fix-safety corpus's failure_reports project)."""
+    write_tree(
+        tmp_path,
+        {
+            "app/jobs/application_job.py": base,
+            "app/jobs/report_failure_job.py": REPORTER,
+            **extra,
+        },
+    )
+    assert [d for d in lint_tree(tmp_path) if d.code == "JOB105"] == []
+
+
+def test_job_beside_the_one_the_base_job_imports_is_still_flagged(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "app/jobs/application_job.py": base_importing(
+                "from app.jobs.report_failure_job import ReportFailureJob"
+            ),
+            "app/jobs/report_failure_job.py": REPORTER,
+            "app/jobs/send_invoice_job.py": REPORTER.replace("ReportFailure", "SendInvoice"),
+        },
+    )
+    [finding] = [d for d in lint_tree(tmp_path) if d.code == "JOB105"]
+    assert finding.path == tmp_path / "app/jobs/send_invoice_job.py"
+    assert finding.fix is not None

@@ -14,11 +14,15 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 import libcst as cst
+from libcst.helpers import get_absolute_module_from_package_for_import, get_full_name_for_node
 
+from joblint import walk
 from joblint.context import ModuleContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix
 from joblint.frameworks.runtime import is_runtime_job_base
+from joblint.index import ProjectIndex
 from joblint.model import JobDefinition
+from joblint.parsing import ParsedModule
 from joblint.rules.base import FixAvailability, ModuleRule
 from joblint.words import builtin_verbs, camel_words, snake_case
 
@@ -211,9 +215,16 @@ class JobBaseClass(ModuleRule):
             return
         base_name = base_import.rsplit(".", 1)[-1]
         base_module = base_import.rsplit(".", 1)[0] if "." in base_import else ""
+        used_by_base: bool | None = None  # asked once, and only of a module with a finding
         for job in module.facts.jobs:
             if not job.is_class or job.qualified_name == base_job:
                 continue
+            if not any(is_runtime_job_base(base) for base in job.base_names):
+                continue
+            if used_by_base is None:
+                used_by_base = _imported_by_base_job(module)
+            if used_by_base:
+                return  # see USED_BY_THE_BASE_JOB
             for position, base in enumerate(job.base_names):
                 if not is_runtime_job_base(base):
                     continue
@@ -225,6 +236,102 @@ class JobBaseClass(ModuleRule):
                     "policies",
                     fix=_rebase_fix(job, position, base_name, base_module, module),
                 )
+
+
+# USED_BY_THE_BASE_JOB: a job whose module the base job's module imports (directly or
+# through other modules of the project, at any level, a function's body included) is one
+# the base job uses: the job that reports the others' failures from its rescue handler,
+# say. It subclasses `Job` on purpose, so as not to be retried or rescued by the policies
+# it serves, and it could not subclass the base job anyway: its module would import the
+# base job's, which imports it, and the fix would make every module that imports either
+# fail with a circular import. The rule is quiet there, fix and finding alike.
+
+
+def _imported_by_base_job(module: ModuleContext) -> bool:
+    """Whether the base job's module imports ``module``, following the imports through the
+    modules the run parsed (a module it did not parse cannot be followed)."""
+    index = module.index
+    base = index.resolve_class(index.base_job) if index.base_job else None
+    if base is None or base.path == module.path:
+        return False
+    by_name = {parsed.module_name: parsed for parsed in index.modules}
+    start = next((parsed for parsed in index.modules if parsed.path == base.path), None)
+    if start is None:
+        return False
+    seen = {start.path}
+    pending = [start]
+    while pending:
+        current = pending.pop()
+        for name in _imported_modules(current):
+            imported = _parsed_module(index, by_name, name)
+            if imported is None or imported.path in seen:
+                continue
+            if imported.path == module.path:
+                return True
+            seen.add(imported.path)
+            pending.append(imported)
+    return False
+
+
+def _parsed_module(
+    index: ProjectIndex, by_name: dict[str, ParsedModule], name: str
+) -> ParsedModule | None:
+    """The parsed module an import names: by its name, else by the one module whose name
+    ends with it or that it ends with (a ``src`` layout or namespace package names a
+    module with more or fewer leading packages than the run does)."""
+    found = by_name.get(name)
+    if found is not None:
+        return found
+    candidates = [
+        parsed
+        for parsed in index.modules
+        if parsed.module_name.endswith("." + name) or name.endswith("." + parsed.module_name)
+    ]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _imported_modules(parsed: ParsedModule) -> Iterator[str]:
+    """The absolute names of the modules ``parsed`` may import: for ``from a import b``,
+    both ``a`` and ``a.b`` (``b`` may be a submodule)."""
+    for node in _import_statements(parsed.module):
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                name = get_full_name_for_node(alias.name)
+                if name:
+                    yield name
+            continue
+        # None for a relative import reaching above the top-level package.
+        package = get_absolute_module_from_package_for_import(parsed.package or None, node)
+        if package is None:
+            continue
+        yield package
+        if not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:
+                name = get_full_name_for_node(alias.name)
+                if name:
+                    yield f"{package}.{name}"
+
+
+_HOLDS_STATEMENTS = (
+    cst.BaseCompoundStatement,
+    cst.BaseSuite,
+    cst.SimpleStatementLine,
+    cst.Else,
+    cst.ExceptHandler,
+    cst.ExceptStarHandler,
+    cst.Finally,
+    cst.MatchCase,
+)
+
+
+def _import_statements(node: cst.CSTNode) -> Iterator[cst.Import | cst.ImportFrom]:
+    """Every import in ``node``, however deep in its statements (a function's body, an
+    ``if TYPE_CHECKING:``), without walking its expressions."""
+    for child in walk.children(node):
+        if isinstance(child, cst.Import | cst.ImportFrom):
+            yield child
+        elif isinstance(child, _HOLDS_STATEMENTS):
+            yield from _import_statements(child)
 
 
 def _rebase_fix(
