@@ -729,3 +729,76 @@ def test_fixes_through_the_engine_reparse_and_are_idempotent(tmp_path: Path) -> 
         assert diagnostic.fix is not None
         again = diagnostic.fix.transform(again)
     assert again.code == module.code
+
+
+# -- the serializer a project configures (JOB203) --------------------------------------
+
+CELERY_APP = "from celery import Celery\n\napp = Celery('proj')\n{conf}\n"
+CELERY_TASKS = (
+    "from celery import shared_task\n\nfrom proj.celery import app\n\n\n"
+    "@app.task(queue='low')\ndef on_app(point):\n    pass\n\n\n"
+    "@shared_task(queue='low')\ndef shared(point):\n    pass\n"
+)
+CELERY_SENDS = (
+    "from proj.tasks import on_app, shared\n\n\n"
+    "def send():\n    on_app.delay((1, 2))\n    shared.delay((1, 2))\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("files", "flagged"),
+    [
+        # nothing configured: Celery's JSON default turns tuples into lists
+        ({}, ["on_app", "shared"]),
+        # the app configured for pickle: its tasks keep tuples; a shared task may run on an
+        # app joblint does not see configured, so it cannot tell and stays quiet
+        ({"proj/celery.py": "app.conf.update(task_serializer='pickle')"}, []),
+        ({"proj/celery.py": "app.conf.task_serializer = 'pickle'"}, []),
+        ({"proj/celery.py": "app.conf.update({'task_serializer': 'pickle'})"}, []),
+        ({"proj/celery.py": "app.conf.update(task_serializer='json')"}, ["on_app"]),
+        # Django settings read through config_from_object, a project serializer of its own
+        ({"proj/settings.py": "CELERY_TASK_SERIALIZER = 'signed-pickle'"}, []),
+        ({"proj/settings.py": "CELERY_TASK_SERIALIZER = 'pickle'"}, []),
+        # a celeryconfig module saying json: still json
+        ({"celeryconfig.py": "task_serializer = 'json'"}, ["on_app", "shared"]),
+        # computed: cannot tell, so quiet
+        ({"proj/settings.py": "import os\nCELERY_TASK_SERIALIZER = os.environ['S']"}, []),
+        # a lowercase name outside a module about Celery is some other variable
+        ({"proj/util.py": "task_serializer = 'pickle'"}, ["on_app", "shared"]),
+    ],
+)
+def test_celery_serializer_the_project_configures(
+    tmp_path: Path, files: dict[str, str], flagged: list[str]
+) -> None:
+    conf = files.pop("proj/celery.py", "")
+    tree = {
+        "proj/__init__.py": "",
+        "proj/celery.py": CELERY_APP.format(conf=conf),
+        "proj/tasks.py": CELERY_TASKS,
+        "proj/send.py": CELERY_SENDS,
+        **files,
+    }
+    write_tree(tmp_path, tree)
+    sends = {5: "on_app", 6: "shared"}  # the lines of proj/send.py
+    found = [d for d in lint_tree(tmp_path) if d.code == "JOB203"]
+    assert all(d.path == tmp_path / "proj/send.py" for d in found)
+    assert sorted(sends[d.line] for d in found) == flagged
+
+
+@pytest.mark.parametrize(
+    ("framework", "setting"),
+    [
+        ("dramatiq", "import dramatiq\nfrom dramatiq.encoder import PickleEncoder\n"
+                     "dramatiq.set_encoder(PickleEncoder())\n"),
+        ("rq", "from redis import Redis\nfrom rq import Queue\nfrom rq.serializers import "
+               "JSONSerializer\nqueue = Queue(connection=Redis(), serializer=JSONSerializer)\n"),
+    ],
+)  # fmt: skip
+def test_a_serializer_object_makes_the_framework_unjudged(
+    tmp_path: Path, framework: str, setting: str
+) -> None:
+    argument = "lambda: 1" if framework == "rq" else "(1, 2)"
+    source = TASK + f"process.delay({argument})\n"
+    assert synthetic(tmp_path, NonSerializableArgument(), framework, source) != []
+    (tmp_path / "setup_queue.py").write_text(setting)
+    assert synthetic(tmp_path, NonSerializableArgument(), framework, source) == []

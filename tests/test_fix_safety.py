@@ -193,26 +193,11 @@ def failures(outcome: dict[str, Any]) -> dict[str, Any]:
 # Fixes that still break a corpus shape: open bugs, each failing here until it is fixed
 # (strict: a fixed bug turns its entry into a failure until the entry is removed).
 KNOWN_BREAKAGES: dict[tuple[str, str], str] = {
-    **{
-        (test, f"failure_reports/ops.jobs.{module}"): (
-            "JOB105: the fix imports the base job into a module the base job imports "
-            "(a circular import)"
-        )
-        for test in ("runs",)
-        for module in ("application_job", "import_feed_job", "report_failure_job")
-    },
-    ("expects", "failure_reports/ops.jobs.report_failure_job"): (
-        "JOB105: the fix imports the base job into a module the base job imports"
-    ),
     ("runs", "schedules/reports.handlers"): (
         "JOB107: a decorator above the task that registers the task object is moved under it"
     ),
     ("expects", "schedules/reports.handlers"): (
         "JOB107: a decorator above the task that registers the task object is moved under it"
-    ),
-    ("runs", "schedules/reports.pickle_app"): (
-        "JOB203: app.conf.update(task_serializer='pickle') is not read; the tuple made a list "
-        "is no longer hashable (issue 16 reads the project's serializer)"
     ),
     ("runs", "billing/billing.claims"): (
         "JOB402: a guard that claims (SET NX) is copied into the lock and finds its own claim"

@@ -961,6 +961,7 @@ class _Definitions(cst.CSTVisitor):
                 options=options,
                 decorator=written,
                 defers_on_commit=self.project.is_django_task(self.index, task_class),
+                app=found.app,
             )
         )
 

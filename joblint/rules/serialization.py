@@ -14,6 +14,7 @@ scope shows the same thing). A name whose value cannot be shown is never flagged
 from __future__ import annotations
 
 import enum
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -23,7 +24,9 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from joblint import walk
 from joblint.context import ModuleContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
+from joblint.index import ProjectIndex
 from joblint.model import EnqueueSite, JobDefinition
+from joblint.project_serializers import ConfiguredSerializers, configured_serializers
 from joblint.rules.base import FixAvailability, ModuleRule
 from joblint.rules.signatures import node_span, received_arguments, target_job
 from joblint.symbols import literal, single_name
@@ -605,11 +608,33 @@ def _shown(module: ModuleContext, node: cst.CSTNode) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def serializer_for(site: EnqueueSite, job: JobDefinition | None) -> Serializer | None:
-    """The serializer the site's arguments go through, or None when it cannot be told
-    (a serializer chosen by a variable, or one joblint has no table for)."""
+# Keyed weakly on the run's index: the project's configured serializers are read from its
+# files once per run.
+_CONFIGURED: weakref.WeakKeyDictionary[ProjectIndex, ConfiguredSerializers] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def project_serializers(module: ModuleContext) -> ConfiguredSerializers:
+    found = _CONFIGURED.get(module.index)
+    if found is None:
+        found = _CONFIGURED[module.index] = configured_serializers(module.settings)
+    return found
+
+
+def serializer_for(
+    site: EnqueueSite,
+    job: JobDefinition | None,
+    configured: ConfiguredSerializers | None = None,
+) -> Serializer | None:
+    """The serializer the site's arguments go through: the enqueue's option, else the
+    job's, else the project's configuration, else the framework's default; None when it
+    cannot be told (a serializer chosen by a variable or an object, or one joblint has no
+    table for, such as a project's own)."""
     framework = job.framework if job is not None else site.framework
-    chosen: object = DEFAULT_SERIALIZER.get(framework)
+    app = job.app if job is not None else None
+    project = configured.for_job(framework, app) if configured is not None else None
+    chosen: object = DEFAULT_SERIALIZER.get(framework) if project is None else project
     for key, expression in site.options:
         if key == SERIALIZER_OPTION:
             chosen = literal(expression)
@@ -636,7 +661,7 @@ class NonSerializableArgument(ModuleRule):
             if site.synchronous:
                 continue  # run in the caller: nothing is serialized
             job = target_job(module, site)
-            serializer = serializer_for(site, job)
+            serializer = serializer_for(site, job, project_serializers(module))
             if serializer is None:
                 continue
             for arg in received_arguments(site):
