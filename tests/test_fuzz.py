@@ -215,7 +215,10 @@ EXTRAS = {
     """
 
 def logged(function):
-    return function
+    def wrapper(*args, **kwargs):
+        return function(*args, **kwargs)
+
+    return wrapper
 
 
 @logged

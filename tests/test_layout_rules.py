@@ -255,3 +255,113 @@ def test_job_beside_the_one_the_base_job_imports_is_still_flagged(tmp_path: Path
     [finding] = [d for d in lint_tree(tmp_path) if d.code == "JOB105"]
     assert finding.path == tmp_path / "app/jobs/send_invoice_job.py"
     assert finding.fix is not None
+
+
+# -- JOB107: what sits above Celery's task decorator --------------------------------------
+
+CELERY_APP = "from celery import Celery\n\napp = Celery('proj')\n"
+TASK = "@app.task(queue='low')\ndef send_digest(user_id: int) -> None:\n    pass\n"
+REGISTERING = {
+    "a factory whose function returns the task it registers": (
+        "HANDLERS = {}\n\n\n"
+        "def handles(event):\n"
+        "    def register(task):\n"
+        "        HANDLERS[event] = task\n"
+        "        return task\n\n"
+        "    return register\n",
+        "@handles('order.paid')",
+    ),
+    "a decorator returning its parameter": (
+        "TASKS = []\n\n\n"
+        "def registered(task):\n"
+        "    TASKS.append(task)\n"
+        "    if task.name:\n"
+        "        return task\n"
+        "    return task\n",
+        "@registered",
+    ),
+}
+WRAPPING = {
+    "functools.wraps": (
+        "import functools\n\n\n"
+        "def logged(function):\n"
+        "    @functools.wraps(function)\n"
+        "    def wrapper(*args, **kwargs):\n"
+        "        return function(*args, **kwargs)\n\n"
+        "    return wrapper\n",
+        "@logged",
+    ),
+    "a factory returning a wrapper": (
+        "def retried(times):\n"
+        "    def decorate(function):\n"
+        "        def wrapper(*args):\n"
+        "            return function(*args)\n\n"
+        "        return wrapper\n\n"
+        "    return decorate\n",
+        "@retried(3)",
+    ),
+    "a parameter rebound before it is returned": (
+        "def traced(function):\n    function = trace(function)\n    return function\n",
+        "@traced",
+    ),
+    "a parameter returned on one path only": (
+        "def maybe(function):\n    if function.name:\n        return function\n",
+        "@maybe",
+    ),
+    "a lambda": ("def wrapped(function):\n    return lambda *args: function(*args)\n", "@wrapped"),
+    "an async function": ("async def later(function):\n    return function\n", "@later"),
+    "a decorator defined outside the project": ("from tracing import traced\n", "@traced"),
+}
+
+
+def job107(tmp_path: Path, files: dict[str, str]) -> list[tuple[int, bool]]:
+    """(line, whether a fix is offered) of each JOB107 finding in ``proj/tasks.py``."""
+    write_tree(tmp_path, {"proj/celery_app.py": CELERY_APP, **files})
+    return [
+        (d.line, d.fix is not None)
+        for d in lint_tree(tmp_path)
+        if d.code == "JOB107" and d.path == tmp_path / "proj/tasks.py"
+    ]
+
+
+@pytest.mark.parametrize("case", sorted(REGISTERING))
+def test_job107_a_decorator_that_registers_the_task_object_is_no_wrapper(
+    tmp_path: Path, case: str
+) -> None:
+    """It is above the task on purpose: under it, it would register the bare function
+    (the fix broke the fix-safety corpus's schedules/reports.handlers)."""
+    definition, decorator = REGISTERING[case]
+    source = f"from proj.celery_app import app\n\n{definition}\n\n{decorator}\n{TASK}"
+    assert job107(tmp_path, {"proj/tasks.py": source}) == []
+
+
+def test_job107_a_registering_decorator_from_another_parsed_module(tmp_path: Path) -> None:
+    definition, decorator = REGISTERING["a factory whose function returns the task it registers"]
+    files = {
+        "proj/celery_app.py": CELERY_APP + "\n\n" + definition,
+        "proj/tasks.py": f"from proj.celery_app import app, handles\n\n\n{decorator}\n{TASK}",
+    }
+    assert job107(tmp_path, files) == []
+
+
+@pytest.mark.parametrize("case", sorted(WRAPPING))
+def test_job107_wrappers_are_still_moved(tmp_path: Path, case: str) -> None:
+    definition, decorator = WRAPPING[case]
+    source = f"from proj.celery_app import app\n\n{definition}\n\n{decorator}\n{TASK}"
+    line = source.splitlines().index(decorator) + 1
+    assert job107(tmp_path, {"proj/tasks.py": source}) == [(line, True)]
+
+
+def test_job107_a_wrapper_beside_a_registering_decorator_is_reported_but_not_moved(
+    tmp_path: Path,
+) -> None:
+    """Moving the task decorator to the top would take the task object from the
+    registry."""
+    registry, registering = REGISTERING["a decorator returning its parameter"]
+    wrapper, wrapping = WRAPPING["functools.wraps"]
+    source = (
+        f"from proj.celery_app import app\n\n{wrapper}\n\n{registry}\n\n"
+        f"{registering}\n{wrapping}\n{TASK}"
+    )
+    line = source.splitlines().index(wrapping) + 1
+    assert job107(tmp_path, {"proj/tasks.py": source}) == [(line, False)]

@@ -8,11 +8,15 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 import libcst as cst
+from libcst.metadata import Assignment
 
+from joblint.bodies import own_nodes
 from joblint.context import ModuleContext, ProjectContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix
 from joblint.model import JobDefinition
+from joblint.parsing import ParsedModule
 from joblint.rules.base import FixAvailability, ModuleRule, ProjectRule
+from joblint.symbols import single_name
 
 
 def _kind(job: JobDefinition) -> str:
@@ -143,13 +147,15 @@ class DecoratorOrder(ModuleRule):
                 continue
             outermost, below, above = order
             task = module.parsed.module.code_for_node(task_decorator.decorator)
-            if outermost and position != 0:
+            # See PASS_THROUGH: what returns the task object unchanged is no wrapper.
+            wrappers = [d for d in decorators[:position] if not _passes_through(module, d)]
+            if outermost and wrappers:
                 yield self._finding(
-                    module, job, decorators[0],
+                    module, job, wrappers[0],
                     f"`@{task}` must be the outermost decorator of `{job.name}` (first in the "
                     "list): a decorator above it wraps the task object, not the function, and "
                     "is skipped when a worker runs the task",
-                    _move(job.name, task, 0),
+                    _move(job.name, task, 0) if len(wrappers) == position else None,
                 )  # fmt: skip
             for index, other in enumerate(decorators):
                 method = _method_name(other)
@@ -171,9 +177,103 @@ class DecoratorOrder(ModuleRule):
                     )  # fmt: skip
 
     def _finding(
-        self, module: ModuleContext, job: JobDefinition, at: cst.Decorator, message: str, fix: Fix
+        self,
+        module: ModuleContext,
+        job: JobDefinition,
+        at: cst.Decorator,
+        message: str,
+        fix: Fix | None,
     ) -> Diagnostic:
         return self.diagnostic(job.path, module.parsed.span(at.decorator), message, fix=fix)
+
+
+# PASS_THROUGH: a project decorator above the task decorator that returns what it is given
+# (`def register(task): HANDLERS[event] = task; return task`, or a factory returning such a
+# function) wraps nothing: the worker skips nothing of it, and it is above the task on
+# purpose, to get the task object (a registry that later calls `HANDLERS[event].delay()`).
+# Moved under the task decorator it would get the bare function, and the code using what
+# it kept would fail. So it is no finding; and with one above the task, a wrapper beside
+# it is still reported, but not moved (the move would take the registry's task away).
+# A decorator that cannot be read (defined in a module joblint does not parse, a method,
+# a class, a decorated or async function) is taken for a wrapper, as before.
+
+
+def _passes_through(module: ModuleContext, decorator: cst.Decorator) -> bool:
+    """``@name`` whose function returns its parameter unchanged, or ``@name(...)`` whose
+    function returns a function nested in it that does."""
+    expression = decorator.decorator
+    factory = isinstance(expression, cst.Call)
+    if isinstance(expression, cst.Call):
+        expression = expression.func
+    name = single_name(module.parsed, expression)
+    found = _project_function(module, name) if name else None
+    if found is None:
+        return False
+    parsed, function = found
+    if factory:
+        returned = _returned_binding(parsed, function) if _plain(function) else None
+        if not isinstance(returned, cst.FunctionDef):
+            return False
+        function = returned
+    params = [*function.params.posonly_params, *function.params.params]
+    if not params or not _plain(function):
+        return False
+    return _returned_binding(parsed, function) is params[0]
+
+
+def _plain(function: cst.FunctionDef) -> bool:
+    """Neither decorated (what it returns is then up to its decorator) nor async (it then
+    returns a coroutine)."""
+    return not function.decorators and function.asynchronous is None
+
+
+def _project_function(
+    module: ModuleContext, name: str
+) -> tuple[ParsedModule, cst.FunctionDef] | None:
+    """The module-level function ``name`` names, in a module the run parsed."""
+    info = module.index.functions.resolve(name)
+    if info is None or info.nested_in_function or info.is_method:
+        return None
+    parsed = next((m for m in module.index.modules if m.path == info.path), None)
+    if parsed is None:
+        return None
+    found = [
+        statement
+        for statement in parsed.module.body
+        if isinstance(statement, cst.FunctionDef) and statement.name.value == info.name
+    ]
+    return (parsed, found[0]) if len(found) == 1 else None
+
+
+def _returned_binding(parsed: ParsedModule, function: cst.FunctionDef) -> cst.CSTNode | None:
+    """What ``function`` returns, when every way out of it returns one name bound once in
+    it (a parameter, a nested ``def``): that binding's node. None when it may return
+    anything else, fall off its end, or is a generator."""
+    body = function.body
+    if not isinstance(body, cst.IndentedBlock) or not body.body:
+        return None
+    last = body.body[-1]
+    if not (isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Return)):
+        return None  # it may fall off its end, returning None
+    binding: cst.CSTNode | None = None
+    for node in own_nodes(body):
+        if isinstance(node, cst.Yield):
+            return None
+        if not isinstance(node, cst.Return):
+            continue
+        if not isinstance(node.value, cst.Name):
+            return None
+        scope = parsed.scopes.get(node.value)
+        assignments = list(scope.assignments[node.value.value]) if scope is not None else []
+        if len(assignments) != 1 or not isinstance(assignments[0], Assignment):
+            return None
+        if assignments[0].scope is not scope:
+            return None  # bound outside the function: it may change between calls
+        found = assignments[0].node
+        if binding is not None and found is not binding:
+            return None
+        binding = found
+    return binding
 
 
 def _method_name(decorator_node: cst.Decorator) -> str | None:
