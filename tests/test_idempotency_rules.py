@@ -424,6 +424,67 @@ def test_job402_fix_is_idempotent(tmp_path: Path) -> None:
     assert diagnostic.fix.transform(once).code == once.code
 
 
+CLAIMED = """
+client = redis.Redis()
+order = Order.objects.get(id=order_id)
+if not {claim}:
+    return
+with client.lock(f"order-{{order_id}}", timeout=60):
+    Order.objects.create(id=order.id)
+"""
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        'client.set(f"claim-{order_id}", "1", nx=True, ex=3600)',
+        'client.setnx(f"claim-{order_id}", "1")',
+        'client.incr(f"claim-{order_id}") == 1',
+        'cache.add(f"claim-{order_id}", True)',
+        "Order.objects.get_or_create(id=order_id)[1]",
+        "Order.objects.filter(id=order_id, paid=False).update(paid=True)",
+        "claim_order(order_id)",
+        "(claimed := client.set(f'claim-{order_id}', '1', nx=True))",
+        "any(map(lambda o: o.claim(), [order]))",
+    ],
+)
+def test_job402_a_guard_that_may_write_is_neither_reported_nor_copied(
+    tmp_path: Path, claim: str
+) -> None:
+    """A claim run again inside the lock finds its own claim and gives up on the work (the
+    fix broke the fix-safety corpus's billing/billing.claims)."""
+    assert lint_body(tmp_path, "celery", CLAIMED.format(claim=claim), "JOB402") == []
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        'client.get(f"done-{order_id}")',
+        'client.exists(f"done-{order_id}")',
+        "Order.objects.filter(id=order_id, paid=True).exists()",
+        "order.paid and len(order.lines.all()) > 0",
+        "isinstance(order.total, int) and getattr(order, 'paid', False)",
+        'order.status.lower() in ("new", "open")',
+    ],
+)
+def test_job402_a_guard_that_only_reads_is_reported_and_copied(tmp_path: Path, read: str) -> None:
+    [(line, _)] = lint_body(tmp_path, "celery", CLAIMED.format(claim=read), "JOB402")
+    assert line == 5
+    [diagnostic] = [d for d in lint_tree(tmp_path) if d.code == "JOB402"]
+    assert diagnostic.fix is not None
+    fixed = diagnostic.fix.transform(cst.parse_module(diagnostic.path.read_text())).code
+    assert fixed.count(f"if not {read}:") == 2
+
+
+def test_job402_a_read_guard_is_copied_past_a_claim_about_other_names(tmp_path: Path) -> None:
+    """Only a guard about what the lock protects decides: a rate limit taken on other
+    names does not hide the missing second look."""
+    body = CLAIMED.format(claim="order.paid").replace(
+        "with client", "if not limiter.hit('billing'):\n    return\nwith client"
+    )
+    assert lines(lint_body(tmp_path, "celery", body, "JOB402")) == [7]
+
+
 # -- JOB403 ---------------------------------------------------------------------------
 
 

@@ -208,7 +208,7 @@ class UncheckedLock(ModuleRule):
         job: JobDefinition,
         statements: Sequence[cst.BaseStatement],
     ) -> Iterator[Diagnostic]:
-        guards: list[cst.If] = []
+        guards: list[cst.If] = []  # state guards, pure reads or not (see CLAIMING_GUARDS)
         for statement in statements:
             if is_state_guard(statement):
                 assert isinstance(statement, cst.If)
@@ -227,7 +227,7 @@ class UncheckedLock(ModuleRule):
             # The guard must be about what the lock protects: a feature flag checked
             # before it (`if not settings.BILLING: return`) needs no second look.
             related = [g for g in guards if _names_read(g.test) & _names_read(statement)]
-            if related:
+            if related and all(_pure_read(g.test) for g in related):
                 yield self._finding(module, job, statement, lock, related[-1])
 
     def _finding(
@@ -301,6 +301,44 @@ def _reads_state(test: cst.BaseExpression) -> bool:
         isinstance(node, cst.Attribute | cst.Call | cst.Subscript)
         for node in [test, *own_nodes(test)]
     )
+
+
+# CLAIMING_GUARDS: a guard whose test may write (`if not client.set(key, "1", nx=True):`,
+# `setnx`, `add`, `incr`, `get_or_create`, or any call not known to read) is not a check
+# that can be made again: it may be a claim, which, run a second time inside the lock,
+# finds its own claim and gives up on the work. Nor can the rule tell what a lock after
+# it still needs: the claim may be what keeps two runs apart. So a lock after such a
+# guard about the same names is not reported, and the guard is never copied.
+# Functions and methods whose calls only read: builtins, Django querysets and caches,
+# redis-py's reads, mappings and strings.
+READ_FUNCTIONS = frozenset(
+    {"len", "isinstance", "issubclass", "getattr", "hasattr", "bool", "callable", "any", "all"}
+    | {"min", "max", "sum", "abs", "int", "float", "str"}
+)
+READ_METHODS = frozenset(
+    {"all", "count", "exists", "filter", "exclude", "first", "last", "get", "find", "find_by"}
+    | {"where", "filter_by", "values", "values_list", "only", "order_by", "latest", "earliest"}
+    | {"has_key", "get_many", "mget", "hget", "hmget", "hexists", "hlen", "hgetall", "ttl"}
+    | {"pttl", "sismember", "smembers", "scard", "llen", "lrange", "zscore", "zcard", "strlen"}
+    | {"keys", "items", "startswith", "endswith", "lower", "upper", "strip", "isdigit"}
+)
+
+
+def _pure_read(test: cst.BaseExpression) -> bool:
+    """Whether evaluating ``test`` only reads: it assigns nothing (no ``:=``), holds no
+    code that a call could run (a lambda), and every call it makes is one of
+    ``READ_FUNCTIONS`` or ``READ_METHODS``. See CLAIMING_GUARDS."""
+    for node in [test, *own_nodes(test)]:
+        if isinstance(node, cst.NamedExpr | cst.Yield | cst.Lambda):
+            return False
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Name):
+                if func.value not in READ_FUNCTIONS:
+                    return False
+            elif not (isinstance(func, cst.Attribute) and func.attr.value in READ_METHODS):
+                return False
+    return True
 
 
 def _names_read(node: cst.CSTNode) -> frozenset[str]:
