@@ -241,6 +241,18 @@ def test_job_the_base_job_imports_may_subclass_job(
     assert [d for d in lint_tree(tmp_path) if d.code == "JOB105"] == []
 
 
+def test_job_the_base_job_imports_in_a_namespace_package(tmp_path: Path) -> None:
+    """``app`` has no ``__init__.py``: the run names the module ``jobs.report_failure_job``,
+    the base job imports it as ``app.jobs.report_failure_job``."""
+    (tmp_path / "app/jobs").mkdir(parents=True)
+    (tmp_path / "app/jobs/__init__.py").touch()
+    (tmp_path / "app/jobs/application_job.py").write_text(
+        base_importing("from app.jobs.report_failure_job import ReportFailureJob")
+    )
+    (tmp_path / "app/jobs/report_failure_job.py").write_text(REPORTER)
+    assert [d for d in lint_tree(tmp_path) if d.code == "JOB105"] == []
+
+
 def test_job_beside_the_one_the_base_job_imports_is_still_flagged(tmp_path: Path) -> None:
     write_tree(
         tmp_path,

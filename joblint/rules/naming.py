@@ -10,7 +10,8 @@ are never enqueued, so only the layout of concrete jobs is checked.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from pathlib import PurePosixPath
 
 import libcst as cst
@@ -20,7 +21,6 @@ from joblint import walk
 from joblint.context import ModuleContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix
 from joblint.frameworks.runtime import is_runtime_job_base
-from joblint.index import ProjectIndex
 from joblint.model import JobDefinition
 from joblint.parsing import ParsedModule
 from joblint.rules.base import FixAvailability, ModuleRule
@@ -254,16 +254,16 @@ def _imported_by_base_job(module: ModuleContext) -> bool:
     base = index.resolve_class(index.base_job) if index.base_job else None
     if base is None or base.path == module.path:
         return False
-    by_name = {parsed.module_name: parsed for parsed in index.modules}
     start = next((parsed for parsed in index.modules if parsed.path == base.path), None)
     if start is None:
         return False
+    modules = _ModulesByName(index.modules)
     seen = {start.path}
     pending = [start]
     while pending:
         current = pending.pop()
         for name in _imported_modules(current):
-            imported = _parsed_module(index, by_name, name)
+            imported = modules.find(name)
             if imported is None or imported.path in seen:
                 continue
             if imported.path == module.path:
@@ -273,21 +273,32 @@ def _imported_by_base_job(module: ModuleContext) -> bool:
     return False
 
 
-def _parsed_module(
-    index: ProjectIndex, by_name: dict[str, ParsedModule], name: str
-) -> ParsedModule | None:
-    """The parsed module an import names: by its name, else by the one module whose name
-    ends with it or that it ends with (a ``src`` layout or namespace package names a
-    module with more or fewer leading packages than the run does)."""
-    found = by_name.get(name)
-    if found is not None:
-        return found
-    candidates = [
-        parsed
-        for parsed in index.modules
-        if parsed.module_name.endswith("." + name) or name.endswith("." + parsed.module_name)
-    ]
-    return candidates[0] if len(candidates) == 1 else None
+class _ModulesByName:
+    """The run's parsed modules by the names imports give them: exactly, else the one
+    module whose name ends with the import's, or that the import's ends with, both of at
+    least two parts (a ``src`` layout or a namespace package names a module with more or
+    fewer leading packages than the run does; ``json`` is not ``app.utils.json``)."""
+
+    def __init__(self, modules: Sequence[ParsedModule]) -> None:
+        self.by_name: dict[str, ParsedModule] = {}
+        self.by_suffix: dict[str, list[ParsedModule]] = defaultdict(list)
+        for parsed in modules:
+            self.by_name.setdefault(parsed.module_name, parsed)
+            parts = parsed.module_name.split(".")
+            for start in range(1, len(parts) - 1):
+                self.by_suffix[".".join(parts[start:])].append(parsed)
+
+    def find(self, name: str) -> ParsedModule | None:
+        found = self.by_name.get(name)
+        if found is not None:
+            return found
+        candidates = {parsed.path: parsed for parsed in self.by_suffix.get(name, ())}
+        parts = name.split(".")
+        for start in range(1, len(parts) - 1):
+            shorter = self.by_name.get(".".join(parts[start:]))
+            if shorter is not None:
+                candidates[shorter.path] = shorter
+        return next(iter(candidates.values())) if len(candidates) == 1 else None
 
 
 def _imported_modules(parsed: ParsedModule) -> Iterator[str]:
