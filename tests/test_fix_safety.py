@@ -190,37 +190,6 @@ def failures(outcome: dict[str, Any]) -> dict[str, Any]:
     return {step: what for step, what in outcome.items() if what}
 
 
-# Fixes that still break a corpus shape: open bugs, each failing here until it is fixed
-# (strict: a fixed bug turns its entry into a failure until the entry is removed).
-KNOWN_BREAKAGES: dict[tuple[str, str], str] = {
-    ("runs", "schedules/reports.handlers"): (
-        "JOB107: a decorator above the task that registers the task object is moved under it"
-    ),
-    ("expects", "schedules/reports.handlers"): (
-        "JOB107: a decorator above the task that registers the task object is moved under it"
-    ),
-    ("runs", "billing/billing.claims"): (
-        "JOB402: a guard that claims (SET NX) is copied into the lock and finds its own claim"
-    ),
-    ("expects", "billing/billing.claims"): (
-        "JOB402: a guard that claims (SET NX) is copied into the lock and finds its own claim"
-    ),
-}
-
-
-def shape_params(test: str) -> list[Any]:
-    return [
-        pytest.param(
-            shape,
-            id=shape.id,
-            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_BREAKAGES[(test, shape.id)])]
-            if (test, shape.id) in KNOWN_BREAKAGES
-            else [],
-        )
-        for shape in SHAPES
-    ]
-
-
 # -- the corpus is sound ------------------------------------------------------------------
 
 
@@ -234,7 +203,7 @@ def test_corpus_runs_before_the_fixes(corpus: Callable[[str], ProjectRun], shape
 # -- the fixes keep it running ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("shape", shape_params("runs"))
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda shape: shape.id)
 def test_fixed_shape_still_runs(corpus: Callable[[str], ProjectRun], shape: Shape) -> None:
     """After every fix, the module parses, compiles, imports, and its exercise, the jobs it
     sends and its verify run as they did before."""
@@ -247,7 +216,7 @@ def test_fixed_shape_still_runs(corpus: Callable[[str], ProjectRun], shape: Shap
     assert failures(run.after[shape.module]) == {}, diff(run.originals[path], fixed)
 
 
-@pytest.mark.parametrize("shape", shape_params("expects"))
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda shape: shape.id)
 def test_fixes_do_what_the_shape_expects(corpus: Callable[[str], ProjectRun], shape: Shape) -> None:
     """``expect-fix``: those rules' fixes were applied here (the shape is not vacuous);
     ``expect-unchanged``: no fix touched the module."""
