@@ -34,6 +34,7 @@ from joblint.index import JobRegistry, ProjectIndex
 from joblint.model import EnqueueSite, JobDefinition, ModuleFacts, ModuleSymbols
 from joblint.modnames import imported_names, module_name_for
 from joblint.parsing import ParsedModule, libcst_verdict, parse
+from joblint.project_serializers import ConfiguredSerializers, configured_serializers
 from joblint.python_syntax import ParseFailure, compiles, rejected
 from joblint.queues import config_file
 from joblint.rules import ALL_RULES, RULES_BY_CODE, ModuleRule, ProjectRule, Rule
@@ -314,9 +315,10 @@ class Linter:
         files defining the models and transaction wrappers those files name. Module names
         come from all of ``sources``: a package is named by how its modules import it."""
         imported_as = imported_names(sources, self.settings.project_root)
+        serializers = configured_serializers(sources)
         if not self.prefilter:
             every, failed, their_symbols = self._parse_all(sources, imported_as)
-            return self._recognise(every, their_symbols), failed
+            return self._recognise(every, their_symbols, serializers=serializers), failed
         all_needles: set[bytes] = {n for frontend in FRONTENDS for n in frontend.NEEDLES}
         needles = set(all_needles)
         pending = list(sources)
@@ -337,7 +339,7 @@ class Linter:
             failures.extend(more_failures)
             symbols.extend(more_symbols)
             if more or index is None:  # else nothing new to learn from
-                index = self._index(parsed, symbols)
+                index = self._index(parsed, symbols, serializers)
             learned = {needle for frontend in FRONTENDS for needle in _learned(frontend, index)}
             learned |= {job.name.encode() for job in index.jobs.all}
             needles = learned - all_needles
@@ -359,7 +361,7 @@ class Linter:
             parsed.extend(more)
             failures.extend(more_failures)
             symbols.extend(more_symbols)
-            analysis = self._recognise(parsed, symbols)
+            analysis = self._recognise(parsed, symbols, serializers=serializers)
         failures.extend(self._syntax_check(pending))
         return analysis, failures
 
@@ -407,11 +409,18 @@ class Linter:
         return parsed, failures, symbols
 
     def _index(
-        self, parsed: Sequence[ParsedModule], symbols: Sequence[ModuleSymbols]
+        self,
+        parsed: Sequence[ParsedModule],
+        symbols: Sequence[ModuleSymbols],
+        serializers: ConfiguredSerializers | None = None,
     ) -> ProjectIndex:
         """The project index with every job the frontends define in ``parsed``."""
         index = ProjectIndex(
-            symbols, self.settings.base_job, dict(self.settings.task_decorators), modules=parsed
+            symbols,
+            self.settings.base_job,
+            dict(self.settings.task_decorators),
+            modules=parsed,
+            serializers=serializers,
         )
         jobs: list[JobDefinition] = []
         for frontend in FRONTENDS:
@@ -430,11 +439,12 @@ class Linter:
         parsed: Sequence[ParsedModule],
         symbols: Sequence[ModuleSymbols],
         index: ProjectIndex | None = None,
+        serializers: ConfiguredSerializers | None = None,
     ) -> Analysis:
         """Jobs and enqueue sites; ``index``, when given, is the index of exactly
         ``parsed`` (the prefilter's last round built it)."""
         if index is None:
-            index = self._index(parsed, symbols)
+            index = self._index(parsed, symbols, serializers)
         jobs_by_path: dict[Path, list[JobDefinition]] = {}
         for job in index.jobs.all:
             jobs_by_path.setdefault(job.path, []).append(job)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
 from joblint.model import AssignmentInfo, ClassInfo, FunctionInfo, JobDefinition, ModuleSymbols
+from joblint.project_serializers import ConfiguredSerializers
 
 if TYPE_CHECKING:
     from joblint.parsing import ParsedModule
@@ -74,6 +75,7 @@ class ProjectIndex:
         base_job: str | None = None,
         task_decorators: Mapping[str, str] | None = None,
         modules: Iterable[ParsedModule] = (),
+        serializers: ConfiguredSerializers | None = None,
     ) -> None:
         symbols = list(symbols)
         # The parsed modules behind the symbols, for frontends whose jobs are made by code
@@ -95,6 +97,8 @@ class ProjectIndex:
         self.configured_base_job = base_job
         # Filled in by the engine once the frontends have defined the project's jobs.
         self.jobs: JobRegistry = JobRegistry(())
+        # What the project's configuration sets as each framework's serializer.
+        self.serializers = serializers or ConfiguredSerializers()
         # The base job as the index names it (for matching classes), and as code imports
         # it (for fixes): they differ in namespace packages, where the index only sees the
         # folders that have an __init__.py.

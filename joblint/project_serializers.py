@@ -9,22 +9,23 @@ their serializer with an object (Dramatiq's ``set_encoder``, Huey's and RQ's
 ``serializer=``, arq's ``job_serializer``), which joblint does not evaluate: a project that
 sets one gets no serializer findings for that framework.
 
-Settings are read from the whole project, not only the modules with jobs: Django settings
-modules rarely mention a job. Only files that mention a serializer are parsed.
+Settings are read from every file of the project the engine read, not only the modules
+with jobs: Django settings modules rarely mention a job. Only files that mention the
+setting are parsed, once per run, and the result rides on the project index.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from joblint import walk
-from joblint.config import Settings
 from joblint.model import UNKNOWN, Literal
+from joblint.source import SourceFile
 from joblint.symbols import literal, single_name
 
 if TYPE_CHECKING:
@@ -82,18 +83,16 @@ class ConfiguredSerializers:
         return self.celery_modules[0] if self.celery_modules else UNKNOWN
 
 
-def configured_serializers(settings: Settings) -> ConfiguredSerializers:
-    from joblint.discovery import discover
+def configured_serializers(sources: Iterable[SourceFile]) -> ConfiguredSerializers:
+    """What the project's files (all of them, as the engine read them) configure."""
     from joblint.frameworks.celery import settings_in
     from joblint.parsing import ParsedModule, parse
-    from joblint.source import SourceFile, read_source
 
     chosen: set[str] = set()
     apps: dict[str, Literal] = {}
     modules: list[Literal] = []
-    for path in discover([settings.project_root], settings).files:
-        source = read_source(path)
-        if not isinstance(source, SourceFile) or not SERIALIZER_NEEDLE.search(source.data):
+    for source in sources:
+        if not SERIALIZER_NEEDLE.search(source.data):
             continue
         chosen.update(f for f, pattern in CHOSEN_BY_OBJECT.items() if pattern.search(source.data))
         if b"ask_serializer" not in source.data and b"ASK_SERIALIZER" not in source.data:
@@ -105,7 +104,7 @@ def configured_serializers(settings: Settings) -> ConfiguredSerializers:
             apps[app] = value if apps.get(app, value) == value else UNKNOWN
         names = {match.group() for match in CELERY_MODULE_LEVEL.finditer(source.text)}
         # The lowercase name is a common word: it counts only in a module about Celery.
-        about_celery = "celery" in path.name.lower() or b"celery" in source.data.lower()
+        about_celery = "celery" in source.path.name.lower() or b"celery" in source.data.lower()
         level = frozenset(n for n in names if about_celery or n.isupper())
         modules.extend(literal(value) for _, value in settings_in(parsed, level, _no_app))
     return ConfiguredSerializers(apps, tuple(modules), frozenset(chosen))

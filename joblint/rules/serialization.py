@@ -14,7 +14,6 @@ scope shows the same thing). A name whose value cannot be shown is never flagged
 from __future__ import annotations
 
 import enum
-import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -24,9 +23,8 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from joblint import walk
 from joblint.context import ModuleContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
-from joblint.index import ProjectIndex
 from joblint.model import EnqueueSite, JobDefinition
-from joblint.project_serializers import ConfiguredSerializers, configured_serializers
+from joblint.project_serializers import ConfiguredSerializers
 from joblint.rules.base import FixAvailability, ModuleRule
 from joblint.rules.signatures import node_span, received_arguments, target_job
 from joblint.symbols import literal, single_name
@@ -608,20 +606,6 @@ def _shown(module: ModuleContext, node: cst.CSTNode) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-# Keyed weakly on the run's index: the project's configured serializers are read from its
-# files once per run.
-_CONFIGURED: weakref.WeakKeyDictionary[ProjectIndex, ConfiguredSerializers] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def project_serializers(module: ModuleContext) -> ConfiguredSerializers:
-    found = _CONFIGURED.get(module.index)
-    if found is None:
-        found = _CONFIGURED[module.index] = configured_serializers(module.settings)
-    return found
-
-
 def serializer_for(
     site: EnqueueSite,
     job: JobDefinition | None,
@@ -661,7 +645,7 @@ class NonSerializableArgument(ModuleRule):
             if site.synchronous:
                 continue  # run in the caller: nothing is serialized
             job = target_job(module, site)
-            serializer = serializer_for(site, job, project_serializers(module))
+            serializer = serializer_for(site, job, module.index.serializers)
             if serializer is None:
                 continue
             for arg in received_arguments(site):
