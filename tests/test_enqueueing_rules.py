@@ -636,6 +636,13 @@ DELIBERATELY_INLINE = {
         "    # beat normally sends the welcome; we trigger it manually for the samples\n"
         "    send_email(count)\n",
     ),
+    "a comment heading the paragraph": (
+        "app/utils/sample_data.py",
+        "def create_sample_users(count):\n"
+        "    # we run both by hand here, for the samples\n"
+        "    send_email(count)\n"
+        "    send_email(count + 1)\n",
+    ),
     "a comment on the line": (
         "app/services/signup.py",
         "def resend(uid):\n    send_email(uid)  # inline, deliberately\n",
@@ -660,6 +667,13 @@ DELIBERATELY_INLINE = {
         "        send_email.apply((uid,))\n"
         "    except Retry:\n"
         "        schedule_later(uid)\n",
+    ),
+    "another job's body": (
+        "app/jobs/send_digest_job.py",
+        "from app.jobs.send_email_job import app\n\n\n"
+        "@app.task(queue='mailers')\n"
+        "def send_digest(uid):\n"
+        "    send_email(uid)\n",
     ),
     "a lambda argument": (
         "app/services/signup.py",
@@ -686,6 +700,9 @@ def test_deliberately_inline_calls_are_clean(tmp_path: Path, shape: str) -> None
         "def sync_profiles(uid):\n    send_email(uid)\n",
         # A comment about something else.
         "def resend(uid):\n    # The welcome email.\n    send_email(uid)\n",
+        # A comment heading another paragraph, or the block above.
+        "def resend(uid):\n    # run by hand\n    print(uid)\n\n    send_email(uid)\n",
+        "def resend(uid):\n    # run by hand\n    if uid:\n        send_email(uid)\n",
         "def resend(uid):\n    try:\n        send_email(uid)\n    except ValueError:\n"
         "        pass\n",
     ],

@@ -405,14 +405,19 @@ def deliberately_inline(module: ModuleContext, site: EnqueueSite) -> bool:
     just above the call, or the enclosing function's docstring, that says so; an ``except``
     for the framework's control exception around it (``except Retry``: only an inline run
     raises it there, and an enqueue would leave the handler dead); a lambda argument, which
-    no queue can carry."""
+    no queue can carry; the body of another job, which already runs in a worker and uses
+    the job as a function (ActiveJob's ``perform_now`` inside a job, a Celery task calling
+    another's function)."""
     parts = module.relative_path.parts
     if any(parts[i : i + 2] == MANAGEMENT_COMMAND for i in range(len(parts) - 1)):
         return True
     parsed = module.parsed
     if any(isinstance(arg.value, cst.Lambda) for arg in site.node.args):
         return True
+    bodies = {id(job.perform) for job in module.facts.jobs if job.perform is not None}
     for ancestor in parsed.ancestors(site.node):
+        if id(ancestor) in bodies:
+            return True
         if isinstance(ancestor, cst.FunctionDef):
             words = [word.lower() for word in ancestor.name.value.split("_") if word]
             if (
@@ -443,23 +448,36 @@ def _catches_control_exception(parsed: ParsedModule, block: cst.Try) -> bool:
     return False
 
 
+LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the line ends libcst counts, and no others
+
+
 def _inline_comment_near(parsed: ParsedModule, node: cst.CSTNode) -> bool:
-    """A comment on the call's lines, or in the block of comment lines right above the
-    statement that holds it, that says the call runs inline on purpose."""
+    """A comment on the call's lines, or one heading the paragraph of statements that
+    holds it (the lines above it up to a blank line or the start of its block), that says
+    the call runs inline on purpose: a comment over two calls speaks for both."""
     statement = next((a for a in parsed.ancestors(node) if isinstance(a, cst.BaseStatement)), node)
-    lines = parsed.source.text.splitlines()
+    lines = LINE_BREAK.split(parsed.source.text)
     call = parsed.span(node)
     start = parsed.span(statement).start.line
     for number in range(call.start.line, call.end.line + 1):
         text = lines[number - 1] if number <= len(lines) else ""
         if "#" in text and INLINE_COMMENT.search(text[text.index("#") :]):
             return True
+    indent = _indentation(lines[start - 1])
     number = start - 1
-    while number >= 1 and lines[number - 1].lstrip().startswith("#"):
-        if INLINE_COMMENT.search(lines[number - 1]):
-            return True
+    while number >= 1 and lines[number - 1].strip():
+        line = lines[number - 1]
+        if line.lstrip().startswith("#"):
+            if INLINE_COMMENT.search(line):
+                return True
+        elif _indentation(line) < indent:
+            break  # the block's header: the paragraph starts below it
         number -= 1
     return False
+
+
+def _indentation(line: str) -> int:
+    return len(line.expandtabs(8)) - len(line.expandtabs(8).lstrip())
 
 
 class SynchronousJobCall(ModuleRule):
