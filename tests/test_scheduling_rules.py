@@ -675,6 +675,19 @@ def test_job306_offers_no_fix_where_it_is_not_exact(tmp_path: Path) -> None:
     assert all(d.fix is None for d in findings)
 
 
+def test_job306_is_quiet_in_tests(tmp_path: Path) -> None:
+    """A test passes the option it means to test: rewriting `eta=` to `countdown=` there
+    would test something else."""
+    code = CELERY_HEAD + (
+        "from datetime import UTC, datetime, timedelta\n\n\n"
+        "def test_eta() -> None:\n"
+        "    send_digest.apply_async((1,), eta=datetime.now(UTC) + timedelta(hours=1))\n"
+    )
+    assert [d for d in _findings(tmp_path, {TARGET: code}, TARGET) if d.code == "JOB306"]
+    test = "tests/test_target.py"
+    assert not [d for d in _findings(tmp_path, {test: code}, test) if d.code == "JOB306"]
+
+
 def test_job306_fix_for_runtime_and_arq_keeps_the_timedelta(tmp_path: Path) -> None:
     code = """\
 from datetime import UTC, datetime, timedelta
