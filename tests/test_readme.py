@@ -76,3 +76,14 @@ def test_configuration_has_its_own_heading() -> None:
     assert after[0] == ("###", "Queues and configuration files")
     section = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
     assert "[tool.joblint]" in section
+
+
+def test_the_rules_that_leave_test_code_alone_are_the_ones_named() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index("Test code (`test-paths`")
+    paragraph = readme[start : readme.index("\n\n", start)]
+    named = set(re.findall(r"JOB\d{3}", paragraph))
+    ranges = re.findall(r"(JOB\d{3}) to (JOB\d{3})", paragraph)
+    for first, last in ranges:
+        named |= {rule.code for rule in ALL_RULES if first <= rule.code <= last}
+    assert named == {rule.code for rule in ALL_RULES if not rule.checks_tests}

@@ -5,6 +5,7 @@ what the linter does not do."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import libcst as cst
@@ -141,3 +142,30 @@ def test_lint_tree_uses_every_rule(tmp_path: Path) -> None:
     """The harness must not silently run a subset of the rules."""
     write_tree(tmp_path, {"example.py": "x = 1  # noqa: JOB998\n"})
     assert [d.code for d in lint_tree(tmp_path, Settings(project_root=tmp_path))] == ["JOB003"]
+
+
+TEST_SKIPPING = sorted(rule.code for rule in ALL_RULES if not rule.checks_tests)
+
+
+@pytest.mark.parametrize(
+    ("page", "example"),
+    [
+        pytest.param(page, example, id=f"{page.code}-line{example.line}")
+        for page in _pages()
+        if page.code in TEST_SKIPPING
+        for example in page.examples
+        if example.role == "flagged"
+    ],
+)
+def test_rules_that_leave_test_code_alone_do(
+    tmp_path: Path, page: RulePage, example: Example
+) -> None:
+    """A rule about how an application's jobs are written and sent says nothing about
+    test code: each flagged example, read as test code, is not flagged by its page's rule,
+    and the page says so."""
+    assert "test-paths" in (PAGES_DIR / f"{page.code}.md").read_text(encoding="utf-8")
+    target = _write_example(tmp_path, page, example)
+    settings = _settings(tmp_path) or Settings(project_root=tmp_path)
+    as_tests = dataclasses.replace(settings, test_paths=("**",))
+    findings = lint_tree(tmp_path, as_tests, enabled=_rules_for(page))
+    assert not [d for d in findings if d.path == target and d.code == page.code]

@@ -37,6 +37,12 @@ class Rule:
     default_enabled: ClassVar[bool] = True
     fix_availability: ClassVar[FixAvailability] = FixAvailability.NONE
     severity: ClassVar[Severity] = Severity.ERROR
+    # Whether test code (the `test-paths` globs) is checked too. False for the rules about
+    # how an application's jobs are written and sent (names, layout, queues, schedules,
+    # where and how jobs are enqueued): a test's fake jobs and deliberate calls are not
+    # the application's, and a test passes on purpose what it means to test. Rules whose
+    # finding breaks the test itself, or the run (syntax, suppressions), keep checking it.
+    checks_tests: ClassVar[bool] = True
 
     def diagnostic(
         self, path: Path, span: Span, message: str, fix: Fix | None = None

@@ -332,10 +332,11 @@ class EnqueueFromView(ModuleRule):
     code = "JOB603"
     name = "enqueue-from-view"
     summary = "A job enqueued directly in a view, controller or API handler."
+    checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         sites = [site for site in module.facts.enqueue_sites if sends(site, module.parsed)]
-        if not sites or module.in_tests:
+        if not sites:
             return
         parsed = module.parsed
         view_module = module.matches(module.settings.view_paths)
@@ -485,10 +486,11 @@ class SynchronousJobCall(ModuleRule):
     name = "synchronous-job-call"
     summary = "A job run synchronously in the caller (`perform_now`, `task()`) outside tests."
     fix_availability = FixAvailability.SOMETIMES
+    checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         sites = [site for site in module.facts.enqueue_sites if site.synchronous]
-        if not sites or module.in_tests:
+        if not sites:
             return
         parsed = module.parsed
         queued = [site for site in module.facts.enqueue_sites if not site.synchronous]
@@ -577,6 +579,7 @@ class EnqueueInLoop(ModuleRule):
     code = "JOB606"
     name = "enqueue-in-loop"
     summary = "One enqueue per loop iteration where the framework has a bulk API."
+    checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         parsed = module.parsed

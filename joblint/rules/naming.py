@@ -50,10 +50,9 @@ class JobNameVerbNoun(ModuleRule):
     code = "JOB101"
     name = "job-name-verb-noun"
     summary = "A job class not named `<Verb><Noun>Job`, or a task function not named after a verb."
+    checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
-        if module.in_tests:
-            return  # test doubles are not the app's jobs: see TEST_CODE
         verbs = builtin_verbs() | module.settings.extra_verbs
         for job in concrete_class_jobs(module):
             message = self.problem(job.name, verbs)
@@ -109,10 +108,9 @@ class JobModuleName(ModuleRule):
     code = "JOB102"
     name = "job-module-name"
     summary = "A job class whose module is not named `snake_case(ClassName)`."
+    checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
-        if module.in_tests:
-            return  # test doubles are not the app's jobs: see TEST_CODE
         path = module.path
         module_stem = path.parent.name if path.name == "__init__.py" else path.stem
         for job in concrete_class_jobs(module):
@@ -130,10 +128,9 @@ class OneJobPerModule(ModuleRule):
     code = "JOB103"
     name = "one-job-per-module"
     summary = "A module defining more than one job class."
+    checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
-        if module.in_tests:
-            return  # test doubles are not the app's jobs: see TEST_CODE
         # One job defined on two branches (`if`/`else`, `try`/`except ImportError`) is
         # still one job.
         first_definitions: dict[str, JobDefinition] = {}
@@ -157,10 +154,9 @@ class JobOutsideJobPackage(ModuleRule):
     code = "JOB104"
     name = "job-outside-job-package"
     summary = "A job class outside the configured job packages (default: a `jobs` package)."
+    checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
-        if module.in_tests:
-            return  # test doubles are not the app's jobs: see TEST_CODE
         packages = module.settings.job_packages
         if _inside_job_package(module, packages):
             return
@@ -207,6 +203,7 @@ class JobBaseClass(ModuleRule):
     name = "job-base-class"
     summary = "A job subclassing the runtime's `Job` directly instead of the project's base job."
     fix_availability = FixAvailability.UNSAFE
+    checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         base_job = module.index.base_job

@@ -394,6 +394,7 @@ class IneffectiveRetryOption(ModuleRule):
     code = "JOB503"
     name = "ineffective-retry-option"
     summary = "A retry option the framework ignores where it is written."
+    checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         parsed = module.parsed

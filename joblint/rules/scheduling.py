@@ -66,6 +66,7 @@ class NaiveDatetimeSchedule(ModuleRule):
     name = "naive-datetime-schedule"
     summary = "A naive datetime given as the time a job should run."
     fix_availability = FixAvailability.SOMETIMES
+    checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         values = Values(module)
@@ -368,10 +369,9 @@ class AbsoluteDelay(ModuleRule):
     name = "absolute-delay"
     summary = "`now() + delta` given as a moment where a relative delay option exists."
     fix_availability = FixAvailability.SOMETIMES
+    checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
-        if module.in_tests:
-            return  # a test passes the option it means to test (`_defer_until` itself)
         values = Values(module)
         for site in module.facts.enqueue_sites:
             option_names = {key for key, _ in site.options}
@@ -502,6 +502,7 @@ class SleepInJob(ModuleRule):
     code = "JOB309"
     name = "sleep-in-job"
     summary = "`time.sleep` or `asyncio.sleep` in a job body; schedule a retry or a delayed job."
+    checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         seen: set[int] = set()

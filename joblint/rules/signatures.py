@@ -248,6 +248,7 @@ class EnqueueSignatureMismatch(ModuleRule):
     code = "JOB206"
     name = "enqueue-signature-mismatch"
     summary = "Enqueue arguments that do not fit the job's `perform` or task signature."
+    checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         signatures: dict[str, Signature | None] = {}
