@@ -113,6 +113,10 @@ def _selection(value: str) -> list[str]:
     return codes
 
 
+def _presets(value: str) -> list[str]:
+    return [name.strip().lower() for name in value.split(",") if name.strip()]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="joblint",
@@ -128,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="rule codes or prefixes to enable on top")  # fmt: skip
     check.add_argument("--ignore", type=_codes, default=[], action="extend",
                        help="rule codes or prefixes to disable")  # fmt: skip
+    check.add_argument("--preset", type=_presets, default=[], action="extend", metavar="NAMES",
+                       help="rule presets to turn on with the defaults (conventions)")  # fmt: skip
     check.add_argument("--output-format", choices=OUTPUT_FORMATS, default="text")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     check.add_argument("--statistics", action="store_true", help="count findings per rule")
@@ -286,7 +292,7 @@ class _Tee:
 def _output_options(options: argparse.Namespace, settings: Settings) -> list[tuple[str, object]]:
     """What shapes a check's output besides the files: see ``joblint.cache``."""
     names = ("output_format", "quiet", "statistics", "exit_zero", "select", "extend_select",
-             "ignore", "force_exclude", "unsafe_fixes", "baseline")  # fmt: skip
+             "ignore", "preset", "force_exclude", "unsafe_fixes", "baseline")  # fmt: skip
     return [
         *((name, getattr(options, name)) for name in names),
         ("paths", [os.path.abspath(path) for path in options.paths or [Path(".")]]),
@@ -503,6 +509,7 @@ def _config_layers(settings: Settings) -> list[SelectionLayer]:
         SelectionLayer(where=settings.where("select"), select=settings.select),
         SelectionLayer(where=settings.where("extend-select"), extend_select=settings.extend_select),
         SelectionLayer(where=settings.where("ignore"), ignore=settings.ignore),
+        SelectionLayer(where=settings.where("presets"), presets=settings.presets),
     ]
 
 
@@ -517,6 +524,7 @@ def _enabled(settings: Settings, options: argparse.Namespace) -> frozenset[str]:
             select=options.select,
             extend_select=options.extend_select,
             ignore=options.ignore,
+            presets=options.preset,
         ),
     ]
     return resolve_selection(ALL_RULES, layers)
@@ -529,7 +537,7 @@ def _rules(options: argparse.Namespace) -> int:
         {
             "code": rule.code,
             "name": rule.name,
-            "default": "on" if rule.default_enabled else "off",
+            "default": rule.preset or ("on" if rule.default_enabled else "off"),
             "fix": rule.fix_availability.value,
             "summary": rule.summary,
         }
@@ -540,10 +548,11 @@ def _rules(options: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return EXIT_CLEAN
     name_width = max(len(row["name"]) for row in rows)
-    print(f"{'CODE':<7} {'NAME':<{name_width}} {'DEFAULT':<7} {'FIX':<9} SUMMARY")
+    default_width = max(len("DEFAULT"), *(len(row["default"]) for row in rows))
+    print(f"{'CODE':<7} {'NAME':<{name_width}} {'DEFAULT':<{default_width}} {'FIX':<9} SUMMARY")
     for row in rows:
         print(
-            f"{row['code']:<7} {row['name']:<{name_width}} {row['default']:<7} "
+            f"{row['code']:<7} {row['name']:<{name_width}} {row['default']:<{default_width}} "
             f"{row['fix']:<9} {row['summary']}"
         )
     return EXIT_CLEAN

@@ -55,17 +55,18 @@ class JoblintFix(CodemodCommand):
             help="also apply the fixes that may change behaviour",
         )
 
-    def codes(self) -> frozenset[str]:
+    def codes(self, settings: Settings) -> frozenset[str]:
+        """The rules whose fixes this codemod applies (``settings``: the project's)."""
         return frozenset(self.CODES)
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        codes = self.codes()
         if self.context.filename is None:  # code with no file: no project around it
             path = Path("codemod.py").absolute()
             settings = Settings(project_root=path.parent)
         else:
             path = Path(self.context.filename).absolute()
             settings = settings_for_paths([path], None)
+        codes = self.codes(settings)
         linter = Linter(settings, enabled=codes)
 
         def lint(current: dict[Path, bytes]) -> list[Diagnostic]:

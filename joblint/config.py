@@ -11,12 +11,12 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from joblint.errors import ConfigError
+from joblint.errors import ConfigError, UserError
 
 TABLE = "tool.joblint"
 
@@ -33,6 +33,7 @@ KEYS: Mapping[str, KeySpec] = {
     "select": KeySpec("list[str]", "rule codes or prefixes to enable instead of the defaults"),
     "extend-select": KeySpec("list[str]", "rule codes or prefixes to enable on top"),
     "ignore": KeySpec("list[str]", "rule codes or prefixes to disable"),
+    "presets": KeySpec("list[str]", "rule presets to turn on with the defaults (conventions)"),
     "per-file-ignores": KeySpec("dict[str, list[str]]", "glob to rule codes to disable there"),
     "exclude": KeySpec("list[str]", "gitignore-style globs replacing the default exclusions"),
     "extend-exclude": KeySpec("list[str]", "gitignore-style globs excluded on top"),
@@ -65,6 +66,26 @@ KEYS: Mapping[str, KeySpec] = {
     "max-job-branches": KeySpec("int", "branches a job's body may have (JOB108; 12)"),
 }
 
+# Each preset, with what it is for (the errors name them). Kept
+# here, with no rule imported, so reading a configuration stays cheap for a cached run.
+PRESETS: Mapping[str, str] = {
+    "conventions": "house style: job names and layout, an explicit queue on every job, "
+    "enqueueing from services rather than views",
+}
+
+
+def check_presets(names: Iterable[str], where: str) -> None:
+    """A preset that does not exist is an error naming the ones that do."""
+    for name in names:
+        if name not in PRESETS:
+            hint = difflib.get_close_matches(name, list(PRESETS), n=1)
+            suggestion = f" (did you mean `{hint[0]}`?)" if hint else ""
+            valid = ", ".join(f"`{preset}`" for preset in PRESETS)
+            raise UserError(
+                f"{where}: unknown preset `{name}`{suggestion}; the presets are: {valid}"
+            )
+
+
 DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints",
     ".mypy_cache", ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache",
@@ -93,6 +114,7 @@ class Settings:
     select: tuple[str, ...] | None = None
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    presets: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
@@ -222,6 +244,7 @@ def _settings_from_table(
         select=strings("select"),
         extend_select=strings("extend-select") or (),
         ignore=strings("ignore") or (),
+        presets=strings("presets") or (),
         per_file_ignores=tuple((glob, tuple(codes)) for glob, codes in per_file.items()),
         exclude=DEFAULT_EXCLUDE if exclude is None else exclude,
         extend_exclude=strings("extend-exclude") or (),
@@ -255,6 +278,10 @@ DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 def _check_selection(values: Mapping[str, Any], where: Callable[[str], str]) -> None:
     """``select = []`` turns every rule off, and joblint would pass whatever the code says:
     a slip, not a policy (an empty `extend-select` or `ignore` changes nothing)."""
+    try:
+        check_presets(values.get("presets", ()), where("presets"))
+    except UserError as error:
+        raise ConfigError(str(error)) from None
     if values.get("select") == []:
         raise ConfigError(
             f"{where('select')}: `select` in [{TABLE}] must name at least one rule code or "

@@ -6,14 +6,19 @@ on top in the same way. A selector is a full code (``JOB101``), a prefix (``JOB1
 ``JOB``) or ``ALL``. A prefix selects only the rules that are on by default; an opt-in rule
 (JOB510, say) must be named by its full code or come in through ``ALL``, so widening a
 prefix never turns on a rule its page says is noisy.
+
+Presets (``presets = ["conventions"]``, ``--preset conventions``) add their rules to the
+ones on by default, from the configuration and the command line alike: the defaults keep
+to rules that find bugs, and a team that adopts a house style turns it on in one line.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+from joblint.config import check_presets
 from joblint.errors import UserError
 from joblint.rules.base import Rule
 
@@ -26,6 +31,14 @@ class SelectionLayer:
     select: Sequence[str] | None = None
     extend_select: Sequence[str] = ()
     ignore: Sequence[str] = ()
+    presets: Sequence[str] = ()
+
+
+def on_by_default(rules: Sequence[Rule], presets: Iterable[str] = ()) -> frozenset[str]:
+    """The rules that run when nothing is selected: those on by default, and those of the
+    chosen presets."""
+    chosen = set(presets)
+    return frozenset(rule.code for rule in rules if rule.default_enabled or rule.preset in chosen)
 
 
 # Letters typed for the digits they look like (`JOB1O1`).
@@ -45,9 +58,13 @@ def closest_code(text: str, codes: Sequence[str]) -> str | None:
     return hint[0] if hint else None
 
 
-def expand(selector: str, rules: Sequence[Rule], where: str) -> set[str]:
-    """The codes ``selector`` names, for selecting; raises on a selector naming nothing."""
+def expand(
+    selector: str, rules: Sequence[Rule], where: str, defaults: Collection[str] | None = None
+) -> set[str]:
+    """The codes ``selector`` names, for selecting; raises on a selector naming nothing.
+    A prefix names the rules among ``defaults`` (by default, those on by default)."""
     selector = selector.strip().upper()
+    on = on_by_default(rules) if defaults is None else defaults
     if selector == "ALL":
         return {rule.code for rule in rules}
     exact = {rule.code for rule in rules if rule.code == selector}
@@ -55,7 +72,7 @@ def expand(selector: str, rules: Sequence[Rule], where: str) -> set[str]:
         return exact
     prefixed = {rule.code for rule in rules if rule.code.startswith(selector)}
     if selector and prefixed:
-        return {rule.code for rule in rules if rule.code in prefixed and rule.default_enabled}
+        return {code for code in prefixed if code in on}
     hint = closest_code(selector, [rule.code for rule in rules])
     suggestion = f"; did you mean `{hint}`?" if hint else ""
     raise UserError(f"{where}: unknown rule selector `{selector}`{suggestion}")
@@ -73,14 +90,18 @@ def expand_for_removal(selector: str, rules: Sequence[Rule], where: str) -> set[
 
 
 def resolve_selection(rules: Sequence[Rule], layers: Iterable[SelectionLayer]) -> frozenset[str]:
-    enabled = {rule.code for rule in rules if rule.default_enabled}
+    layers = list(layers)
+    for layer in layers:
+        check_presets(layer.presets, layer.where)
+    defaults = on_by_default(rules, (name for layer in layers for name in layer.presets))
+    enabled = set(defaults)
     for layer in layers:
         if layer.select is not None:
             enabled = set()
             for selector in layer.select:
-                enabled |= expand(selector, rules, layer.where)
+                enabled |= expand(selector, rules, layer.where, defaults)
         for selector in layer.extend_select:
-            enabled |= expand(selector, rules, layer.where)
+            enabled |= expand(selector, rules, layer.where, defaults)
         for selector in layer.ignore:
             enabled -= expand_for_removal(selector, rules, layer.where)
     return frozenset(enabled)

@@ -9,6 +9,9 @@ import pytest
 from lint_support import write_tree
 from test_cli import run
 
+# The house-style rules these tests use as sample findings (JOB101, JOB301...).
+CONVENTIONS = '[tool.joblint]\npresets = ["conventions"]\n'
+
 JOB = (
     "from joblint.runtime import Job\n\n\n"
     "class WelcomeEmailJob(Job):\n    queue_as = 'default'\n\n"
@@ -23,7 +26,7 @@ SECOND = (
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    write_tree(tmp_path, {"pyproject.toml": "", "jobs/welcome_email_job.py": JOB})
+    write_tree(tmp_path, {"pyproject.toml": CONVENTIONS, "jobs/welcome_email_job.py": JOB})
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -18,6 +18,9 @@ from joblint.diagnostics import Diagnostic, Position, Span
 from joblint.report import ReportOptions
 from joblint.report.github import annotation
 
+# The house-style rules these tests use as sample findings (JOB101, JOB301...).
+CONVENTIONS = '[tool.joblint]\npresets = ["conventions"]\n'
+
 SHOP = REPO / "examples" / "shop"
 
 
@@ -70,7 +73,7 @@ def test_sarif_fingerprints_survive_lines_added_above(tmp_path: Path) -> None:
         "class WelcomeEmailJob(Job):\n    queue_as = 'default'\n\n"
         "    def perform(self) -> None: ...\n"
     )
-    write_tree(tmp_path, {"pyproject.toml": "", "jobs/welcome_email_job.py": job})
+    write_tree(tmp_path, {"pyproject.toml": CONVENTIONS, "jobs/welcome_email_job.py": job})
 
     def prints() -> dict[str, str]:
         log = json.loads(check(tmp_path, "--output-format", "sarif")[1])

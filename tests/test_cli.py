@@ -32,7 +32,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     write_tree(
         tmp_path,
         {
-            "pyproject.toml": "[project]\nname = 'demo'\n",
+            "pyproject.toml": (
+                "[project]\nname = 'demo'\n\n[tool.joblint]\npresets = ['conventions']\n"
+            ),
             "app/jobs/application_job.py": BASE,
             "app/jobs/send_receipt_job.py": GOOD_JOB,
         },
@@ -228,7 +230,9 @@ def test_unknown_code_in_config_names_the_line_of_its_key(project: Path, key: st
 
 def test_config_from_pyproject_applies(project: Path) -> None:
     (project / "app/jobs/receipt_job.py").write_text(BAD_JOB)
-    (project / "pyproject.toml").write_text("[tool.joblint]\nextra-verbs = ['receipt']\n")
+    (project / "pyproject.toml").write_text(
+        "[tool.joblint]\npresets = ['conventions']\nextra-verbs = ['receipt']\n"
+    )
     code, out, _ = run("check", "--output-format", "concise")
     assert code == 1  # `receipt` is now a verb, but `ReceiptJob` names no noun
     assert "names no noun after the verb `Receipt`" in out
@@ -270,7 +274,9 @@ def test_rules_table_and_json() -> None:
     code, out, _ = run("rules", "--output-format", "json")
     rows = {row["code"]: row for row in json.loads(out)}
     assert rows["JOB105"]["fix"] == "unsafe"
-    assert rows["JOB101"]["default"] == "on"
+    assert rows["JOB101"]["default"] == "conventions"  # the preset that turns it on
+    assert rows["JOB201"]["default"] == "on"
+    assert rows["JOB510"]["default"] == "off"
 
 
 def test_rule_prints_its_page() -> None:
@@ -482,3 +488,33 @@ def test_jobs_passes_a_leading_option_to_the_runtime() -> None:
     code, out, err = run("jobs", "--help")
     assert (code, err) == (0, "")
     assert out.startswith("usage: joblint jobs ")
+
+
+def test_presets_from_the_config_and_the_command_line(project: Path) -> None:
+    (project / "app/jobs/receipt_job.py").write_text(BAD_JOB)
+    (project / "pyproject.toml").write_text("[tool.joblint]\n")
+    assert run("check", "--output-format", "concise")[0] == 0  # JOB101 is house style
+    code, out, _ = run("check", "--output-format", "concise", "--preset", "conventions")
+    assert code == 1 and "JOB101" in out
+    (project / "pyproject.toml").write_text("[tool.joblint]\npresets = ['conventions']\n")
+    code, out, _ = run("check", "--output-format", "concise")
+    assert code == 1 and "JOB101" in out
+
+
+@pytest.mark.parametrize(
+    ("config", "arguments", "message"),
+    [
+        ("", ["--preset", "house"], "joblint: error: command line: unknown preset `house`; "
+         "the presets are: `conventions`\n"),
+        ("presets = ['convention']\n", [], "pyproject.toml:2: unknown preset `convention` (did "
+         "you mean `conventions`?); the presets are: `conventions`\n"),
+    ],
+)  # fmt: skip
+def test_an_unknown_preset_is_one_line_and_exit_two(
+    project: Path, config: str, arguments: list[str], message: str
+) -> None:
+    (project / "pyproject.toml").write_text(f"[tool.joblint]\n{config}")
+    code, out, err = run("check", *arguments)
+    assert code == 2
+    assert err.endswith(message) and err.count("\n") == 1
+    assert "All checks passed" not in out

@@ -42,7 +42,7 @@ def test_flake8_noqa_and_select(tmp_path: Path) -> None:
     write_tree(
         tmp_path,
         {
-            "pyproject.toml": "[tool.joblint]\n",
+            "pyproject.toml": "[tool.joblint]\npresets = [\"conventions\"]\n",
             "app/jobs/application_job.py": (
                 "from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    pass\n"
             ),

@@ -97,7 +97,7 @@ def test_checking_one_file_still_knows_the_projects_base_job(
     write_tree(
         tmp_path,
         {
-            "pyproject.toml": "[tool.joblint]\n",
+            "pyproject.toml": "[tool.joblint]\npresets = ['conventions']\n",
             "app/jobs/application_job.py": BASE,
             "app/jobs/welcome_job.py": HEADER
             + "class WelcomeJob(ApplicationJob):\n    def perform(self) -> None: ...\n",

@@ -13,7 +13,7 @@ def test_rules_table_matches_the_registry() -> None:
     text = (REPO / "README.md").read_text(encoding="utf-8")
     table = text.split("<!-- rules-table -->", 1)[1].split("\n\n", 1)[0]
     rows = re.findall(
-        r"^\| \[(JOB\d{3})\]\(rules/\1\.md\) \| ([a-z-]+) \| (on|off) \| (\w+) \| (.+) \|$",
+        r"^\| \[(JOB\d{3})\]\(rules/\1\.md\) \| ([a-z-]+) \| (on|off|\w+) \| (\w+) \| (.+) \|$",
         table,
         re.MULTILINE,
     )
@@ -21,7 +21,7 @@ def test_rules_table_matches_the_registry() -> None:
         (
             rule.code,
             rule.name,
-            "on" if rule.default_enabled else "off",
+            rule.preset or ("on" if rule.default_enabled else "off"),
             rule.fix_availability.value,
             rule.summary,
         )

@@ -12,10 +12,11 @@ import libcst as cst
 import pytest
 from lint_support import REPO, lint_tree, write_tree
 
-from joblint.config import Settings, load_settings
+from joblint.config import PRESETS, Settings, load_settings
 from joblint.diagnostics import Applicability
 from joblint.pages import Example, RulePage, parse_page
 from joblint.rules import ALL_RULES, RULES_BY_CODE
+from joblint.selection import on_by_default
 
 PAGES_DIR = REPO / "rules"
 PAGE_FILES = sorted(PAGES_DIR.glob("JOB*.md"))
@@ -133,9 +134,10 @@ def test_fixed_example(tmp_path: Path, page: RulePage, example: Example) -> None
 
 
 def _rules_for(page: RulePage) -> frozenset[str]:
-    """What a user runs by default, plus the page's own rule: an example must be clean of
-    every default rule, while another page's opt-in rule (JOB510) is not its concern."""
-    return frozenset(rule.code for rule in ALL_RULES if rule.default_enabled) | {page.code}
+    """What a user runs with every preset on, plus the page's own rule: an example must be
+    clean of every rule a team may have on, while another page's opt-in rule (JOB510) is
+    not its concern."""
+    return on_by_default(ALL_RULES, PRESETS) | {page.code}
 
 
 def test_lint_tree_uses_every_rule(tmp_path: Path) -> None:
@@ -169,3 +171,21 @@ def test_rules_that_leave_test_code_alone_do(
     as_tests = dataclasses.replace(settings, test_paths=("**",))
     findings = lint_tree(tmp_path, as_tests, enabled=_rules_for(page))
     assert not [d for d in findings if d.path == target and d.code == page.code]
+
+
+@pytest.mark.parametrize("path", PAGE_FILES, ids=lambda path: path.stem)
+def test_page_says_why_the_rule_is_on_or_off(path: Path) -> None:
+    """The header's Default cell is the rule's status, and the paragraph under the header
+    says why, in one of three forms."""
+    text = path.read_text(encoding="utf-8")
+    rule = RULES_BY_CODE[path.stem]
+    status = rule.preset or ("on" if rule.default_enabled else "off")
+    header = text.split("|---|---|---|\n", 1)[1].split("\n", 1)[0]
+    assert header.split("|")[1].strip() == status
+    opening = {
+        "on": "**On by default** because ",
+        "off": "**Off by default** because ",
+        "conventions": "**In the conventions preset** because ",
+    }[status]
+    before_what = text.split("## What it does", 1)[0]
+    assert f"\n\n{opening}" in before_what, f"{path.stem} does not say why it is {status}"

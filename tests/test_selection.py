@@ -32,7 +32,8 @@ def test_select_replaces_and_prefixes_skip_opt_in_rules() -> None:
     job1 = {
         rule.code for rule in ALL_RULES if rule.code.startswith("JOB1") and rule.default_enabled
     }
-    assert "JOB101" in job1
+    assert "JOB106" in job1
+    assert "JOB101" not in job1  # in the conventions preset
     assert "JOB108" not in job1  # opt-in: named by its full code
     assert selected(SelectionLayer("cfg", select=["JOB1"])) == job1
     assert selected(SelectionLayer("cfg", select=["JOB108"])) == {"JOB108"}
@@ -60,3 +61,33 @@ def test_unknown_selector_names_where_and_suggests() -> None:
         selected(SelectionLayer("cfg", select=["JOB11"]))
     with pytest.raises(UserError, match="did you mean `JOB101`"):
         selected(SelectionLayer("cfg", ignore=["JOB1011"]))
+
+
+CONVENTIONS = {"JOB101", "JOB102", "JOB103", "JOB104", "JOB105", "JOB301", "JOB603"}
+
+
+def test_the_conventions_preset_holds_the_house_style_rules() -> None:
+    assert {rule.code for rule in ALL_RULES if rule.preset == "conventions"} == CONVENTIONS
+    assert not any(rule.default_enabled for rule in ALL_RULES if rule.preset)
+    assert not CONVENTIONS & selected()
+
+
+def test_a_preset_adds_its_rules_to_the_defaults_and_to_prefixes() -> None:
+    defaults = selected()
+    with_preset = selected(SelectionLayer("cfg", presets=["conventions"]))
+    assert with_preset == defaults | CONVENTIONS
+    # from the command line too, and a prefix then selects the preset's rules
+    assert selected(SelectionLayer("cli", presets=["conventions"], select=["JOB1"])) >= {
+        "JOB101",
+        "JOB105",
+    }
+    assert "JOB101" not in selected(SelectionLayer("cli", select=["JOB1"]))
+    # and they can still be ignored one by one
+    ignored = selected(SelectionLayer("cfg", presets=["conventions"], ignore=["JOB301"]))
+    assert ignored == defaults | (CONVENTIONS - {"JOB301"})
+
+
+def test_an_unknown_preset_names_the_presets() -> None:
+    with pytest.raises(UserError, match=r"^cli: unknown preset `convention` \(did you mean "
+                       r"`conventions`\?\); the presets are: `conventions`$"):  # fmt: skip
+        selected(SelectionLayer("cli", presets=["convention"]))

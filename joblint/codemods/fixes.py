@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from joblint import codemod_command as command
+from joblint.config import Settings
 
 
 class UseApplicationJob(command.JoblintFix):
@@ -80,7 +81,7 @@ class AllFixes(command.JoblintFix):
         "Every default rule's fixes (safe ones; --unsafe for all), as `joblint check --fix`."
     )
 
-    def codes(self) -> frozenset[str]:
-        from joblint.rules import ALL_RULES
+    def codes(self, settings: Settings) -> frozenset[str]:
+        from joblint.cli import enabled_from_settings
 
-        return frozenset(rule.code for rule in ALL_RULES if rule.default_enabled)
+        return enabled_from_settings(settings)

@@ -35,6 +35,10 @@ class Rule:
     name: ClassVar[str]
     summary: ClassVar[str]
     default_enabled: ClassVar[bool] = True
+    # The preset that turns the rule on (`presets = ["conventions"]`), for house style a
+    # team adopts rather than a bug it fixes: such a rule is off unless its preset is
+    # chosen, and then counts as on by default (a prefix selects it).
+    preset: ClassVar[str | None] = None
     fix_availability: ClassVar[FixAvailability] = FixAvailability.NONE
     severity: ClassVar[Severity] = Severity.ERROR
     # Whether test code (the `test-paths` globs) is checked too. False for the rules about

@@ -332,6 +332,8 @@ class EnqueueFromView(ModuleRule):
     code = "JOB603"
     name = "enqueue-from-view"
     summary = "A job enqueued directly in a view, controller or API handler."
+    default_enabled = False
+    preset = "conventions"
     checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:

@@ -50,6 +50,8 @@ class JobNameVerbNoun(ModuleRule):
     code = "JOB101"
     name = "job-name-verb-noun"
     summary = "A job class not named `<Verb><Noun>Job`, or a task function not named after a verb."
+    default_enabled = False
+    preset = "conventions"
     checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
@@ -108,6 +110,8 @@ class JobModuleName(ModuleRule):
     code = "JOB102"
     name = "job-module-name"
     summary = "A job class whose module is not named `snake_case(ClassName)`."
+    default_enabled = False
+    preset = "conventions"
     checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
@@ -128,6 +132,8 @@ class OneJobPerModule(ModuleRule):
     code = "JOB103"
     name = "one-job-per-module"
     summary = "A module defining more than one job class."
+    default_enabled = False
+    preset = "conventions"
     checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
@@ -154,6 +160,8 @@ class JobOutsideJobPackage(ModuleRule):
     code = "JOB104"
     name = "job-outside-job-package"
     summary = "A job class outside the configured job packages (default: a `jobs` package)."
+    default_enabled = False
+    preset = "conventions"
     checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
@@ -203,6 +211,8 @@ class JobBaseClass(ModuleRule):
     name = "job-base-class"
     summary = "A job subclassing the runtime's `Job` directly instead of the project's base job."
     fix_availability = FixAvailability.UNSAFE
+    default_enabled = False
+    preset = "conventions"
     checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:

@@ -94,6 +94,8 @@ class MissingQueue(ModuleRule):
     name = "missing-queue"
     summary = "A job with no explicit queue (a Celery `task_routes` entry counts)."
     fix_availability = FixAvailability.SOMETIMES
+    default_enabled = False
+    preset = "conventions"
     checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
