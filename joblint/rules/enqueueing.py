@@ -44,13 +44,17 @@ RETURNS_NONE = frozenset({"delay_on_commit", "apply_async_on_commit"})
 PARTIAL = "functools.partial"
 TRANSACTION = "django.db.transaction"
 
-# The bulk API of each framework that has one (JOB606).
+# The bulk API of each framework that has one that saves round trips (JOB606). Celery has
+# none: `group(...).apply_async()` publishes one message per signature (canvas.py's
+# `_apply_tasks`), as a loop of `.delay` does over the same pooled connection.
 BULK_APIS: Mapping[str, str] = {
     "runtime": "`perform_all_later([Job(...), ...])`",
     "rq": "`queue.enqueue_many([Queue.prepare_data(...), ...])`",
-    "celery": "`group(task.s(...) for ...).apply_async()`",
     "procrastinate": "`task.batch_defer({...}, {...})`",
 }
+# Words that say a loop already goes through its collection in batches, each job taking a
+# chunk: one enqueue per chunk is the batching (`for chunk in chunked(ids, 1000)`).
+BATCH_WORDS = re.compile(r"chunk|batch|page|pagin|slice|partition", re.IGNORECASE)
 
 
 def sends(site: EnqueueSite, parsed: ParsedModule) -> bool:
@@ -593,7 +597,7 @@ class EnqueueInLoop(ModuleRule):
                 continue
             if site.framework == "runtime" and site.options:
                 continue  # `set(...)` per job: perform_all_later takes job instances
-            if not _in_for_loop(parsed, site.node):
+            if not _in_for_loop(parsed, site.node) or _loops_over_batches(parsed, site.node):
                 continue
             yield self.diagnostic(
                 site.path,
@@ -614,6 +618,20 @@ def _in_for_loop(parsed: ParsedModule, node: cst.CSTNode) -> bool:
             ancestor, cst.For | cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp
         ):
             return True
+    return False
+
+
+def _loops_over_batches(parsed: ParsedModule, node: cst.CSTNode) -> bool:
+    """The nearest ``for`` goes through chunks of the collection (its target or what it
+    iterates is named for them): each job already takes many records."""
+    for ancestor in parsed.ancestors(node):
+        if isinstance(ancestor, cst.For):
+            written = parsed.module.code_for_node(ancestor.target) + parsed.module.code_for_node(
+                ancestor.iter
+            )
+            return BATCH_WORDS.search(written) is not None
+        if isinstance(ancestor, cst.FunctionDef | cst.Lambda):
+            return False
     return False
 
 
