@@ -103,6 +103,18 @@ def _except_span(parsed: ParsedModule, handler: BodyHandler) -> Span:
     return Span(start, Position(start.line, start.column + len("except")))
 
 
+def _in_cleanup(parsed: ParsedModule, handler: cst.CSTNode, body: cst.FunctionDef) -> bool:
+    """The handler guards cleanup in a ``finally`` block (a best-effort log or metric
+    written whatever happened): the job's own failure, if any, is raised by the ``try``
+    the ``finally`` belongs to, and a failing cleanup must not replace it."""
+    for ancestor in parsed.ancestors(handler):
+        if ancestor is body:
+            return False
+        if isinstance(ancestor, cst.Finally):
+            return True
+    return False
+
+
 class SwallowedException(ModuleRule):
     code = "JOB501"
     name = "swallowed-exception"
@@ -117,6 +129,7 @@ class SwallowedException(ModuleRule):
                     or escalates(handler.node)
                     or returns_result(handler)
                     or not ends_job(parsed, handler, body)
+                    or _in_cleanup(parsed, handler.node, body)
                 ):
                     continue
                 if handler.bare:
