@@ -557,6 +557,9 @@ class Linter:
 
     # -- diagnostics the engine itself emits -------------------------------------------
 
+    def _folder_glob(self, path: Path) -> str:
+        return _folder_glob_of(path, self.settings.project_root)
+
     def _read_failure(self, failure: ReadFailure) -> Diagnostic:
         return RULES_BY_CODE["JOB002"].diagnostic(
             failure.path,
@@ -565,15 +568,38 @@ class Linter:
         )
 
     def _syntax_error(self, failure: ParseFailure) -> Diagnostic:
-        message = (
-            f"Python accepts this file but libcst, the parser joblint uses, cannot read it "
-            f"({failure.message}); the file is not checked"
-            if failure.valid_python
-            else f"syntax error: {failure.message}; fix it so the file can be checked"
-        )
+        if failure.valid_python:
+            message = (
+                f"Python accepts this file but libcst, the parser joblint uses, cannot read "
+                f"it ({failure.message}); the file is not checked"
+            )
+        elif failure.template:
+            message = (
+                f"syntax error: {failure.message}: this is a template of Python (it has "
+                "`{% %}` or `{{ }}` tags), which is Python only once rendered; leave it out "
+                f"with `extend-exclude = [\"{self._folder_glob(failure.path)}\"]` in "
+                "[tool.joblint]"
+            )
+        else:
+            message = f"syntax error: {failure.message}; fix it so the file can be checked"
         return RULES_BY_CODE["JOB001"].diagnostic(
             failure.path, Span.point(failure.line, failure.column), message
         )
+
+
+def _folder_glob_of(path: Path, root: Path) -> str:
+    """The folder to exclude for a template file, as a gitignore glob from the project
+    root: the outermost folder named for templates (``sdk/template/``, a cookiecutter's
+    ``{{cookiecutter.slug}}/``), else the file's own folder."""
+    try:
+        folder = path.parent.relative_to(root)
+    except ValueError:
+        folder = path.parent
+    for end, part in enumerate(folder.parts, start=1):
+        if "template" in part.lower() or "{{" in part:
+            folder = Path(*folder.parts[:end])
+            break
+    return f"{folder.as_posix()}/" if folder.parts else path.name
 
 
 def _learned(frontend: Frontend, index: ProjectIndex) -> frozenset[bytes]:

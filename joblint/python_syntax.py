@@ -4,6 +4,7 @@ that check the files the prefilter skips (``--jobs``) start without paying for i
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,22 @@ class ParseFailure:
     # Python accepts the file; libcst cannot parse or analyse it (a limit of the parser,
     # such as thousands of implicitly concatenated strings).
     valid_python: bool = False
+    # The file is a template of Python (Jinja's `{% %}` and `{{ }}`, a cookiecutter
+    # folder), which only becomes Python once rendered: saying so tells the reader why
+    # it fails and that excluding it is the remedy, not fixing it.
+    template: bool = False
+
+
+# Jinja's (and Django's, cookiecutter's) markers where Python has none: a statement tag,
+# or an expression tag at the start of a line or right after `import`/`from`/`class`/`def`.
+TEMPLATE_MARKERS = re.compile(
+    r"\{%-?\s|^\s*\{\{|\b(?:import|from|class|def)\s+[\w.]*\{\{", re.MULTILINE
+)
+
+
+def looks_like_template(source: SourceFile) -> bool:
+    """Whether a file that does not parse is a template of Python."""
+    return "{{" in str(source.path) or TEMPLATE_MARKERS.search(source.text) is not None
 
 
 def python_syntax_error(source: SourceFile) -> ParseFailure | None:
@@ -32,7 +49,13 @@ def python_syntax_error(source: SourceFile) -> ParseFailure | None:
             warnings.simplefilter("ignore")
             compile(source.text, str(source.path), "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as error:
-        return ParseFailure(source.path, error.msg, error.lineno or 1, error.offset or 1)
+        return ParseFailure(
+            source.path,
+            error.msg,
+            error.lineno or 1,
+            error.offset or 1,
+            template=looks_like_template(source),
+        )
     except (ValueError, RecursionError, MemoryError) as error:
         return ParseFailure(source.path, str(error) or type(error).__name__, 1, 1)
     return None

@@ -302,3 +302,34 @@ def test_the_whole_matrix_at_once_with_fixes(project: Path) -> None:
             assert after == content, name
             if expected is not None:
                 assert f"app/{name}:{expected}" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "folder"),
+    [
+        ("sdk/template/client.py", "import types\n\n{% for s in services %}\nx = 1\n"
+         "{% endfor %}\n", "sdk/template/"),
+        ("gen/{{cookiecutter.slug}}/app.py", "from {{cookiecutter.slug}}.models import X\n",
+         "gen/{{cookiecutter.slug}}/"),
+        ("gen/stubs/app.py", "{{ header }}\nimport {{ module }}\n", "gen/stubs/"),
+    ],
+)  # fmt: skip
+def test_a_template_of_python_says_so_and_how_to_leave_it_out(
+    project: Path, name: str, content: str, folder: str
+) -> None:
+    (project / name).parent.mkdir(parents=True)
+    (project / name).write_text(content)
+    code, out, _ = run("check", "--output-format", "concise", "--quiet")
+    line = next(line for line in out.splitlines() if line.startswith(name))
+    assert "JOB001" in line and "this is a template of Python" in line
+    assert f'`extend-exclude = ["{folder}"]`' in line
+    (project / "pyproject.toml").write_text(f'[tool.joblint]\nextend-exclude = ["{folder}"]\n')
+    _, out, _ = run("check", "--output-format", "concise", "--quiet")
+    assert name not in out
+
+
+def test_a_plain_syntax_error_is_not_called_a_template(project: Path) -> None:
+    (project / "app/broken.py").write_text("def broken(:\n    return {'a': 1}\n")
+    _, out, _ = run("check", "--output-format", "concise", "--quiet")
+    line = next(line for line in out.splitlines() if line.startswith("app/broken.py"))
+    assert "fix it so the file can be checked" in line and "template" not in line
