@@ -320,6 +320,7 @@ def test_a_template_of_python_says_so_and_how_to_leave_it_out(
     (project / name).parent.mkdir(parents=True)
     (project / name).write_text(content)
     code, out, _ = run("check", "--output-format", "concise", "--quiet")
+    assert code == 1
     line = next(line for line in out.splitlines() if line.startswith(name))
     assert "JOB001" in line and "this is a template of Python" in line
     assert f'`extend-exclude = ["{folder}"]`' in line

@@ -155,7 +155,8 @@ def test_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
         "from joblint.runtime import Job\n\n\nclass Welcome{0}Job(Job):\n"
         "    def perform(self) -> None: ...\n"
     )
-    write_tree(tmp_path, {f"jobs/welcome{i}_job.py": job.format(i) for i in range(150)})
+    files = {f"jobs/welcome{i}_job.py": job.format(i) for i in range(150)}
+    write_tree(tmp_path, {"pyproject.toml": CONVENTIONS, **files})
     reader = subprocess.Popen(["head", "-c", "10"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     writer = subprocess.run(
         [sys.executable, "-m", "joblint", "check", ".", "--output-format", "sarif"],
