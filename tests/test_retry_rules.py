@@ -350,6 +350,36 @@ def test_ineffective_retry_option_safe_forms_and_silence(tmp_path: Path) -> None
     )
 
 
+def test_an_option_the_project_reads_itself_is_not_ineffective(tmp_path: Path) -> None:
+    """`self.retry_backoff * 2 ** retries`, in the task or in a helper handed the task:
+    the project implements the backoff with the option's value."""
+    check(
+        tmp_path,
+        "JOB503",
+        CELERY + "@app.task(bind=True, retry_backoff=30)\n"
+        "def fetch_page(self, url: str) -> None:\n"
+        "    countdown = self.retry_backoff * 2 ** self.request.retries\n"
+        "    raise self.retry(countdown=countdown)\n\n\n"
+        "@app.task(bind=True, retry_jitter=True)  # JOB503\n"
+        "def fetch_icon(self, url: str) -> None:\n    raise self.retry()\n",
+    )
+    write_tree(
+        tmp_path,
+        {
+            "proj/retrying.py": "from celery import Task\n\n\n"
+            "def later(task: Task) -> int:\n"
+            "    return task.retry_jitter and 5\n",
+        },
+    )
+    check(
+        tmp_path,
+        "JOB503",
+        CELERY + "from proj.retrying import later\n\n\n"
+        "@app.task(bind=True, retry_jitter=True)\n"
+        "def fetch_icon(self, url: str) -> None:\n    raise self.retry(countdown=later(self))\n",
+    )
+
+
 # --- JOB504 -----------------------------------------------------------------------------
 
 UNBOUNDED = [

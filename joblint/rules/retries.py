@@ -403,6 +403,29 @@ class RetryNotRaised(ModuleRule):
 CELERY_AUTORETRY_ONLY = ("retry_backoff", "retry_backoff_max", "retry_jitter")
 
 
+def _read_by_the_project(module: ModuleContext, option: str) -> bool:
+    """Whether some module of the project reads the option off a task (``self.retry_backoff
+    * 2 ** retries`` in the task, or in a helper handed the task): the project implements
+    the option itself, and it is not ineffective."""
+    needle = f".{option}".encode()
+    return any(
+        needle in parsed.source.data and _reads_attribute(parsed, option)
+        for parsed in (module.parsed, *module.index.modules)
+    )
+
+
+def _reads_attribute(parsed: ParsedModule, name: str) -> bool:
+    found = False
+
+    class Reads(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            nonlocal found
+            found = found or node.attr.value == name
+
+    walk.walk(parsed.module, Reads())
+    return found
+
+
 class IneffectiveRetryOption(ModuleRule):
     code = "JOB503"
     name = "ineffective-retry-option"
@@ -417,7 +440,7 @@ class IneffectiveRetryOption(ModuleRule):
                 if options.has("autoretry_for") or not _celery_bases_known(module, options):
                     continue
                 for key in CELERY_AUTORETRY_ONLY:
-                    if key in options.written:
+                    if key in options.written and not _read_by_the_project(module, key):
                         yield self.diagnostic(
                             job.path,
                             options.span(parsed, key),
