@@ -377,3 +377,26 @@ def test_job107_a_wrapper_beside_a_registering_decorator_is_reported_but_not_mov
     )
     line = source.splitlines().index(wrapping) + 1
     assert job107(tmp_path, {"proj/tasks.py": source}) == [(line, False)]
+
+
+@pytest.mark.parametrize(
+    ("decorator", "says"),
+    [
+        ("@app.task(queue='low')", '; renaming it also renames the task it is registered as '
+         '(`proj.tasks.payment_succeeded`), and messages already queued under that name find '
+         'no task: keep it with `name="proj.tasks.payment_succeeded"`'),
+        ("@app.task(queue='low', name='payments.succeeded')",
+         " (it is registered as `payments.succeeded`, which a rename keeps)"),
+    ],
+)  # fmt: skip
+def test_job101_says_what_renaming_a_registered_task_does(
+    tmp_path: Path, decorator: str, says: str
+) -> None:
+    source = (
+        "from celery import Celery\n\napp = Celery('proj')\n\n\n"
+        f"{decorator}\ndef payment_succeeded(payment_id: int) -> None:\n    pass\n"
+    )
+    write_tree(tmp_path, {"proj/__init__.py": "", "proj/tasks.py": source})
+    messages = [d.message for d in lint_tree(tmp_path) if d.code == "JOB101"]
+    assert len(messages) == 1
+    assert messages[0].endswith(says)

@@ -11,7 +11,7 @@ are never enqueued, so only the layout of concrete jobs is checked.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
 
 import libcst as cst
@@ -46,6 +46,31 @@ def concrete_class_jobs(module: ModuleContext) -> list[JobDefinition]:
 # nobody.
 
 
+# The keyword that fixes the name a task function is registered under, by framework: what
+# keeps queued messages finding the task when the function is renamed.
+NAME_KEYWORDS: Mapping[str, str] = {
+    "celery": "name",
+    "dramatiq": "actor_name",
+    "huey": "name",
+    "procrastinate": "name",
+}
+
+
+def _renaming(job: JobDefinition) -> str:
+    """What renaming the task function does to the name messages are queued under."""
+    registered = job.registered_name
+    keyword = NAME_KEYWORDS.get(job.framework)
+    if registered is None or keyword is None:
+        return ""
+    if registered.rpartition(".")[2] != job.name:
+        return f" (it is registered as `{registered}`, which a rename keeps)"
+    return (
+        f"; renaming it also renames the task it is registered as (`{registered}`), and "
+        f"messages already queued under that name find no task: keep it with "
+        f'`{keyword}="{registered}"`'
+    )
+
+
 class JobNameVerbNoun(ModuleRule):
     code = "JOB101"
     name = "job-name-verb-noun"
@@ -64,7 +89,7 @@ class JobNameVerbNoun(ModuleRule):
             if not job.is_class and not job.is_abstract:
                 message = self.task_problem(job.name, verbs)
                 if message is not None:
-                    yield self.diagnostic(job.path, job.name_span, message)
+                    yield self.diagnostic(job.path, job.name_span, message + _renaming(job))
 
     @staticmethod
     def task_problem(name: str, verbs: frozenset[str]) -> str | None:
