@@ -414,13 +414,16 @@ def deliberately_inline(module: ModuleContext, site: EnqueueSite) -> bool:
     raises it there, and an enqueue would leave the handler dead); a lambda argument, which
     no queue can carry; the body of another job, which already runs in a worker and uses
     the job as a function (ActiveJob's ``perform_now`` inside a job, a Celery task calling
-    another's function)."""
+    another's function); a call whose result the caller uses, which an enqueue could not
+    give it."""
     parts = module.relative_path.parts
     if any(parts[i : i + 2] == MANAGEMENT_COMMAND for i in range(len(parts) - 1)):
         return True
     parsed = module.parsed
     if any(isinstance(arg.value, cst.Lambda) for arg in site.node.args):
         return True
+    if not isinstance(parsed.parents.get(site.node), cst.Expr):
+        return True  # the caller uses the job's result (an API returning it): it needs it now
     bodies = {id(job.perform) for job in module.facts.jobs if job.perform is not None}
     for ancestor in parsed.ancestors(site.node):
         if id(ancestor) in bodies:
