@@ -4,16 +4,13 @@ as visible symbols (ruff's choice), with the caret still under the right column.
 
 from __future__ import annotations
 
-import io
 import re
-import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
 from lint_support import write_tree
-
-from joblint.cli import main
+from test_cli import run as run_cli
 
 BASE = "from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    pass\n"
 JOB = (
@@ -41,14 +38,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    old = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = out, err
-    try:
-        code = main(["check", "--no-cache", *args])
-    finally:
-        sys.stdout, sys.stderr = old
-    return code, out.getvalue(), err.getvalue()
+    return run_cli("check", "--no-cache", *args)
 
 
 def test_a_string_literal_with_escapes_is_shown_visibly(project: Path) -> None:
