@@ -187,8 +187,9 @@ class JobDefinition:
     # The job object is known to offer `<method>_on_commit` forms of its enqueue methods
     # (Celery's `DjangoTask`): a fix may only write a method that is known to exist.
     defers_on_commit: bool = False
-    # The app object the job is registered on (Celery's `app.task`), by qualified name;
-    # None for a task every app shares (`shared_task`) or when it cannot be told.
+    # The registry the job is registered in, by qualified name: Celery's app (`app.task`),
+    # arq's worker settings class; None for a task every app shares (`shared_task`) or
+    # when it cannot be told. Two jobs of one name clash only in one registry.
     app: str | None = None
 
 

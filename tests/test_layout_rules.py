@@ -400,3 +400,46 @@ def test_job101_says_what_renaming_a_registered_task_does(
     messages = [d.message for d in lint_tree(tmp_path) if d.code == "JOB101"]
     assert len(messages) == 1
     assert messages[0].endswith(says)
+
+
+ARQ_SCRIPT = (
+    "async def the_task(ctx, n: int) -> None:\n    pass\n\n\n"
+    "class WorkerSettings:\n    functions = [the_task]\n"
+)
+
+
+def test_job109_same_name_in_separate_registries_is_fine(tmp_path: Path) -> None:
+    """Two arq example scripts, each with its own worker settings, and two Celery apps:
+    each registry has one `the_task`."""
+    celery_app = (
+        "from celery import Celery\n\n{app} = Celery('{app}')\n\n\n"
+        "@{app}.task(name='send', queue='low')\ndef send_{app}(n: int) -> None:\n    pass\n"
+    )
+    write_tree(
+        tmp_path,
+        {
+            "examples/first.py": ARQ_SCRIPT,
+            "examples/second.py": ARQ_SCRIPT,
+            "shop.py": celery_app.format(app="shop"),
+            "billing.py": celery_app.format(app="billing"),
+        },
+    )
+    assert [d for d in lint_tree(tmp_path) if d.code == "JOB109"] == []
+
+
+def test_job109_same_name_in_one_registry_clashes(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "app/first.py": "async def the_task(ctx) -> None:\n    pass\n",
+            "app/second.py": "async def the_task(ctx) -> None:\n    pass\n",
+            "app/worker.py": "from arq import func\n\nfrom app import first, second\n\n\n"
+            "class WorkerSettings:\n"
+            "    functions = [first.the_task, func(second.the_task, name='the_task')]\n",
+            "proj/tasks.py": "from celery import Celery, shared_task\n\napp = Celery('proj')\n\n\n"
+            "@app.task(name='send', queue='low')\ndef send_one(n: int) -> None:\n    pass\n\n\n"
+            "@shared_task(name='send', queue='low')\ndef send_two(n: int) -> None:\n    pass\n",
+        },
+    )
+    found = sorted((d.path.name, d.line) for d in lint_tree(tmp_path) if d.code == "JOB109")
+    assert found == [("second.py", 1), ("tasks.py", 12)]

@@ -212,6 +212,8 @@ class _Definitions(cst.CSTVisitor):
             return
         # The plain listing names the job; a cron listing only when there is no other.
         first = sorted(registrations, key=lambda r: r.cron)[0]
+        # The worker settings that list it: its registry, when there is one.
+        workers = sorted({r.worker.qualified_name for r in registrations})
         self.jobs.append(
             JobDefinition(
                 framework=FRAMEWORK,
@@ -226,6 +228,7 @@ class _Definitions(cst.CSTVisitor):
                 perform=node,
                 registered_name=first.registered_name,
                 options=first.options,
+                app=workers[0] if len(workers) == 1 else None,
             )
         )
 

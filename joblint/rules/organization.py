@@ -89,10 +89,19 @@ class DuplicateJobName(ProjectRule):
             for job in sorted(jobs, key=lambda j: (str(j.path), j.name_span.start)):
                 distinct.setdefault((str(job.path), job.qualified_name), job)
             definitions = list(distinct.values())
-            if len(definitions) < 2:
-                continue
-            first = definitions[0]
-            for job in definitions[1:]:
+            for number, job in enumerate(definitions):
+                # Only a job of the same registry clashes: two arq scripts, each with its
+                # own worker settings, or two Celery apps, may both have a `send_email`.
+                first = next(
+                    (
+                        earlier
+                        for earlier in definitions[:number]
+                        if earlier.app is None or job.app is None or earlier.app == job.app
+                    ),
+                    None,
+                )
+                if first is None:
+                    continue
                 yield self.diagnostic(
                     job.path,
                     job.name_span,
