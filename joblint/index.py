@@ -17,6 +17,8 @@ from joblint.model import AssignmentInfo, ClassInfo, FunctionInfo, JobDefinition
 from joblint.project_serializers import ConfiguredSerializers
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from joblint.parsing import ParsedModule
 
 T = TypeVar("T")
@@ -81,6 +83,7 @@ class ProjectIndex:
         # The parsed modules behind the symbols, for frontends whose jobs are made by code
         # in other modules (an RQ job is any function some module enqueues).
         self.modules: tuple[ParsedModule, ...] = tuple(modules)
+        self._modules_by_path = {parsed.path: parsed for parsed in self.modules}
         # Project decorators standing for a framework's task decorator, from the
         # `task-decorators` setting: dotted name -> framework name.
         self.task_decorators: Mapping[str, str] = dict(task_decorators or {})
@@ -104,6 +107,10 @@ class ProjectIndex:
         # folders that have an __init__.py.
         self.base_job = self._find_base_job(base_job)
         self.base_job_import = base_job or self.base_job
+
+    def module_at(self, path: Path) -> ParsedModule | None:
+        """The parsed module of the file at ``path``, when the run parsed it."""
+        return self._modules_by_path.get(path)
 
     def resolve_class(self, qualified_name: str) -> ClassInfo | None:
         return self.classes.resolve(qualified_name)

@@ -85,7 +85,7 @@ def shares_transaction(module: ModuleContext, site: EnqueueSite) -> bool | None:
     job = module.index.jobs.resolve(site.target) if site.target else None
     if job is None or job.decorator is None:
         return None
-    parsed = next((m for m in module.index.modules if m.path == job.path), None)
+    parsed = module.index.module_at(job.path)
     if parsed is None:
         return None
     expression = job.decorator.decorator

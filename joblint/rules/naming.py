@@ -286,7 +286,7 @@ def _imported_by_base_job(module: ModuleContext) -> bool:
     base = index.resolve_class(index.base_job) if index.base_job else None
     if base is None or base.path == module.path:
         return False
-    start = next((parsed for parsed in index.modules if parsed.path == base.path), None)
+    start = index.module_at(base.path)
     if start is None:
         return False
     modules = _ModulesByName(index.modules)

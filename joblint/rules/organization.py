@@ -242,7 +242,7 @@ def _project_function(
     info = module.index.functions.resolve(name)
     if info is None or info.nested_in_function or info.is_method:
         return None
-    parsed = next((m for m in module.index.modules if m.path == info.path), None)
+    parsed = module.index.module_at(info.path)
     if parsed is None:
         return None
     found = [

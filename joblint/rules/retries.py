@@ -403,27 +403,22 @@ class RetryNotRaised(ModuleRule):
 CELERY_AUTORETRY_ONLY = ("retry_backoff", "retry_backoff_max", "retry_jitter")
 
 
-def _read_by_the_project(module: ModuleContext, option: str) -> bool:
-    """Whether some module of the project reads the option off a task (``self.retry_backoff
+def _read_by_the_project(module: ModuleContext) -> frozenset[str]:
+    """The options some parsed module of the project reads off a task (``self.retry_backoff
     * 2 ** retries`` in the task, or in a helper handed the task): the project implements
-    the option itself, and it is not ineffective."""
-    needle = f".{option}".encode()
-    return any(
-        needle in parsed.source.data and _reads_attribute(parsed, option)
-        for parsed in (module.parsed, *module.index.modules)
-    )
-
-
-def _reads_attribute(parsed: ParsedModule, name: str) -> bool:
-    found = False
+    them itself, and they are not ineffective. Only modules that mention one are walked."""
+    modules = {parsed.path: parsed for parsed in (module.parsed, *module.index.modules)}
+    read: set[str] = set()
 
     class Reads(cst.CSTVisitor):
         def visit_Attribute(self, node: cst.Attribute) -> None:
-            nonlocal found
-            found = found or node.attr.value == name
+            if node.attr.value in CELERY_AUTORETRY_ONLY:
+                read.add(node.attr.value)
 
-    walk.walk(parsed.module, Reads())
-    return found
+    for parsed in modules.values():
+        if any(f".{option}".encode() in parsed.source.data for option in CELERY_AUTORETRY_ONLY):
+            walk.walk(parsed.module, Reads())
+    return frozenset(read)
 
 
 class IneffectiveRetryOption(ModuleRule):
@@ -434,13 +429,18 @@ class IneffectiveRetryOption(ModuleRule):
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         parsed = module.parsed
+        read: frozenset[str] | None = None  # worked out once, for a module that needs it
         for job in module.facts.jobs:
             options = job_options(job)
             if job.framework == "celery":
                 if options.has("autoretry_for") or not _celery_bases_known(module, options):
                     continue
                 for key in CELERY_AUTORETRY_ONLY:
-                    if key in options.written and not _read_by_the_project(module, key):
+                    if key not in options.written:
+                        continue
+                    if read is None:
+                        read = _read_by_the_project(module)
+                    if key not in read:
                         yield self.diagnostic(
                             job.path,
                             options.span(parsed, key),
