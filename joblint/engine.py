@@ -557,9 +557,6 @@ class Linter:
 
     # -- diagnostics the engine itself emits -------------------------------------------
 
-    def _folder_glob(self, path: Path) -> str:
-        return _folder_glob_of(path, self.settings.project_root)
-
     def _read_failure(self, failure: ReadFailure) -> Diagnostic:
         return RULES_BY_CODE["JOB002"].diagnostic(
             failure.path,
@@ -574,11 +571,11 @@ class Linter:
                 f"it ({failure.message}); the file is not checked"
             )
         elif failure.template:
+            folder = _folder_glob_of(failure.path, self.settings.project_root)
             message = (
                 f"syntax error: {failure.message}: this is a template of Python (it has "
                 "`{% %}` or `{{ }}` tags), which is Python only once rendered; leave it out "
-                f"with `extend-exclude = [\"{self._folder_glob(failure.path)}\"]` in "
-                "[tool.joblint]"
+                f'with `extend-exclude = ["{folder}"]` in [tool.joblint]'
             )
         else:
             message = f"syntax error: {failure.message}; fix it so the file can be checked"
