@@ -19,6 +19,17 @@ from pathlib import Path
 WORD = re.compile(rb"\w+")
 
 
+# Where Python ends a line (and libcst counts one); `str.splitlines` also splits at form
+# feeds and other separators, which would shift every line number after them.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """``text``'s lines as the parser numbers them (a text ending in a line break ends in
+    an empty string, as ``str.split`` gives it)."""
+    return LINE_BREAK.split(text)
+
+
 @dataclass(frozen=True)
 class SourceFile:
     path: Path

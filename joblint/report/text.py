@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -11,7 +10,7 @@ from joblint.diagnostics import Diagnostic
 from joblint.printable import printable
 from joblint.report.concise import line_for
 from joblint.report.summary import write_summary
-from joblint.source import SourceFile, decode_source
+from joblint.source import SourceFile, decode_source, split_lines
 
 if TYPE_CHECKING:
     from joblint.report import ReportOptions
@@ -29,10 +28,6 @@ def render(diagnostics: Sequence[Diagnostic], out: TextIO, options: ReportOption
     write_summary(diagnostics, out, options)
 
 
-# Where Python ends a line; `str.splitlines` also splits at form feeds and separators.
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
 def _source_lines(path: Path) -> list[str]:
     """The file's lines as the parser numbered and counted them: decoded as Python decodes
     it (coding cookie, BOM), and split only where Python ends a line. A file that cannot
@@ -43,7 +38,7 @@ def _source_lines(path: Path) -> list[str]:
         return []
     source = decode_source(path, data)
     text = source.text if isinstance(source, SourceFile) else data.decode(errors="replace")
-    lines = _LINE_BREAK.split(text)
+    lines = split_lines(text)
     return lines[:-1] if lines[-1] == "" else lines
 
 

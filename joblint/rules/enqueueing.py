@@ -29,6 +29,7 @@ from joblint.parsing import ParsedModule
 from joblint.placement import ATOMIC, ATOMIC_REQUESTS, ON_COMMIT
 from joblint.rules.base import FixAvailability, ModuleRule
 from joblint.rules.retries import CONTROL_EXCEPTIONS
+from joblint.source import split_lines
 from joblint.symbols import single_name
 
 # Calls that build a signature or a message someone else sends (Celery's `.s()` in a
@@ -458,15 +459,12 @@ def _catches_control_exception(parsed: ParsedModule, block: cst.Try) -> bool:
     return False
 
 
-LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the line ends libcst counts, and no others
-
-
 def _inline_comment_near(parsed: ParsedModule, node: cst.CSTNode) -> bool:
     """A comment on the call's lines, or one heading the paragraph of statements that
     holds it (the lines above it up to a blank line or the start of its block), that says
     the call runs inline on purpose: a comment over two calls speaks for both."""
     statement = next((a for a in parsed.ancestors(node) if isinstance(a, cst.BaseStatement)), node)
-    lines = LINE_BREAK.split(parsed.source.text)
+    lines = split_lines(parsed.source.text)
     call = parsed.span(node)
     start = parsed.span(statement).start.line
     for number in range(call.start.line, call.end.line + 1):
@@ -522,14 +520,13 @@ class SynchronousJobCall(ModuleRule):
 
     @staticmethod
     def _fix(parsed: ParsedModule, site: EnqueueSite, form: tuple[str, str] | None) -> Fix | None:
-        """Only for a call written as a statement: where its result is used, an enqueue
-        would hand the caller a job handle in place of the job's return value."""
+        """Offered only for a call written as a statement: ``deliberately_inline`` leaves a
+        call whose result is used unreported, since an enqueue would hand the caller a job
+        handle in place of the job's return value."""
         if form is None:
             return None
         kind, method = form
         node = site.node
-        if not isinstance(parsed.parents.get(node), cst.Expr):
-            return None
         if kind == "rename" and not isinstance(node.func, cst.Attribute):
             return None
         if site.method == "apply" and any(
