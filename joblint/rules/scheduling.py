@@ -502,6 +502,9 @@ class SleepInJob(ModuleRule):
     code = "JOB309"
     name = "sleep-in-job"
     summary = "`time.sleep` or `asyncio.sleep` in a job body; schedule a retry or a delayed job."
+    # A sleep is sometimes the point (pacing a rate-limited API, a demo job standing in for
+    # work), and it costs worker time rather than correctness: opt-in.
+    default_enabled = False
     checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
