@@ -292,6 +292,32 @@ CLEAN_511 = {
             def skip(self, error: KeyError) -> None:
                 logging.warning("skipped: %s", error)
         """,
+    # handled on purpose, in JOB501's sense (joblint.handlers.swallows): someone is told,
+    # the run is marked failed where the application shows it
+    "tells the owner": """\
+        class ImportRowsJob(ApplicationJob):
+            def perform(self) -> None:
+                pass
+
+            @rescue_from(Exception)
+            def report(self, error: Exception) -> None:
+                logging.error("import failed")
+                self.notify_owner()
+
+            def notify_owner(self) -> None:
+                pass
+        """,
+    "marks the run failed": """\
+        class ImportRowsJob(ApplicationJob):
+            status = "pending"
+
+            def perform(self) -> None:
+                pass
+
+            @rescue_from(Exception)
+            def report(self, error: Exception) -> None:
+                self.status = "failed"
+        """,
 }
 
 HEADER_IMPORTS = """\
@@ -331,6 +357,48 @@ def test_safe_forms_are_clean(tmp_path: Path, base: dict[str, str], text: str) -
     files = dict(base)
     files["app/jobs/import_rows_job.py"] = HEADER_IMPORTS + textwrap.dedent(text)
     assert findings(tmp_path, files) == []
+
+
+def test_a_broad_rescue_that_only_reports_swallows_and_one_that_handles_is_left_to_job512(
+    tmp_path: Path,
+) -> None:
+    """JOB511 and JOB501 share what "swallows" means: reports (a logger, an error tracker)
+    and the names that feed them are not handling. A broad rescue that does handle the
+    error still takes it before every `retry_on`: JOB512 says so at the dead policy."""
+    files = dict(PLAIN_BASE)
+    files["app/jobs/import_rows_job.py"] = HEADER_IMPORTS + textwrap.dedent(
+        """\
+        import sentry_sdk
+
+
+        @retry_on(ConnectionError)
+        class ImportRowsJob(ApplicationJob):
+            def perform(self) -> None:
+                pass
+
+            @rescue_from(Exception)
+            def report(self, error: Exception) -> None:
+                message = f"import failed: {error}"
+                logging.error(message)
+                sentry_sdk.capture_exception(error)
+
+
+        @retry_on(ConnectionError)
+        class ExportRowsJob(ApplicationJob):
+            status = "pending"
+
+            def perform(self) -> None:
+                pass
+
+            @rescue_from(Exception)
+            def report(self, error: Exception) -> None:
+                self.status = "failed"
+        """
+    )
+    assert findings(tmp_path, files) == [
+        ("app/jobs/import_rows_job.py", 16, "JOB511"),
+        ("app/jobs/import_rows_job.py", 23, "JOB512"),
+    ]
 
 
 UNSURE = {

@@ -14,7 +14,7 @@ import libcst as cst
 import pytest
 from lint_support import lint_tree, write_tree
 
-from joblint.handlers import body_handlers, ends_job, escalates
+from joblint.handlers import body_handlers, ends_job, escalates, swallows
 from joblint.pages import Example
 from joblint.parsing import ParsedModule, parse
 from joblint.source import SourceFile
@@ -150,6 +150,130 @@ SWALLOWED_CLEAN = [
 def test_swallowed_exception_safe_forms(tmp_path: Path, handler: str) -> None:
     source = CELERY + "@app.task\ndef fetch_page(url: str) -> None:\n    try:\n        fetch(url)\n"
     check(tmp_path, "JOB501", source + handler)
+
+
+# A handler that does something about the failure besides logging it handles it on
+# purpose (the patterns real maintainers declined): only one that just logs swallows it.
+HANDLED = [
+    pytest.param(
+        "    except Exception as error:\n"
+        "        context = {'url': url, 'error': error}\n"
+        "        mail_builder.import_error(url, context).send()\n"
+        "        logger.error('import of %s failed', url, exc_info=sys.exc_info())\n",
+        id="tells-the-user",
+    ),
+    pytest.param(
+        "    except Exception:\n"
+        "        logger.warning('refreshing %s failed', url, exc_info=1)\n"
+        "        statsd_client.incr('refresh.error')\n",
+        id="counts-a-metric",
+    ),
+    pytest.param("    except Exception:\n        page.status = 'failed'\n", id="marks-a-record"),
+    pytest.param("    except Exception:\n        results[url] = None\n", id="writes-an-item"),
+    pytest.param(
+        "    except Exception:\n        report_failure.delay(url)\n", id="enqueues-a-follow-up"
+    ),
+    pytest.param(
+        "    except Exception:\n        if url:\n            cleanup(url)\n"
+        "        else:\n            logger.error('no url')\n",
+        id="handles-on-one-branch",
+    ),
+    pytest.param(
+        "    except Exception:\n        outcome = cleanup(url)\n", id="binds-for-no-report"
+    ),
+    pytest.param(
+        "    except Exception:\n        with lock:\n            logger.error('x')\n",
+        id="other-compound-statement",
+    ),
+    pytest.param("    except Exception:\n        return False\n", id="returns-a-value"),
+]
+
+
+@pytest.mark.parametrize("handler", HANDLED)
+def test_swallowed_exception_silent_where_the_handler_handles_the_failure(
+    tmp_path: Path, handler: str
+) -> None:
+    source = CELERY + "@app.task\ndef fetch_page(url: str) -> None:\n    try:\n        fetch(url)\n"
+    check(tmp_path, "JOB501", source + handler)
+
+
+# Handlers that do nothing with the failure but report it: still swallowed.
+ONLY_REPORTS = [
+    pytest.param(
+        "    except Exception:  # JOB501\n        logger.exception('Failed sending message')\n",
+        id="logger-exception",
+    ),
+    pytest.param(
+        "    except Exception as error:  # JOB501\n        sentry_sdk.capture_exception(error)\n",
+        id="error-tracker",
+    ),
+    pytest.param(
+        "    except Exception as error:  # JOB501\n        capture_exception(error)\n"
+        "        print(error)\n        warnings.warn(str(error))\n        return None\n",
+        id="bare-reports",
+    ),
+    pytest.param(
+        "    except Exception as error:  # JOB501\n"
+        "        trace = traceback.format_exc()\n"
+        "        message = f'{url}: {error} {trace}'\n"
+        "        shown: str = message\n"
+        "        logging.getLogger(__name__).error(shown)\n",
+        id="assignments-feeding-a-report",
+    ),
+    pytest.param(
+        '    except Exception:  # JOB501\n        """Nothing to do."""\n        ...\n'
+        "        if url.startswith('https'):\n            current_app.logger.warning(url)\n"
+        "        elif url:\n            task_logger.info(url)\n"
+        "        else:\n            pass\n",
+        id="docstring-and-branches-of-reports",
+    ),
+    pytest.param(
+        "    except Exception:  # JOB501\n        LOG.error(url); log.msg(url)\n",
+        id="logger-spellings",
+    ),
+]
+
+
+@pytest.mark.parametrize("handler", ONLY_REPORTS)
+def test_swallowed_exception_flags_handlers_that_only_report(tmp_path: Path, handler: str) -> None:
+    source = (
+        "import logging\nimport traceback\nimport warnings\n\nimport sentry_sdk\n"
+        "from sentry_sdk import capture_exception\n\n"
+        + CELERY
+        + "@app.task\ndef fetch_page(url: str) -> None:\n    try:\n        fetch(url)\n"
+    )
+    check(tmp_path, "JOB501", source + handler)
+
+
+@pytest.mark.parametrize(
+    ("handler", "swallowed"),
+    [
+        ("pass", True),
+        ("continue", True),
+        ("logger.error('x'); return", True),
+        ("rollbar.report_exc_info(); bugsnag.notify(e); traceback.print_exc()", True),
+        ("msg = str(e); log.warning(msg)", True),
+        ("a, *b = parts(e); log.warning(a, b)", True),
+        ("msg = str(e)", False),  # bound, but for no report
+        ("msg = str(e); other = msg", False),
+        ("counter += 1", False),
+        ("raise", False),
+        ("self.retry(exc=e)", False),
+        ("return {'error': str(e)}", False),
+        ("messages.error(request, 'x')", False),  # a message shown to the user
+        ("catalog.error(e)", False),
+        ("logger.bind(job=1)", False),
+        ("await logger.aerror('x')", False),
+    ],
+)
+def test_swallows(handler: str, swallowed: bool) -> None:
+    parsed = _parsed(
+        f"async def job():\n    try:\n        a()\n    except Exception as e:\n        {handler}\n"
+    )
+    function = parsed.module.body[0]
+    assert isinstance(function, cst.FunctionDef)
+    (found,) = body_handlers(function)
+    assert swallows(found.node.body) is swallowed
 
 
 def test_swallowed_exception_safe_retries(tmp_path: Path) -> None:

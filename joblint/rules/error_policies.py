@@ -30,6 +30,7 @@ from joblint import walk
 from joblint.context import ModuleContext
 from joblint.diagnostics import Diagnostic, Span
 from joblint.frameworks.runtime import RUNTIME_PACKAGE, is_runtime_job_base
+from joblint.handlers import swallows
 from joblint.index import ProjectIndex
 from joblint.model import JobDefinition
 from joblint.own_code import OwnCodeVisitor
@@ -39,22 +40,6 @@ from joblint.runtime.policies import HandlerKind, declaration_order, search_orde
 from joblint.symbols import single_name
 
 BROAD_EXCEPTIONS = frozenset({"builtins.Exception", "builtins.BaseException"})
-# Calls that only report an error: passing the error to them does not handle it.
-REPORTING_CALLS = frozenset(
-    {
-        "debug",
-        "info",
-        "warning",
-        "warn",
-        "error",
-        "exception",
-        "critical",
-        "log",
-        "print",
-        "capture_exception",
-        "capture_message",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -73,13 +58,14 @@ class PolicyDeclaration:
     method: cst.FunctionDef | None = field(default=None, compare=False, repr=False)
 
     def swallows_broadly(self) -> bool:
-        """A broad rescue that neither re-raises nor retries: JOB511's finding, which
+        """A broad rescue that does nothing with the error but log it
+        (``joblint.handlers.swallows``, JOB501's meaning too): JOB511's finding, which
         already says every policy behind it is dead."""
         return (
             self.kind is HandlerKind.RESCUE
             and self.method is not None
             and any(name in BROAD_EXCEPTIONS for name in self.exceptions)
-            and not _handles_on(self.method)
+            and swallows(self.method.body)
         )
 
     @property
@@ -398,7 +384,7 @@ class RescueHandlerSwallows(ModuleRule):
                 ),
                 None,
             )
-            if broad is None or _handles_on(handler):
+            if broad is None or not swallows(handler.body):
                 continue
             name = single_name(parsed, broad.value) or "Exception"
             yield self.diagnostic(
@@ -409,56 +395,6 @@ class RescueHandlerSwallows(ModuleRule):
                 f"`retry_on` it has is dead; end the handler with `raise error` (or "
                 f"`self.retry_job()`), or rescue only the exceptions it really handles",
             )
-
-
-def _handles_on(handler: cst.FunctionDef) -> bool:
-    """Whether the handler may re-raise, retry or hand the error on: any ``raise``, a
-    ``retry_job`` call, or the error passed to a call that is not just reporting it."""
-    params = handler.params.params
-    error_name = params[1].name.value if len(params) > 1 else None
-    found = False
-
-    class Finder(OwnCodeVisitor):
-        def visit_Raise(self, node: cst.Raise) -> None:
-            nonlocal found
-            found = True
-
-        def visit_Call(self, node: cst.Call) -> None:
-            nonlocal found
-            func = node.func
-            called = (
-                func.attr.value
-                if isinstance(func, cst.Attribute)
-                else func.value
-                if isinstance(func, cst.Name)
-                else None
-            )
-            if called == "retry_job":
-                found = True
-            elif called not in REPORTING_CALLS and error_name is not None:
-                for arg in node.args:
-                    if any(
-                        isinstance(n, cst.Name) and n.value == error_name
-                        for n in _names_in(arg.value)
-                    ):
-                        found = True
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            return True  # a class body runs where it is defined: part of this code
-
-    walk.walk(handler, Finder(handler))
-    return found
-
-
-def _names_in(expression: cst.BaseExpression) -> list[cst.Name]:
-    names: list[cst.Name] = []
-
-    class Collect(cst.CSTVisitor):
-        def visit_Name(self, node: cst.Name) -> None:
-            names.append(node)
-
-    walk.walk(expression, Collect())
-    return names
 
 
 class MixedRetryMechanisms(ModuleRule):

@@ -39,7 +39,7 @@ from joblint.handlers import (
     broad_expression,
     ends_job,
     escalates,
-    returns_result,
+    swallows,
 )
 from joblint.model import UNKNOWN, JobDefinition, Literal
 from joblint.own_code import OwnCodeVisitor
@@ -116,6 +116,12 @@ def _in_cleanup(parsed: ParsedModule, handler: cst.CSTNode, body: cst.FunctionDe
 
 
 class SwallowedException(ModuleRule):
+    """A broad handler the job ends in, that does nothing with the failure but log it.
+
+    Re-raising, retrying, returning a result, telling the user, counting a metric, marking
+    a record failed: every other statement is handling, and which handling is right is the
+    application's business (``joblint.handlers.swallows`` holds the one definition)."""
+
     code = "JOB501"
     name = "swallowed-exception"
     summary = "A broad `except` in a job body that neither re-raises nor retries."
@@ -126,8 +132,7 @@ class SwallowedException(ModuleRule):
             for handler in body_handlers(body):
                 if (
                     handler.in_loop
-                    or escalates(handler.node)
-                    or returns_result(handler)
+                    or not swallows(handler.node.body)
                     or not ends_job(parsed, handler, body)
                     or _in_cleanup(parsed, handler.node, body)
                 ):
