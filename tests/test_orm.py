@@ -197,3 +197,99 @@ def test_relations(tmp_path: Path, argument: str, message: str | None) -> None:
     else:
         (only,) = found
         assert message in only
+
+
+PROJECTS = (
+    "from django.db import models\n\n\n"
+    "class Project(models.Model):\n    is_private = models.BooleanField()\n"
+)
+CELERY_PROJECT_TASKS = (
+    "from celery import Celery\n\napp = Celery('proj')\n{conf}\n\n\n"
+    "@app.task(queue='low')\ndef delete_projects(projects):\n    pass\n"
+)
+DELETE_VIEW = (
+    "from django.conf import settings\n\n"
+    "from proj.models import Project\nfrom proj.tasks import delete_projects\n\n\n"
+    "def delete_private(owner):\n"
+    "    projects = Project.objects.filter(owner=owner, is_private=True)\n"
+    "    if settings.CELERY_ENABLED:\n"
+    "        delete_projects.delay(projects)\n"
+    "    else:\n"
+    "        delete_projects(projects)\n"
+)
+
+
+def _queryset_findings(tmp_path: Path, conf: str = "") -> list[tuple[int, str]]:
+    write_tree(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/models.py": PROJECTS,
+            "proj/tasks.py": CELERY_PROJECT_TASKS.format(conf=conf),
+            "proj/services.py": DELETE_VIEW,
+        },
+    )
+    return [
+        (d.line, d.message)
+        for d in lint_tree(tmp_path)
+        if d.code == "JOB202" and d.path == tmp_path / "proj/services.py"
+    ]
+
+
+def test_querysets_only_at_sites_that_enqueue(tmp_path: Path) -> None:
+    """`task(projects)` runs the task in the caller, as a plain function: nothing is
+    serialized, and the query is what the function means to get. Only the `.delay`
+    beside it is flagged."""
+    ((line, message),) = _queryset_findings(tmp_path)
+    assert line == 10
+    assert "Celery's JSON serializer cannot encode a query" in message
+    assert "pass a list of IDs" in message
+
+
+def test_a_queryset_under_pickle_is_carried_stale_not_refused(tmp_path: Path) -> None:
+    """Under pickle a query does serialize: the message says what the job gets instead,
+    and keeps the advice."""
+    ((line, message),) = _queryset_findings(tmp_path, "app.conf.task_serializer = 'pickle'")
+    assert line == 10
+    assert "cannot encode" not in message and "does not serialize" not in message
+    assert "Celery's pickle serializer carries it as rows frozen at enqueue time" in message
+    assert "re-run against other data" in message
+    assert "pass a list of IDs" in message
+
+
+@pytest.mark.parametrize(
+    ("enqueue", "expected"),
+    [
+        # RQ pickles by default
+        (
+            "from redis import Redis\nfrom rq import Queue\n\n"
+            "queue = Queue('low', connection=Redis())\n\n\n"
+            "def purge(projects):\n    pass\n\n\n"
+            "def send():\n    queue.enqueue(purge, Project.objects.all())\n",
+            "RQ's default pickle serializer carries it as rows frozen",
+        ),
+        # a serializer object joblint cannot read: what becomes of the query is unknown
+        (
+            "from redis import Redis\nfrom rq import Queue\nfrom rq.serializers import "
+            "JSONSerializer\n\nqueue = Queue('low', connection=Redis(), "
+            "serializer=JSONSerializer)\n\n\n"
+            "def purge(projects):\n    pass\n\n\n"
+            "def send():\n    queue.enqueue(purge, Project.objects.all())\n",
+            "a query is not data: it fails to encode, or reaches the job as rows frozen",
+        ),
+    ],
+    ids=["rq-pickle", "unknown-serializer"],
+)
+def test_queryset_message_follows_the_serializer(
+    tmp_path: Path, enqueue: str, expected: str
+) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/models.py": PROJECTS,
+            "proj/jobs.py": "from proj.models import Project\n" + enqueue,
+        },
+    )
+    (message,) = [d.message for d in lint_tree(tmp_path) if d.code == "JOB202"]
+    assert expected in message

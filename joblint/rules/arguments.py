@@ -3,7 +3,9 @@
 An ORM instance handed to a job is serialized as a snapshot (or not at all), races with
 the database between enqueue and perform, and bloats the message; a queryset is worse. The
 convention every job guide states first is to pass the ID and load the record in the job.
-Evidence comes from ``joblint.orm``: only what the code proves is flagged.
+Evidence comes from ``joblint.orm``: only what the code proves is flagged. Both rules read
+only sites that enqueue: a job function called directly runs in the caller, and its
+arguments are never serialized.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from joblint.fixes import replace_expression
 from joblint.model import EnqueueSite, JobDefinition
 from joblint.orm import Evidence, Prover
 from joblint.rules.base import FixAvailability, ModuleRule
+from joblint.rules.serialization import Serializer, serializer_for
+from joblint.rules.signatures import target_job
 
 
 def _parameter_for(job: JobDefinition | None, site: EnqueueSite, arg: cst.Arg) -> str | None:
@@ -126,6 +130,12 @@ def _used_as_a_record(job: JobDefinition | None, parameter: str) -> bool:
 
 
 class QuerysetArgument(ModuleRule):
+    """A query handed to a job that runs later, elsewhere. What goes wrong depends on the
+    serializer, so the message names it: JSON cannot encode a query; pickle carries one,
+    as the rows it held at enqueue (a Django queryset is evaluated to pickle it) or as a
+    query the job runs again against whatever the tables hold by then. A job run in the
+    caller (``EnqueueSite.synchronous``) gets the query itself, as any function would."""
+
     code = "JOB202"
     name = "queryset-argument"
     summary = "A queryset or query object passed to a job; pass IDs or filter values."
@@ -133,19 +143,41 @@ class QuerysetArgument(ModuleRule):
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         prover = Prover(module)
         for site in module.facts.enqueue_sites:
-            for arg in site.arguments:
-                if arg.star:
-                    continue
-                evidence = prover.queryset(arg.value)
-                if evidence is None:
-                    continue
+            if site.synchronous:
+                continue  # run in the caller: nothing is serialized
+            queries = [
+                (arg, evidence)
+                for arg in site.arguments
+                if not arg.star and (evidence := prover.queryset(arg.value)) is not None
+            ]
+            if not queries:
+                continue
+            gets = _what_the_job_gets(
+                serializer_for(site, target_job(module, site), module.index.serializers)
+            )
+            for arg, evidence in queries:
                 text = _described(module, arg.value)
                 why = f" ({evidence.how})" if isinstance(arg.value, cst.Name) else ""
                 yield self.diagnostic(
                     site.path,
                     module.parsed.span(arg.value),
-                    f"`{text}` is a query of `{evidence.model.name}`{why}; a "
-                    "query does not serialize and would run against other data in the job: "
-                    'pass a list of IDs (`list(....values_list("pk", flat=True))`) or the '
-                    "filter values",
+                    f"`{text}` is a query of `{evidence.model.name}`{why}; {gets}: pass a "
+                    'list of IDs (`list(....values_list("pk", flat=True))`) or the filter '
+                    "values",
                 )
+
+
+def _what_the_job_gets(serializer: Serializer | None) -> str:
+    """What becomes of a query on its way to the job. The table's serializers that are
+    not JSON are all pickle."""
+    if serializer is None:
+        return (
+            "a query is not data: it fails to encode, or reaches the job as rows frozen at "
+            "enqueue time or as a query re-run against other data"
+        )
+    if serializer.json:
+        return f"{serializer.name} cannot encode a query"
+    return (
+        f"{serializer.name} carries it as rows frozen at enqueue time, or as a query "
+        "re-run against other data in the job"
+    )
