@@ -34,6 +34,7 @@ from joblint.index import JobRegistry, ProjectIndex
 from joblint.model import EnqueueSite, JobDefinition, ModuleFacts, ModuleSymbols
 from joblint.modnames import imported_names, module_name_for
 from joblint.parsing import ParsedModule, libcst_verdict, parse
+from joblint.project_delivery import ConfiguredDelivery, configured_delivery
 from joblint.project_serializers import ConfiguredSerializers, configured_serializers
 from joblint.python_syntax import ParseFailure, compiles, rejected
 from joblint.queues import config_file
@@ -316,9 +317,11 @@ class Linter:
         come from all of ``sources``: a package is named by how its modules import it."""
         imported_as = imported_names(sources, self.settings.project_root)
         serializers = configured_serializers(sources)
+        delivery = configured_delivery(sources, imported_as)
         if not self.prefilter:
             every, failed, their_symbols = self._parse_all(sources, imported_as)
-            return self._recognise(every, their_symbols, serializers=serializers), failed
+            analysis = self._recognise(every, their_symbols, None, serializers, delivery)
+            return analysis, failed
         all_needles: set[bytes] = {n for frontend in FRONTENDS for n in frontend.NEEDLES}
         needles = set(all_needles)
         pending = list(sources)
@@ -339,7 +342,7 @@ class Linter:
             failures.extend(more_failures)
             symbols.extend(more_symbols)
             if more or index is None:  # else nothing new to learn from
-                index = self._index(parsed, symbols, serializers)
+                index = self._index(parsed, symbols, serializers, delivery)
             learned = {needle for frontend in FRONTENDS for needle in _learned(frontend, index)}
             learned |= {job.name.encode() for job in index.jobs.all}
             needles = learned - all_needles
@@ -361,7 +364,7 @@ class Linter:
             parsed.extend(more)
             failures.extend(more_failures)
             symbols.extend(more_symbols)
-            analysis = self._recognise(parsed, symbols, serializers=serializers)
+            analysis = self._recognise(parsed, symbols, None, serializers, delivery)
         failures.extend(self._syntax_check(pending))
         return analysis, failures
 
@@ -413,6 +416,7 @@ class Linter:
         parsed: Sequence[ParsedModule],
         symbols: Sequence[ModuleSymbols],
         serializers: ConfiguredSerializers | None = None,
+        delivery: ConfiguredDelivery | None = None,
     ) -> ProjectIndex:
         """The project index with every job the frontends define in ``parsed``."""
         index = ProjectIndex(
@@ -421,6 +425,7 @@ class Linter:
             dict(self.settings.task_decorators),
             modules=parsed,
             serializers=serializers,
+            delivery=delivery,
         )
         jobs: list[JobDefinition] = []
         for frontend in FRONTENDS:
@@ -440,11 +445,12 @@ class Linter:
         symbols: Sequence[ModuleSymbols],
         index: ProjectIndex | None = None,
         serializers: ConfiguredSerializers | None = None,
+        delivery: ConfiguredDelivery | None = None,
     ) -> Analysis:
         """Jobs and enqueue sites; ``index``, when given, is the index of exactly
         ``parsed`` (the prefilter's last round built it)."""
         if index is None:
-            index = self._index(parsed, symbols, serializers)
+            index = self._index(parsed, symbols, serializers, delivery)
         jobs_by_path: dict[Path, list[JobDefinition]] = {}
         for job in index.jobs.all:
             jobs_by_path.setdefault(job.path, []).append(job)
@@ -473,6 +479,9 @@ class Linter:
             ]
             facts = ModuleFacts(tuple(jobs_by_path.get(module.path, ())), tuple(sites))
             modules.append(ModuleContext(module, facts, index, self.settings))
+        index.record_enqueue_sites(
+            site for module in modules for site in module.facts.enqueue_sites
+        )
         return Analysis(tuple(modules), index)
 
     def _run_guarded(

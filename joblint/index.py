@@ -13,7 +13,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
-from joblint.model import AssignmentInfo, ClassInfo, FunctionInfo, JobDefinition, ModuleSymbols
+from joblint.model import (
+    AssignmentInfo,
+    ClassInfo,
+    EnqueueSite,
+    FunctionInfo,
+    JobDefinition,
+    ModuleSymbols,
+)
+from joblint.project_delivery import ConfiguredDelivery
 from joblint.project_serializers import ConfiguredSerializers
 
 if TYPE_CHECKING:
@@ -78,6 +86,7 @@ class ProjectIndex:
         task_decorators: Mapping[str, str] | None = None,
         modules: Iterable[ParsedModule] = (),
         serializers: ConfiguredSerializers | None = None,
+        delivery: ConfiguredDelivery | None = None,
     ) -> None:
         symbols = list(symbols)
         # The parsed modules behind the symbols, for frontends whose jobs are made by code
@@ -102,11 +111,28 @@ class ProjectIndex:
         self.jobs: JobRegistry = JobRegistry(())
         # What the project's configuration sets as each framework's serializer.
         self.serializers = serializers or ConfiguredSerializers()
+        # What the project's configuration sets that lets a job run a second time.
+        self.delivery = delivery or ConfiguredDelivery()
+        # Filled in by the engine once the frontends have found every module's enqueue
+        # sites: a job's sites in other modules can decide its findings (an RQ job
+        # enqueued with `retry=`).
+        self._sites_by_target: dict[str, tuple[EnqueueSite, ...]] = {}
         # The base job as the index names it (for matching classes), and as code imports
         # it (for fixes): they differ in namespace packages, where the index only sees the
         # folders that have an __init__.py.
         self.base_job = self._find_base_job(base_job)
         self.base_job_import = base_job or self.base_job
+
+    def record_enqueue_sites(self, sites: Iterable[EnqueueSite]) -> None:
+        by_target: dict[str, list[EnqueueSite]] = defaultdict(list)
+        for site in sites:
+            if site.target is not None:
+                by_target[site.target].append(site)
+        self._sites_by_target = {target: tuple(found) for target, found in by_target.items()}
+
+    def enqueue_sites_of(self, qualified_name: str) -> tuple[EnqueueSite, ...]:
+        """The enqueue sites, in every module the run recognised, that target the job."""
+        return self._sites_by_target.get(qualified_name, ())
 
     def module_at(self, path: Path) -> ParsedModule | None:
         """The parsed module of the file at ``path``, when the run parsed it."""

@@ -100,7 +100,7 @@ def configured_serializers(sources: Iterable[SourceFile]) -> ConfiguredSerialize
         parsed = parse(source)
         if not isinstance(parsed, ParsedModule):
             continue
-        for app, value in _app_settings(parsed):
+        for app, value in celery_app_settings(parsed, CELERY_KEY):
             apps[app] = value if apps.get(app, value) == value else UNKNOWN
         names = {match.group() for match in CELERY_MODULE_LEVEL.finditer(source.text)}
         # The lowercase name is a common word: it counts only in a module about Celery.
@@ -111,14 +111,14 @@ def configured_serializers(sources: Iterable[SourceFile]) -> ConfiguredSerialize
 
 
 def _no_app(node: cst.BaseExpression) -> bool:
-    """Apps' settings are read by ``_app_settings``, which knows which app they are."""
+    """Apps' settings are read by ``celery_app_settings``, which knows which app they are."""
     return False
 
 
-def _app_settings(parsed: ParsedModule) -> list[tuple[str, Literal]]:
-    """``<app>.conf.task_serializer = v``, ``<app>.conf["task_serializer"] = v`` and
-    ``<app>.conf.update(task_serializer=v)`` (or a dict of them): the app's qualified name
-    and the value. An app that cannot be named is kept under its written name."""
+def celery_app_settings(parsed: ParsedModule, key: str) -> list[tuple[str, Literal]]:
+    """``<app>.conf.<key> = v``, ``<app>.conf["<key>"] = v`` and
+    ``<app>.conf.update(<key>=v)`` (or a dict of them): the app's qualified name and the
+    value. An app that cannot be named is kept under its written name."""
     found: list[tuple[str, Literal]] = []
 
     def app_of(node: cst.BaseExpression) -> str | None:
@@ -130,11 +130,11 @@ def _app_settings(parsed: ParsedModule) -> list[tuple[str, Literal]]:
         def visit_Assign(self, node: cst.Assign) -> None:
             for target in node.targets:
                 setting = target.target
-                if isinstance(setting, cst.Attribute) and setting.attr.value == CELERY_KEY:
+                if isinstance(setting, cst.Attribute) and setting.attr.value == key:
                     app = app_of(setting.value)
                 elif isinstance(setting, cst.Subscript) and len(setting.slice) == 1:
                     index = setting.slice[0].slice
-                    is_key = isinstance(index, cst.Index) and literal(index.value) == CELERY_KEY
+                    is_key = isinstance(index, cst.Index) and literal(index.value) == key
                     app = app_of(setting.value) if is_key else None
                 else:
                     app = None
@@ -149,14 +149,11 @@ def _app_settings(parsed: ParsedModule) -> list[tuple[str, Literal]]:
             if app is None:
                 return
             for arg in node.args:
-                if arg.keyword is not None and arg.keyword.value == CELERY_KEY:
+                if arg.keyword is not None and arg.keyword.value == key:
                     found.append((app, literal(arg.value)))
                 elif arg.keyword is None and isinstance(arg.value, cst.Dict):
                     for element in arg.value.elements:
-                        if (
-                            isinstance(element, cst.DictElement)
-                            and literal(element.key) == CELERY_KEY
-                        ):
+                        if isinstance(element, cst.DictElement) and literal(element.key) == key:
                             found.append((app, literal(element.value)))
 
     walk.walk(parsed.module, Finder())

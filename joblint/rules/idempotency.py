@@ -1,10 +1,13 @@
-"""JOB401-JOB406: jobs run at least once, so they must be safe to run twice.
+"""JOB401-JOB406: a job that can run twice must be safe to run twice.
 
-Every framework joblint knows delivers a job at least once: a worker that dies after the
-side effect and before the acknowledgement runs the job again. These rules look inside job
-bodies (``joblint.bodies``) for the guards that make a second run harmless, the locks that
-keep two runs apart, and the settings that cannot work. Each stays silent when it cannot
-show the problem.
+Whether a job can run twice is the framework's business, and the job's: joblint's runtime,
+Dramatiq and arq deliver every job at least once (a worker that dies after the side effect
+and before the acknowledgement runs the job again), while Celery (by default), RQ, Huey
+and Procrastinate run a job at most once unless it, or the project, asks for retries or
+late acknowledgement (``rerun_cause``). These rules look inside job bodies
+(``joblint.bodies``) for the guards that make a second run harmless, the locks that keep
+two runs apart, and the settings that cannot work. Each stays silent when it cannot show
+the problem.
 """
 
 from __future__ import annotations
@@ -36,9 +39,10 @@ from joblint.bodies import (
 )
 from joblint.context import ModuleContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix
-from joblint.model import UNKNOWN, EnqueueSite, JobDefinition
+from joblint.index import ProjectIndex
+from joblint.model import UNKNOWN, EnqueueSite, JobDefinition, Literal
 from joblint.rules.base import FixAvailability, ModuleRule
-from joblint.symbols import class_attribute, single_name
+from joblint.symbols import class_attribute, literal, single_name
 
 
 def _bodies(module: ModuleContext) -> Iterator[tuple[JobDefinition, cst.FunctionDef]]:
@@ -64,6 +68,139 @@ def _receiver_root(call: cst.Call) -> str | None:
 
 FILTERS = frozenset({"filter", "exclude", "where", "filter_by"})
 KEYED_SENDS = frozenset(name for name in SEND_FUNCTIONS if name.startswith("stripe."))
+# Frameworks that deliver every job at least once, whatever the job declares: joblint's
+# runtime releases a dead worker's claimed jobs to run again; Dramatiq acknowledges a
+# message after processing it, and its Retries middleware retries by default; arq
+# documents that a job may run more than once (`max_tries` defaults to 5).
+AT_LEAST_ONCE = {"runtime": "joblint's runtime", "dramatiq": "Dramatiq", "arq": "arq"}
+
+
+def rerun_cause(job: JobDefinition, index: ProjectIndex) -> str | None:
+    """Why ``job`` can run a second time, worded to follow "and" in a message; None when
+    it runs at most once, or when that cannot be told.
+
+    A guard against a second run is only worth asking for when there can be one, and
+    frameworks differ. Celery acknowledges a task just before running it, so a worker that
+    dies mid-task loses it, unless the task or the app acknowledges late, or the task is
+    retried (``autoretry_for``, ``self.retry()``). RQ moves a failed job, or one whose
+    worker died, to the FailedJobRegistry unless it carries a ``Retry`` (from its
+    decorator or an enqueue). Huey removes a task from the queue when it runs it and
+    repeats it only for ``retries`` (or a ``RetryTask`` raised); Procrastinate leaves a
+    failed or stalled job alone unless the task has ``retry`` or the project retries
+    stalled jobs. Django's Tasks have no retries. A setting that cannot be read proves
+    nothing, so the rule stays quiet on it."""
+    if job.framework in AT_LEAST_ONCE:
+        return f"{AT_LEAST_ONCE[job.framework]} delivers a job at least once"
+    options = dict(job.options)
+    if job.framework == "celery":
+        return _celery_rerun(job, options, index)
+    if job.framework == "rq":
+        if options.get("retry") is not None and options.get("retry.max") != 0:
+            return _retried(_written_option(job, "retry"))
+        for site in index.enqueue_sites_of(job.qualified_name):
+            value = dict(site.options).get("retry")
+            if value is not None and literal(value) is not None:
+                return f"an enqueue retries it (`retry={_written(value)}`), so it can run twice"
+        return None
+    if job.framework == "huey":
+        if _may_retry(options.get("retries")):
+            return _retried(_written_option(job, "retries"))
+        raised = _raises_retry_task(job)
+        return _retried(raised) if raised is not None else None
+    if job.framework == "procrastinate":
+        if _may_retry(options.get("retry")):
+            return _retried(_written_option(job, "retry"))
+        if index.delivery.retries_stalled_jobs:
+            return "the project retries stalled jobs (`get_stalled_jobs()`), so it can run twice"
+    return None
+
+
+def _celery_rerun(
+    job: JobDefinition, options: dict[str, Literal], index: ProjectIndex
+) -> str | None:
+    if options.get("max_retries") != 0:
+        if options.get("autoretry_for") not in (None, ()):
+            return _retried(_written_option(job, "autoretry_for"))
+        retry = _own_retry_call(job, options)
+        if retry is not None:
+            return _retried(_written(retry))
+    if "acks_late" in options:  # the task's own choice wins over the app's
+        if options["acks_late"] is True:
+            written = _written_option(job, "acks_late")
+            return f"the task acknowledges late (`{written}`), so it can run twice"
+        return None  # False, or a value that cannot be read
+    if index.delivery.celery_acks_late(job.app):
+        return "the project acknowledges tasks late (`task_acks_late`), so it can run twice"
+    return None
+
+
+def _retried(written: str) -> str:
+    return f"it is retried (`{written}`), so it can run twice"
+
+
+def _may_retry(value: Literal) -> bool:
+    """A count, flag or strategy that asks for retries: a positive number, True, or a
+    value that is not a literal (a ``RetryStrategy``, a setting read at run time)."""
+    if value is UNKNOWN or value is True:
+        return True
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
+def _own_retry_call(job: JobDefinition, options: dict[str, Literal]) -> cst.Call | None:
+    """A Celery task body's ``self.retry(...)`` (the bound task, or a task class's
+    ``self``) or ``<task>.retry(...)``."""
+    if job.perform is None:
+        return None
+    receivers = {job.name}
+    parameters = job.perform.params.params
+    if parameters and (job.is_class or options.get("bind") is True):
+        receivers.add(parameters[0].name.value)
+    for call in own_calls(job.perform.body):
+        func = call.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "retry"
+            and isinstance(func.value, cst.Name)
+            and func.value.value in receivers
+        ):
+            return call
+    return None
+
+
+def _raises_retry_task(job: JobDefinition) -> str | None:
+    """Huey's ``raise RetryTask(...)``, which retries a task even without ``retries``."""
+    if job.perform is None:
+        return None
+    for node in own_nodes(job.perform.body):
+        if not isinstance(node, cst.Raise) or node.exc is None:
+            continue
+        raised = node.exc.func if isinstance(node.exc, cst.Call) else node.exc
+        if isinstance(raised, cst.Attribute):
+            raised = raised.attr
+        if isinstance(raised, cst.Name) and raised.value == "RetryTask":
+            return _written(node)
+    return None
+
+
+def _written_option(job: JobDefinition, key: str) -> str:
+    """``key=<value>`` as the job's decorator or class body writes it; the bare key when
+    the option comes from elsewhere (a project wrapper, a base class)."""
+    call = job.decorator.decorator if job.decorator is not None else None
+    if isinstance(call, cst.Call):
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == key:
+                return f"{key}={_written(arg.value)}"
+    if isinstance(job.node, cst.ClassDef):
+        value = class_attribute(job.node, key)
+        if value is not None:
+            return f"{key} = {_written(value)}"
+    return key
+
+
+def _written(node: cst.CSTNode, limit: int = 40) -> str:
+    """A node's code on one line (it may come from another module than the rule's)."""
+    text = " ".join(cst.Module([]).code_for_node(node).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class MissingIdempotencyGuard(ModuleRule):
@@ -78,9 +215,12 @@ class MissingIdempotencyGuard(ModuleRule):
                 continue
             if isinstance(job.node, cst.ClassDef) and has_lock_decorator(job.node.decorators):
                 continue
+            cause = rerun_cause(job, module.index)
+            if cause is None:
+                continue
             effect = self._first_unguarded(module, finder, body)
             if effect is not None:
-                yield self._finding(module, job, effect)
+                yield self._finding(module, job, effect, cause)
 
     def _first_unguarded(
         self, module: ModuleContext, finder: EffectFinder, body: cst.FunctionDef
@@ -93,7 +233,9 @@ class MissingIdempotencyGuard(ModuleRule):
             return None
         return first
 
-    def _finding(self, module: ModuleContext, job: JobDefinition, effect: SideEffect) -> Diagnostic:
+    def _finding(
+        self, module: ModuleContext, job: JobDefinition, effect: SideEffect, cause: str
+    ) -> Diagnostic:
         span = module.parsed.span(effect.call)
         root = _receiver_root(effect.call)
         example = (
@@ -108,8 +250,8 @@ class MissingIdempotencyGuard(ModuleRule):
         )
         message = (
             f"`{_code(module, effect.call)}` on line {span.start.line} {effect.verb} with no "
-            f"guard before it, and a job can run twice; return early when the work is already "
-            f"done, e.g. {example}, or {also}"
+            f"guard before it, and {cause}; return early when the work is already done, "
+            f"e.g. {example}, or {also}"
         )
         return self.diagnostic(job.path, span, message)
 
