@@ -383,10 +383,10 @@ def test_job107_a_wrapper_beside_a_registering_decorator_is_reported_but_not_mov
     ("decorator", "says"),
     [
         ("@app.task(queue='low')", '; renaming it also renames the task it is registered as '
-         '(`proj.tasks.payment_succeeded`), and messages already queued under that name find '
-         'no task: keep it with `name="proj.tasks.payment_succeeded"`'),
-        ("@app.task(queue='low', name='payments.succeeded')",
-         " (it is registered as `payments.succeeded`, which a rename keeps)"),
+         '(`proj.tasks.payment_receipt`), and messages already queued under that name find '
+         'no task: keep it with `name="proj.tasks.payment_receipt"`'),
+        ("@app.task(queue='low', name='payments.receipt')",
+         " (it is registered as `payments.receipt`, which a rename keeps)"),
     ],
 )  # fmt: skip
 def test_job101_says_what_renaming_a_registered_task_does(
@@ -394,12 +394,105 @@ def test_job101_says_what_renaming_a_registered_task_does(
 ) -> None:
     source = (
         "from celery import Celery\n\napp = Celery('proj')\n\n\n"
-        f"{decorator}\ndef payment_succeeded(payment_id: int) -> None:\n    pass\n"
+        f"{decorator}\ndef payment_receipt(payment_id: int) -> None:\n    pass\n"
     )
     write_tree(tmp_path, {"proj/__init__.py": "", "proj/tasks.py": source})
     messages = [d.message for d in lint_tree(tmp_path) if d.code == "JOB101"]
     assert len(messages) == 1
     assert messages[0].endswith(says)
+
+
+def _dramatiq_tasks(*actors: tuple[str, str | None]) -> str:
+    lines = ["import dramatiq\n"]
+    for function, registered in actors:
+        keyword = f"actor_name={registered!r}, " if registered else ""
+        lines.append(
+            f"\n\n@dramatiq.actor({keyword}queue_name='default')\n"
+            f"def {function}(record_id: int) -> None:\n    pass\n"
+        )
+    return "".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("function", "registered"),
+    [
+        ("benefit_grant", "benefit.grant"),  # `<domain>_<verb>`, shown as the actor name
+        ("bulk_index_reports", None),  # a word saying how it runs, then the verb
+        ("payment_intent_succeeded", None),  # named after the event it handles
+        ("collection_updated_task", None),
+        ("on_order_paid", None),
+        ("organization_created", "organization.created"),
+        ("charge_pending", "stripe.webhook.charge.pending"),  # under an event namespace
+        ("drop_stale_sessions", None),
+        ("test_webhook", None),
+        ("empty_trash", None),
+    ],
+)
+def test_job101_accepts_names_that_say_what_the_task_does_or_handles(
+    tmp_path: Path, function: str, registered: str | None
+) -> None:
+    write_tree(tmp_path, {"app/tasks.py": _dramatiq_tasks((function, registered))})
+    assert [code for *_, code in findings(tmp_path) if code == "JOB101"] == []
+
+
+@pytest.mark.parametrize(
+    ("function", "registered", "says"),
+    [
+        ("create_order_balance", "order.balance",
+         "task `create_order_balance` is registered as `order.balance`, and `balance` is not "
+         "named after a verb (`balance` is not one)"),
+        ("async_tasks_after_reorder", None,
+         "task `async_tasks_after_reorder` is not named after a verb (`tasks` is not one)"),
+        ("welcome_email", None,
+         "task `welcome_email` is not named after a verb (`welcome` is not one)"),
+    ],
+)  # fmt: skip
+def test_job101_judges_the_name_a_task_is_shown_by(
+    tmp_path: Path, function: str, registered: str | None, says: str
+) -> None:
+    write_tree(tmp_path, {"app/tasks.py": _dramatiq_tasks((function, registered))})
+    messages = [d.message for d in lint_tree(tmp_path) if d.code == "JOB101"]
+    assert len(messages) == 1 and messages[0].startswith(says)
+
+
+def test_job101_reports_a_projects_own_convention_once(tmp_path: Path) -> None:
+    """Most tasks named some other way is the project's convention, not four mistakes."""
+    write_tree(
+        tmp_path,
+        {
+            "app/billing.py": _dramatiq_tasks(("receipt_pdf", None), ("send_invoice", None)),
+            "app/mail.py": _dramatiq_tasks(("welcome_mail", None), ("newsletter_mail", None)),
+            "app/reports.py": _dramatiq_tasks(("account_summary", None)),
+            "tests/test_mail.py": _dramatiq_tasks(("send_fake", None), ("send_other", None)),
+        },
+    )
+    found = [d for d in lint_tree(tmp_path) if d.code == "JOB101"]
+    assert [(d.path.relative_to(tmp_path).as_posix(), d.line) for d in found] == [
+        ("app/billing.py", 5)
+    ]
+    assert found[0].message.startswith(
+        "4 of the project's 5 tasks are not named after a verb (`receipt_pdf`, "
+        "`welcome_mail`, `newsletter_mail`, ...), so the project names its tasks its own way"
+    )
+    # renaming an actor renames what its queued messages are addressed to
+    assert "rename them and keep each registered name with `actor_name=`" in found[0].message
+    assert found[0].message.endswith(
+        '`ignore = ["JOB101"]` in [tool.joblint] (reported once, not once per task)'
+    )
+
+
+def test_job101_reports_each_task_where_most_follow_the_convention(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "app/tasks.py": _dramatiq_tasks(
+                ("receipt_pdf", None), ("welcome_mail", None), ("send_invoice", None),
+                ("sync_contacts", None), ("export_orders", None), ("import_leads", None),
+            ),
+        },
+    )  # fmt: skip
+    found = [d.line for d in lint_tree(tmp_path) if d.code == "JOB101"]
+    assert found == [5, 10]
 
 
 ARQ_SCRIPT = (

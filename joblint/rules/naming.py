@@ -10,6 +10,8 @@ are never enqueued, so only the layout of concrete jobs is checked.
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
@@ -18,12 +20,12 @@ import libcst as cst
 from libcst.helpers import get_absolute_module_from_package_for_import, get_full_name_for_node
 
 from joblint import walk
-from joblint.context import ModuleContext
+from joblint.context import ModuleContext, ProjectContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix
 from joblint.frameworks.runtime import is_runtime_job_base
 from joblint.model import JobDefinition
 from joblint.parsing import ParsedModule
-from joblint.rules.base import FixAvailability, ModuleRule
+from joblint.rules.base import FixAvailability, ModuleRule, ProjectRule
 from joblint.words import builtin_verbs, camel_words, snake_case
 
 JOB_SUFFIX = "Job"
@@ -56,6 +58,127 @@ NAME_KEYWORDS: Mapping[str, str] = {
 }
 
 
+# Words before the verb that say how a task runs, not what it does: `bulk_index_reports`
+# indexes reports, in bulk.
+VERB_MODIFIERS = frozenset(
+    {
+        "async",
+        "auto",
+        "background",
+        "batch",
+        "bulk",
+        "daily",
+        "deferred",
+        "delayed",
+        "force",
+        "hourly",
+        "monthly",
+        "nightly",
+        "periodic",
+        "scheduled",
+        "weekly",
+    }
+)
+# Parts of a registered name under which tasks are named after the events they handle
+# (`stripe.webhook.charge.pending`, `signals.order.paid`).
+EVENT_NAMESPACES = frozenset(
+    {"event", "events", "hook", "hooks", "signal", "signals", "webhook", "webhooks"}
+)
+# What a task's name may end in that says it is a task, not what it does.
+KIND_WORDS = frozenset({"task", "job", "actor"})
+# Past participles that do not end in -ed, as event names use them (`invoice_paid`).
+IRREGULAR_PARTICIPLES = frozenset(
+    {"built", "done", "drawn", "found", "frozen", "lost", "made", "paid", "sent", "sold", "won"}
+)
+# A project-wide naming convention of its own: reported once, not once per task, when at
+# least this many of the project's tasks, and more than half of them, break JOB101's.
+CONVENTION_MINIMUM = 3
+
+
+def _is_task(job: JobDefinition) -> bool:
+    return not job.is_class and not job.is_abstract
+
+
+def _words(name: str) -> list[str]:
+    """The lowercase words of a task or registered name: ``stripe.webhook.charge_failed``
+    -> ``["stripe", "webhook", "charge", "failed"]``."""
+    return [word.lower() for part in re.split(r"[._:\-]", name) for word in camel_words(part)]
+
+
+def _handles_an_event(job: JobDefinition) -> bool:
+    """A task named, or registered, after the event that enqueues it: the function
+    ``organization_created`` registered as ``organization.created``, or any task
+    registered under an event namespace (``stripe.webhook.charge.pending``)."""
+    if _names_an_event(_words(job.name)):
+        return True
+    registered = job.registered_name
+    if registered is None:
+        return False
+    parts = [part.lower() for part in re.split(r"[.:]", registered)]
+    return _names_an_event(_words(registered)) or any(
+        part in EVENT_NAMESPACES for part in parts[:-1]
+    )
+
+
+def _names_an_event(words: Sequence[str]) -> bool:
+    """``payment_intent_succeeded``, ``collection_updated_task``, ``on_order_paid``: a
+    handler named after the event that enqueues it."""
+    if words[0] == "on" and len(words) > 1:
+        return True
+    named = list(words[:-1] if words[-1] in KIND_WORDS else words)
+    if len(named) < 2:
+        return False
+    last = named[-1]
+    if last in IRREGULAR_PARTICIPLES:
+        return True
+    return len(last) > 4 and last.endswith("ed") and not last.endswith("eed")
+
+
+def _shown_name(job: JobDefinition) -> str:
+    """The name a person sees the task by: the last part of the name it is registered
+    under when the project chose one (polar's ``benefit_grant`` is the actor
+    ``benefit.grant``, shown as ``grant`` in the ``benefit`` namespace), else the
+    function's."""
+    registered = job.registered_name
+    if registered is None or job.framework not in NAME_KEYWORDS:
+        return job.name
+    last = re.split(r"[.:]", registered)[-1]
+    return last if last and last != job.name else job.name
+
+
+def _position(job: JobDefinition) -> tuple[str, int, int]:
+    start = job.name_span.start
+    return (str(job.path), start.line, start.column)
+
+
+def _own_convention(offending: Sequence[JobDefinition], total: int) -> str:
+    """The one finding for a project whose tasks are mostly named its own way: at the
+    first of them in path order, the same whichever module a run checks first."""
+    names = list(dict.fromkeys(job.name for job in offending))
+    shown = ", ".join(f"`{name}`" for name in names[:3])
+    more = ", ..." if len(names) > 3 else ""
+    keywords = sorted(
+        {
+            NAME_KEYWORDS[job.framework]
+            for job in offending
+            if job.registered_name and job.framework in NAME_KEYWORDS
+        }
+    )
+    keep = (
+        " and keep each registered name with "
+        + " or ".join(f"`{keyword}=`" for keyword in keywords)
+        + " so that queued messages still find their task"
+        if keywords
+        else ""
+    )
+    return (
+        f"{len(offending)} of the project's {total} tasks are not named after a verb ({shown}"
+        f"{more}), so the project names its tasks its own way: to adopt `<verb>_<noun>` "
+        f"names, rename them{keep}; to keep the project's convention, turn the rule off "
+        f'with `ignore = ["JOB101"]` in [tool.joblint] (reported once, not once per task)'
+    )
+
+
 def _renaming(job: JobDefinition) -> str:
     """What renaming the task function does to the name messages are queued under."""
     registered = job.registered_name
@@ -71,7 +194,11 @@ def _renaming(job: JobDefinition) -> str:
     )
 
 
-class JobNameVerbNoun(ModuleRule):
+class JobNameVerbNoun(ProjectRule):
+    """A project rule because a task name that breaks the convention means something only
+    beside the project's other tasks: where most are named some other way, the project
+    follows a convention of its own, reported once."""
+
     code = "JOB101"
     name = "job-name-verb-noun"
     summary = "A job class not named `<Verb><Noun>Job`, or a task function not named after a verb."
@@ -79,31 +206,70 @@ class JobNameVerbNoun(ModuleRule):
     preset = "conventions"
     checks_tests = False
 
-    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
-        verbs = builtin_verbs() | module.settings.extra_verbs
-        for job in concrete_class_jobs(module):
-            message = self.problem(job.name, verbs)
-            if message is not None:
-                yield self.diagnostic(job.path, job.name_span, message)
-        for job in module.facts.jobs:
-            if not job.is_class and not job.is_abstract:
-                message = self.task_problem(job.name, verbs)
+    def check_project(self, project: ProjectContext) -> Iterator[Diagnostic]:
+        verbs = builtin_verbs() | project.settings.extra_verbs
+        modules = [module for module in project.modules if not module.in_tests]
+        tasks: list[tuple[JobDefinition, str]] = []
+        for module in modules:
+            for job in concrete_class_jobs(module):
+                message = self.problem(job.name, verbs)
                 if message is not None:
-                    yield self.diagnostic(job.path, job.name_span, message + _renaming(job))
+                    yield self.diagnostic(job.path, job.name_span, message)
+            tasks.extend(
+                (job, self.task_message(job, verbs) or "")
+                for job in module.facts.jobs
+                if _is_task(job)
+            )
+        offending = sorted(
+            ((job, message) for job, message in tasks if message),
+            key=lambda pair: _position(pair[0]),
+        )
+        if len(offending) >= CONVENTION_MINIMUM and 2 * len(offending) > len(tasks):
+            jobs = [job for job, _ in offending]
+            yield self.diagnostic(
+                jobs[0].path, jobs[0].name_span, _own_convention(jobs, len(tasks))
+            )
+            return
+        for job, message in offending:
+            yield self.diagnostic(job.path, job.name_span, message + _renaming(job))
+
+    @classmethod
+    def task_message(cls, job: JobDefinition, verbs: frozenset[str]) -> str | None:
+        """What is wrong with a task's name, judged on the name it is shown by."""
+        if _handles_an_event(job):
+            return None
+        shown = _shown_name(job)
+        word = cls.task_problem(shown, verbs)
+        if word is None:
+            return None
+        if shown != job.name:
+            return (
+                f"task `{job.name}` is registered as `{job.registered_name}`, and `{shown}` "
+                f"is not named after a verb (`{word}` is not one); name it after what it does "
+                f"(`<verb>_<noun>`), or add `{word}` to `extra-verbs` if it is one"
+            )
+        return (
+            f"task `{job.name}` is not named after a verb (`{word}` is not one); name it after "
+            f"what it does (`<verb>_<noun>`), or add `{word}` to `extra-verbs` if it is one"
+        )
 
     @staticmethod
     def task_problem(name: str, verbs: frozenset[str]) -> str | None:
-        """Task functions: the first word must be a verb (``send_welcome_email``)."""
-        words = [word for part in name.split("_") for word in camel_words(part) if word]
+        """The word at fault in a task function's name, or None when it is well named.
+
+        The first word must be a verb (``send_welcome_email``), after any words that say
+        how it runs (``bulk_index_reports``); a task named after the event it handles
+        (``payment_intent_succeeded``, ``on_order_paid``) names what it reacts to, the
+        convention of event handlers, and passes too."""
+        words = _words(name)
         if not words:
             return None
-        first = words[0]
-        if first.lower() in verbs:
+        doing = list(itertools.dropwhile(lambda word: word in VERB_MODIFIERS, words))
+        if doing and doing[0] in verbs:
             return None
-        return (
-            f"task `{name}` starts with `{first}`, which is not a verb; name it after what it "
-            f"does (`<verb>_<noun>`), or add `{first.lower()}` to `extra-verbs` if it is one"
-        )
+        if _names_an_event(words):
+            return None
+        return doing[0] if doing else words[0]
 
     @staticmethod
     def problem(name: str, verbs: frozenset[str]) -> str | None:
