@@ -49,7 +49,9 @@ KEYS: Mapping[str, KeySpec] = {
         "list[str]", "project context managers or decorators that open a transaction"
     ),
     "view-paths": KeySpec(
-        "list[str]", "gitignore-style globs of view, controller and API modules (JOB603)"
+        "list[str]",
+        "gitignore-style globs of view, controller and API modules, as paths inside their "
+        "package (JOB603)",
     ),
     "test-paths": KeySpec(
         "list[str]", "gitignore-style globs of test code, where jobs may run inline (JOB605)"

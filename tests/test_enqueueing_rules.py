@@ -552,6 +552,70 @@ def test_view_paths_setting(tmp_path: Path) -> None:
     assert findings(tmp_path, "celery", body, "app/views.py", settings) == []
 
 
+MONOREPO_TASKS = (
+    "from celery import shared_task\n\n\n"
+    "@shared_task(queue='mailers')\n"
+    "def send_receipt(order_id: int) -> None:\n"
+    "    pass\n\n\n"
+    "def resend_receipts(order_ids: list[int]) -> None:\n"
+    "    for order_id in order_ids:\n"
+    "        send_receipt.delay(order_id)\n"
+)
+MONOREPO_ENQUEUE = (
+    "from shop.tasks import send_receipt\n\n\n"
+    "def resend(order_id: int) -> None:\n"
+    "    send_receipt.delay(order_id)\n"
+)
+
+
+def _monorepo(root: Path, config: str = "[tool.joblint]\n") -> list[tuple[str, int]]:
+    """A Django project under ``apps/api/`` (folders without ``__init__.py``: ``shop``
+    is imported from ``apps/api``), with the pyproject at the monorepo's root."""
+    files = {
+        "pyproject.toml": config,
+        "apps/api/manage.py": "import sys\n",
+        "apps/api/shop/__init__.py": "",
+        "apps/api/shop/tasks.py": MONOREPO_TASKS,
+        "apps/api/shop/mixins.py": MONOREPO_ENQUEUE,
+        "apps/api/shop/management/__init__.py": "",
+        "apps/api/shop/management/commands/__init__.py": "",
+        "apps/api/shop/management/commands/resend.py": MONOREPO_ENQUEUE,
+        "apps/api/shop/api/__init__.py": "",
+        "apps/api/shop/api/views.py": MONOREPO_ENQUEUE,
+        "apps/api/shop/endpoints/__init__.py": "",
+        "apps/api/shop/endpoints/orders.py": MONOREPO_ENQUEUE,
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    settings = load_settings(root / "pyproject.toml", root)
+    return sorted(
+        (d.path.relative_to(root).as_posix(), d.line)
+        for d in lint_tree(root, settings, enabled={"JOB603"})
+    )
+
+
+def test_view_globs_match_the_module_path_not_the_folders_above_its_package(
+    tmp_path: Path,
+) -> None:
+    """``**/api/**`` is about ``shop/api/``, not the monorepo's ``apps/api/`` that holds
+    the whole project: its tasks, mixins and commands are no views."""
+    assert _monorepo(tmp_path) == [("apps/api/shop/api/views.py", 5)]
+
+
+def test_view_globs_from_the_project_root_still_match(tmp_path: Path) -> None:
+    config = '[tool.joblint]\nview-paths = ["apps/api/shop/endpoints/**", "shop/api/**"]\n'
+    assert _monorepo(tmp_path, config) == [
+        ("apps/api/shop/api/views.py", 5),
+        ("apps/api/shop/endpoints/orders.py", 5),
+    ]
+
+
+def test_negated_view_globs_hold_for_the_path_from_the_project_root(tmp_path: Path) -> None:
+    config = '[tool.joblint]\nview-paths = ["apps/api/shop/*.py", "!**/tasks.py"]\n'
+    assert _monorepo(tmp_path, config) == [("apps/api/shop/mixins.py", 5)]
+
+
 # -- JOB605 -------------------------------------------------------------------------
 
 SYNC_EXPECTED = {

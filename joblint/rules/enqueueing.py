@@ -346,7 +346,7 @@ class EnqueueFromView(ModuleRule):
         if not sites:
             return
         parsed = module.parsed
-        view_module = module.matches(module.settings.view_paths)
+        view_module = module.in_views
         reported: set[int] = set()
         for site in sites:
             if not (view_module or site.context.view):
