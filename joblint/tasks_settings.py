@@ -18,6 +18,7 @@ queues, which is no more knowable here).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,6 +115,24 @@ class TasksSettings:
 
     def backend(self, alias: str) -> TasksBackend | None:
         return next((b for b in self.backends if b.alias == alias), None)
+
+
+def queues_to_choose(modules: Sequence[TasksSettings], alias: str | None) -> tuple[str, ...] | None:
+    """The queues besides ``"default"`` that a task of backend ``alias`` may name, across
+    the settings ``modules``: ``()`` when it may name none (no ``TASKS`` found, as in a
+    reusable app; a backend with no ``QUEUES``, or one listing only ``"default"``; an alias
+    no module defines), None when any name may be valid as far as they show (an empty or
+    computed ``QUEUES``, a ``TASKS`` that is not one literal, an alias that cannot be told)."""
+    if not modules:
+        return ()
+    if alias is None or not all(module.complete for module in modules):
+        return None
+    names: list[str] = []
+    for backend in (b for module in modules for b in module.backends if b.alias == alias):
+        if backend.queues is None:
+            return None
+        names.extend(name for name in backend.queues if name != DEFAULT_QUEUE)
+    return tuple(dict.fromkeys(names))
 
 
 def read_tasks_settings(settings: Settings) -> list[TasksSettings]:

@@ -1,6 +1,7 @@
-"""JOB302, JOB702, JOB703 beyond their pages: where the project's queues come from, the
-forms each framework writes a queue in, the safe forms that must stay silent, and the
-unsafe fix."""
+"""JOB301, JOB302, JOB702, JOB703 beyond their pages: where the project's queues come
+from, the forms each framework writes a queue in, the safe forms that must stay silent, the
+unsafe fix, and when a job without a queue is the project's one queue rather than a job
+left unplaced."""
 
 from __future__ import annotations
 
@@ -421,3 +422,195 @@ def test_a_module_not_about_celery_is_no_source(tmp_path: Path) -> None:
         "proj/tasks.py": CELERY_TASK.format(queue="biling"),
     }
     assert _lint(tmp_path, files, ("JOB302",)) == []
+
+
+# -- JOB301: one queue for everything, or the convention half followed --------------------
+
+SHOP_TASKS = (
+    "from celery import shared_task\n\n\n"
+    "@shared_task{options}\n"
+    "def send_receipt(order_id: int) -> None:\n    ...\n\n\n"
+    "@shared_task\n"
+    "def update_search_vector(product_id: int) -> None:\n    ...\n"
+)
+ACCOUNT_TASKS = (
+    "from celery import shared_task\n\n\n"
+    "@shared_task\n"
+    "def delete_inactive_users() -> None:\n    ...\n"
+)
+
+
+def _one_queue_shop(**extra: str) -> dict[str, str]:
+    """A Django shop whose Celery tasks all go to the default queue, one worker serving it."""
+    return {
+        "shop/account/tasks.py": ACCOUNT_TASKS,
+        "shop/product/tasks.py": SHOP_TASKS.format(options=""),
+        **extra,
+    }
+
+
+def test_missing_queue_on_every_job_is_reported_once(tmp_path: Path) -> None:
+    findings = _lint(tmp_path, _one_queue_shop(), ("JOB301",))
+    assert _found(findings, tmp_path) == [("shop/account/tasks.py", 5, "JOB301")]
+    (finding,) = findings
+    assert "none of the project's 3 jobs names a queue" in finding.message
+    assert "one queue for everything" in finding.message
+    assert "`queue=...` on the task decorator" in finding.message
+    assert '`ignore = ["JOB301"]` in [tool.joblint]' in finding.message
+    assert finding.fix is None
+
+
+def test_missing_queue_once_for_the_project_whichever_file_is_checked(tmp_path: Path) -> None:
+    """pre-commit checks one file: the rest of the project is its context, so the finding
+    is the whole run's, at the first job in path order, or nothing in that file."""
+    files = {"pyproject.toml": '[tool.joblint]\npresets = ["conventions"]\n', **_one_queue_shop()}
+    write_tree(tmp_path, files)
+    settings = load_settings(tmp_path / "pyproject.toml", tmp_path)
+
+    def check(path: str) -> list[tuple[str, int, str]]:
+        linter = Linter(settings, enabled=frozenset({"JOB301"}))
+        results = list(linter.lint_paths([tmp_path / path]))
+        return _found([r for r in results if isinstance(r, Diagnostic)], tmp_path)
+
+    assert check("shop/product/tasks.py") == []
+    assert check("shop/account/tasks.py") == [("shop/account/tasks.py", 5, "JOB301")]
+    assert check(".") == [("shop/account/tasks.py", 5, "JOB301")]
+
+
+EVERY_TASK = [
+    ("shop/account/tasks.py", 5, "JOB301"),
+    ("shop/product/tasks.py", 5, "JOB301"),
+    ("shop/product/tasks.py", 10, "JOB301"),
+]
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        pytest.param(
+            {"shop/product/tasks.py": SHOP_TASKS.format(options="(queue='mailers')")},
+            [EVERY_TASK[0], EVERY_TASK[2]],
+            id="static-queue",
+        ),
+        pytest.param(
+            {"shop/product/tasks.py": SHOP_TASKS.format(options="(queue=settings.MAIL_QUEUE)")},
+            [EVERY_TASK[0], EVERY_TASK[2]],
+            id="queue-from-settings",
+        ),
+        pytest.param(
+            {
+                "shop/orders.py": (
+                    "from shop.account.tasks import delete_inactive_users\n\n\n"
+                    "def later() -> None:\n"
+                    "    delete_inactive_users.apply_async(queue='low')\n"
+                )
+            },
+            EVERY_TASK,
+            id="queue-at-enqueue",
+        ),
+        pytest.param(
+            {
+                "shop/settings.py": (
+                    "from kombu import Queue\n\n"
+                    "CELERY_TASK_QUEUES = [Queue('celery'), Queue('transient')]\n"
+                )
+            },
+            EVERY_TASK,
+            id="celery-queues",
+        ),
+        pytest.param(
+            {"pyproject.toml": '[tool.joblint]\nqueues = ["default", "mailers"]\n'},
+            EVERY_TASK,
+            id="pyproject",
+        ),
+    ],
+)
+def test_missing_queue_per_job_where_the_project_has_queues(
+    tmp_path: Path, extra: dict[str, str], expected: list[tuple[str, int, str]]
+) -> None:
+    """Some job names a queue, an enqueue puts one on a queue, or the project declares a
+    second queue: the convention is half followed, and each job without one is reported."""
+    findings = _lint(tmp_path, _one_queue_shop(**extra), ("JOB301",))
+    assert _found(findings, tmp_path) == expected
+    assert all("declares no queue" in d.message for d in findings)
+
+
+def test_missing_queue_once_when_the_workers_serve_one_queue(tmp_path: Path) -> None:
+    files = _one_queue_shop(**{"config/queue.yml": "workers:\n  - queues: [celery]\n"})
+    assert [d.line for d in _lint(tmp_path, files, ("JOB301",))] == [5]
+
+
+def test_missing_queue_counts_no_test_code(tmp_path: Path) -> None:
+    """A test's task on a queue of its own does not make the project's jobs half placed."""
+    files = _one_queue_shop(
+        **{"tests/test_tasks.py": SHOP_TASKS.format(options="(queue='mailers')")}
+    )
+    findings = _lint(tmp_path, files, ("JOB301",))
+    assert _found(findings, tmp_path) == [("shop/account/tasks.py", 5, "JOB301")]
+    assert "the project's 3 jobs" in findings[0].message
+
+
+def test_missing_queue_for_a_single_job_keeps_its_own_message_and_fix(tmp_path: Path) -> None:
+    files = {
+        "jobs/send_receipt_job.py": (
+            "from joblint.runtime import Job\n\n\n"
+            "class SendReceiptJob(Job):\n"
+            "    def perform(self, order_id: int) -> None:\n        ...\n"
+        )
+    }
+    (finding,) = _lint(tmp_path, files, ("JOB301",))
+    assert "job `SendReceiptJob` declares no queue" in finding.message
+    assert finding.fix is not None
+
+
+DJANGO_TASKS = (
+    "from django.tasks import task\n\n\n"
+    "@task\n"
+    "def send_receipt(order_id: int) -> None:\n    ...\n\n\n"
+    "@task(priority=10)\n"
+    "def send_invoice(order_id: int) -> None:\n    ...\n"
+)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        None,
+        "TASKS = {'default': {'BACKEND': 'django_tasks.backends.database.DatabaseBackend'}}\n",
+        "TASKS = {'default': {'BACKEND': 'x.Backend', 'QUEUES': ['default']}}\n",
+    ],
+    ids=["no-settings", "no-queues", "only-default"],
+)
+def test_missing_queue_silent_for_django_tasks_that_can_name_no_queue(
+    tmp_path: Path, settings: str | None
+) -> None:
+    """Without QUEUES, Django accepts only the queue "default": `queue_name="emails"`
+    would make the enqueue raise, and a reusable app cannot know the project's queues."""
+    files = {"shop/tasks.py": DJANGO_TASKS}
+    if settings is not None:
+        files["shop/settings.py"] = settings
+    assert _lint(tmp_path, files, ("JOB301",)) == []
+
+
+def test_missing_queue_advises_a_django_tasks_queue_the_backend_lists(tmp_path: Path) -> None:
+    files = {
+        "shop/settings.py": (
+            "TASKS = {'default': {'BACKEND': 'x.Backend', 'QUEUES': ['default', 'emails']}}\n"
+        ),
+        "shop/tasks.py": DJANGO_TASKS,
+    }
+    findings = _lint(tmp_path, files, ("JOB301",))
+    assert [d.line for d in findings] == [5, 10]
+    assert all("one of the backend's `QUEUES`: `emails`" in d.message for d in findings)
+
+
+def test_missing_queue_advice_for_a_django_tasks_backend_taking_any_queue(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "shop/settings.py": "TASKS = {'default': {'BACKEND': 'x.Backend', 'QUEUES': []}}\n",
+        "shop/tasks.py": DJANGO_TASKS,
+    }
+    (finding,) = _lint(tmp_path, files, ("JOB301",))
+    assert "none of the project's 2 jobs names a queue" in finding.message
+    assert "a queue its backend's `QUEUES` accepts" in finding.message

@@ -173,6 +173,16 @@ def enqueue() -> None:
     send_invoice.using(run_after=timezone.now() + timedelta(hours=1)).enqueue(1)
     send_invoice.using(priority=-101).enqueue(1)  # JOB312
 """
+# JOB301 advises a Django task only a queue its backend accepts: without QUEUES there is
+# none besides "default".
+DJANGO_TASKS_SETTINGS = """\
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.database.DatabaseBackend",
+        "QUEUES": ["default", "invoices"],
+    }
+}
+"""
 PROCRASTINATE_TASKS = """\
 from datetime import datetime, timedelta, timezone
 
@@ -262,7 +272,11 @@ class WorkerSettings:
         ),
         pytest.param({"proj/apps.py": APPS, TARGET: CELERY_TASKS}, TARGET, id="celery"),
         pytest.param({TARGET: DRAMATIQ_ACTORS}, TARGET, id="dramatiq"),
-        pytest.param({TARGET: DJANGO_TASKS}, TARGET, id="django-tasks"),
+        pytest.param(
+            {"proj/settings.py": DJANGO_TASKS_SETTINGS, TARGET: DJANGO_TASKS},
+            TARGET,
+            id="django-tasks",
+        ),
         pytest.param(
             {"proj/apps.py": APPS, TARGET: PROCRASTINATE_TASKS}, TARGET, id="procrastinate"
         ),

@@ -5,7 +5,9 @@ everything else nobody thought about; a queue name the framework rejects fails a
 or enqueue; a priority outside the framework's range is refused or silently clamped; an
 adapter chosen per job hides the job from the workers the project runs. Each fact is read
 from the job model (``JobDefinition.queue``, ``options``, the enqueue sites' options) and
-judged only when it is a literal: a computed name or number is left alone.
+judged only when it is a literal: a computed name or number is left alone. A missing queue
+is judged beside the project's other jobs and declared queues (JOB301 is a project rule):
+one queue for everything is a choice, reported once.
 """
 
 from __future__ import annotations
@@ -16,11 +18,20 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from joblint.context import ModuleContext
+from joblint.context import ModuleContext, ProjectContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix
 from joblint.model import JobDefinition, Literal, QueueKind
-from joblint.rules.base import FixAvailability, ModuleRule
+from joblint.queues import KnownQueues
+from joblint.rules.base import FixAvailability, ModuleRule, ProjectRule
+from joblint.rules.queues import project_known_queues
+from joblint.runtime.queue_selection import EntryKind, classify_queue_entry
 from joblint.symbols import class_attribute, is_docstring, literal
+from joblint.tasks_settings import (
+    DEFAULT_ALIAS,
+    TasksSettings,
+    queues_to_choose,
+    read_tasks_settings,
+)
 
 # Frameworks where a job declares a queue of its own. Huey has one queue per Huey
 # instance, RQ puts a function on whatever `Queue` it is enqueued on, and arq's queue
@@ -34,18 +45,8 @@ PER_JOB_QUEUE_FRAMEWORKS: Mapping[str, str] = {
     "procrastinate": "`queue=...` on the task decorator",
 }
 DEFAULT_QUEUE = "default"
-
-
-def _abstract_or_inherits_queue(module: ModuleContext, job: JobDefinition) -> bool:
-    """A runtime job whose project base class declares ``queue_as`` has a queue."""
-    if job.is_abstract:
-        return True
-    if job.framework != "runtime":
-        return False
-    for ancestor in module.index.project_ancestors(job.qualified_name):
-        if "queue_as" in ancestor.method_names or ancestor.attribute("queue_as") is not None:
-            return True
-    return False
+# Enqueue options that put one enqueue on a queue, as the frameworks above spell them.
+ENQUEUE_QUEUE_OPTIONS = frozenset({"queue", "queue_name"})
 
 
 def _insert_queue_as(class_name: str) -> Fix:
@@ -89,7 +90,26 @@ def _insert_queue_as(class_name: str) -> Fix:
     )
 
 
-class MissingQueue(ModuleRule):
+@dataclass(frozen=True)
+class _Unplaced:
+    """A job with no queue of its own, and how it could name one."""
+
+    module: ModuleContext
+    job: JobDefinition
+    how: str
+
+    @property
+    def order(self) -> tuple[str, int, int]:
+        start = self.job.name_span.start
+        return (str(self.job.path), start.line, start.column)
+
+
+class MissingQueue(ProjectRule):
+    """A project rule because a job without a queue means something only beside the
+    project's other jobs: where some name a queue, it is the convention half followed,
+    reported per job; where none does and nothing routes them, the project runs one queue
+    for everything, reported once."""
+
     code = "JOB301"
     name = "missing-queue"
     summary = "A job with no explicit queue (a Celery `task_routes` entry counts)."
@@ -98,22 +118,111 @@ class MissingQueue(ModuleRule):
     preset = "conventions"
     checks_tests = False
 
-    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
-        for job in module.facts.jobs:
-            how = PER_JOB_QUEUE_FRAMEWORKS.get(job.framework)
-            if how is None or job.queue.kind is not QueueKind.NONE:
+    def check_project(self, project: ProjectContext) -> Iterator[Diagnostic]:
+        unplaced: list[_Unplaced] = []
+        placed = False
+        django_tasks: list[TasksSettings] | None = None
+        for module in project.modules:
+            if module.in_tests:
                 continue
-            if _abstract_or_inherits_queue(module, job):
-                continue
+            placed = placed or _names_a_queue_at_enqueue(module)
+            for job in module.facts.jobs:
+                how = PER_JOB_QUEUE_FRAMEWORKS.get(job.framework)
+                if how is None or job.is_abstract:
+                    continue
+                if job.queue.kind is not QueueKind.NONE or _inherits_queue(project, job):
+                    placed = True
+                    continue
+                if job.framework == "django-tasks":
+                    if django_tasks is None:
+                        django_tasks = read_tasks_settings(project.settings)
+                    how = _django_tasks_advice(job, django_tasks)
+                    if how is None:
+                        continue  # only "default" is accepted: no queue to name
+                unplaced.append(_Unplaced(module, job, how))
+        if not unplaced:
+            return
+        if not placed and len(unplaced) > 1 and _one_queue(project_known_queues(project)):
+            yield self._one_queue_for_everything(unplaced)
+            return
+        for each in unplaced:
+            job = each.job
             kind = "job" if job.is_class else "task"
             message = (
                 f"{kind} `{job.name}` declares no queue, so it runs on the default queue "
-                f"beside every other unplaced job; name its queue with {how}"
+                f"beside every other unplaced job; name its queue with {each.how}"
             )
             fix = None
             if job.framework == "runtime" and job.is_class:
                 fix = _insert_queue_as(job.name)
             yield self.diagnostic(job.path, job.name_span, message, fix=fix)
+
+    def _one_queue_for_everything(self, unplaced: list[_Unplaced]) -> Diagnostic:
+        """One finding for the project, at its first job in path order: the same finding
+        whichever files a run checks (pre-commit's one file reports it only there)."""
+        ordered = sorted(unplaced, key=lambda each: each.order)
+        first = ordered[0]
+        hows = "; ".join(dict.fromkeys(each.how for each in ordered))
+        message = (
+            f"none of the project's {len(unplaced)} jobs names a queue, so they all run on "
+            "the default queue: one queue for everything, it seems; to adopt the convention, "
+            f"give each job its queue ({hows}); to keep one queue, turn the rule off with "
+            '`ignore = ["JOB301"]` in [tool.joblint]'
+        )
+        return self.diagnostic(first.job.path, first.job.name_span, message)
+
+
+def _inherits_queue(project: ProjectContext, job: JobDefinition) -> bool:
+    """A runtime job whose project base class declares ``queue_as`` has a queue."""
+    if job.framework != "runtime":
+        return False
+    for ancestor in project.index.project_ancestors(job.qualified_name):
+        if "queue_as" in ancestor.method_names or ancestor.attribute("queue_as") is not None:
+            return True
+    return False
+
+
+def _names_a_queue_at_enqueue(module: ModuleContext) -> bool:
+    """An enqueue that puts its job on a queue (``.set(queue=...)``,
+    ``apply_async(queue=...)``): the project routes jobs where it sends them."""
+    return any(
+        site.framework in PER_JOB_QUEUE_FRAMEWORKS
+        and any(key in ENQUEUE_QUEUE_OPTIONS for key, _ in site.options)
+        for site in module.facts.enqueue_sites
+    )
+
+
+def _one_queue(known: KnownQueues) -> bool:
+    """Whether the project's declared queues, when it declares any, are one: a worker
+    file, ``[tool.joblint] queues``, Celery's or Django's settings listing a second queue
+    (or a ``prefix*`` of them) say the project has several."""
+    entries = [classify_queue_entry(name) for source in known.sources for name in source.names]
+    return EntryKind.PREFIX not in entries and len(known.exact_names) <= 1
+
+
+def _django_tasks_advice(job: JobDefinition, modules: list[TasksSettings]) -> str | None:
+    """How a Django task names its queue, or None when it can name none: Django accepts
+    only the queues its backend's ``QUEUES`` lists, and only ``"default"`` without one, so
+    advising any other name would make the enqueue raise ``InvalidTaskError``."""
+    choices = queues_to_choose(modules, _backend_alias(job))
+    if choices is None:
+        return "`queue_name=...` on `@task`, a queue its backend's `QUEUES` accepts"
+    if not choices:
+        return None
+    listed = ", ".join(f"`{name}`" for name in choices)
+    return f"`queue_name=...` on `@task`, one of the backend's `QUEUES`: {listed}"
+
+
+def _backend_alias(job: JobDefinition) -> str | None:
+    """The ``TASKS`` alias a Django task is bound to (``backend=``, else ``"default"``);
+    None when it is computed or a ``**options`` may set it."""
+    for key, value in job.options:
+        if key == "backend":
+            return value if isinstance(value, str) else None
+    decorator = job.decorator.decorator if job.decorator else None
+    if isinstance(decorator, cst.Call) and any(arg.star for arg in decorator.args):
+        return None
+    return DEFAULT_ALIAS
 
 
 # -- JOB303 ------------------------------------------------------------------------------
