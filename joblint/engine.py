@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -278,7 +279,9 @@ class Linter:
     ) -> list[Diagnostic]:
         reported = {source.path for source in sources} | set(config_files)
         analysis, failures = self._parse_candidates([*sources, *context])
-        findings = [self._syntax_error(failure) for failure in failures if failure.path in reported]
+        findings = self._syntax_errors(
+            [failure for failure in failures if failure.path in reported]
+        )
         if self.settings.base_job and analysis.index.base_job is None:
             problems.append(
                 Problem(
@@ -573,7 +576,23 @@ class Linter:
             f"file {failure.message}",
         )
 
-    def _syntax_error(self, failure: ParseFailure) -> Diagnostic:
+    def _syntax_errors(self, failures: list[ParseFailure]) -> list[Diagnostic]:
+        """JOB001 for each file that does not parse, but once for a folder of templates (a
+        code generator's, a cookiecutter's): its files fail for one reason, and one line
+        of configuration leaves them all out."""
+        findings: list[Diagnostic] = []
+        templates: dict[str, list[ParseFailure]] = defaultdict(list)
+        for failure in sorted(failures, key=lambda failure: failure.path):
+            if failure.template and not failure.valid_python:
+                folder = _folder_glob_of(failure.path, self.settings.project_root)
+                templates[folder].append(failure)
+            else:
+                findings.append(self._syntax_error(failure))
+        for group in templates.values():
+            findings.append(self._syntax_error(group[0], len(group) - 1))
+        return findings
+
+    def _syntax_error(self, failure: ParseFailure, other_templates: int = 0) -> Diagnostic:
         if failure.valid_python:
             message = (
                 f"Python accepts this file but libcst, the parser joblint uses, cannot read "
@@ -581,10 +600,17 @@ class Linter:
             )
         elif failure.template:
             folder = _folder_glob_of(failure.path, self.settings.project_root)
+            others = (
+                f" (so are {other_templates} other files in `{folder}`, not reported)"
+                if other_templates > 1
+                else f" (so is 1 other file in `{folder}`, not reported)"
+                if other_templates == 1
+                else ""
+            )
             message = (
                 f"syntax error: {failure.message}: this is a template of Python (it has "
-                "`{% %}` or `{{ }}` tags), which is Python only once rendered; leave it out "
-                f'with `extend-exclude = ["{folder}"]` in [tool.joblint]'
+                f"`{{% %}}` or `{{{{ }}}}` tags), which is Python only once rendered{others}; "
+                f'leave it out with `extend-exclude = ["{folder}"]` in [tool.joblint]'
             )
         else:
             message = f"syntax error: {failure.message}; fix it so the file can be checked"

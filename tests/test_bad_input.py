@@ -334,3 +334,25 @@ def test_a_plain_syntax_error_is_not_called_a_template(project: Path) -> None:
     _, out, _ = run("check", "--output-format", "concise", "--quiet")
     line = next(line for line in out.splitlines() if line.startswith("app/broken.py"))
     assert "fix it so the file can be checked" in line and "template" not in line
+
+
+def test_a_folder_of_templates_is_reported_once_and_other_syntax_errors_each(
+    project: Path,
+) -> None:
+    """A code generator's folder of templates fails for one reason, which one line of
+    configuration settles: one finding for the folder, not one per template."""
+    templates = project / "sdk/template"
+    (templates / "models").mkdir(parents=True)
+    for name in ("client.py", "models/user.py", "models/order.py"):
+        (templates / name).write_text("{% for s in services %}\nx = 1\n{% endfor %}\n")
+    (project / "app/broken.py").write_text("def broken(:\n    pass\n")
+    (project / "app/also_broken.py").write_text("def also(:\n    pass\n")
+    code, out, _ = run("check", "--output-format", "concise", "--quiet")
+    assert code == 1
+    job001 = [line for line in out.splitlines() if "JOB001" in line]
+    assert [line.split(":")[0] for line in job001] == [
+        "app/also_broken.py",
+        "app/broken.py",
+        "sdk/template/client.py",
+    ]
+    assert "(so are 2 other files in `sdk/template/`, not reported)" in job001[2]
