@@ -121,6 +121,7 @@ class MissingQueue(ProjectRule):
     def check_project(self, project: ProjectContext) -> Iterator[Diagnostic]:
         unplaced: list[_Unplaced] = []
         placed = False
+        computed = 0
         django_tasks: list[TasksSettings] | None = None
         for module in project.modules:
             if module.in_tests:
@@ -130,7 +131,13 @@ class MissingQueue(ProjectRule):
                 how = PER_JOB_QUEUE_FRAMEWORKS.get(job.framework)
                 if how is None or job.is_abstract:
                     continue
-                if job.queue.kind is not QueueKind.NONE or _inherits_queue(project, job):
+                if job.queue.kind is QueueKind.DYNAMIC:
+                    # A queue computed at run time (`queue=settings.WEBHOOK_QUEUE`) is a
+                    # knob for whoever deploys the project, often unset: it shows no
+                    # second queue in the code.
+                    computed += 1
+                    continue
+                if job.queue.kind is QueueKind.STATIC or _inherits_queue(project, job):
                     placed = True
                     continue
                 if job.framework == "django-tasks":
@@ -143,7 +150,7 @@ class MissingQueue(ProjectRule):
         if not unplaced:
             return
         if not placed and len(unplaced) > 1 and _one_queue(project_known_queues(project)):
-            yield self._one_queue_for_everything(unplaced)
+            yield self._one_queue_for_everything(unplaced, computed)
             return
         for each in unplaced:
             job = each.job
@@ -157,15 +164,15 @@ class MissingQueue(ProjectRule):
                 fix = _insert_queue_as(job.name)
             yield self.diagnostic(job.path, job.name_span, message, fix=fix)
 
-    def _one_queue_for_everything(self, unplaced: list[_Unplaced]) -> Diagnostic:
+    def _one_queue_for_everything(self, unplaced: list[_Unplaced], computed: int) -> Diagnostic:
         """One finding for the project, at its first job in path order: the same finding
         whichever files a run checks (pre-commit's one file reports it only there)."""
         ordered = sorted(unplaced, key=lambda each: each.order)
         first = ordered[0]
         hows = "; ".join(dict.fromkeys(each.how for each in ordered))
         message = (
-            f"none of the project's {len(unplaced)} jobs names a queue, so they all run on "
-            "the default queue: one queue for everything, it seems; to adopt the convention, "
+            f"{_none_of(len(unplaced), computed)}, so they run on the default queue: one "
+            "queue for everything, it seems; to adopt the convention, "
             f"give each job its queue ({hows}); to keep one queue, turn the rule off with "
             '`ignore = ["JOB301"]` in [tool.joblint]'
         )
@@ -182,12 +189,24 @@ def _inherits_queue(project: ProjectContext, job: JobDefinition) -> bool:
     return False
 
 
+def _none_of(unplaced: int, computed: int) -> str:
+    if not computed:
+        return f"none of the project's {unplaced} jobs names a queue"
+    return (
+        f"{unplaced} of the project's {unplaced + computed} jobs name no queue, and the "
+        f"other {computed} compute theirs at run time (a setting a deployment may leave unset)"
+    )
+
+
 def _names_a_queue_at_enqueue(module: ModuleContext) -> bool:
     """An enqueue that puts its job on a queue (``.set(queue=...)``,
     ``apply_async(queue=...)``): the project routes jobs where it sends them."""
     return any(
         site.framework in PER_JOB_QUEUE_FRAMEWORKS
-        and any(key in ENQUEUE_QUEUE_OPTIONS for key, _ in site.options)
+        and any(
+            key in ENQUEUE_QUEUE_OPTIONS and isinstance(literal(value), str)
+            for key, value in site.options
+        )
         for site in module.facts.enqueue_sites
     )
 
