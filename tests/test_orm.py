@@ -101,6 +101,23 @@ FLAGGED = [
     ("peewee", "def f(pk):\n    SyncUserJob.perform_later(models.User.get(pk))\n"),
     ("tortoise", "async def f(pk):\n    SyncUserJob.perform_later(await models.User.get(id=pk))\n"),
     ("sqlmodel", "def f():\n    SyncUserJob.perform_later(models.User())\n"),
+    # a delete handler's other records still have rows; a save handler's instance too
+    (
+        "django",
+        "from django.db.models.signals import post_delete\n"
+        "from django.dispatch import receiver\n"
+        "@receiver(post_delete, sender=models.Account)\n"
+        "def f(sender, instance, **kwargs):\n"
+        "    SyncUserJob.perform_later(models.User.objects.get(pk=instance.pk))\n",
+    ),
+    (
+        "django",
+        "from django.db.models.signals import post_save\n"
+        "from django.dispatch import receiver\n"
+        "@receiver(post_save, sender=models.User)\n"
+        "def f(sender, instance: models.User, **kwargs):\n"
+        "    SyncUserJob.perform_later(instance)\n",
+    ),
 ]
 CLEAN = [
     (
@@ -115,6 +132,29 @@ CLEAN = [
     ("sqlalchemy", "def f(session, pk):\n    SyncUserJob.perform_later(session.get('x', pk))\n"),
     ("sqlmodel", "def f():\n    SyncUserJob.perform_later(models.UserForm())\n"),
     ("peewee", "def f(pk):\n    SyncUserJob.perform_later(models.User.get(pk).id)\n"),
+    # a record being deleted has no row left to load by ID: the instance must travel
+    (
+        "django",
+        "from django.db.models.signals import post_delete\n"
+        "from django.dispatch import receiver\n"
+        "@receiver(post_delete, sender=models.User)\n"
+        "def f(sender, instance: models.User, **kwargs):\n"
+        "    SyncUserJob.perform_later(instance)\n",
+    ),
+    (
+        "django",
+        "from django.db.models import signals\n"
+        "def f(sender, instance: models.User, **kwargs):\n"
+        "    SyncUserJob.perform_later(instance)\n"
+        "signals.pre_delete.connect(f, sender=models.User)\n",
+    ),
+    (
+        "django",
+        "class Profile(models.User):\n"
+        "    def delete(self, *args, **kwargs):\n"
+        "        SyncUserJob.perform_later(self)\n"
+        "        return super().delete(*args, **kwargs)\n",
+    ),
 ]
 
 

@@ -19,6 +19,7 @@ from joblint.context import ModuleContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix
 from joblint.fixes import replace_expression
 from joblint.model import EnqueueSite, JobDefinition
+from joblint.model_signals import DELETE_SIGNALS, received_signals
 from joblint.orm import Evidence, Prover
 from joblint.rules.base import FixAvailability, ModuleRule
 from joblint.rules.serialization import Serializer, serializer_for
@@ -60,8 +61,11 @@ class ModelInstanceArgument(ModuleRule):
             if site.synchronous:
                 continue  # run in the caller: nothing is serialized
             job = module.index.jobs.resolve(site.target) if site.target else None
+            deleted = _being_deleted(module, site)
             for arg in site.arguments:
                 if arg.star:
+                    continue
+                if isinstance(arg.value, cst.Name) and arg.value.value in deleted:
                     continue
                 evidence = prover.instance(arg.value)
                 if evidence is not None:
@@ -99,6 +103,26 @@ class ModelInstanceArgument(ModuleRule):
                 transform=replace_expression(span, text, f"{text}.{attribute}"),
             )
         return self.diagnostic(site.path, span, message, fix=fix)
+
+
+def _being_deleted(module: ModuleContext, site: EnqueueSite) -> frozenset[str]:
+    """The names that hold a record being deleted where the site enqueues: the instance
+    a ``pre_delete``/``post_delete`` handler receives, ``self`` in a ``delete()`` method.
+    By the time the job runs its row is gone, so there is no ID to load it by: the
+    instance, or the values the job needs, is what must travel."""
+    parsed = module.parsed
+    function = next(
+        (node for node in parsed.ancestors(site.node) if isinstance(node, cst.FunctionDef)),
+        None,
+    )
+    if function is None:
+        return frozenset()
+    if function.name.value == "delete":
+        return frozenset({"self"})
+    if not received_signals(parsed, function, module.index) & DELETE_SIGNALS:
+        return frozenset()
+    params = [*function.params.params, *function.params.kwonly_params]
+    return frozenset(param.name.value for param in params if param.name.value == "instance")
 
 
 # Annotations a parameter that receives an ID may carry.

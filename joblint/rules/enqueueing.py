@@ -11,7 +11,6 @@ context, which ``joblint.placement`` fills in for every framework alike.
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import libcst as cst
@@ -23,8 +22,8 @@ from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
 from joblint.fixes import with_imports
 from joblint.frameworks import procrastinate
 from joblint.frameworks.procrastinate import Holder
-from joblint.index import ProjectIndex
 from joblint.model import EnqueueSite
+from joblint.model_signals import SAVE_SIGNALS, received_signals
 from joblint.parsing import ParsedModule
 from joblint.placement import ATOMIC, ATOMIC_REQUESTS, ON_COMMIT
 from joblint.rules.base import FixAvailability, ModuleRule
@@ -688,65 +687,6 @@ def _result_used(parsed: ParsedModule, node: cst.Call) -> bool:
     return not isinstance(parent, cst.Expr | cst.Lambda)
 
 
-SAVE_SIGNALS = frozenset(
-    f"{module}.{signal}"
-    for module in ("django.db.models.signals", "django.db.models")
-    for signal in ("pre_save", "post_save")
-)
-RECEIVER = frozenset({"django.dispatch.receiver", "django.dispatch.dispatcher.receiver"})
-
-_CONNECTED: weakref.WeakKeyDictionary[ProjectIndex, Mapping[str, str]] = weakref.WeakKeyDictionary()
-
-
-def connected_save_handlers(index: ProjectIndex) -> Mapping[str, str]:
-    """Functions connected to ``pre_save``/``post_save`` anywhere in the project
-    (``post_save.connect(handler, sender=Order)``): qualified name to signal name."""
-    found = _CONNECTED.get(index)
-    if found is not None:
-        return found
-    handlers: dict[str, str] = {}
-    for parsed in index.modules:
-        if b"_save.connect" not in parsed.source.data:
-            continue
-
-        class Finder(cst.CSTVisitor):
-            def visit_Call(self, node: cst.Call) -> None:
-                func = node.func
-                if not isinstance(func, cst.Attribute) or func.attr.value != "connect":
-                    return
-                signal = single_name(parsed, func.value)  # noqa: B023
-                if signal not in SAVE_SIGNALS or not node.args or node.args[0].keyword:
-                    return
-                handler = single_name(parsed, node.args[0].value)  # noqa: B023
-                if handler is not None:
-                    handlers[handler] = signal.rpartition(".")[2]
-
-        walk.walk(parsed.module, Finder())
-    _CONNECTED[index] = handlers
-    return handlers
-
-
-def _received_signal(parsed: ParsedModule, function: cst.FunctionDef) -> str | None:
-    """``@receiver(post_save, ...)`` or ``@receiver([pre_save, post_save], ...)``."""
-    for decorator in function.decorators:
-        call = decorator.decorator
-        if not isinstance(call, cst.Call) or single_name(parsed, call.func) not in RECEIVER:
-            continue
-        if not call.args or call.args[0].keyword is not None:
-            continue
-        first = call.args[0].value
-        signals = (
-            [element.value for element in first.elements]
-            if isinstance(first, cst.List | cst.Tuple)
-            else [first]
-        )
-        for signal in signals:
-            name = single_name(parsed, signal)
-            if name in SAVE_SIGNALS:
-                return name.rpartition(".")[2]
-    return None
-
-
 class EnqueueInSaveHook(ModuleRule):
     code = "JOB604"
     name = "enqueue-in-save-hook"
@@ -788,15 +728,9 @@ class EnqueueInSaveHook(ModuleRule):
         )
         if not isinstance(function, cst.FunctionDef):
             return None  # a lambda runs whenever it is called
-        signal = _received_signal(parsed, function)
-        if signal is None:
-            connected = connected_save_handlers(module.index)
-            signal = next(
-                (connected[name] for name in parsed.names_of(function) if name in connected),
-                None,
-            )
-        if signal is not None:
-            return f"a `{signal}` handler", True
+        signals = sorted(received_signals(parsed, function, module.index) & SAVE_SIGNALS)
+        if signals:
+            return f"a `{signals[0]}` handler", True
         if function.name.value != "save":
             return None
         owner = parsed.parents.get(parsed.parents.get(function) or function)
