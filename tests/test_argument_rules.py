@@ -375,6 +375,8 @@ JOB207_CLEAN = [
     "def f(user) -> None:\n"
     "    ProcessOrderJob.perform_later(user.password_hash, secret_santa=user.name)\n",
     "def f(password: str) -> None:\n    ProcessOrderJob.perform_later(len(password))\n",
+    # received as an identifier: a unique export token the job looks its record up by
+    "def f(exporter) -> None:\n    ProcessOrderJob.perform_later(token_id=exporter.token)\n",
 ]
 
 

@@ -44,6 +44,9 @@ BUILTIN_SENSITIVE_NAMES: tuple[str, ...] = (
 # Never secrets, whatever the patterns: an identifier of a secret (`token_id`), and a
 # flag about one (`has_token`, `is_secret`).
 NOT_SECRET = re.compile(r"(?:^|_)(?:id|ids|pk|pks)$|^(?:has|is|needs|should|uses?|requires?)_")
+# A parameter that receives an identifier: whatever the value is read from
+# (`token_id=exporter.token`, a unique export token), the job looks a record up by it.
+_IDENTIFIER = re.compile(r"(?:^|_)(?:id|ids|pk|pks)$")
 
 
 def normalized(name: str) -> str:
@@ -106,6 +109,9 @@ class SensitiveArgument(ModuleRule):
         module: ModuleContext, arg: cst.Arg, parameter: str | None, sensitive: Callable[[str], bool]
     ) -> str | None:
         text = _code(module, arg.value)
+        receiving = arg.keyword.value if arg.keyword is not None else parameter
+        if receiving is not None and _IDENTIFIER.search(normalized(receiving)):
+            return None  # the job takes it as a key to look something up by (`token_id=`)
         if arg.keyword is not None:
             if sensitive(arg.keyword.value):
                 return f"`{arg.keyword.value}={text}`"
