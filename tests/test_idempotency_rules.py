@@ -481,6 +481,28 @@ def test_job401_celery_runs_twice_only_when_acked_late_or_retried(
         assert f"and {cause}, so it can run twice;" in message
 
 
+@pytest.mark.parametrize(
+    ("options", "body", "flagged"),
+    [
+        # retried only when the send itself failed: retrying it is the point
+        ("autoretry_for=(requests.RequestException,)", "pass", []),
+        ("autoretry_for=(requests.ConnectionError, requests.Timeout)", "pass", []),
+        # another cause of a second run, or a retry on any error, keeps the finding
+        ("autoretry_for=(requests.RequestException,), acks_late=True", "pass", [9]),
+        ("autoretry_for=(Exception,)", "pass", [9]),
+        ("autoretry_for=(requests.RequestException,)", "requests.post(url + '/audit')", [8]),
+    ],
+)
+def test_job401_celery_retrying_a_failed_send_is_the_point(
+    tmp_path: Path, options: str, body: str, flagged: list[int]
+) -> None:
+    """plane's webhook task: `autoretry_for=(requests.RequestException,)` re-runs it only
+    when its one send raised, before anything else happened; no guard can tell whether
+    the receiver got a request that timed out."""
+    source = CELERY_WEBHOOK.format(options=options, body=body, bound="")
+    assert job401_lines(tmp_path, {"app/tasks.py": source}, "app/tasks.py") == flagged
+
+
 def test_job401_celery_task_class_acks_late(tmp_path: Path) -> None:
     source = """
         import requests

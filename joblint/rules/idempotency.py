@@ -182,25 +182,92 @@ def _raises_retry_task(job: JobDefinition) -> str | None:
     return None
 
 
-def _written_option(job: JobDefinition, key: str) -> str:
-    """``key=<value>`` as the job's decorator or class body writes it; the bare key when
-    the option comes from elsewhere (a project wrapper, a base class)."""
+def _option_value(job: JobDefinition, key: str) -> tuple[str, cst.BaseExpression] | None:
+    """The value of option ``key`` as the job's decorator (``"="``) or class body
+    (``" = "``) writes it; None when it comes from elsewhere (a wrapper, a base class)."""
     call = job.decorator.decorator if job.decorator is not None else None
     if isinstance(call, cst.Call):
         for arg in call.args:
             if arg.keyword is not None and arg.keyword.value == key:
-                return f"{key}={_written(arg.value)}"
+                return "=", arg.value
     if isinstance(job.node, cst.ClassDef):
         value = class_attribute(job.node, key)
         if value is not None:
-            return f"{key} = {_written(value)}"
-    return key
+            return " = ", value
+    return None
+
+
+def _written_option(job: JobDefinition, key: str) -> str:
+    """``key=<value>`` as the job's decorator or class body writes it; the bare key when
+    the option comes from elsewhere (a project wrapper, a base class)."""
+    found = _option_value(job, key)
+    return key if found is None else f"{key}{found[0]}{_written(found[1])}"
 
 
 def _written(node: cst.CSTNode, limit: int = 40) -> str:
     """A node's code on one line (it may come from another module than the rule's)."""
     text = " ".join(cst.Module([]).code_for_node(node).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# The exceptions a send raises when it did not complete (a connection refused, a timeout,
+# an error status), by their last name: requests', httpx's, urllib3's, smtplib's, the
+# builtins'.
+TRANSPORT_ERRORS = frozenset(
+    {
+        "ConnectError",
+        "ConnectTimeout",
+        "ConnectionError",
+        "HTTPError",
+        "HTTPStatusError",
+        "NetworkError",
+        "ProtocolError",
+        "ReadTimeout",
+        "RequestError",
+        "RequestException",
+        "SMTPException",
+        "Timeout",
+        "TimeoutError",
+        "TimeoutException",
+        "TransportError",
+    }
+)
+
+
+def _retries_only_its_failed_send(
+    job: JobDefinition, effects: Sequence[SideEffect], index: ProjectIndex
+) -> bool:
+    """A Celery task whose only second run is ``autoretry_for`` a send's own transport
+    errors (``autoretry_for=(requests.RequestException,)``), whose first side effect is
+    that send and which sends nothing else: it runs again only when the send failed,
+    before anything else happened, so retrying the send is the point of the task, and no
+    guard can tell whether the remote end got a request that timed out (a webhook's
+    receiver dedupes by delivery)."""
+    if job.framework != "celery" or effects[0].kind is not EffectKind.SEND:
+        return False
+    if sum(1 for effect in effects if effect.kind is EffectKind.SEND) > 1:
+        return False
+    options = dict(job.options)
+    if options.get("max_retries") == 0 or "autoretry_for" not in options:
+        return False
+    found = _option_value(job, "autoretry_for")
+    value = found[1] if found is not None else None
+    if not isinstance(value, cst.Tuple | cst.List) or not value.elements:
+        return False
+    for element in value.elements:
+        name = element.value
+        if isinstance(name, cst.Attribute):
+            last = name.attr.value
+        elif isinstance(name, cst.Name):
+            last = name.value
+        else:
+            return False
+        if last not in TRANSPORT_ERRORS:
+            return False
+    late = options.get("acks_late") is True or (
+        "acks_late" not in options and index.delivery.celery_acks_late(job.app)
+    )
+    return not late and _own_retry_call(job, options) is None
 
 
 class MissingIdempotencyGuard(ModuleRule):
@@ -218,20 +285,12 @@ class MissingIdempotencyGuard(ModuleRule):
             cause = rerun_cause(job, module.index)
             if cause is None:
                 continue
-            effect = self._first_unguarded(module, finder, body)
-            if effect is not None:
-                yield self._finding(module, job, effect, cause)
-
-    def _first_unguarded(
-        self, module: ModuleContext, finder: EffectFinder, body: cst.FunctionDef
-    ) -> SideEffect | None:
-        effects = [effect for effect in finder.effects(body.body) if not effect.repeatable]
-        if not effects:
-            return None
-        first = effects[0]
-        if _guarded(module, body, first):
-            return None
-        return first
+            effects = [effect for effect in finder.effects(body.body) if not effect.repeatable]
+            if not effects or _guarded(module, body, effects[0]):
+                continue
+            if _retries_only_its_failed_send(job, effects, module.index):
+                continue
+            yield self._finding(module, job, effects[0], cause)
 
     def _finding(
         self, module: ModuleContext, job: JobDefinition, effect: SideEffect, cause: str
