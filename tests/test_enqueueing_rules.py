@@ -545,6 +545,53 @@ def test_services_and_tests_are_clean(tmp_path: Path, path: str) -> None:
     assert findings(tmp_path, "runtime", body, path) == []
 
 
+def _celery_module(*functions: str) -> str:
+    return "from app.tasks import send_email\n" + "".join(
+        f"\n\ndef {function}:\n    send_email.delay(1)\n" for function in functions
+    )
+
+
+CELERY_TASK = "from celery import shared_task\n\n\n@shared_task\ndef send_email(uid):\n    pass\n"
+
+
+def test_enqueueing_from_views_by_design_is_reported_once(tmp_path: Path) -> None:
+    """Most of the project's enqueues in views: the project's design, one finding."""
+    files = {
+        "app/tasks.py": CELERY_TASK,
+        "app/views.py": _celery_module("create(request)", "update(request)"),
+        "app/api/orders.py": _celery_module("refund(request)"),
+        "app/services/mail.py": _celery_module("remind(uid)"),
+    }
+    found = diagnostics(tmp_path, files, "JOB603")
+    assert [(d.path.relative_to(tmp_path).as_posix(), d.line) for d in found] == [
+        ("app/api/orders.py", 5)
+    ]
+    assert found[0].message.startswith(
+        "3 of the project's 4 enqueues are in views, so the project enqueues from its views "
+        "by design"
+    )
+    assert found[0].message.endswith(
+        '`ignore = ["JOB603"]` in [tool.joblint] (reported once, not once per enqueue)'
+    )
+
+
+def test_enqueueing_from_views_against_the_projects_habit_is_reported_each(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "app/tasks.py": CELERY_TASK,
+        "app/views.py": _celery_module("create(request)", "update(request)"),
+        "app/api/orders.py": _celery_module("refund(request)"),
+        "app/services/mail.py": _celery_module("remind(uid)", "nag(uid)", "greet(uid)"),
+    }
+    found = diagnostics(tmp_path, files, "JOB603")
+    assert [(d.path.relative_to(tmp_path).as_posix(), d.line) for d in found] == [
+        ("app/api/orders.py", 5),
+        ("app/views.py", 5),
+        ("app/views.py", 9),
+    ]
+
+
 def test_view_paths_setting(tmp_path: Path) -> None:
     body = VIEW_BODY + "def create(order, uid):\n    {enqueue}\n"
     settings = Settings(project_root=tmp_path, view_paths=("**/endpoints/**",))

@@ -17,7 +17,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from joblint import orm, walk
-from joblint.context import ModuleContext
+from joblint.context import ModuleContext, ProjectContext
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
 from joblint.fixes import with_imports
 from joblint.frameworks import procrastinate
@@ -26,7 +26,7 @@ from joblint.model import EnqueueSite
 from joblint.model_signals import SAVE_SIGNALS, received_signals
 from joblint.parsing import ParsedModule
 from joblint.placement import ATOMIC, ATOMIC_REQUESTS, ON_COMMIT
-from joblint.rules.base import FixAvailability, ModuleRule
+from joblint.rules.base import FixAvailability, ModuleRule, ProjectRule
 from joblint.rules.retries import CONTROL_EXCEPTIONS
 from joblint.source import split_lines
 from joblint.symbols import single_name
@@ -332,7 +332,12 @@ class EnqueueInTransaction(ModuleRule):
             yield self.diagnostic(site.path, parsed.span(call), message, fix=fix)
 
 
-class EnqueueFromView(ModuleRule):
+class EnqueueFromView(ProjectRule):
+    """A project rule because an enqueue in a view means something only beside the
+    project's other enqueues: where most of them are in views, enqueueing from views is
+    the project's design, reported once; where most go through services, each one in a
+    view is the convention broken, reported where it is."""
+
     code = "JOB603"
     name = "enqueue-from-view"
     summary = "A job enqueued directly in a view, controller or API handler."
@@ -340,20 +345,37 @@ class EnqueueFromView(ModuleRule):
     preset = "conventions"
     checks_tests = False
 
-    def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
-        sites = [site for site in module.facts.enqueue_sites if sends(site, module.parsed)]
-        if not sites:
+    def check_project(self, project: ProjectContext) -> Iterator[Diagnostic]:
+        in_views: list[Diagnostic] = []
+        total = 0
+        for module in project.modules:
+            if module.in_tests:
+                continue
+            calls = _sending_calls(module)
+            total += len(calls)
+            in_views.extend(self._in_views(module, calls))
+        if len(in_views) >= CONVENTION_MINIMUM and 2 * len(in_views) > total:
+            first = min(in_views, key=lambda found: (str(found.path), found.line, found.column))
+            yield self.diagnostic(
+                first.path,
+                first.span,
+                f"{len(in_views)} of the project's {total} enqueues are in views, so the "
+                "project enqueues from its views by design: to adopt the convention, move "
+                "each enqueue into a service function or a model callback, and call that; to "
+                'keep the project\'s design, turn the rule off with `ignore = ["JOB603"]` in '
+                "[tool.joblint] (reported once, not once per enqueue)",
+            )
             return
+        yield from in_views
+
+    def _in_views(
+        self, module: ModuleContext, calls: list[tuple[EnqueueSite, cst.Call]]
+    ) -> Iterator[Diagnostic]:
         parsed = module.parsed
         view_module = module.in_views
-        reported: set[int] = set()
-        for site in sites:
+        for site, call in calls:
             if not (view_module or site.context.view):
                 continue
-            call = sending_call(parsed, site)
-            if id(call) in reported:
-                continue
-            reported.add(id(call))
             where = (
                 f"`{site.context.function.rpartition('.')[2]}`, which handles a request"
                 if site.context.view and site.context.function
@@ -365,6 +387,22 @@ class EnqueueFromView(ModuleRule):
                 f"`{code(parsed, call.func)}(...)` enqueues a job from {where}; move the "
                 "enqueue into a service function or a model callback, and call that",
             )
+
+
+# A project-wide design of its own (most enqueues in views): reported once when at least
+# this many enqueues, and more than half of the project's, follow it.
+CONVENTION_MINIMUM = 3
+
+
+def _sending_calls(module: ModuleContext) -> list[tuple[EnqueueSite, cst.Call]]:
+    """Each call that sends a job, once (two sites can share one call: a chain)."""
+    parsed = module.parsed
+    found: dict[int, tuple[EnqueueSite, cst.Call]] = {}
+    for site in module.facts.enqueue_sites:
+        if sends(site, parsed):
+            call = sending_call(parsed, site)
+            found.setdefault(id(call), (site, call))
+    return list(found.values())
 
 
 # (framework, method) -> how to send the job instead, and how the call is rewritten:
