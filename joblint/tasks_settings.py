@@ -27,6 +27,7 @@ import libcst as cst
 from joblint import walk
 from joblint.config import Settings
 from joblint.diagnostics import Span
+from joblint.model import JobDefinition
 from joblint.parsing import ParsedModule, parse
 from joblint.source import SourceFile, read_source
 from joblint.symbols import literal
@@ -257,3 +258,15 @@ def _module_level_assignment(module: cst.Module) -> cst.BaseExpression | None:
             ):
                 return small.value
     return None
+
+
+def job_backend(job: JobDefinition) -> str | None:
+    """The ``TASKS`` alias a Django task is bound to: its ``backend=``, else
+    ``"default"``; None when it is computed or a ``**options`` may set it."""
+    for key, value in job.options:
+        if key == "backend":
+            return value if isinstance(value, str) else None
+    decorator = job.decorator.decorator if job.decorator else None
+    if isinstance(decorator, cst.Call) and any(arg.star for arg in decorator.args):
+        return None
+    return DEFAULT_ALIAS

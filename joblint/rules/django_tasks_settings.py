@@ -40,6 +40,7 @@ from joblint.tasks_settings import (
     DEFAULT_QUEUE,
     NON_PRODUCTION_BACKENDS,
     TasksSettings,
+    job_backend,
     read_tasks_settings,
 )
 
@@ -148,7 +149,7 @@ class InvalidDjangoTasksSettings(ProjectRule):
     def _job(
         self, module: ModuleContext, job: JobDefinition, tasks: _Tasks, known: KnownQueues
     ) -> Iterator[Diagnostic]:
-        alias = _job_backend(job)
+        alias = job_backend(job)
         if alias is None:
             return
         backend_node = _decorator_keyword(job, "backend")
@@ -173,7 +174,7 @@ class InvalidDjangoTasksSettings(ProjectRule):
         if job is None:
             return
         options = dict(site.options)  # `.using()` options, the last one written wins
-        alias = _job_backend(job)
+        alias = job_backend(job)
         backend_node = options.get("backend")
         if backend_node is not None:
             written = literal(backend_node)
@@ -271,18 +272,6 @@ def _uses_django_tasks(project: ProjectContext) -> bool:
     return any(
         needle in module.parsed.source.data for module in project.modules for needle in NEEDLES
     )
-
-
-def _job_backend(job: JobDefinition) -> str | None:
-    """The alias a task is bound to: its ``backend=``, else ``"default"``; None when it
-    is computed or a ``**options`` may set it."""
-    for key, value in job.options:
-        if key == "backend":
-            return value if isinstance(value, str) else None
-    decorator = job.decorator.decorator if job.decorator else None
-    if isinstance(decorator, cst.Call) and any(arg.star for arg in decorator.args):
-        return None
-    return DEFAULT_ALIAS
 
 
 def _decorator_keyword(job: JobDefinition, name: str) -> cst.BaseExpression | None:

@@ -27,8 +27,8 @@ from joblint.rules.queues import project_known_queues
 from joblint.runtime.queue_selection import EntryKind, classify_queue_entry
 from joblint.symbols import class_attribute, is_docstring, literal
 from joblint.tasks_settings import (
-    DEFAULT_ALIAS,
     TasksSettings,
+    job_backend,
     queues_to_choose,
     read_tasks_settings,
 )
@@ -223,25 +223,13 @@ def _django_tasks_advice(job: JobDefinition, modules: list[TasksSettings]) -> st
     """How a Django task names its queue, or None when it can name none: Django accepts
     only the queues its backend's ``QUEUES`` lists, and only ``"default"`` without one, so
     advising any other name would make the enqueue raise ``InvalidTaskError``."""
-    choices = queues_to_choose(modules, _backend_alias(job))
+    choices = queues_to_choose(modules, job_backend(job))
     if choices is None:
         return "`queue_name=...` on `@task`, a queue its backend's `QUEUES` accepts"
     if not choices:
         return None
     listed = ", ".join(f"`{name}`" for name in choices)
     return f"`queue_name=...` on `@task`, one of the backend's `QUEUES`: {listed}"
-
-
-def _backend_alias(job: JobDefinition) -> str | None:
-    """The ``TASKS`` alias a Django task is bound to (``backend=``, else ``"default"``);
-    None when it is computed or a ``**options`` may set it."""
-    for key, value in job.options:
-        if key == "backend":
-            return value if isinstance(value, str) else None
-    decorator = job.decorator.decorator if job.decorator else None
-    if isinstance(decorator, cst.Call) and any(arg.star for arg in decorator.args):
-        return None
-    return DEFAULT_ALIAS
 
 
 # -- JOB303 ------------------------------------------------------------------------------
