@@ -53,7 +53,7 @@ def count_files(tree: Path) -> int | str:
     """How many files joblint checks under ``tree`` (its own discovery, when importable)."""
     try:
         from joblint.config import Settings
-        from joblint.discovery import discover
+        from joblint.parse.discovery import discover
     except ImportError:
         return "?"
     return len(discover([tree], Settings(project_root=Path.cwd())).files)

@@ -1,4 +1,4 @@
-"""The command line: a thin shell over ``joblint.engine.Linter``.
+"""The command line: a thin shell over ``joblint.engine.linter.Linter``.
 
 Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error. Every
 error a user can cause is one line on stderr; a traceback is a bug.
@@ -18,16 +18,15 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from joblint import __version__
-from joblint.cache import CACHE_DIR_NAME
 from joblint.config import Settings, settings_for_paths
+from joblint.engine.cache import CACHE_DIR_NAME
 from joblint.errors import UserError
+from joblint.parse.recursion import room_for_deep_trees
 from joblint.printable import printable
-from joblint.recursion import room_for_deep_trees
 
 if TYPE_CHECKING:
-    from joblint.engine import Linter, Problem
+    from joblint.engine.linter import Linter, Problem
     from joblint.report import ReportOptions
-    from joblint.selection import SelectionLayer
 
 # The linter proper (libcst, the rules, the reporters) is imported only once a run needs
 # it, so that a cached run and `joblint --version` start in a fraction of a second.
@@ -239,7 +238,7 @@ def _check(options: argparse.Namespace) -> int:
     edits = options.fix or options.diff or options.add_noqa or options.write_baseline
     if options.no_cache or reads_stdin or edits:
         return _run_check(options, paths, settings, reads_stdin)
-    from joblint.cache import Replay, ResultCache, Uncacheable, run_key
+    from joblint.engine.cache import Replay, ResultCache, Uncacheable, run_key
 
     cache = ResultCache(settings.project_root / CACHE_DIR_NAME)
     reads: dict[Path, bytes] = {}
@@ -290,7 +289,7 @@ class _Tee:
 
 
 def _output_options(options: argparse.Namespace, settings: Settings) -> list[tuple[str, object]]:
-    """What shapes a check's output besides the files: see ``joblint.cache``."""
+    """What shapes a check's output besides the files: see ``joblint.engine.cache``."""
     names = ("output_format", "quiet", "statistics", "exit_zero", "select", "extend_select",
              "ignore", "preset", "force_exclude", "unsafe_fixes", "baseline")  # fmt: skip
     return [
@@ -304,7 +303,7 @@ def _output_options(options: argparse.Namespace, settings: Settings) -> list[tup
 def _run_inputs(options: argparse.Namespace, paths: list[Path], settings: Settings) -> list[Path]:
     """Every file a check may read: the files checked, the project's Python files (the
     context of cross-file rules), its config files, the baseline."""
-    from joblint.discovery import discover
+    from joblint.parse.discovery import discover
 
     found = list(discover(paths, settings, force_exclude=options.force_exclude).files)
     if not any(os.path.abspath(path) == str(settings.project_root) for path in paths):
@@ -320,7 +319,7 @@ def _run_inputs(options: argparse.Namespace, paths: list[Path], settings: Settin
 
 
 def _clean(options: argparse.Namespace) -> int:
-    from joblint.cache import clean
+    from joblint.engine.cache import clean
 
     for path in options.paths or [Path(".")]:
         settings = settings_for_paths([path], None)
@@ -346,7 +345,7 @@ def _run_check(
     preread: dict[Path, bytes] | None = None,
 ) -> int:
     from joblint.diagnostics import Diagnostic
-    from joblint.engine import Linter, Problem
+    from joblint.engine.linter import Linter, Problem
     from joblint.report import FORMATS, ReportOptions
 
     jobs = options.jobs or os.cpu_count() or 1
@@ -359,7 +358,7 @@ def _run_check(
     )
     baseline = None
     if options.baseline is not None:
-        from joblint.baseline import load_baseline
+        from joblint.report.baseline import load_baseline
 
         baseline = load_baseline(options.baseline)
     if options.add_noqa and (options.fix or options.diff or reads_stdin):
@@ -379,7 +378,7 @@ def _run_check(
     problems = [result for result in results if isinstance(result, Problem)]
     report.errors = _error_lines(problems, report)
     if options.add_noqa and not problems:
-        from joblint.add_noqa import add_noqa_comments
+        from joblint.fix.add_noqa import add_noqa_comments
 
         handled, left = add_noqa_comments(diagnostics)
         noun = "finding" if handled == 1 else "findings"
@@ -388,7 +387,7 @@ def _run_check(
             print(f"{left} findings outside Python files were left.", file=sys.stderr)
         return EXIT_FINDINGS if left and not options.exit_zero else EXIT_CLEAN
     if options.write_baseline is not None:
-        from joblint.baseline import write_baseline
+        from joblint.report.baseline import write_baseline
 
         count = write_baseline(options.write_baseline, diagnostics, settings.project_root)
         noun = "finding" if count == 1 else "findings"
@@ -396,7 +395,7 @@ def _run_check(
         diagnostics = []
     else:
         if baseline is not None:
-            from joblint.baseline import new_findings
+            from joblint.report.baseline import new_findings
 
             diagnostics = new_findings(diagnostics, baseline, settings.project_root)
         FORMATS[options.output_format](diagnostics, sys.stdout, report)
@@ -424,10 +423,10 @@ def _print_errors(lines: Iterable[str]) -> None:
 
 
 def _inventory(options: argparse.Namespace) -> int:
-    from joblint.engine import Linter
-    from joblint.inventory import inventory, render_json, render_queue_sources, render_text
-    from joblint.queues import known_queues
+    from joblint.analysis.queues import known_queues
+    from joblint.engine.linter import Linter
     from joblint.report import ReportOptions
+    from joblint.report.inventory import inventory, render_json, render_queue_sources, render_text
 
     paths: list[Path] = options.paths or [Path(".")]
     settings = settings_for_paths(paths, options.config)
@@ -454,9 +453,9 @@ def _fix(
 ) -> int:
     """``--fix`` and ``--diff``. With ``--baseline``, the findings left after fixing are
     judged against it as a check's are (their fingerprints read the fixed files)."""
-    from joblint.baseline import new_findings
-    from joblint.fixer import write_atomically
+    from joblint.fix.fixer import write_atomically
     from joblint.report import FORMATS
+    from joblint.report.baseline import new_findings
     from joblint.report.summary import see_errors
 
     run = linter.fix_paths(paths, unsafe=options.unsafe_fixes, force_exclude=options.force_exclude)
@@ -492,33 +491,12 @@ def _fix(
     return EXIT_FINDINGS if remaining and not options.exit_zero else EXIT_CLEAN
 
 
-def enabled_from_settings(settings: Settings) -> frozenset[str]:
-    """The rules the configuration turns on, with no command line (the flake8 plugin)."""
-    from joblint.rules import ALL_RULES
-    from joblint.selection import resolve_selection
-
-    return resolve_selection(ALL_RULES, _config_layers(settings))
-
-
-def _config_layers(settings: Settings) -> list[SelectionLayer]:
-    """The configuration's selection, one layer per key so that an error names its line
-    (the same result as one layer: a layer applies select, then extend, then ignore)."""
-    from joblint.selection import SelectionLayer
-
-    return [
-        SelectionLayer(where=settings.where("select"), select=settings.select),
-        SelectionLayer(where=settings.where("extend-select"), extend_select=settings.extend_select),
-        SelectionLayer(where=settings.where("ignore"), ignore=settings.ignore),
-        SelectionLayer(where=settings.where("presets"), presets=settings.presets),
-    ]
-
-
 def _enabled(settings: Settings, options: argparse.Namespace) -> frozenset[str]:
+    from joblint.engine.selection import SelectionLayer, config_layers, resolve_selection
     from joblint.rules import ALL_RULES
-    from joblint.selection import SelectionLayer, resolve_selection
 
     layers = [
-        *_config_layers(settings),
+        *config_layers(settings),
         SelectionLayer(
             where="command line",
             select=options.select,
@@ -559,12 +537,12 @@ def _rules(options: argparse.Namespace) -> int:
 
 
 def _rule(options: argparse.Namespace) -> int:
-    from joblint.pages import page_text
+    from joblint.report.pages import page_text
     from joblint.rules import RULES_BY_CODE
 
     code = options.code.strip().upper()
     if code not in RULES_BY_CODE:
-        from joblint.selection import closest_code
+        from joblint.engine.selection import closest_code
 
         hint = closest_code(code, list(RULES_BY_CODE))
         suggestion = f"; did you mean `{hint}`?" if hint else ""

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from joblint.config import Settings
 from joblint.diagnostics import Diagnostic
-from joblint.engine import Linter
+from joblint.engine.linter import Linter
 from joblint.rules import ALL_RULES
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,7 +52,7 @@ def lint_tree(
 def inventory_of(root: Path, settings: Settings | None = None) -> list[dict[str, object]]:
     """``joblint inventory --output-format json`` for ``root``, with file names relative to
     it so expectations read like the fixture tree."""
-    from joblint.inventory import inventory
+    from joblint.report.inventory import inventory
 
     settings = settings or Settings(project_root=root)
     analysis, problems = Linter(settings).analyse_paths([root])

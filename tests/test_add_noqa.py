@@ -8,9 +8,9 @@ import pytest
 from lint_support import write_tree
 from test_cli import run
 
-from joblint.add_noqa import add_noqa
 from joblint.diagnostics import Diagnostic, Span
-from joblint.source import SourceFile, read_source
+from joblint.fix.add_noqa import add_noqa
+from joblint.parse.source import SourceFile, read_source
 
 BASE = "from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    queue_as = 'default'\n"
 JOB = (

@@ -14,14 +14,16 @@ import libcst as cst
 import pytest
 from lint_support import lint_tree, write_tree
 
+from joblint.analysis.context import ModuleContext
+from joblint.analysis.index import JobRegistry, ProjectIndex
+from joblint.analysis.model import EnqueueSite, JobDefinition, Literal, ModuleFacts
+from joblint.analysis.symbols import collect_symbols
 from joblint.config import Settings, load_settings
-from joblint.context import ModuleContext
 from joblint.diagnostics import Applicability, Diagnostic, Span
 from joblint.errors import ConfigError
-from joblint.index import JobRegistry, ProjectIndex
-from joblint.model import EnqueueSite, JobDefinition, Literal, ModuleFacts
-from joblint.pages import Example
-from joblint.parsing import ParsedModule, parse
+from joblint.parse.parsing import ParsedModule, parse
+from joblint.parse.source import SourceFile
+from joblint.report.pages import Example
 from joblint.rules.base import ModuleRule
 from joblint.rules.sensitive import BUILTIN_SENSITIVE_NAMES, SensitiveArgument
 from joblint.rules.serialization import (
@@ -33,8 +35,6 @@ from joblint.rules.serialization import (
     with_isoformat,
 )
 from joblint.rules.signatures import EnqueueSignatureMismatch
-from joblint.source import SourceFile
-from joblint.symbols import collect_symbols
 
 CODES = ("JOB203", "JOB206", "JOB207")
 BASE = "from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    pass\n"
@@ -604,7 +604,7 @@ def test_framework_supplied_arguments(
     call: str,
     flagged: bool,
 ) -> None:
-    from joblint.model import UNKNOWN
+    from joblint.analysis.model import UNKNOWN
 
     literal_options = tuple((k, UNKNOWN if not isinstance(v, bool) else v) for k, v in options)
     method = "defer" if framework == "procrastinate" else "delay"

@@ -157,7 +157,7 @@ def test_symlink_loop_and_dangling_link(project: Path) -> None:
 def test_file_deleted_between_discovery_and_reading(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import joblint.engine as engine
+    import joblint.engine.linter as engine
 
     victim = project / "app/victim.py"
     victim.write_text("x = 1\n")

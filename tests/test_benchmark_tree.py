@@ -12,7 +12,7 @@ import pytest
 from lint_support import REPO
 
 from joblint.config import Settings
-from joblint.engine import Linter
+from joblint.engine.linter import Linter
 
 FILES = 60  # two domain packages and a few shared helpers: fast, and every kind of file
 

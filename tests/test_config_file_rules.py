@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from lint_support import REPO, write_tree
 
-from joblint.cli import enabled_from_settings
 from joblint.config import Settings
 from joblint.diagnostics import Diagnostic
-from joblint.engine import Linter
+from joblint.engine.linter import Linter
+from joblint.engine.selection import enabled_from_settings
 from joblint.rules import ALL_RULES
 from joblint.runtime.config_nodes import ConfigError
 from joblint.runtime.queue_config import load_queue_config

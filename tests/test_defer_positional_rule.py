@@ -10,7 +10,7 @@ import pytest
 from lint_support import lint_tree, write_tree
 
 from joblint.diagnostics import Applicability, Diagnostic
-from joblint.pages import Example
+from joblint.report.pages import Example
 
 TASKS = (
     "from procrastinate import App, PsycopgConnector\n\n"

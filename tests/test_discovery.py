@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from joblint.config import Settings
-from joblint.discovery import discover
+from joblint.parse.discovery import discover
 
 
 def names(root: Path, settings: Settings | None = None, force: bool = False) -> list[str]:

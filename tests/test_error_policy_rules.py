@@ -292,7 +292,7 @@ CLEAN_511 = {
             def skip(self, error: KeyError) -> None:
                 logging.warning("skipped: %s", error)
         """,
-    # handled on purpose, in JOB501's sense (joblint.handlers.swallows): someone is told,
+    # handled on purpose, in JOB501's sense (joblint.analysis.handlers.swallows): someone is told,
     # the run is marked failed where the application shows it
     "tells the owner": """\
         class ImportRowsJob(ApplicationJob):
@@ -1004,7 +1004,7 @@ def test_search_order_is_the_runtimes(tmp_path: Path) -> None:
     """The linter's search order, through multiple inheritance (C3), decorators and
     rescue methods, is the one the runtime builds from the live classes."""
     from joblint.config import Settings
-    from joblint.engine import Linter
+    from joblint.engine.linter import Linter
     from joblint.rules.error_policies import searched_declarations
     from joblint.runtime.policies import handler_search_order
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from lint_support import REPO
 
-from joblint.cache import CACHE_DIR_NAME
+from joblint.engine.cache import CACHE_DIR_NAME
 
 SHOP = REPO / "examples" / "shop"
 

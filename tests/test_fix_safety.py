@@ -35,7 +35,7 @@ import libcst as cst
 import pytest
 
 from joblint.config import settings_for_paths
-from joblint.engine import FixRun, Linter
+from joblint.engine.linter import FixRun, Linter
 from joblint.rules import ALL_RULES
 from joblint.rules.base import FixAvailability
 

@@ -12,7 +12,7 @@ from lint_support import write_tree
 from test_cli import run
 
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
-from joblint.fixer import apply_to_module, edits, write_atomically
+from joblint.fix.fixer import apply_to_module, edits, write_atomically
 
 MODELS = "from django.db import models\n\n\nclass Order(models.Model):\n    pass\n"
 BASE = "from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    pass\n"

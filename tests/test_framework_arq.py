@@ -9,7 +9,7 @@ import libcst as cst
 from lint_support import REPO, brief, inventory_of, write_tree
 
 from joblint.config import Settings
-from joblint.engine import Analysis, Linter
+from joblint.engine.linter import Analysis, Linter
 
 FIXTURE = REPO / "tests" / "fixtures" / "frameworks" / "arq"
 NEGATIVE = REPO / "tests" / "fixtures" / "frameworks" / "arq_negative"

@@ -8,9 +8,9 @@ from pathlib import Path
 import libcst as cst
 from lint_support import REPO, brief, inventory_of, write_tree
 
+from joblint.analysis.model import UNKNOWN, EnqueueSite, JobDefinition
 from joblint.config import Settings
-from joblint.engine import Analysis, Linter
-from joblint.model import UNKNOWN, EnqueueSite, JobDefinition
+from joblint.engine.linter import Analysis, Linter
 
 FIXTURES = REPO / "tests" / "fixtures" / "frameworks"
 APP = FIXTURES / "celery"

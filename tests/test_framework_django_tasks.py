@@ -9,9 +9,9 @@ from pathlib import Path
 import libcst as cst
 from lint_support import REPO, brief, inventory_of, write_tree
 
+from joblint.analysis.model import EnqueueSite, QueueKind
 from joblint.config import Settings
-from joblint.engine import Analysis, Linter
-from joblint.model import EnqueueSite, QueueKind
+from joblint.engine.linter import Analysis, Linter
 
 FIXTURE = REPO / "tests" / "fixtures" / "frameworks" / "django_tasks"
 NEGATIVE = REPO / "tests" / "fixtures" / "frameworks" / "django_tasks_negative"

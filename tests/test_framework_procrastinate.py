@@ -9,9 +9,9 @@ import libcst as cst
 import pytest
 from lint_support import REPO, brief, inventory_of, lint_tree, write_tree
 
+from joblint.analysis.model import UNKNOWN, EnqueueSite, QueueKind
 from joblint.config import Settings
-from joblint.engine import Analysis, Linter
-from joblint.model import UNKNOWN, EnqueueSite, QueueKind
+from joblint.engine.linter import Analysis, Linter
 
 FIXTURE = REPO / "tests" / "fixtures" / "frameworks" / "procrastinate"
 NEGATIVE = REPO / "tests" / "fixtures" / "frameworks" / "procrastinate_negative"

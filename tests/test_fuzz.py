@@ -1,4 +1,4 @@
-"""joblint never crashes on valid Python, and its fixes keep the promises of joblint.fixer:
+"""joblint never crashes on valid Python, and its fixes keep the promises of joblint.fix.fixer:
 the result parses (libcst and CPython both) and fixing it again changes nothing.
 
 Two sources of programs: hypothesmith's (any valid Python, behind a job-shaped preamble so
@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 from joblint.config import Settings
 from joblint.diagnostics import Diagnostic
-from joblint.engine import Linter, Problem
-from joblint.fixer import fix_until_stable
-from joblint.recursion import room_for_deep_trees
+from joblint.engine.linter import Linter, Problem
+from joblint.fix.fixer import fix_until_stable
+from joblint.parse.recursion import room_for_deep_trees
 from joblint.rules import ALL_RULES
 
 LINTER = Linter(

@@ -17,7 +17,7 @@ from lint_support import lint_tree, write_tree
 from test_cli import run
 
 from joblint.config import Settings
-from joblint.pages import Example
+from joblint.report.pages import Example
 from joblint.rules import RULES_BY_CODE
 from joblint.rules.job_size import Size, size_of
 

@@ -1,4 +1,4 @@
-"""joblint.metadata computes what ``MetadataWrapper.resolve`` computes, with less work
+"""joblint.parse.metadata computes what ``MetadataWrapper.resolve`` computes, with less work
 around it. It relies on libcst's provider internals, so this compares the two on this
 repository's code (every construct the parser meets in it) and on generated programs: a
 libcst release that changes the internals fails here."""
@@ -13,7 +13,7 @@ import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
 from lint_support import GENERATED_MODULES
 
-from joblint import metadata, walk
+from joblint.parse import metadata, walk
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted((ROOT / "joblint").rglob("*.py")) + sorted((ROOT / "examples").rglob("*.py"))

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from lint_support import lint_tree, write_tree
 
-from joblint.modnames import _absolute_imports, imported_names, module_name_for, package_root
-from joblint.source import SourceFile, read_source
+from joblint.parse.modnames import _absolute_imports, imported_names, module_name_for, package_root
+from joblint.parse.source import SourceFile, read_source
 
 
 def names_in(project: Path, files: Mapping[str, str]) -> dict[str, str]:

@@ -21,8 +21,8 @@ from lint_support import write_tree
 
 from joblint.config import settings_for_paths
 from joblint.diagnostics import Diagnostic, Span
-from joblint.engine import Linter
-from joblint.suppression import scan_suppressions
+from joblint.engine.linter import Linter
+from joblint.parse.suppression import scan_suppressions
 
 BASE = "from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    queue_as = 'default'\n"
 JOB = (

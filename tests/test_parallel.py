@@ -8,7 +8,7 @@ import pytest
 from lint_support import write_tree
 from test_cli import run
 
-from joblint.engine import PARALLEL_FROM
+from joblint.engine.linter import PARALLEL_FROM
 
 
 @pytest.fixture

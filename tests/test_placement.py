@@ -7,7 +7,7 @@ from pathlib import Path
 from lint_support import write_tree
 
 from joblint.config import Settings
-from joblint.engine import Linter
+from joblint.engine.linter import Linter
 
 BASE = "from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    pass\n"
 JOB = (

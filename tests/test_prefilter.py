@@ -13,11 +13,11 @@ from lint_support import REPO, write_tree
 
 from joblint.config import Settings, settings_for_paths
 from joblint.diagnostics import Diagnostic
-from joblint.engine import Linter, Needles, _pattern
-from joblint.pages import parse_page
-from joblint.prefilter import supporting_files
+from joblint.engine.linter import Linter, Needles, _pattern
+from joblint.engine.prefilter import supporting_files
+from joblint.parse.source import SourceFile
+from joblint.report.pages import parse_page
 from joblint.rules import ALL_RULES
-from joblint.source import SourceFile
 
 EVERY_RULE = frozenset(rule.code for rule in ALL_RULES)
 TREES = sorted(path for path in (REPO / "tests/fixtures/frameworks").iterdir() if path.is_dir())

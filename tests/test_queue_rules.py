@@ -11,10 +11,10 @@ import libcst as cst
 import pytest
 from lint_support import write_tree
 
+from joblint.analysis.queues import known_queues
 from joblint.config import Settings, load_settings
 from joblint.diagnostics import Applicability, Diagnostic
-from joblint.engine import Linter
-from joblint.queues import known_queues
+from joblint.engine.linter import Linter
 from joblint.rules import ALL_RULES
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from lint_support import write_tree
 
 from joblint.config import Settings
-from joblint.discovery import discover
-from joblint.engine import Analysis, Linter
-from joblint.source import SourceFile, read_source
+from joblint.engine.linter import Analysis, Linter
+from joblint.parse.discovery import discover
+from joblint.parse.source import SourceFile, read_source
 
 BASE = "from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    pass\n"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lint_support import lint_tree, write_tree
 
-from joblint.pages import Example
+from joblint.report.pages import Example
 
 TASKS = {
     "celery": (

@@ -14,10 +14,10 @@ import libcst as cst
 import pytest
 from lint_support import lint_tree, write_tree
 
-from joblint.handlers import body_handlers, ends_job, escalates, swallows
-from joblint.pages import Example
-from joblint.parsing import ParsedModule, parse
-from joblint.source import SourceFile
+from joblint.analysis.handlers import body_handlers, ends_job, escalates, swallows
+from joblint.parse.parsing import ParsedModule, parse
+from joblint.parse.source import SourceFile
+from joblint.report.pages import Example
 
 APPS = {
     "proj/apps.py": (

@@ -14,9 +14,9 @@ from lint_support import REPO, lint_tree, write_tree
 
 from joblint.config import PRESETS, Settings, load_settings
 from joblint.diagnostics import Applicability
-from joblint.pages import Example, RulePage, parse_page
+from joblint.engine.selection import on_by_default
+from joblint.report.pages import Example, RulePage, parse_page
 from joblint.rules import ALL_RULES, RULES_BY_CODE
-from joblint.selection import on_by_default
 
 PAGES_DIR = REPO / "rules"
 PAGE_FILES = sorted(PAGES_DIR.glob("JOB*.md"))

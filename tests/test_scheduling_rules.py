@@ -16,7 +16,7 @@ from lint_support import lint_tree, write_tree
 from test_cli import run
 
 from joblint.diagnostics import Applicability, Diagnostic
-from joblint.pages import Example
+from joblint.report.pages import Example
 
 CODES = frozenset({"JOB301", "JOB303", "JOB304", "JOB305", "JOB306", "JOB309", "JOB312", "JOB314"})
 TARGET = "proj/target.py"

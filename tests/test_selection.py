@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from joblint.engine.selection import SelectionLayer, resolve_selection
 from joblint.errors import UserError
 from joblint.rules import ALL_RULES
 from joblint.rules.base import Rule
-from joblint.selection import SelectionLayer, resolve_selection
 
 
 class _OptIn(Rule):

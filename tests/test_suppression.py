@@ -8,7 +8,7 @@ import pytest
 from lint_support import lint_tree, write_tree
 
 from joblint.diagnostics import Diagnostic, Span
-from joblint.suppression import comment_lines, scan_suppressions
+from joblint.parse.suppression import comment_lines, scan_suppressions
 
 BASE = 'from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    queue_as = "default"\n'
 

@@ -1,4 +1,4 @@
-"""joblint.walk gives a read-only visitor exactly what libcst's ``node.visit`` gives it:
+"""joblint.parse.walk gives a read-only visitor exactly what libcst's ``node.visit`` gives it:
 the same callbacks, on the same node objects, in the same order; and the same parents as
 libcst's ParentNodeProvider. Checked on generated programs and on this repository's own
 code (every node type libcst's parser produces in it)."""
@@ -14,7 +14,7 @@ import pytest
 from libcst.metadata import MetadataWrapper, ParentNodeProvider
 from lint_support import GENERATED_MODULES
 
-from joblint import walk
+from joblint.parse import walk
 
 ROOT = Path(__file__).resolve().parent.parent
 OWN_FILES = sorted((ROOT / "joblint").rglob("*.py"))

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from joblint.analysis.words import builtin_verbs, camel_words, snake_case
 from joblint.rules.naming import JobNameVerbNoun
-from joblint.words import builtin_verbs, camel_words, snake_case
 
 
 @pytest.mark.parametrize(

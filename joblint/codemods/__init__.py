@@ -1,5 +1,5 @@
 """joblint's fixes as libcst codemods: ``python -m libcst.tool codemod --no-format -x
-joblint.codemods.<Name> PATHS`` (see ``joblint.codemod_command``)."""
+joblint.codemods.<Name> PATHS`` (see ``joblint.codemods.command``)."""
 
 from joblint.codemods.fixes import (
     AllFixes,

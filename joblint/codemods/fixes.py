@@ -1,8 +1,8 @@
-"""The codemod commands, one per fix (see ``joblint.codemod_command``)."""
+"""The codemod commands, one per fix (see ``joblint.codemods.command``)."""
 
 from __future__ import annotations
 
-from joblint import codemod_command as command
+from joblint.codemods import command
 from joblint.config import Settings
 
 
@@ -82,6 +82,6 @@ class AllFixes(command.JoblintFix):
     )
 
     def codes(self, settings: Settings) -> frozenset[str]:
-        from joblint.cli import enabled_from_settings
+        from joblint.engine.selection import enabled_from_settings
 
         return enabled_from_settings(settings)

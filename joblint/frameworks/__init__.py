@@ -1,5 +1,5 @@
 """Framework frontends: each reads parsed modules and lowers what it finds into the job
-model (``joblint.model``). Rules never look at framework APIs; frontends never judge.
+model (``joblint.analysis.model``). Rules never look at framework APIs; frontends never judge.
 
 A frontend is a module providing the ``Frontend`` protocol:
 
@@ -32,9 +32,9 @@ from joblint.frameworks import (
 )
 
 if TYPE_CHECKING:
-    from joblint.index import ProjectIndex
-    from joblint.model import EnqueueSite, JobDefinition
-    from joblint.parsing import ParsedModule
+    from joblint.analysis.index import ProjectIndex
+    from joblint.analysis.model import EnqueueSite, JobDefinition
+    from joblint.parse.parsing import ParsedModule
 
 
 class Frontend(Protocol):

@@ -40,9 +40,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from joblint import walk
-from joblint.frameworks.dramatiq import expand_arguments
-from joblint.model import (
+from joblint.analysis.model import (
     NO_QUEUE,
     ClassInfo,
     EnqueueSite,
@@ -52,11 +50,13 @@ from joblint.model import (
     QueueKind,
     ValueInfo,
 )
-from joblint.symbols import literal, single_name
+from joblint.analysis.symbols import literal, single_name
+from joblint.frameworks.dramatiq import expand_arguments
+from joblint.parse import walk
 
 if TYPE_CHECKING:
-    from joblint.index import ProjectIndex
-    from joblint.parsing import ParsedModule
+    from joblint.analysis.index import ProjectIndex
+    from joblint.parse.parsing import ParsedModule
 
 FRAMEWORK = "arq"
 NEEDLES: tuple[bytes, ...] = (b"arq", b"WorkerSettings")

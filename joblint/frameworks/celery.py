@@ -59,8 +59,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from libcst.helpers import get_absolute_module_from_package_for_import, get_full_name_for_node
 
-from joblint import walk
-from joblint.model import (
+from joblint.analysis.model import (
     NO_QUEUE,
     CallInfo,
     ClassInfo,
@@ -69,11 +68,12 @@ from joblint.model import (
     QueueDeclaration,
     QueueKind,
 )
-from joblint.symbols import class_attribute, decorator, literal, method, single_name
+from joblint.analysis.symbols import class_attribute, decorator, literal, method, single_name
+from joblint.parse import walk
 
 if TYPE_CHECKING:
-    from joblint.index import ProjectIndex
-    from joblint.parsing import ParsedModule
+    from joblint.analysis.index import ProjectIndex
+    from joblint.parse.parsing import ParsedModule
 
 FRAMEWORK = "celery"
 NEEDLES: tuple[bytes, ...] = (b"celery", b"TASK_ROUTES", b"CELERY_ROUTES")

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from joblint import walk
+from joblint.analysis.model import EnqueueSite, JobDefinition
 from joblint.frameworks.procrastinate import (
     LocalValues,
     configured_needles,
@@ -42,11 +42,11 @@ from joblint.frameworks.procrastinate import (
     partial_of_method,
     wrapper_needles,
 )
-from joblint.model import EnqueueSite, JobDefinition
+from joblint.parse import walk
 
 if TYPE_CHECKING:
-    from joblint.index import ProjectIndex
-    from joblint.parsing import ParsedModule
+    from joblint.analysis.index import ProjectIndex
+    from joblint.parse.parsing import ParsedModule
 
 FRAMEWORK = "django-tasks"
 # `from django.tasks import task`, `import django.tasks`, `from django_tasks import task`;

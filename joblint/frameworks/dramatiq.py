@@ -44,8 +44,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from joblint import walk
-from joblint.model import (
+from joblint.analysis.model import (
     NO_QUEUE,
     UNKNOWN,
     EnqueueSite,
@@ -55,7 +54,7 @@ from joblint.model import (
     QueueKind,
     ValueInfo,
 )
-from joblint.symbols import (
+from joblint.analysis.symbols import (
     call_info,
     class_attributes,
     decorator,
@@ -63,11 +62,12 @@ from joblint.symbols import (
     method,
     single_name,
 )
+from joblint.parse import walk
 
 if TYPE_CHECKING:
+    from joblint.analysis.index import ProjectIndex
     from joblint.diagnostics import Span
-    from joblint.index import ProjectIndex
-    from joblint.parsing import ParsedModule
+    from joblint.parse.parsing import ParsedModule
 
 FRAMEWORK = "dramatiq"
 NEEDLES: tuple[bytes, ...] = (b"dramatiq",)

@@ -58,6 +58,15 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from joblint.analysis.model import (
+    NO_QUEUE,
+    EnqueueSite,
+    JobDefinition,
+    Literal,
+    QueueDeclaration,
+    QueueKind,
+)
+from joblint.analysis.symbols import literal, single_name
 from joblint.frameworks.rq import (
     PARTIAL,
     bind_leading,
@@ -74,19 +83,10 @@ from joblint.frameworks.rq import (
     string_value,
     wrapper_names,
 )
-from joblint.model import (
-    NO_QUEUE,
-    EnqueueSite,
-    JobDefinition,
-    Literal,
-    QueueDeclaration,
-    QueueKind,
-)
-from joblint.symbols import literal, single_name
 
 if TYPE_CHECKING:
-    from joblint.index import ProjectIndex
-    from joblint.parsing import ParsedModule
+    from joblint.analysis.index import ProjectIndex
+    from joblint.parse.parsing import ParsedModule
 
 FRAMEWORK = "huey"
 NEEDLES: tuple[bytes, ...] = (b"huey", b"Huey", b"HUEY")

@@ -54,8 +54,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from libcst.metadata import Assignment, BaseAssignment, Scope
 
-from joblint import walk
-from joblint.model import (
+from joblint.analysis.model import (
     NO_QUEUE,
     UNKNOWN,
     AssignmentInfo,
@@ -67,12 +66,13 @@ from joblint.model import (
     QueueKind,
     Unknown,
 )
-from joblint.parsing import ParsedModule, parse
-from joblint.source import SourceFile, read_source
-from joblint.symbols import literal, single_name
+from joblint.analysis.symbols import literal, single_name
+from joblint.parse import walk
+from joblint.parse.parsing import ParsedModule, parse
+from joblint.parse.source import SourceFile, read_source
 
 if TYPE_CHECKING:
-    from joblint.index import ProjectIndex
+    from joblint.analysis.index import ProjectIndex
 
 FRAMEWORK = "procrastinate"
 NEEDLES: tuple[bytes, ...] = (b"procrastinate",)

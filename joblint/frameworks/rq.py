@@ -60,19 +60,19 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from libcst.helpers import get_absolute_module_from_package_for_import
 
-from joblint import walk
-from joblint.model import (
+from joblint.analysis.model import (
     EnqueueSite,
     JobDefinition,
     Literal,
     QueueDeclaration,
     QueueKind,
 )
-from joblint.symbols import call_info, literal, single_name
+from joblint.analysis.symbols import call_info, literal, single_name
+from joblint.parse import walk
 
 if TYPE_CHECKING:
-    from joblint.index import ProjectIndex
-    from joblint.parsing import ParsedModule
+    from joblint.analysis.index import ProjectIndex
+    from joblint.parse.parsing import ParsedModule
 
 FRAMEWORK = "rq"
 # Files that import rq or django-rq, or call an enqueue API; modules that only define an

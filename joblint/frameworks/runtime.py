@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from joblint import walk
-from joblint.model import (
+from joblint.analysis.model import (
     NO_QUEUE,
     EnqueueSite,
     JobDefinition,
@@ -24,12 +23,13 @@ from joblint.model import (
     QueueDeclaration,
     QueueKind,
 )
-from joblint.own_code import OwnCodeVisitor
-from joblint.symbols import class_attribute, literal, method, single_name
+from joblint.analysis.own_code import OwnCodeVisitor
+from joblint.analysis.symbols import class_attribute, literal, method, single_name
+from joblint.parse import walk
 
 if TYPE_CHECKING:
-    from joblint.index import ProjectIndex
-    from joblint.parsing import ParsedModule
+    from joblint.analysis.index import ProjectIndex
+    from joblint.parse.parsing import ParsedModule
 
 FRAMEWORK = "runtime"
 RUNTIME_PACKAGE = "joblint.runtime"

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from joblint.diagnostics import Diagnostic, Severity
-from joblint.fingerprints import fingerprints
+from joblint.report.fingerprints import fingerprints
 
 if TYPE_CHECKING:
     from joblint.report import ReportOptions

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 import libcst as cst
 
 from joblint.diagnostics import Diagnostic
-from joblint.fixer import edits
-from joblint.pages import rule_url
+from joblint.fix.fixer import edits
+from joblint.report.pages import rule_url
 
 if TYPE_CHECKING:
     from joblint.report import ReportOptions

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from joblint import __version__
 from joblint.diagnostics import Diagnostic, Severity
-from joblint.fingerprints import fingerprints
-from joblint.pages import page_text, rule_url
+from joblint.report.fingerprints import fingerprints
+from joblint.report.pages import page_text, rule_url
 
 if TYPE_CHECKING:
     from joblint.report import ReportOptions

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from joblint.diagnostics import Diagnostic
+from joblint.parse.source import SourceFile, decode_source, split_lines
 from joblint.printable import printable
 from joblint.report.concise import line_for
 from joblint.report.summary import write_summary
-from joblint.source import SourceFile, decode_source, split_lines
 
 if TYPE_CHECKING:
     from joblint.report import ReportOptions

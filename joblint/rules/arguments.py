@@ -3,7 +3,7 @@
 An ORM instance handed to a job is serialized as a snapshot (or not at all), races with
 the database between enqueue and perform, and bloats the message; a queryset is worse. The
 convention every job guide states first is to pass the ID and load the record in the job.
-Evidence comes from ``joblint.orm``: only what the code proves is flagged. Both rules read
+Evidence comes from ``joblint.analysis.orm``: only what the code proves is flagged. Both rules read
 only sites that enqueue: a job function called directly runs in the caller, and its
 arguments are never serialized.
 """
@@ -14,13 +14,13 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from joblint import walk
-from joblint.context import ModuleContext
+from joblint.analysis.context import ModuleContext
+from joblint.analysis.model import EnqueueSite, JobDefinition
+from joblint.analysis.model_signals import DELETE_SIGNALS, received_signals
+from joblint.analysis.orm import Evidence, Prover
 from joblint.diagnostics import Applicability, Diagnostic, Fix
-from joblint.fixes import replace_expression
-from joblint.model import EnqueueSite, JobDefinition
-from joblint.model_signals import DELETE_SIGNALS, received_signals
-from joblint.orm import Evidence, Prover
+from joblint.fix.fixes import replace_expression
+from joblint.parse import walk
 from joblint.rules.base import FixAvailability, ModuleRule
 from joblint.rules.serialization import Serializer, serializer_for
 from joblint.rules.signatures import target_job

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, ClassVar
 from joblint.diagnostics import Diagnostic, Fix, Severity, Span
 
 if TYPE_CHECKING:
-    from joblint.context import ModuleContext, ProjectContext
+    from joblint.analysis.context import ModuleContext, ProjectContext
 
 
 class FixAvailability(enum.Enum):

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import libcst as cst
 
-from joblint.context import ProjectContext
+from joblint.analysis.context import ProjectContext
+from joblint.analysis.model import JobDefinition, QueueKind
+from joblint.analysis.queues import read_queue_file, read_recurring_file
 from joblint.diagnostics import Diagnostic, Span
-from joblint.model import JobDefinition, QueueKind
-from joblint.queues import read_queue_file, read_recurring_file
 from joblint.rules.base import ProjectRule
 from joblint.rules.queues import QUEUE_OPTIONS, project_known_queues, queue_uses
 from joblint.rules.signatures import bind, job_signature

@@ -17,10 +17,10 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from joblint.context import ModuleContext
+from joblint.analysis.context import ModuleContext
+from joblint.analysis.model import EnqueueSite
 from joblint.diagnostics import Applicability, Diagnostic, Fix
-from joblint.fixes import name_arguments
-from joblint.model import EnqueueSite
+from joblint.fix.fixes import name_arguments
 from joblint.rules.base import FixAvailability, ModuleRule
 from joblint.rules.signatures import ParameterKind, job_signature, target_job
 

@@ -6,7 +6,7 @@ at enqueue when the queue is not in the backend's ``QUEUES`` or the backend cann
 and a ``BACKEND`` path that names nothing fails on first use. The immediate and dummy
 backends run nothing in a worker, which production settings never want.
 
-Settings are read by ``joblint.tasks_settings`` (literals only), across every settings
+Settings are read by ``joblint.analysis.tasks_settings`` (literals only), across every settings
 module: a queue or alias is wrong only when no settings module allows it, and a module
 whose ``TASKS`` is not one literal dict silences the checks that depend on it.
 
@@ -24,16 +24,11 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from joblint.context import ModuleContext, ProjectContext
-from joblint.diagnostics import Diagnostic, Span
-from joblint.frameworks.django_tasks import FRAMEWORK, NEEDLES
-from joblint.model import EnqueueSite, JobDefinition, QueueKind
-from joblint.queues import KnownQueues
-from joblint.rules.base import ProjectRule
-from joblint.rules.queues import project_frameworks, project_known_queues
-from joblint.rules.signatures import node_span
-from joblint.symbols import literal
-from joblint.tasks_settings import (
+from joblint.analysis.context import ModuleContext, ProjectContext
+from joblint.analysis.model import EnqueueSite, JobDefinition, QueueKind
+from joblint.analysis.queues import KnownQueues
+from joblint.analysis.symbols import literal
+from joblint.analysis.tasks_settings import (
     BACKEND_DEFERS,
     BACKEND_PACKAGES,
     DEFAULT_ALIAS,
@@ -43,6 +38,11 @@ from joblint.tasks_settings import (
     job_backend,
     read_tasks_settings,
 )
+from joblint.diagnostics import Diagnostic, Span
+from joblint.frameworks.django_tasks import FRAMEWORK, NEEDLES
+from joblint.rules.base import ProjectRule
+from joblint.rules.queues import project_frameworks, project_known_queues
+from joblint.rules.signatures import node_span
 
 
 @dataclass(frozen=True)

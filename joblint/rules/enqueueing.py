@@ -5,7 +5,7 @@ database transaction, a worker can run it before the commit (and find nothing) o
 rollback (and act on what never happened). Sent from a view, from a model's ``save()``,
 once per loop iteration, or run in the caller instead of a worker, it escapes the
 structure that keeps jobs testable and cheap. Every rule here reads the enqueue site's
-context, which ``joblint.placement`` fills in for every framework alike.
+context, which ``joblint.analysis.placement`` fills in for every framework alike.
 """
 
 from __future__ import annotations
@@ -16,20 +16,21 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from joblint import orm, walk
-from joblint.context import ModuleContext, ProjectContext
+from joblint.analysis import orm
+from joblint.analysis.context import ModuleContext, ProjectContext
+from joblint.analysis.model import EnqueueSite
+from joblint.analysis.model_signals import SAVE_SIGNALS, received_signals
+from joblint.analysis.placement import ATOMIC, ATOMIC_REQUESTS, ON_COMMIT
+from joblint.analysis.symbols import single_name
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
-from joblint.fixes import with_imports
+from joblint.fix.fixes import with_imports
 from joblint.frameworks import procrastinate
 from joblint.frameworks.procrastinate import Holder
-from joblint.model import EnqueueSite
-from joblint.model_signals import SAVE_SIGNALS, received_signals
-from joblint.parsing import ParsedModule
-from joblint.placement import ATOMIC, ATOMIC_REQUESTS, ON_COMMIT
+from joblint.parse import walk
+from joblint.parse.parsing import ParsedModule
+from joblint.parse.source import split_lines
 from joblint.rules.base import FixAvailability, ModuleRule, ProjectRule
 from joblint.rules.retries import CONTROL_EXCEPTIONS
-from joblint.source import split_lines
-from joblint.symbols import single_name
 
 # Calls that build a signature or a message someone else sends (Celery's `.s()` in a
 # `group`, Dramatiq's `.message()`): not a send at this point.

@@ -26,18 +26,18 @@ from pathlib import Path
 
 import libcst as cst
 
-from joblint import walk
-from joblint.context import ModuleContext
+from joblint.analysis.context import ModuleContext
+from joblint.analysis.handlers import swallows
+from joblint.analysis.index import ProjectIndex
+from joblint.analysis.model import JobDefinition
+from joblint.analysis.own_code import OwnCodeVisitor
+from joblint.analysis.symbols import single_name
 from joblint.diagnostics import Diagnostic, Span
 from joblint.frameworks.runtime import RUNTIME_PACKAGE, is_runtime_job_base
-from joblint.handlers import swallows
-from joblint.index import ProjectIndex
-from joblint.model import JobDefinition
-from joblint.own_code import OwnCodeVisitor
-from joblint.parsing import ParsedModule
+from joblint.parse import walk
+from joblint.parse.parsing import ParsedModule
 from joblint.rules.base import ModuleRule
 from joblint.runtime.policies import HandlerKind, declaration_order, search_order
-from joblint.symbols import single_name
 
 BROAD_EXCEPTIONS = frozenset({"builtins.Exception", "builtins.BaseException"})
 
@@ -59,7 +59,7 @@ class PolicyDeclaration:
 
     def swallows_broadly(self) -> bool:
         """A broad rescue that does nothing with the error but log it
-        (``joblint.handlers.swallows``, JOB501's meaning too): JOB511's finding, which
+        (``joblint.analysis.handlers.swallows``, JOB501's meaning too): JOB511's finding, which
         already says every policy behind it is dead."""
         return (
             self.kind is HandlerKind.RESCUE

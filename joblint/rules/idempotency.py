@@ -5,7 +5,7 @@ Dramatiq and arq deliver every job at least once (a worker that dies after the s
 and before the acknowledgement runs the job again), while Celery (by default), RQ, Huey
 and Procrastinate run a job at most once unless it, or the project, asks for retries or
 late acknowledgement (``rerun_cause``). These rules look inside job bodies
-(``joblint.bodies``) for the guards that make a second run harmless, the locks that keep
+(``joblint.analysis.bodies``) for the guards that make a second run harmless, the locks that keep
 two runs apart, and the settings that cannot work. Each stays silent when it cannot show
 the problem.
 """
@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import libcst as cst
 
-from joblint.bodies import (
+from joblint.analysis.bodies import (
     IDEMPOTENT_WRITES,
     NOT_ENQUEUES,
     PYTHON_REDIS_LOCK,
@@ -37,12 +37,12 @@ from joblint.bodies import (
     own_calls,
     own_nodes,
 )
-from joblint.context import ModuleContext
+from joblint.analysis.context import ModuleContext
+from joblint.analysis.index import ProjectIndex
+from joblint.analysis.model import UNKNOWN, EnqueueSite, JobDefinition, Literal
+from joblint.analysis.symbols import class_attribute, literal, single_name
 from joblint.diagnostics import Applicability, Diagnostic, Fix
-from joblint.index import ProjectIndex
-from joblint.model import UNKNOWN, EnqueueSite, JobDefinition, Literal
 from joblint.rules.base import FixAvailability, ModuleRule
-from joblint.symbols import class_attribute, literal, single_name
 
 
 def _bodies(module: ModuleContext) -> Iterator[tuple[JobDefinition, cst.FunctionDef]]:

@@ -3,7 +3,7 @@
 A job is the unit the queue retries, times out and reports. When one job does a whole
 table's worth of work, or carries pages of logic, a failure anywhere retries everything,
 a timeout loses everything done so far, and the dashboard shows one line for hours of
-work. Two shapes are read, both in the job's own body (``joblint.own_code``: nested
+work. Two shapes are read, both in the job's own body (``joblint.analysis.own_code``: nested
 functions, classes and lambdas are other code):
 
 - size: statements and branches counted as pylint's too-many-statements (R0915) and
@@ -14,7 +14,7 @@ functions, classes and lambdas are other code):
   one place and not the other measured nesting, not size. The job's docstring is not a
   statement;
 - whole-table iteration: a ``for`` loop or a comprehension over every row of a model
-  proven through ``joblint.orm`` (``M.objects.all()``, ``M.objects.iterator()``,
+  proven through ``joblint.analysis.orm`` (``M.objects.all()``, ``M.objects.iterator()``,
   ``session.scalars(select(M))``, ``M.query.all()``, Peewee's ``M.select()``, Tortoise's
   ``M.all()``), with nothing between the model and the loop that narrows the rows. The
   first step of the fan-out this rule asks for is left alone: reading only the keys
@@ -29,11 +29,10 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from joblint.bodies import assigned_values, own_nodes
-from joblint.context import ModuleContext
-from joblint.diagnostics import Diagnostic
-from joblint.model import JobDefinition
-from joblint.orm import (
+from joblint.analysis.bodies import assigned_values, own_nodes
+from joblint.analysis.context import ModuleContext
+from joblint.analysis.model import JobDefinition
+from joblint.analysis.orm import (
     DJANGO,
     MANAGERS,
     PEEWEE,
@@ -44,8 +43,9 @@ from joblint.orm import (
     ModelClass,
     model_class,
 )
+from joblint.analysis.symbols import is_docstring, literal, single_name
+from joblint.diagnostics import Diagnostic
 from joblint.rules.base import ModuleRule
-from joblint.symbols import is_docstring, literal, single_name
 
 # Queryset methods that keep every row (they order, join in, annotate or pick columns).
 DJANGO_ALL_ROWS = frozenset(

@@ -19,14 +19,14 @@ from pathlib import PurePosixPath
 import libcst as cst
 from libcst.helpers import get_absolute_module_from_package_for_import, get_full_name_for_node
 
-from joblint import walk
-from joblint.context import ModuleContext, ProjectContext
+from joblint.analysis.context import ModuleContext, ProjectContext
+from joblint.analysis.model import JobDefinition
+from joblint.analysis.words import builtin_verbs, camel_words, snake_case
 from joblint.diagnostics import Applicability, Diagnostic, Fix
 from joblint.frameworks.runtime import is_runtime_job_base
-from joblint.model import JobDefinition
-from joblint.parsing import ParsedModule
+from joblint.parse import walk
+from joblint.parse.parsing import ParsedModule
 from joblint.rules.base import FixAvailability, ModuleRule, ProjectRule
-from joblint.words import builtin_verbs, camel_words, snake_case
 
 JOB_SUFFIX = "Job"
 

@@ -19,16 +19,16 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from joblint import walk
-from joblint.context import ModuleContext
+from joblint.analysis.context import ModuleContext
+from joblint.analysis.model import JobDefinition
+from joblint.analysis.orm import DJANGO, PEEWEE, SQLALCHEMY, SQLMODEL, Prover
+from joblint.analysis.own_code import OwnCodeVisitor
+from joblint.analysis.symbols import single_name
 from joblint.diagnostics import Diagnostic
-from joblint.model import JobDefinition
-from joblint.orm import DJANGO, PEEWEE, SQLALCHEMY, SQLMODEL, Prover
-from joblint.own_code import OwnCodeVisitor
+from joblint.parse import walk
 from joblint.rules.base import ModuleRule
 from joblint.rules.error_policies import searched_declarations
 from joblint.runtime.policies import HandlerKind
-from joblint.symbols import single_name
 
 # Exception names (last dotted part) that cover a missing record.
 NOT_FOUND_NAMES = frozenset(

@@ -10,13 +10,13 @@ from collections.abc import Iterator
 import libcst as cst
 from libcst.metadata import Assignment
 
-from joblint.bodies import own_nodes
-from joblint.context import ModuleContext, ProjectContext
+from joblint.analysis.bodies import own_nodes
+from joblint.analysis.context import ModuleContext, ProjectContext
+from joblint.analysis.model import JobDefinition
+from joblint.analysis.symbols import single_name
 from joblint.diagnostics import Applicability, Diagnostic, Fix
-from joblint.model import JobDefinition
-from joblint.parsing import ParsedModule
+from joblint.parse.parsing import ParsedModule
 from joblint.rules.base import FixAvailability, ModuleRule, ProjectRule
-from joblint.symbols import single_name
 
 
 def _kind(job: JobDefinition) -> str:

@@ -18,20 +18,20 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from joblint.context import ModuleContext, ProjectContext
-from joblint.diagnostics import Applicability, Diagnostic, Fix
-from joblint.model import JobDefinition, Literal, QueueKind
-from joblint.queues import KnownQueues
-from joblint.rules.base import FixAvailability, ModuleRule, ProjectRule
-from joblint.rules.queues import project_known_queues
-from joblint.runtime.queue_selection import EntryKind, classify_queue_entry
-from joblint.symbols import class_attribute, is_docstring, literal
-from joblint.tasks_settings import (
+from joblint.analysis.context import ModuleContext, ProjectContext
+from joblint.analysis.model import JobDefinition, Literal, QueueKind
+from joblint.analysis.queues import KnownQueues
+from joblint.analysis.symbols import class_attribute, is_docstring, literal
+from joblint.analysis.tasks_settings import (
     TasksSettings,
     job_backend,
     queues_to_choose,
     read_tasks_settings,
 )
+from joblint.diagnostics import Applicability, Diagnostic, Fix
+from joblint.rules.base import FixAvailability, ModuleRule, ProjectRule
+from joblint.rules.queues import project_known_queues
+from joblint.runtime.queue_selection import EntryKind, classify_queue_entry
 
 # Frameworks where a job declares a queue of its own. Huey has one queue per Huey
 # instance, RQ puts a function on whatever `Queue` it is enqueued on, and arq's queue

@@ -4,7 +4,7 @@ A job on a queue nobody declared, or that no worker polls, is accepted at enqueu
 never runs: the failure is silence, found in production. Both rules compare literal names
 only (a job's static queue, each literal a ``queue_as`` method returns, a literal
 ``queue=`` at an enqueue site) against
-``joblint.queues.known_queues``, and stay silent when the project declares no queues.
+``joblint.analysis.queues.known_queues``, and stay silent when the project declares no queues.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from joblint.context import ModuleContext, ProjectContext
+from joblint.analysis.context import ModuleContext, ProjectContext
+from joblint.analysis.index import ProjectIndex
+from joblint.analysis.model import QueueKind
+from joblint.analysis.queues import KnownQueues, known_queues
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
-from joblint.fixes import replace_string
-from joblint.index import ProjectIndex
-from joblint.model import QueueKind
-from joblint.queues import KnownQueues, known_queues
+from joblint.fix.fixes import replace_string
 from joblint.rules.base import FixAvailability, ProjectRule
 from joblint.rules.signatures import node_span
 

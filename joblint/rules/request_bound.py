@@ -33,11 +33,11 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from joblint.context import ModuleContext
+from joblint.analysis.context import ModuleContext
+from joblint.analysis.symbols import single_name
 from joblint.diagnostics import Diagnostic
 from joblint.rules.base import ModuleRule
 from joblint.rules.signatures import node_span, received_arguments
-from joblint.symbols import single_name
 
 REQUEST = "a request"
 UPLOAD = "an uploaded file"

@@ -30,10 +30,8 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from joblint import walk
-from joblint.context import ModuleContext
-from joblint.diagnostics import Applicability, Diagnostic, Fix, Position, Span
-from joblint.handlers import (
+from joblint.analysis.context import ModuleContext
+from joblint.analysis.handlers import (
     BodyHandler,
     body_handlers,
     broad_expression,
@@ -41,9 +39,11 @@ from joblint.handlers import (
     escalates,
     swallows,
 )
-from joblint.model import UNKNOWN, JobDefinition, Literal
-from joblint.own_code import OwnCodeVisitor
-from joblint.parsing import ParsedModule
+from joblint.analysis.model import UNKNOWN, JobDefinition, Literal
+from joblint.analysis.own_code import OwnCodeVisitor
+from joblint.diagnostics import Applicability, Diagnostic, Fix, Position, Span
+from joblint.parse import walk
+from joblint.parse.parsing import ParsedModule
 from joblint.rules.base import FixAvailability, ModuleRule
 
 RUNTIME_RETRY_ON = frozenset({"joblint.runtime.retry_on", "joblint.runtime.policies.retry_on"})
@@ -120,7 +120,7 @@ class SwallowedException(ModuleRule):
 
     Re-raising, retrying, returning a result, telling the user, counting a metric, marking
     a record failed: every other statement is handling, and which handling is right is the
-    application's business (``joblint.handlers.swallows`` holds the one definition)."""
+    application's business (``joblint.analysis.handlers.swallows`` holds the one definition)."""
 
     code = "JOB501"
     name = "swallowed-exception"

@@ -15,15 +15,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from joblint import walk
-from joblint.context import ModuleContext
+from joblint.analysis.context import ModuleContext
+from joblint.analysis.model import EnqueueSite
+from joblint.analysis.own_code import OwnCodeVisitor
+from joblint.analysis.symbols import literal, single_name
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
-from joblint.fixes import with_imports
-from joblint.model import EnqueueSite
-from joblint.own_code import OwnCodeVisitor
+from joblint.fix.fixes import with_imports
+from joblint.parse import walk
 from joblint.rules.base import FixAvailability, ModuleRule
 from joblint.rules.serialization import Kind, Values
-from joblint.symbols import literal, single_name
 
 # The options that take a moment, by framework (RQ's frontend keeps the moment given to
 # `enqueue_at` under that name).
@@ -481,7 +481,7 @@ SLEEP_FUNCTIONS = frozenset(
 
 
 class _Sleeps(OwnCodeVisitor):
-    """Sleep calls in a function's own body (``joblint.own_code``)."""
+    """Sleep calls in a function's own body (``joblint.analysis.own_code``)."""
 
     def __init__(self, module: ModuleContext, function: cst.FunctionDef) -> None:
         super().__init__(function)

@@ -19,9 +19,11 @@ from collections.abc import Callable, Iterator, Sequence
 
 import libcst as cst
 
-from joblint.context import ModuleContext
+from joblint.analysis.context import ModuleContext
+from joblint.analysis.model import EnqueueSite
+from joblint.analysis.symbols import literal
+from joblint.analysis.words import snake_case
 from joblint.diagnostics import Diagnostic
-from joblint.model import EnqueueSite
 from joblint.rules.base import ModuleRule
 from joblint.rules.signatures import (
     bind,
@@ -31,8 +33,6 @@ from joblint.rules.signatures import (
     received_arguments,
     target_job,
 )
-from joblint.symbols import literal
-from joblint.words import snake_case
 
 # Matched (``re.search``) against a name in snake_case: the last word names what it holds
 # (a page token is a cursor, not a credential).

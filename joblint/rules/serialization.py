@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from joblint import walk
-from joblint.context import ModuleContext
+from joblint.analysis.context import ModuleContext
+from joblint.analysis.model import EnqueueSite, JobDefinition
+from joblint.analysis.project_serializers import ConfiguredSerializers
+from joblint.analysis.symbols import literal, single_name
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
-from joblint.model import EnqueueSite, JobDefinition
-from joblint.project_serializers import ConfiguredSerializers
+from joblint.parse import walk
 from joblint.rules.base import FixAvailability, ModuleRule
 from joblint.rules.signatures import node_span, received_arguments, target_job
-from joblint.symbols import literal, single_name
 
 
 class Kind(enum.Enum):

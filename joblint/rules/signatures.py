@@ -21,12 +21,12 @@ from pathlib import Path
 
 import libcst as cst
 
-from joblint.context import ModuleContext
+from joblint.analysis.context import ModuleContext
+from joblint.analysis.model import UNKNOWN, EnqueueSite, JobDefinition, Literal
+from joblint.analysis.symbols import single_name
 from joblint.diagnostics import Diagnostic, Span
-from joblint.model import UNKNOWN, EnqueueSite, JobDefinition, Literal
-from joblint.parsing import ParsedModule
+from joblint.parse.parsing import ParsedModule
 from joblint.rules.base import ModuleRule
-from joblint.symbols import single_name
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from joblint.source import SourceFile
+from joblint.parse.source import SourceFile
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from joblint.source import SourceFile
+from joblint.parse.source import SourceFile
 
 
 def module_name_for(path: Path, imported_as: Mapping[Path, str] | None = None) -> tuple[str, str]:

@@ -32,8 +32,8 @@ from libcst.codemod import CodemodCommand, CodemodContext, SkipFile
 
 from joblint.config import Settings, settings_for_paths
 from joblint.diagnostics import Diagnostic
-from joblint.engine import Linter
-from joblint.fixer import fix_until_stable
+from joblint.engine.linter import Linter
+from joblint.fix.fixer import fix_until_stable
 
 
 class JoblintFix(CodemodCommand):

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from joblint.context import ModuleContext
-from joblint.index import ProjectIndex
-from joblint.model import UNKNOWN, CallInfo
-from joblint.symbols import single_name
+from joblint.analysis.context import ModuleContext
+from joblint.analysis.index import ProjectIndex
+from joblint.analysis.model import UNKNOWN, CallInfo
+from joblint.analysis.symbols import single_name
 
 # Families and their root classes, by qualified name.
 DJANGO = "django"

@@ -18,9 +18,9 @@ from typing import Any, ClassVar
 from joblint import __version__
 from joblint.config import settings_for_paths
 from joblint.diagnostics import Diagnostic
-from joblint.engine import Linter
+from joblint.engine.linter import Linter
 from joblint.errors import UserError
-from joblint.recursion import room_for_deep_trees
+from joblint.parse.recursion import room_for_deep_trees
 
 
 class JoblintChecker:
@@ -55,7 +55,7 @@ class JoblintChecker:
         if linter is None:
             # flake8 decides which codes run (--select/--ignore/--extend-select), so every
             # rule runs here; joblint's own selection settings still apply.
-            from joblint.cli import enabled_from_settings
+            from joblint.engine.selection import enabled_from_settings
 
             linter = Linter(settings, enabled=enabled_from_settings(settings))
             cls._linters[settings.project_root] = linter

@@ -242,7 +242,7 @@ class EnqueueSite:
     synchronous: bool = False
     # For enqueue-by-name (`send_task("name")`, `enqueue_job("name")`): the name written.
     target_registered_name: str | None = None
-    # Filled in by the engine (joblint/placement.py) for every frontend alike.
+    # Filled in by the engine (joblint/analysis/placement.py) for every frontend alike.
     context: EnqueueContext = OUTSIDE
 
 

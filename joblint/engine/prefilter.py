@@ -19,8 +19,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Protocol, TypeVar
 
-from joblint import orm
-from joblint.source import WORD
+from joblint.analysis import orm
+from joblint.parse.source import WORD
 
 
 class HasBytes(Protocol):

@@ -24,26 +24,28 @@ from pathlib import Path
 
 import pathspec
 
-from joblint import placement, prefilter, walk
+from joblint.analysis import placement
+from joblint.analysis.context import ModuleContext, ProjectContext
+from joblint.analysis.index import JobRegistry, ProjectIndex
+from joblint.analysis.model import EnqueueSite, JobDefinition, ModuleFacts, ModuleSymbols
+from joblint.analysis.project_delivery import ConfiguredDelivery, configured_delivery
+from joblint.analysis.project_serializers import ConfiguredSerializers, configured_serializers
+from joblint.analysis.queues import config_file
+from joblint.analysis.symbols import collect_symbols
 from joblint.config import Settings
-from joblint.context import ModuleContext, ProjectContext
 from joblint.diagnostics import Diagnostic, Position, Span
-from joblint.discovery import discover
-from joblint.fixer import FileFix, fix_until_stable
+from joblint.engine import prefilter
+from joblint.engine.selection import codes_matching
+from joblint.fix.fixer import FileFix, fix_until_stable
 from joblint.frameworks import FRONTENDS, Frontend
-from joblint.index import JobRegistry, ProjectIndex
-from joblint.model import EnqueueSite, JobDefinition, ModuleFacts, ModuleSymbols
-from joblint.modnames import imported_names, module_name_for
-from joblint.parsing import ParsedModule, libcst_verdict, parse
-from joblint.project_delivery import ConfiguredDelivery, configured_delivery
-from joblint.project_serializers import ConfiguredSerializers, configured_serializers
-from joblint.python_syntax import ParseFailure, compiles, rejected
-from joblint.queues import config_file
+from joblint.parse import walk
+from joblint.parse.discovery import discover
+from joblint.parse.modnames import imported_names, module_name_for
+from joblint.parse.parsing import ParsedModule, libcst_verdict, parse
+from joblint.parse.python_syntax import ParseFailure, compiles, rejected
+from joblint.parse.source import WORD, ReadFailure, SourceFile, decode_source, read_source
+from joblint.parse.suppression import Suppressions, scan_suppressions
 from joblint.rules import ALL_RULES, RULES_BY_CODE, ModuleRule, ProjectRule, Rule
-from joblint.selection import codes_matching
-from joblint.source import WORD, ReadFailure, SourceFile, decode_source, read_source
-from joblint.suppression import Suppressions, scan_suppressions
-from joblint.symbols import collect_symbols
 
 # Below this many files, starting processes costs more than checking in one.
 PARALLEL_FROM = 200

@@ -52,7 +52,7 @@ def pages_dir() -> Path | None:
     installed = resources.files("joblint").joinpath("_pages")
     if installed.is_dir():
         return Path(str(installed))
-    checkout = Path(__file__).resolve().parent.parent / "rules"
+    checkout = Path(__file__).resolve().parents[2] / "rules"
     return checkout if checkout.is_dir() else None
 
 

@@ -10,7 +10,7 @@ when they cannot tell.
 Side effects, by receiver:
 
 - writes: ``save``/``delete``/``update``... on a proven ORM instance or query
-  (``joblint.orm``), any method in ``WRITE_METHODS`` on a Django manager chain
+  (``joblint.analysis.orm``), any method in ``WRITE_METHODS`` on a Django manager chain
   (``X.objects...``) or on a model class (``Order.create(...)``), and ``add``/``commit``/
   ``delete``/``merge``/``execute``/``bulk_save_objects`` on a receiver named ``session``;
 - sends: the functions in ``SEND_FUNCTIONS`` (mail, HTTP POST/PUT/PATCH/DELETE through
@@ -30,10 +30,10 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from joblint import walk
-from joblint.context import ModuleContext
-from joblint.orm import Prover, model_class
-from joblint.symbols import single_name
+from joblint.analysis.context import ModuleContext
+from joblint.analysis.orm import Prover, model_class
+from joblint.analysis.symbols import single_name
+from joblint.parse import walk
 
 WRITE_METHODS = frozenset(
     {

@@ -9,9 +9,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from joblint.engine import Analysis
-from joblint.model import JobDefinition, QueueKind
-from joblint.queues import KnownQueues, source_knows
+from joblint.analysis.model import JobDefinition, QueueKind
+from joblint.analysis.queues import KnownQueues, source_knows
+from joblint.engine.linter import Analysis
 
 
 def queue_label(job: JobDefinition) -> str | None:

@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from joblint import walk
-from joblint.model import UNKNOWN, Literal
-from joblint.source import SourceFile
-from joblint.symbols import literal, single_name
+from joblint.analysis.model import UNKNOWN, Literal
+from joblint.analysis.symbols import literal, single_name
+from joblint.parse import walk
+from joblint.parse.source import SourceFile
 
 if TYPE_CHECKING:
-    from joblint.parsing import ParsedModule
+    from joblint.parse.parsing import ParsedModule
 
 # What makes a file worth reading for a configured serializer.
 SERIALIZER_NEEDLE = re.compile(rb"serializer|SERIALIZER|set_encoder")
@@ -86,7 +86,7 @@ class ConfiguredSerializers:
 def configured_serializers(sources: Iterable[SourceFile]) -> ConfiguredSerializers:
     """What the project's files (all of them, as the engine read them) configure."""
     from joblint.frameworks.celery import settings_in
-    from joblint.parsing import ParsedModule, parse
+    from joblint.parse.parsing import ParsedModule, parse
 
     chosen: set[str] = set()
     apps: dict[str, Literal] = {}

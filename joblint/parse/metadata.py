@@ -12,7 +12,7 @@ this extra work was half the cost of scope analysis, which is itself the largest
 cost of a run.
 
 So this module does what those ``visit_Module`` methods do, and nothing else:
-- the expression-context visitor runs through ``joblint.walk``;
+- the expression-context visitor runs through ``joblint.parse.walk``;
 - the scope visitor runs with the expression contexts as its declared dependency;
 - positions come from the position provider's own ``_gen_impl``.
 
@@ -40,7 +40,7 @@ from libcst.metadata import (
 from libcst.metadata.expression_context_provider import ExpressionContextVisitor
 from libcst.metadata.scope_provider import ScopeVisitor
 
-from joblint import walk
+from joblint.parse import walk
 
 
 def scopes(module: cst.Module) -> Mapping[cst.CSTNode, Scope | None]:

@@ -1,5 +1,5 @@
 """Django's ``TASKS`` setting, read without importing the settings: the one reader behind
-the Django Tasks queue source (``joblint.queues``) and JOB707.
+the Django Tasks queue source (``joblint.analysis.queues``) and JOB707.
 
 Settings modules are ``settings.py``, every module of a ``settings`` package, and the
 production-named modules ``settings_production.py``, ``settings_prod.py``,
@@ -24,13 +24,13 @@ from pathlib import Path
 
 import libcst as cst
 
-from joblint import walk
+from joblint.analysis.model import JobDefinition
+from joblint.analysis.symbols import literal
 from joblint.config import Settings
 from joblint.diagnostics import Span
-from joblint.model import JobDefinition
-from joblint.parsing import ParsedModule, parse
-from joblint.source import SourceFile, read_source
-from joblint.symbols import literal
+from joblint.parse import walk
+from joblint.parse.parsing import ParsedModule, parse
+from joblint.parse.source import SourceFile, read_source
 
 DEFAULT_ALIAS = "default"
 DEFAULT_QUEUE = "default"
@@ -138,7 +138,7 @@ def queues_to_choose(modules: Sequence[TasksSettings], alias: str | None) -> tup
 
 def read_tasks_settings(settings: Settings) -> list[TasksSettings]:
     """Every settings module of the project that binds ``TASKS``."""
-    from joblint.discovery import discover
+    from joblint.parse.discovery import discover
 
     found: list[TasksSettings] = []
     for path in discover([settings.project_root], settings).files:

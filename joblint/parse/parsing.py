@@ -16,11 +16,11 @@ from libcst.metadata import (
     Scope,
 )
 
-from joblint import metadata, walk
 from joblint.diagnostics import Position, Span
-from joblint.modnames import module_name_for
-from joblint.python_syntax import ParseFailure, python_syntax_error
-from joblint.source import SourceFile
+from joblint.parse import metadata, walk
+from joblint.parse.modnames import module_name_for
+from joblint.parse.python_syntax import ParseFailure, python_syntax_error
+from joblint.parse.source import SourceFile
 
 
 class ParsedModule:

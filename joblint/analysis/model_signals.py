@@ -14,10 +14,10 @@ from collections.abc import Mapping
 
 import libcst as cst
 
-from joblint import walk
-from joblint.index import ProjectIndex
-from joblint.parsing import ParsedModule
-from joblint.symbols import single_name
+from joblint.analysis.index import ProjectIndex
+from joblint.analysis.symbols import single_name
+from joblint.parse import walk
+from joblint.parse.parsing import ParsedModule
 
 MODEL_SIGNAL_NAMES = ("pre_save", "post_save", "pre_delete", "post_delete")
 SAVE_SIGNALS = frozenset({"pre_save", "post_save"})

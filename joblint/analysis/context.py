@@ -8,10 +8,10 @@ from pathlib import Path, PurePosixPath
 
 import pathspec
 
+from joblint.analysis.index import ProjectIndex
+from joblint.analysis.model import ModuleFacts
 from joblint.config import Settings
-from joblint.index import ProjectIndex
-from joblint.model import ModuleFacts
-from joblint.parsing import ParsedModule
+from joblint.parse.parsing import ParsedModule
 
 
 @dataclass(frozen=True)

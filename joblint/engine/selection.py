@@ -18,7 +18,7 @@ import difflib
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
-from joblint.config import check_presets
+from joblint.config import Settings, check_presets
 from joblint.errors import UserError
 from joblint.rules.base import Rule
 
@@ -113,3 +113,21 @@ def codes_matching(selectors: Iterable[str], rules: Sequence[Rule], where: str) 
     for selector in selectors:
         found |= expand_for_removal(selector, rules, where)
     return frozenset(found)
+
+
+def enabled_from_settings(settings: Settings) -> frozenset[str]:
+    """The rules the configuration turns on, with no command line (the flake8 plugin)."""
+    from joblint.rules import ALL_RULES
+
+    return resolve_selection(ALL_RULES, config_layers(settings))
+
+
+def config_layers(settings: Settings) -> list[SelectionLayer]:
+    """The configuration's selection, one layer per key so that an error names its line
+    (the same result as one layer: a layer applies select, then extend, then ignore)."""
+    return [
+        SelectionLayer(where=settings.where("select"), select=settings.select),
+        SelectionLayer(where=settings.where("extend-select"), extend_select=settings.extend_select),
+        SelectionLayer(where=settings.where("ignore"), ignore=settings.ignore),
+        SelectionLayer(where=settings.where("presets"), presets=settings.presets),
+    ]

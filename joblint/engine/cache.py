@@ -108,7 +108,7 @@ def _own_code() -> list[tuple[str, int, int]]:
     """joblint's own files by size and modification time: in a source checkout the code
     and the rule pages change without the version, and a developer must not be shown
     what the previous code found. Stat only; a few milliseconds."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # joblint/, above engine/
     checkout = (package.parent / "pyproject.toml").is_file()
     found = []
     for folder in (package, package.parent / "rules") if checkout else (package,):

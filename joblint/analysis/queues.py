@@ -121,10 +121,10 @@ def read_recurring_file(settings: Settings) -> tuple[Path, RecurringConfigReport
 
 def django_settings_queues(settings: Settings) -> list[QueueSource]:
     """``TASKS[alias]["QUEUES"]`` in the project's Django settings modules, as
-    ``joblint.tasks_settings`` reads them (literals only). A backend without ``QUEUES``
+    ``joblint.analysis.tasks_settings`` reads them (literals only). A backend without ``QUEUES``
     accepts only ``default``; an empty or computed one, or a ``TASKS`` changed in code,
     accepts any name as far as the linter can tell."""
-    from joblint.tasks_settings import read_tasks_settings
+    from joblint.analysis.tasks_settings import read_tasks_settings
 
     sources: list[QueueSource] = []
     for module in read_tasks_settings(settings):
@@ -146,10 +146,10 @@ def celery_config_queues(settings: Settings) -> list[QueueSource]:
     ``task_default_queue``, ``task_routes``, or their ``CELERY_`` forms in Django
     settings), read by the Celery frontend's own settings finder. Only files that mention
     one of those settings are parsed."""
-    from joblint.discovery import discover
     from joblint.frameworks.celery import QUEUE_CONFIG_NEEDLES, configured_queues
-    from joblint.parsing import ParsedModule, parse
-    from joblint.source import SourceFile, read_source
+    from joblint.parse.discovery import discover
+    from joblint.parse.parsing import ParsedModule, parse
+    from joblint.parse.source import SourceFile, read_source
 
     sources: list[QueueSource] = []
     for path in discover([settings.project_root], settings).files:

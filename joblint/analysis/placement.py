@@ -34,10 +34,10 @@ from dataclasses import replace
 
 import libcst as cst
 
-from joblint import walk
-from joblint.model import EnqueueContext, EnqueueSite
-from joblint.parsing import ParsedModule
-from joblint.symbols import single_name
+from joblint.analysis.model import EnqueueContext, EnqueueSite
+from joblint.analysis.symbols import single_name
+from joblint.parse import walk
+from joblint.parse.parsing import ParsedModule
 
 ATOMIC = "django.db.transaction.atomic"
 ON_COMMIT = "django.db.transaction.on_commit"

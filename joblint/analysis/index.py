@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
-from joblint.model import (
+from joblint.analysis.model import (
     AssignmentInfo,
     ClassInfo,
     EnqueueSite,
@@ -21,13 +21,13 @@ from joblint.model import (
     JobDefinition,
     ModuleSymbols,
 )
-from joblint.project_delivery import ConfiguredDelivery
-from joblint.project_serializers import ConfiguredSerializers
+from joblint.analysis.project_delivery import ConfiguredDelivery
+from joblint.analysis.project_serializers import ConfiguredSerializers
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from joblint.parsing import ParsedModule
+    from joblint.parse.parsing import ParsedModule
 
 T = TypeVar("T")
 

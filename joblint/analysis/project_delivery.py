@@ -27,14 +27,14 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from joblint.model import UNKNOWN, Literal
-from joblint.modnames import module_name_for
-from joblint.project_serializers import celery_app_settings
-from joblint.source import SourceFile
-from joblint.symbols import literal, single_name
+from joblint.analysis.model import UNKNOWN, Literal
+from joblint.analysis.project_serializers import celery_app_settings
+from joblint.analysis.symbols import literal, single_name
+from joblint.parse.modnames import module_name_for
+from joblint.parse.source import SourceFile
 
 if TYPE_CHECKING:
-    from joblint.parsing import ParsedModule
+    from joblint.parse.parsing import ParsedModule
 
 DELIVERY_NEEDLE = re.compile(rb"acks_late|ACKS_LATE|get_stalled_jobs")
 ACKS_LATE_NEEDLE = re.compile(rb"acks_late|ACKS_LATE")
@@ -91,7 +91,7 @@ def configured_delivery(
     """What the project's files (all of them, as the engine read them) configure;
     ``imported_as`` names modules as the run does, so apps match the jobs' ``app``."""
     from joblint.frameworks.celery import settings_in
-    from joblint.parsing import ParsedModule, parse
+    from joblint.parse.parsing import ParsedModule, parse
 
     apps: dict[str, Literal] = {}
     modules: list[Literal] = []

@@ -13,8 +13,7 @@ from dataclasses import replace
 
 import libcst as cst
 
-from joblint import walk
-from joblint.model import (
+from joblint.analysis.model import (
     UNKNOWN,
     AssignmentInfo,
     CallInfo,
@@ -25,7 +24,8 @@ from joblint.model import (
     ModuleSymbols,
     ValueInfo,
 )
-from joblint.parsing import ParsedModule
+from joblint.parse import walk
+from joblint.parse.parsing import ParsedModule
 
 
 def single_name(parsed: ParsedModule, node: cst.CSTNode) -> str | None:

@@ -50,9 +50,9 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from joblint import walk
-from joblint.own_code import OwnCodeVisitor
-from joblint.parsing import ParsedModule
+from joblint.analysis.own_code import OwnCodeVisitor
+from joblint.parse import walk
+from joblint.parse.parsing import ParsedModule
 
 BROAD_EXCEPTIONS = frozenset({"builtins.Exception", "builtins.BaseException"})
 

@@ -3,7 +3,7 @@
 ``joblint check --write-baseline FILE`` records the current findings; ``--baseline FILE``
 then reports only findings that are not in it, so CI fails on new problems while the old
 ones are paid off over time. A finding is recorded by its file, its code and its
-fingerprint (``joblint.fingerprints``), so it stays matched when lines are added above it,
+fingerprint (``joblint.report.fingerprints``), so it stays matched when lines are added above it,
 and a finding fixed and later reintroduced on the same line text is matched again, as it
 should be: it is the same debt.
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from joblint.diagnostics import Diagnostic
 from joblint.errors import UserError
-from joblint.fingerprints import fingerprints
+from joblint.report.fingerprints import fingerprints
 
 VERSION = 1
 

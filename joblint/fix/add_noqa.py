@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from joblint.diagnostics import Diagnostic
-from joblint.fixer import write_atomically
-from joblint.source import SourceFile, read_source
-from joblint.suppression import NOQA_INLINE, comment_lines, silences
+from joblint.fix.fixer import write_atomically
+from joblint.parse.source import SourceFile, read_source
+from joblint.parse.suppression import NOQA_INLINE, comment_lines, silences
 
 LINE_END = re.compile(r"(\r\n|\r|\n)$")
 

@@ -1,0 +1,1 @@
+"""joblint inside other tools: the flake8 plugin."""
