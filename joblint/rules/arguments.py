@@ -52,6 +52,8 @@ class ModelInstanceArgument(ModuleRule):
     name = "model-instance-argument"
     summary = "An ORM model instance passed to a job; pass its ID."
     fix_availability = FixAvailability.SOMETIMES
+    codemod = "PassModelIds"
+    codemod_description = "pass `order.id` instead of the model instance (unsafe)."
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         if module.settings.allow_model_arguments:

@@ -40,6 +40,10 @@ class Rule:
     # chosen, and then counts as on by default (a prefix selects it).
     preset: ClassVar[str | None] = None
     fix_availability: ClassVar[FixAvailability] = FixAvailability.NONE
+    # A fixable rule's libcst codemod (`joblint.codemods.<codemod>`), made from these two:
+    # rules that share a fix share a codemod, under one description (`JOB601, JOB604: ...`).
+    codemod: ClassVar[str | None] = None
+    codemod_description: ClassVar[str] = ""
     severity: ClassVar[Severity] = Severity.ERROR
     # Whether test code (the `test-paths` globs) is checked too. False for the rules about
     # how an application's jobs are written and sent (names, layout, queues, schedules,
@@ -47,6 +51,12 @@ class Rule:
     # the application's, and a test passes on purpose what it means to test. Rules whose
     # finding breaks the test itself, or the run (syntax, suppressions), keep checking it.
     checks_tests: ClassVar[bool] = True
+
+    @classmethod
+    def default_status(cls) -> str:
+        """How the rule table, the rule's page and ``joblint rules`` show its default: ``on``,
+        ``off``, or the preset that turns it on."""
+        return cls.preset or ("on" if cls.default_enabled else "off")
 
     def diagnostic(
         self, path: Path, span: Span, message: str, fix: Fix | None = None

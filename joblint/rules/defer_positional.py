@@ -33,6 +33,8 @@ class DeferPositionalArguments(ModuleRule):
     name = "defer-positional-arguments"
     summary = "Positional arguments to Procrastinate's `defer()`, which drops them."
     fix_availability = FixAvailability.SOMETIMES
+    codemod = "PassDeferArgumentsByKeyword"
+    codemod_description = "pass Procrastinate defer() arguments by keyword."
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         for site in module.facts.enqueue_sites:

@@ -296,6 +296,8 @@ class EnqueueInTransaction(ModuleRule):
     name = "enqueue-in-transaction"
     summary = "A job enqueued inside a database transaction instead of after the commit."
     fix_availability = FixAvailability.SOMETIMES
+    codemod = "EnqueueOnCommit"
+    codemod_description = "enqueue after the transaction commits (unsafe)."
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         parsed = module.parsed
@@ -531,6 +533,8 @@ class SynchronousJobCall(ModuleRule):
     name = "synchronous-job-call"
     summary = "A job run synchronously in the caller (`perform_now`, `task()`) outside tests."
     fix_availability = FixAvailability.SOMETIMES
+    codemod = "EnqueueInsteadOfRunning"
+    codemod_description = "enqueue the job instead of running it in the caller (unsafe)."
     checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
@@ -731,6 +735,8 @@ class EnqueueInSaveHook(ModuleRule):
     name = "enqueue-in-save-hook"
     summary = "A job enqueued in a model's `save()` or a `pre_save`/`post_save` handler."
     fix_availability = FixAvailability.SOMETIMES
+    codemod = "EnqueueOnCommit"
+    codemod_description = "enqueue after the transaction commits (unsafe)."
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         parsed = module.parsed
@@ -793,6 +799,8 @@ class OnCommitLateBinding(ModuleRule):
     name = "on-commit-late-binding"
     summary = "An `on_commit(lambda: ...)` that enqueues with a loop variable bound late."
     fix_availability = FixAvailability.SOMETIMES
+    codemod = "BindLoopVariables"
+    codemod_description = "`on_commit(lambda: ...)` to `on_commit(partial(...))`."
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         parsed = module.parsed

@@ -395,6 +395,8 @@ class UncheckedLock(ModuleRule):
     name = "unchecked-lock"
     summary = "A guard checked before a lock but not again inside it."
     fix_availability = FixAvailability.UNSAFE
+    codemod = "RecheckGuardInLock"
+    codemod_description = "check the guard again inside the lock (unsafe)."
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         finder = EffectFinder(module)

@@ -402,6 +402,8 @@ class JobBaseClass(ModuleRule):
     name = "job-base-class"
     summary = "A job subclassing the runtime's `Job` directly instead of the project's base job."
     fix_availability = FixAvailability.UNSAFE
+    codemod = "UseApplicationJob"
+    codemod_description = "subclass the project's ApplicationJob (unsafe)."
     default_enabled = False
     preset = "conventions"
     checks_tests = False

@@ -142,6 +142,8 @@ class DecoratorOrder(ModuleRule):
     name = "decorator-order"
     summary = "A task decorator in the wrong place among a task's decorators."
     fix_availability = FixAvailability.UNSAFE
+    codemod = "ReorderTaskDecorators"
+    codemod_description = "put the framework's task decorator where it works (unsafe)."
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         for job in module.facts.jobs:

@@ -114,6 +114,8 @@ class MissingQueue(ProjectRule):
     name = "missing-queue"
     summary = "A job with no explicit queue (a Celery `task_routes` entry counts)."
     fix_availability = FixAvailability.SOMETIMES
+    codemod = "DeclareDefaultQueue"
+    codemod_description = 'give runtime jobs `queue_as = "default"` (unsafe).'
     default_enabled = False
     preset = "conventions"
     checks_tests = False

@@ -75,6 +75,8 @@ class UnknownQueue(ProjectRule):
     name = "unknown-queue"
     summary = "A queue name that is not among the project's queues; says which one was meant."
     fix_availability = FixAvailability.UNSAFE
+    codemod = "CorrectQueueNames"
+    codemod_description = "replace an unknown queue with the known one meant (unsafe)."
 
     def check_project(self, project: ProjectContext) -> Iterator[Diagnostic]:
         known = project_known_queues(project)

@@ -354,6 +354,8 @@ class RetryNotRaised(ModuleRule):
     name = "retry-not-raised"
     summary = "A Celery `self.retry()` that is not raised, or used in a task without `bind=True`."
     fix_availability = FixAvailability.SAFE
+    codemod = "RaiseRetry"
+    codemod_description = "`self.retry(...)` to `raise self.retry(...)`."
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         parsed = module.parsed

@@ -66,6 +66,8 @@ class NaiveDatetimeSchedule(ModuleRule):
     name = "naive-datetime-schedule"
     summary = "A naive datetime given as the time a job should run."
     fix_availability = FixAvailability.SOMETIMES
+    codemod = "AwareUtcNow"
+    codemod_description = "`datetime.utcnow()` to `datetime.now(timezone.utc)`."
     checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
@@ -369,6 +371,8 @@ class AbsoluteDelay(ModuleRule):
     name = "absolute-delay"
     summary = "`now() + delta` given as a moment where a relative delay option exists."
     fix_availability = FixAvailability.SOMETIMES
+    codemod = "RelativeDelays"
+    codemod_description = "`eta=now() + delta` to the framework's relative delay."
     checks_tests = False
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:

@@ -638,6 +638,8 @@ class NonSerializableArgument(ModuleRule):
     name = "non-serializable-argument"
     summary = "An argument the job's serializer refuses or changes: a tuple, a set, a function..."
     fix_availability = FixAvailability.SOMETIMES
+    codemod = "TuplesToLists"
+    codemod_description = "pass lists, not tuples, to JSON-serialized jobs."
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         values = Values(module)
