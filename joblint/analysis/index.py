@@ -23,6 +23,7 @@ from joblint.analysis.model import (
 )
 from joblint.analysis.project_delivery import ConfiguredDelivery
 from joblint.analysis.project_serializers import ConfiguredSerializers
+from joblint.analysis.runtime_api import is_runtime_job_base
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -171,8 +172,6 @@ class ProjectIndex:
 
     def is_job_class(self, qualified_name: str) -> bool:
         """Whether the class's bases reach ``joblint.runtime.Job``."""
-        from joblint.frameworks.runtime import is_runtime_job_base
-
         return self.reaches(qualified_name, is_runtime_job_base)
 
     def job_classes(self) -> list[ClassInfo]:

@@ -191,6 +191,12 @@ class JobDefinition:
     # arq's worker settings class; None for a task every app shares (`shared_task`) or
     # when it cannot be told. Two jobs of one name clash only in one registry.
     app: str | None = None
+    # The job is written to the queue with the caller's database transaction, so workers
+    # see it only after the commit and a rollback takes it back (a Procrastinate task of
+    # the Django contrib's app, whose `DjangoConnector` uses Django's own connection).
+    # None when that cannot be told (a blueprint's task joins an app decided elsewhere; a
+    # project wrapper hides its app). Set by the frontend that defines the job.
+    joins_callers_transaction: bool | None = False
 
 
 @dataclass(frozen=True)

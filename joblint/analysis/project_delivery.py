@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from joblint.analysis.celery_settings import settings_in
 from joblint.analysis.model import UNKNOWN, Literal
 from joblint.analysis.project_serializers import celery_app_settings
 from joblint.analysis.symbols import literal, single_name
@@ -90,7 +91,6 @@ def configured_delivery(
 ) -> ConfiguredDelivery:
     """What the project's files (all of them, as the engine read them) configure;
     ``imported_as`` names modules as the run does, so apps match the jobs' ``app``."""
-    from joblint.frameworks.celery import settings_in
     from joblint.parse.parsing import ParsedModule, parse
 
     apps: dict[str, Literal] = {}

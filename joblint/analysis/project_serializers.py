@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from joblint.analysis.celery_settings import settings_in
 from joblint.analysis.model import UNKNOWN, Literal
 from joblint.analysis.symbols import literal, single_name
 from joblint.parse import walk
@@ -85,7 +86,6 @@ class ConfiguredSerializers:
 
 def configured_serializers(sources: Iterable[SourceFile]) -> ConfiguredSerializers:
     """What the project's files (all of them, as the engine read them) configure."""
-    from joblint.frameworks.celery import settings_in
     from joblint.parse.parsing import ParsedModule, parse
 
     chosen: set[str] = set()

@@ -144,9 +144,9 @@ def django_settings_queues(settings: Settings) -> list[QueueSource]:
 def celery_config_queues(settings: Settings) -> list[QueueSource]:
     """The queues Celery's configuration names in code (``task_queues``,
     ``task_default_queue``, ``task_routes``, or their ``CELERY_`` forms in Django
-    settings), read by the Celery frontend's own settings finder. Only files that mention
-    one of those settings are parsed."""
-    from joblint.frameworks.celery import QUEUE_CONFIG_NEEDLES, configured_queues
+    settings), read by ``joblint.analysis.celery_settings``, as the Celery frontend reads
+    them. Only files that mention one of those settings are parsed."""
+    from joblint.analysis.celery_settings import QUEUE_CONFIG_NEEDLES, configured_queues
     from joblint.parse.discovery import discover
     from joblint.parse.parsing import ParsedModule, parse
     from joblint.parse.source import SourceFile, read_source

@@ -1,5 +1,6 @@
 """Django's ``TASKS`` setting, read without importing the settings: the one reader behind
-the Django Tasks queue source (``joblint.analysis.queues``) and JOB707.
+the Django Tasks queue source (``joblint.analysis.queues``) and JOB707, beside the names
+the frontend and JOB707 both know Django Tasks by (``FRAMEWORK``, ``NEEDLES``).
 
 Settings modules are ``settings.py``, every module of a ``settings`` package, and the
 production-named modules ``settings_production.py``, ``settings_prod.py``,
@@ -31,6 +32,13 @@ from joblint.diagnostics import Span
 from joblint.parse import walk
 from joblint.parse.parsing import ParsedModule, parse
 from joblint.parse.source import SourceFile, read_source
+
+# Django Tasks' name in the job model, and the strings any module using it contains: the
+# frontend's prefilter needles, and JOB707's test for a project that uses Django Tasks.
+FRAMEWORK = "django-tasks"
+# `from django.tasks import task`, `import django.tasks`, `from django_tasks import task`;
+# `from django import tasks` is the one spelling that names neither.
+NEEDLES: tuple[bytes, ...] = (b"django.tasks", b"django_tasks", b"django import tasks")
 
 DEFAULT_ALIAS = "default"
 DEFAULT_QUEUE = "default"

@@ -23,9 +23,11 @@ when it has none, the queue ``task_routes`` gives its registered name (set in co
 ``Celery(..., task_routes=...)``, ``app.conf.task_routes = ...``,
 ``app.conf.update(task_routes=...)``, a module-level ``task_routes`` or
 ``CELERY_TASK_ROUTES``; glob and ``re.compile`` keys; a router that cannot be read makes
-the queue "dynamic"). The task options (decorator keywords, known class attributes) are
-kept as literals in ``JobDefinition.options``; ``("bind", True)`` there means the task
-function's first parameter is the task itself.
+the queue "dynamic"; settings written in code are read by
+``joblint.analysis.celery_settings``, as the analysis reads them). The task options
+(decorator keywords, known class attributes) are kept as literals in
+``JobDefinition.options``; ``("bind", True)`` there means the task function's first
+parameter is the task itself.
 
 Enqueue sites, on an expression that resolves to a task (``send_email``,
 ``tasks.send_email``, ``SendEmailTask()``, ``app.tasks["name"]``): ``.delay``,
@@ -48,10 +50,8 @@ in a bound task, a variable holding a task), decorators that only look like Cele
 
 from __future__ import annotations
 
-import fnmatch
-import re
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,6 +59,13 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from libcst.helpers import get_absolute_module_from_package_for_import, get_full_name_for_node
 
+from joblint.analysis.celery_settings import (
+    ROUTE_SETTINGS,
+    Route,
+    dotted_name,
+    read_route,
+    settings_in,
+)
 from joblint.analysis.model import (
     NO_QUEUE,
     CallInfo,
@@ -123,7 +130,6 @@ SIGNATURE_FUNCTIONS = frozenset(
 )
 PARTIALS = frozenset({"functools.partial"})
 # Settings that hold the routes, in the app's configuration or a configuration module.
-ROUTE_SETTINGS = frozenset({"task_routes", "CELERY_TASK_ROUTES", "CELERY_ROUTES"})
 ROUTE_NEEDLES = (b"task_routes", b"TASK_ROUTES", b"CELERY_ROUTES")
 SEND_TASK_FUNCTIONS = frozenset({"celery.execute.send_task"})
 CHAIN_FUNCTIONS = frozenset({"celery.chain", "celery.canvas.chain"})
@@ -205,25 +211,6 @@ class TaskDecorator:
 
     app: str | None
     defaults: tuple[tuple[str, cst.BaseExpression], ...] = ()
-
-
-@dataclass(frozen=True)
-class Route:
-    """One ``task_routes`` entry: a task name (or a glob or regex over names) and the
-    queue it sends to. A router that cannot be read (a function, a computed key) has no
-    pattern: it may route any task, to a queue computed at run time."""
-
-    pattern: str | re.Pattern[str] | None
-    queue: QueueDeclaration
-
-    def matches(self, name: str | None) -> bool:
-        if self.pattern is None:
-            return True
-        if name is None:
-            return False
-        if isinstance(self.pattern, str):
-            return self.pattern == name
-        return self.pattern.match(name) is not None
 
 
 OPAQUE_ROUTE = Route(None, QueueDeclaration(QueueKind.DYNAMIC))
@@ -395,12 +382,12 @@ class _Project:
         if value is not None:
             parsed, expression = value
             if isinstance(expression, cst.Name | cst.Attribute):
-                return self.direct_decorator(index, _dotted_name(parsed, expression))
+                return self.direct_decorator(index, dotted_name(parsed, expression))
             if not isinstance(expression, cst.Call):
                 return None
-            callee = _dotted_name(parsed, expression.func)
+            callee = dotted_name(parsed, expression.func)
             if callee in PARTIALS and expression.args and not expression.args[0].keyword:
-                found = self.direct_decorator(index, _dotted_name(parsed, expression.args[0].value))
+                found = self.direct_decorator(index, dotted_name(parsed, expression.args[0].value))
                 rest = expression.args[1:]
             else:
                 found = self.direct_decorator(index, callee)
@@ -417,7 +404,7 @@ class _Project:
         if not any("task" in line for line in lines):
             return None  # a cheap test before walking the body
         for call in _calls_in(node.body):
-            found = self.direct_decorator(index, _dotted_name(parsed, call.func))
+            found = self.direct_decorator(index, dotted_name(parsed, call.func))
             if found is not None:
                 return TaskDecorator(found.app, tuple(_keywords(call.args).items()))
         return None
@@ -509,7 +496,7 @@ class _Project:
                 self._routing.routes.append(OPAQUE_ROUTE)
                 continue
             for element in mapping.elements:
-                route = _route(parsed, element)
+                route = read_route(parsed, element)
                 if route is None:
                     self._routing.routes.append(OPAQUE_ROUTE)
                 else:
@@ -519,7 +506,7 @@ class _Project:
         """A module-level name stands for the value assigned to it (``task_routes =
         ROUTES``)."""
         if isinstance(node, cst.Name | cst.Attribute):
-            name = _dotted_name(parsed, node)
+            name = dotted_name(parsed, node)
             found = self.values.get(self.follow(name)) if name is not None else None
             if found is not None:
                 return found[1]
@@ -567,15 +554,6 @@ def _read_module_level(
                 values[prefix + small.targets[0].target.value] = (parsed, small.value)
 
 
-def _dotted_name(parsed: ParsedModule, node: cst.BaseExpression) -> str | None:
-    """The qualified name a dotted name refers to. Never that of a call's result:
-    libcst names ``chain(...)`` and ``chain(...)()`` alike."""
-    inner: cst.BaseExpression = node
-    while isinstance(inner, cst.Attribute):
-        inner = inner.value
-    return single_name(parsed, node) if isinstance(inner, cst.Name) else None
-
-
 def _class_defs_in(node: cst.CSTNode) -> list[cst.ClassDef]:
     found: list[cst.ClassDef] = []
 
@@ -605,246 +583,10 @@ def _route_settings(
     (a config module, Django settings)."""
 
     def on_app_conf(node: cst.BaseExpression) -> bool:
-        return project.app_named(index, _dotted_name(parsed, node)) is not None
+        return project.app_named(index, dotted_name(parsed, node)) is not None
 
     for _, value in settings_in(parsed, ROUTE_SETTINGS, on_app_conf):
         yield parsed, value
-
-
-def settings_in(
-    parsed: ParsedModule,
-    names: frozenset[str],
-    is_app: Callable[[cst.BaseExpression], bool],
-    module_level_names: frozenset[str] | None = None,
-) -> list[tuple[str, cst.BaseExpression]]:
-    """Where a module sets one of the Celery settings ``names``, with the value written:
-    ``app.conf.<name> = ...``, ``app.conf["<name>"] = ...``, ``app.conf.update(<name>=...)``
-    (or a dict of them), for an ``app`` that ``is_app`` accepts, or a module-level
-    ``<name> = ...`` for a name in ``module_level_names`` (all ``names`` by default)."""
-    found: list[tuple[str, cst.BaseExpression]] = []
-    plain = names if module_level_names is None else module_level_names
-
-    def on_app_conf(node: cst.BaseExpression) -> bool:
-        return isinstance(node, cst.Attribute) and node.attr.value == "conf" and is_app(node.value)
-
-    module_level = {
-        id(small)
-        for statement in parsed.module.body
-        if isinstance(statement, cst.SimpleStatementLine)
-        for small in statement.body
-    }
-
-    class Finder(cst.CSTVisitor):
-        def visit_Assign(self, node: cst.Assign) -> None:
-            for target in node.targets:
-                setting = target.target
-                if isinstance(setting, cst.Name):
-                    if setting.value in plain and id(node) in module_level:
-                        found.append((setting.value, node.value))
-                elif isinstance(setting, cst.Attribute):
-                    if setting.attr.value in names and on_app_conf(setting.value):
-                        found.append((setting.attr.value, node.value))
-                elif (
-                    isinstance(setting, cst.Subscript)
-                    and on_app_conf(setting.value)
-                    and len(setting.slice) == 1
-                    and isinstance(setting.slice[0].slice, cst.Index)
-                ):
-                    key = literal(setting.slice[0].slice.value)
-                    if isinstance(key, str) and key in names:
-                        found.append((key, node.value))
-
-        def visit_Call(self, node: cst.Call) -> None:
-            func = node.func
-            if not (
-                isinstance(func, cst.Attribute)
-                and func.attr.value == "update"
-                and on_app_conf(func.value)
-            ):
-                return
-            for arg in node.args:
-                if arg.keyword is not None and arg.keyword.value in names:
-                    found.append((arg.keyword.value, arg.value))
-                elif arg.keyword is None and isinstance(arg.value, cst.Dict):
-                    for element in arg.value.elements:
-                        if isinstance(element, cst.DictElement):
-                            key = literal(element.key)
-                            if isinstance(key, str) and key in names:
-                                found.append((key, element.value))
-
-    walk.walk(parsed.module, Finder())
-    return found
-
-
-# -- the queues a project's Celery configuration declares ---------------------------------
-
-QUEUE_SETTINGS = frozenset({"task_queues", "CELERY_TASK_QUEUES", "CELERY_QUEUES"})
-DEFAULT_QUEUE_SETTINGS = frozenset(
-    {"task_default_queue", "CELERY_TASK_DEFAULT_QUEUE", "CELERY_DEFAULT_QUEUE"}
-)
-QUEUE_CONFIG_SETTINGS = QUEUE_SETTINGS | DEFAULT_QUEUE_SETTINGS | ROUTE_SETTINGS
-QUEUE_CONFIG_NEEDLES = (
-    b"task_queues",
-    b"task_default_queue",
-    b"task_routes",
-    b"CELERY_TASK_",
-    b"CELERY_QUEUES",
-    b"CELERY_DEFAULT_QUEUE",
-    b"CELERY_ROUTES",
-)
-# The lowercase names are common words; at module level they count only in a module that
-# is about Celery (``celeryconfig.py``, or one that mentions celery or kombu).
-_UPPERCASE_SETTINGS = frozenset(name for name in QUEUE_CONFIG_SETTINGS if name.isupper())
-
-
-@dataclass(frozen=True)
-class ConfiguredQueues:
-    """The queue names a module's Celery configuration writes: ``task_queues`` (``Queue``
-    objects, or the names of a dict), ``task_default_queue`` and the queues of
-    ``task_routes``. ``computed`` names the first setting that is not a literal, after
-    which any name may be a queue of the project."""
-
-    names: tuple[str, ...]
-    computed: str | None = None
-
-
-def configured_queues(parsed: ParsedModule) -> ConfiguredQueues | None:
-    """The queues ``parsed`` configures for Celery; None when it configures none. Any
-    ``<x>.conf`` counts as an app's configuration: the module may never see the app's
-    class (``from proj.celery import app``), and ``.conf.task_queues`` is Celery's own."""
-    data = parsed.source.data
-    if not any(needle in data for needle in QUEUE_CONFIG_NEEDLES):
-        return None
-    about_celery = (
-        "celery" in parsed.path.name.lower() or b"celery" in data.lower() or b"kombu" in data
-    )
-    module_level = QUEUE_CONFIG_SETTINGS if about_celery else _UPPERCASE_SETTINGS
-    found = settings_in(parsed, QUEUE_CONFIG_SETTINGS, lambda _: True, module_level)
-    if not found:
-        return None
-    names: list[str] = []
-    computed: str | None = None
-    values = _module_values(parsed)
-    for setting, written in found:
-        value = values.get(written.value, written) if isinstance(written, cst.Name) else written
-        read = _queue_names(parsed, setting, value)
-        if read is None:
-            computed = computed or setting
-        else:
-            names.extend(read)
-    return ConfiguredQueues(tuple(dict.fromkeys(names)), computed)
-
-
-def _module_values(parsed: ParsedModule) -> dict[str, cst.BaseExpression]:
-    values: dict[str, cst.BaseExpression] = {}
-    for statement in parsed.module.body:
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if (
-                    isinstance(small, cst.Assign)
-                    and len(small.targets) == 1
-                    and isinstance(small.targets[0].target, cst.Name)
-                ):
-                    values[small.targets[0].target.value] = small.value
-    return values
-
-
-def _queue_names(parsed: ParsedModule, setting: str, value: cst.BaseExpression) -> list[str] | None:
-    """The queue names one setting's value writes; None when they cannot be read."""
-    if setting in DEFAULT_QUEUE_SETTINGS:
-        name = literal(value)
-        return [name] if isinstance(name, str) else None
-    if setting in QUEUE_SETTINGS:
-        if isinstance(value, cst.Dict):  # Celery 3's {"name": {"exchange": ...}}
-            keys = [
-                literal(e.key) if isinstance(e, cst.DictElement) else None for e in value.elements
-            ]
-            return (
-                [k for k in keys if isinstance(k, str)]
-                if all(isinstance(k, str) for k in keys)
-                else None
-            )
-        if not isinstance(value, cst.List | cst.Tuple | cst.Set):
-            return None
-        names: list[str] = []
-        for item in value.elements:
-            name = _kombu_queue_name(item.value) if isinstance(item, cst.Element) else None
-            if name is None:
-                return None
-            names.append(name)
-        return names
-    routers = value.elements if isinstance(value, cst.List | cst.Tuple) else None
-    names = []
-    for router in [e.value for e in routers] if routers is not None else [value]:
-        if not isinstance(router, cst.Dict):
-            return None
-        for entry in router.elements:
-            route = _route(parsed, entry)
-            if route is None or route.queue.kind is QueueKind.DYNAMIC:
-                return None
-            if route.queue.name is not None:
-                names.append(route.queue.name)
-    return names
-
-
-def _kombu_queue_name(node: cst.BaseExpression) -> str | None:
-    """``Queue("billing", ...)`` or ``Queue(name="billing")`` (kombu's ``Queue``, however
-    spelled: ``kombu.Queue``, ``Queue``, ``Broadcast``)."""
-    if not isinstance(node, cst.Call):
-        return None
-    func = node.func
-    called = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
-    if called not in ("Queue", "Broadcast"):
-        return None
-    for arg in node.args:
-        if arg.star:
-            return None
-        if arg.keyword is None or arg.keyword.value == "name":
-            name = literal(arg.value)
-            return name if isinstance(name, str) else None
-    return None
-
-
-def _route(parsed: ParsedModule, element: cst.BaseDictElement) -> Route | None:
-    """One ``"name": ...`` entry, with glob (``"feeds.*"``) and ``re.compile(...)`` keys;
-    None when its key cannot be read."""
-    if not isinstance(element, cst.DictElement):
-        return None
-    key = literal(element.key)
-    pattern: str | re.Pattern[str]
-    if isinstance(key, str):
-        pattern = re.compile(fnmatch.translate(key)) if "*" in key else key
-    elif (
-        isinstance(element.key, cst.Call)
-        and _dotted_name(parsed, element.key.func) == "re.compile"
-        and element.key.args
-        and isinstance(literal(element.key.args[0].value), str)
-    ):
-        try:
-            pattern = re.compile(str(literal(element.key.args[0].value)))
-        except re.error:
-            return None
-    else:
-        return None
-    return Route(pattern, _route_queue(element.value))
-
-
-def _route_queue(value: cst.BaseExpression) -> QueueDeclaration:
-    """Where a route sends: ``"queue"`` or ``{"queue": "queue", ...}``; a route by
-    exchange or routing key only names no queue (the task goes to the default one)."""
-    if isinstance(value, cst.Dict):
-        for item in value.elements:
-            if not isinstance(item, cst.DictElement):
-                return QueueDeclaration(QueueKind.DYNAMIC)  # `**more`
-            if literal(item.key) == "queue":
-                value = item.value
-                break
-        else:
-            return NO_QUEUE
-    queue = literal(value)
-    if isinstance(queue, str):
-        return QueueDeclaration(QueueKind.STATIC, queue)
-    return QueueDeclaration(QueueKind.DYNAMIC)
 
 
 def _configured(configured: dict[str, str], name: str) -> bool:
@@ -937,7 +679,7 @@ class _Definitions(cst.CSTVisitor):
         registered = self._registered_name(keywords.get("name"), node.name.value, found.app)
         written_base = keywords.get("base")
         task_class = (
-            _dotted_name(self.parsed, written_base)
+            dotted_name(self.parsed, written_base)
             if written_base is not None
             else self.project.app_task_class(found.app)
         )
@@ -966,7 +708,7 @@ class _Definitions(cst.CSTVisitor):
         )
 
     def _base_class(self, value: cst.BaseExpression | None) -> str | None:
-        name = _dotted_name(self.parsed, value) if value is not None else None
+        name = dotted_name(self.parsed, value) if value is not None else None
         info = self.index.classes.resolve(self.project.follow(name)) if name else None
         return info.qualified_name if info is not None else None
 

@@ -22,6 +22,9 @@ function in the caller: synchronous. (Calling a ``Task`` directly is a ``TypeErr
 
 A project model named ``Task`` with an ``enqueue()`` method, a queryset's ``.using("db")``,
 or a ``@task`` from Celery, Invoke or Locust resolve elsewhere, and are left out.
+
+``FRAMEWORK`` and ``NEEDLES`` are JOB707's too, so they live with the ``TASKS`` reader
+(``joblint.analysis.tasks_settings``).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from joblint.analysis.model import EnqueueSite, JobDefinition
+from joblint.analysis.tasks_settings import FRAMEWORK as FRAMEWORK
+from joblint.analysis.tasks_settings import NEEDLES as NEEDLES
 from joblint.frameworks.procrastinate import (
     LocalValues,
     configured_needles,
@@ -47,11 +52,6 @@ from joblint.parse import walk
 if TYPE_CHECKING:
     from joblint.analysis.index import ProjectIndex
     from joblint.parse.parsing import ParsedModule
-
-FRAMEWORK = "django-tasks"
-# `from django.tasks import task`, `import django.tasks`, `from django_tasks import task`;
-# `from django import tasks` is the one spelling that names neither.
-NEEDLES: tuple[bytes, ...] = (b"django.tasks", b"django_tasks", b"django import tasks")
 
 TASK_DECORATORS = frozenset(
     {

@@ -189,9 +189,30 @@ def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition
                 registered_name=registered,
                 options=options,
                 decorator=decoration.decorator,
+                joins_callers_transaction=_joins_callers_transaction(
+                    parsed, index, decoration.decorator
+                ),
             )
         )
     return jobs
+
+
+def _joins_callers_transaction(
+    parsed: ParsedModule, index: ProjectIndex, decorator: cst.Decorator
+) -> bool | None:
+    """Whether the task's jobs are written with the caller's transaction, so workers see
+    them only after the commit: a task of the Django contrib's app, whose
+    ``DjangoConnector`` uses Django's own connection. None when that cannot be told (a
+    blueprint's task joins an app decided elsewhere; a project wrapper hides its app)."""
+    expression = decorator.decorator
+    if isinstance(expression, cst.Call):
+        expression = expression.func
+    owner, _, attribute = (single_name(parsed, expression) or "").rpartition(".")
+    if attribute != "task" or not owner:
+        return None
+    if owner in LIBRARY_APPS:
+        return True
+    return False if holder_kind(index, owner) is Holder.APP else None
 
 
 _HOLDER_NEEDLES: weakref.WeakKeyDictionary[ProjectIndex, tuple[bytes, ...]] = (

@@ -24,6 +24,7 @@ from joblint.analysis.model import (
     QueueKind,
 )
 from joblint.analysis.own_code import OwnCodeVisitor
+from joblint.analysis.runtime_api import RUNTIME_PACKAGE
 from joblint.analysis.symbols import class_attribute, literal, method, single_name
 from joblint.parse import walk
 
@@ -32,8 +33,6 @@ if TYPE_CHECKING:
     from joblint.parse.parsing import ParsedModule
 
 FRAMEWORK = "runtime"
-RUNTIME_PACKAGE = "joblint.runtime"
-JOB_BASE = "joblint.runtime.Job"
 NEEDLES: tuple[bytes, ...] = (b"joblint",)
 
 ENQUEUE_METHODS = frozenset({"perform_later", "perform_now"})
@@ -42,13 +41,6 @@ BULK_ENQUEUE = "perform_all_later"
 # Names that mark a class as a base for other jobs rather than a job itself.
 ABSTRACT_PREFIXES = ("Base", "Abstract")
 ABSTRACT_SUFFIXES = ("Base", "Mixin")
-
-
-def is_runtime_job_base(qualified_name: str) -> bool:
-    """``joblint.runtime.Job`` however the runtime re-exports it (``joblint.runtime.job.Job``)."""
-    return qualified_name == JOB_BASE or (
-        qualified_name.startswith(RUNTIME_PACKAGE + ".") and qualified_name.endswith(".Job")
-    )
 
 
 def is_abstract_name(name: str) -> bool:

@@ -33,13 +33,14 @@ from joblint.analysis.tasks_settings import (
     BACKEND_PACKAGES,
     DEFAULT_ALIAS,
     DEFAULT_QUEUE,
+    FRAMEWORK,
+    NEEDLES,
     NON_PRODUCTION_BACKENDS,
     TasksSettings,
     job_backend,
     read_tasks_settings,
 )
 from joblint.diagnostics import Diagnostic, Span
-from joblint.frameworks.django_tasks import FRAMEWORK, NEEDLES
 from joblint.rules.base import ProjectRule
 from joblint.rules.queues import project_frameworks, project_known_queues
 from joblint.rules.signatures import node_span

@@ -24,8 +24,6 @@ from joblint.analysis.placement import ATOMIC, ATOMIC_REQUESTS, ON_COMMIT
 from joblint.analysis.symbols import single_name
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
 from joblint.fix.fixes import with_imports
-from joblint.frameworks import procrastinate
-from joblint.frameworks.procrastinate import Holder
 from joblint.parse import walk
 from joblint.parse.parsing import ParsedModule
 from joblint.parse.source import split_lines
@@ -78,26 +76,15 @@ def sends(site: EnqueueSite, parsed: ParsedModule) -> bool:
 
 def shares_transaction(module: ModuleContext, site: EnqueueSite) -> bool | None:
     """Whether the job is written with the caller's transaction, so workers see it only
-    after the commit: a Procrastinate task of the Django contrib's app, whose
-    ``DjangoConnector`` uses Django's own connection. None when that cannot be told (a
-    blueprint's task joins an app decided elsewhere; a project wrapper hides its app)."""
+    after the commit (``JobDefinition.joins_callers_transaction``, which the Procrastinate
+    frontend sets). None when that cannot be told, or when a Procrastinate site's task is
+    not known."""
     if site.framework != "procrastinate":
         return False
     job = module.index.jobs.resolve(site.target) if site.target else None
-    if job is None or job.decorator is None:
+    if job is None:
         return None
-    parsed = module.index.module_at(job.path)
-    if parsed is None:
-        return None
-    expression = job.decorator.decorator
-    if isinstance(expression, cst.Call):
-        expression = expression.func
-    owner, _, attribute = (single_name(parsed, expression) or "").rpartition(".")
-    if attribute != "task" or not owner:
-        return None
-    if owner in procrastinate.LIBRARY_APPS:
-        return True
-    return False if procrastinate.holder_kind(module.index, owner) is Holder.APP else None
+    return job.joins_callers_transaction
 
 
 def sending_call(parsed: ParsedModule, site: EnqueueSite) -> cst.Call:

@@ -31,9 +31,9 @@ from joblint.analysis.handlers import swallows
 from joblint.analysis.index import ProjectIndex
 from joblint.analysis.model import JobDefinition
 from joblint.analysis.own_code import OwnCodeVisitor
+from joblint.analysis.runtime_api import RUNTIME_PACKAGE, is_runtime_job_base
 from joblint.analysis.symbols import single_name
 from joblint.diagnostics import Diagnostic, Span
-from joblint.frameworks.runtime import RUNTIME_PACKAGE, is_runtime_job_base
 from joblint.parse import walk
 from joblint.parse.parsing import ParsedModule
 from joblint.rules.base import ModuleRule

@@ -21,9 +21,9 @@ from libcst.helpers import get_absolute_module_from_package_for_import, get_full
 
 from joblint.analysis.context import ModuleContext, ProjectContext
 from joblint.analysis.model import JobDefinition
+from joblint.analysis.runtime_api import is_runtime_job_base
 from joblint.analysis.words import builtin_verbs, camel_words, snake_case
 from joblint.diagnostics import Applicability, Diagnostic, Fix
-from joblint.frameworks.runtime import is_runtime_job_base
 from joblint.parse import walk
 from joblint.parse.parsing import ParsedModule
 from joblint.rules.base import FixAvailability, ModuleRule, ProjectRule
