@@ -51,7 +51,7 @@ from joblint.analysis.model import (
     ValueInfo,
 )
 from joblint.analysis.symbols import literal, single_name
-from joblint.frameworks.dramatiq import expand_arguments
+from joblint.frameworks.shared import expand_arguments
 from joblint.parse import walk
 
 if TYPE_CHECKING:

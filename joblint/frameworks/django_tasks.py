@@ -37,7 +37,7 @@ import libcst as cst
 from joblint.analysis.model import EnqueueSite, JobDefinition
 from joblint.analysis.tasks_settings import FRAMEWORK as FRAMEWORK
 from joblint.analysis.tasks_settings import NEEDLES as NEEDLES
-from joblint.frameworks.procrastinate import (
+from joblint.frameworks.shared import (
     LocalValues,
     configured_needles,
     decorated_functions,

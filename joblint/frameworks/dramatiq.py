@@ -62,6 +62,7 @@ from joblint.analysis.symbols import (
     method,
     single_name,
 )
+from joblint.frameworks.shared import expand_arguments, mapping_items, sequence_elements
 from joblint.parse import walk
 
 if TYPE_CHECKING:
@@ -77,7 +78,6 @@ GENERIC_ACTORS = frozenset({"dramatiq.GenericActor", "dramatiq.generic.GenericAc
 MESSAGE_CLASSES = frozenset({"dramatiq.Message", "dramatiq.message.Message"})
 GET_BROKER = frozenset({"dramatiq.get_broker", "dramatiq.broker.get_broker"})
 PARTIALS = frozenset({"functools.partial"})
-DICT_CONSTRUCTORS = frozenset({"builtins.dict", "dict"})
 
 SEND_METHODS = frozenset({"send", "message"})
 WITH_OPTIONS_METHODS = frozenset({"send_with_options", "message_with_options"})
@@ -421,108 +421,7 @@ def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition
     return visitor.jobs
 
 
-# -- arguments, shared with the arq frontend ---------------------------------------------
-
-# How a local literal may be used for its value to be trusted: only as an argument
-# (`**params`, `*args`, `kwargs=params`, `args=values`), never mutated or passed elsewhere.
-_TRUSTED_KEYWORDS = frozenset({"args", "kwargs"})
-
-
-def local_literal(parsed: ParsedModule, node: cst.BaseExpression) -> cst.BaseExpression | None:
-    """The literal a local name holds: assigned once (``params = {...}``) in its scope and
-    only ever used as a call's ``*``/``**`` splat or ``args=``/``kwargs=`` argument, so
-    nothing can have changed it. None when that cannot be shown."""
-    if not isinstance(node, cst.Name):
-        return None
-    scope = parsed.scopes.get(node)
-    if scope is None:
-        return None
-    assignments = list(scope[node.value])
-    if len(assignments) != 1:
-        return None
-    assignment = assignments[0]
-    bound = getattr(assignment, "node", None)
-    if not isinstance(bound, cst.Name):
-        return None
-    target = parsed.parents.get(bound)
-    statement = parsed.parents.get(target) if target is not None else None
-    if (
-        not isinstance(target, cst.AssignTarget)
-        or not isinstance(statement, cst.Assign)
-        or len(statement.targets) != 1
-    ):
-        return None
-    for access in assignment.references:
-        parent = parsed.parents.get(access.node)
-        if not isinstance(parent, cst.Arg) or not (
-            parent.star
-            or (parent.keyword is not None and parent.keyword.value in _TRUSTED_KEYWORDS)
-        ):
-            return None
-    return statement.value
-
-
-def sequence_elements(
-    parsed: ParsedModule, node: cst.BaseExpression
-) -> list[cst.BaseExpression] | None:
-    """The elements of a tuple or list literal (directly or through a local), or None."""
-    value = local_literal(parsed, node) if isinstance(node, cst.Name) else node
-    if not isinstance(value, cst.Tuple | cst.List):
-        return None
-    elements: list[cst.BaseExpression] = []
-    for element in value.elements:
-        if not isinstance(element, cst.Element):
-            return None
-        elements.append(element.value)
-    return elements
-
-
-def mapping_items(
-    parsed: ParsedModule, node: cst.BaseExpression
-) -> list[tuple[str, cst.BaseExpression]] | None:
-    """The items of a dict literal or ``dict(k=v)`` with identifier keys (directly or
-    through a local), or None."""
-    value = local_literal(parsed, node) if isinstance(node, cst.Name) else node
-    if isinstance(value, cst.Dict):
-        items: list[tuple[str, cst.BaseExpression]] = []
-        for element in value.elements:
-            if not isinstance(element, cst.DictElement):
-                return None
-            key = literal(element.key)
-            if not isinstance(key, str) or not key.isidentifier():
-                return None
-            items.append((key, element.value))
-        return items
-    if isinstance(value, cst.Call) and single_name(parsed, value.func) in DICT_CONSTRUCTORS:
-        if any(arg.keyword is None for arg in value.args):
-            return None
-        return [(arg.keyword.value, arg.value) for arg in value.args if arg.keyword is not None]
-    return None
-
-
-def expand_arguments(
-    parsed: ParsedModule, args: Sequence[cst.Arg]
-) -> tuple[tuple[cst.Arg, ...], bool]:
-    """Arguments as the job receives them, ``*values`` and ``**params`` splats of local
-    literals expanded; and whether every argument could be listed."""
-    expanded: list[cst.Arg] = []
-    known = True
-    for arg in args:
-        if arg.star == "*":
-            elements = sequence_elements(parsed, arg.value)
-            if elements is None:
-                known = False
-            else:
-                expanded.extend(cst.Arg(value=element) for element in elements)
-        elif arg.star == "**":
-            items = mapping_items(parsed, arg.value)
-            if items is None:
-                known = False
-            else:
-                expanded.extend(cst.Arg(value=v, keyword=cst.Name(k)) for k, v in items)
-        else:
-            expanded.append(arg)
-    return tuple(expanded), known
+# -- arguments ----------------------------------------------------------------------------
 
 
 def arguments_from_keywords(

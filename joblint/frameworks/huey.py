@@ -67,8 +67,8 @@ from joblint.analysis.model import (
     QueueKind,
 )
 from joblint.analysis.symbols import literal, single_name
-from joblint.frameworks.rq import (
-    PARTIAL,
+from joblint.frameworks.shared import (
+    PARTIALS,
     bind_leading,
     bindings,
     calls_in,
@@ -231,7 +231,10 @@ class _Project:
         value = self.trees.value_of(name)
         if value is not None:
             module, expression = value
-            if isinstance(expression, cst.Call) and single_name(module, expression.func) in PARTIAL:
+            if (
+                isinstance(expression, cst.Call)
+                and single_name(module, expression.func) in PARTIALS
+            ):
                 bound, _, _ = bind_leading(expression.args, ("func",))
                 expression = bound.get("func", expression)
             return self.direct(module, expression)

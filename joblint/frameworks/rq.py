@@ -45,20 +45,19 @@ None. ``x.enqueue(job, ...)`` on a receiver that cannot be shown to be a queue i
 only when ``job`` is already an RQ job, and its arguments are then not claimed
 (``arguments_known=False``): a project's own ``enqueue`` may take other parameters.
 
-The module also holds the call helpers the Huey frontend shares (bindings of local names,
-argument normalisation, module-level values across modules).
+The call helpers it shares with the Huey frontend (bindings of local names, argument
+normalisation, module-level values across modules) live in ``joblint.frameworks.shared``.
 """
 
 from __future__ import annotations
 
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.helpers import get_absolute_module_from_package_for_import
 
 from joblint.analysis.model import (
     EnqueueSite,
@@ -67,8 +66,23 @@ from joblint.analysis.model import (
     QueueDeclaration,
     QueueKind,
 )
-from joblint.analysis.symbols import call_info, literal, single_name
-from joblint.parse import walk
+from joblint.analysis.symbols import literal, single_name
+from joblint.frameworks.shared import (
+    PARTIALS,
+    bind_leading,
+    bindings,
+    calls_in,
+    decorator_parts,
+    function_defs,
+    keyword_literals,
+    mapping_arguments,
+    project_trees,
+    qualified_name_of,
+    sequence_arguments,
+    split_arguments,
+    string_value,
+    wrapper_names,
+)
 
 if TYPE_CHECKING:
     from joblint.analysis.index import ProjectIndex
@@ -85,7 +99,6 @@ RQ_JOB_DECORATOR = "rq.decorators.job"
 DJANGO_JOB_DECORATORS = frozenset({"django_rq.job", "django_rq.decorators.job"})
 DJANGO_ENQUEUE = frozenset({"django_rq.enqueue", "django_rq.queues.enqueue"})
 RETRY_CLASSES = frozenset({"rq.Retry", "rq.job.Retry", "rq.retry.Retry"})
-PARTIAL = frozenset({"functools.partial"})
 
 QUEUE_ENQUEUE_METHODS = frozenset({"enqueue", "enqueue_call", "enqueue_at", "enqueue_in"})
 DECORATED_ENQUEUE_METHODS = frozenset({"delay", "enqueue"})
@@ -109,388 +122,6 @@ LEADING: dict[str, tuple[str, ...]] = {
     "django_rq.enqueue": ("func",),
 }
 TIME_ARGUMENTS = {"enqueue_at": "datetime", "enqueue_in": "time_delta"}
-MUTATING_METHODS = frozenset(
-    {"update", "setdefault", "pop", "popitem", "clear", "append", "extend", "insert", "remove"}
-)
-
-
-# -- shared helpers: bindings, module-level values, arguments --------------------------
-
-
-@dataclass
-class Bindings:
-    """What each name of one module is bound to, by the name's qualified name
-    (``pkg.mod.queue``, ``pkg.mod.f.<locals>.q``): the assigned expressions, None for a
-    binding whose value cannot be seen (a loop target, an unpacking). ``mutated`` names
-    are changed after binding (``params["k"] = v``, ``params.update(...)``)."""
-
-    values: dict[str, list[cst.BaseExpression | None]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-    mutated: set[str] = field(default_factory=set)
-    # Every function definition, in source order, and by qualified name.
-    defs: list[cst.FunctionDef] = field(default_factory=list)
-    functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
-    # `from x import y as z` outside functions and classes: `module.z` -> `x.y`.
-    imports: dict[str, str] = field(default_factory=dict)
-
-    def single(self, name: str) -> cst.BaseExpression | None:
-        """The one expression ``name`` is ever bound to, when it is never changed after."""
-        found = self.values.get(name, [])
-        if len(found) != 1 or name in self.mutated:
-            return None
-        return found[0]
-
-
-class _BindingCollector(cst.CSTVisitor):
-    def __init__(self, parsed: ParsedModule) -> None:
-        self.parsed = parsed
-        self.bindings = Bindings()
-        self.depth = 0  # functions and classes around the node
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.depth += 1
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self.depth -= 1
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self.depth -= 1
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if self.depth or isinstance(node.names, cst.ImportStar):
-            return
-        try:
-            module = get_absolute_module_from_package_for_import(self.parsed.package, node)
-        except Exception:  # a relative import beyond the top-level package
-            return
-        if module is None:
-            return
-        for alias in node.names:
-            if not isinstance(alias.name, cst.Name):
-                continue
-            local = alias.asname.name if alias.asname is not None else alias.name
-            if isinstance(local, cst.Name):
-                imported = f"{module}.{alias.name.value}"
-                self.bindings.imports[f"{self.parsed.module_name}.{local.value}"] = imported
-
-    def _name(self, node: cst.CSTNode) -> str | None:
-        return single_name(self.parsed, node)
-
-    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
-        if isinstance(target, cst.Name):
-            name = self._name(target)
-            if name is not None:
-                self.bindings.values[name].append(value)
-        elif isinstance(target, cst.Tuple | cst.List):
-            for element in target.elements:
-                self._bind(element.value, None)
-        elif isinstance(target, cst.StarredElement):
-            self._bind(target.value, None)
-        elif isinstance(target, cst.Subscript | cst.Attribute):
-            name = self._name(target.value)
-            if name is not None:
-                self.bindings.mutated.add(name)
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            self._bind(target.target, node.value)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None:
-            self._bind(node.target, node.value)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._bind(node.target, None)
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._bind(node.target, node.value)
-
-    def visit_For(self, node: cst.For) -> None:
-        self._bind(node.target, None)
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._bind(node.target, None)
-
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None:
-            self._bind(node.asname.name, None)
-
-    def visit_Del(self, node: cst.Del) -> None:
-        self._bind(node.target, None)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in MUTATING_METHODS:
-            name = self._name(func.value)
-            if name is not None:
-                self.bindings.mutated.add(name)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.depth += 1
-        self.bindings.defs.append(node)
-        for name in self.parsed.names_of(node):
-            self.bindings.functions.setdefault(name, node)
-
-
-_BINDINGS: weakref.WeakKeyDictionary[ParsedModule, Bindings] = weakref.WeakKeyDictionary()
-
-
-def bindings(parsed: ParsedModule) -> Bindings:
-    found = _BINDINGS.get(parsed)
-    if found is None:
-        collector = _BindingCollector(parsed)
-        walk.walk(parsed.module, collector)
-        found = _BINDINGS[parsed] = collector.bindings
-    return found
-
-
-class ProjectTrees:
-    """The parsed modules of one index, by path and module name, to read what a
-    qualified name is bound to in whichever module binds it."""
-
-    def __init__(self, index: ProjectIndex) -> None:
-        self.index = index
-        self.by_path = {module.path: module for module in index.modules}
-        self.by_name: dict[str, ParsedModule] = {}
-        for module in index.modules:
-            self.by_name.setdefault(module.module_name, module)
-
-    def canonical(self, name: str) -> str:
-        """``name`` with re-exports followed: ``pkg.send`` is ``pkg.tasks.send`` when
-        ``pkg/__init__.py`` does ``from .tasks import send``."""
-        for _ in range(4):
-            module = self.by_name.get(name.rpartition(".")[0])
-            target = bindings(module).imports.get(name) if module is not None else None
-            if target is None or target == name:
-                break
-            name = target
-        return name
-
-    def alias_of(self, name: str) -> str:
-        """``name`` with re-exports and module-level aliases (``Queue = RedashQueue``)
-        followed."""
-        for _ in range(4):
-            name = self.canonical(name)
-            value = self.value_of(name)
-            if value is None or not isinstance(value[1], cst.Name | cst.Attribute):
-                break
-            target = single_name(value[0], value[1])
-            if target is None or target == name:
-                break
-            name = target
-        return name
-
-    def value_of(self, name: str) -> tuple[ParsedModule, cst.BaseExpression] | None:
-        """The expression a module-level name is bound to (once), and its module."""
-        if "<locals>" in name:
-            return None
-        name = self.canonical(name)
-        module = self.by_name.get(name.rpartition(".")[0])
-        qualified = name
-        if module is None:
-            info = self.index.assignments.resolve(name)
-            if info is None:
-                return None
-            module, qualified = self.by_path.get(info.path), info.qualified_name
-            if module is None:
-                return None
-        value = bindings(module).single(qualified)
-        return None if value is None else (module, value)
-
-    def function_def(self, name: str) -> tuple[ParsedModule, cst.FunctionDef] | None:
-        info = self.index.functions.resolve(self.canonical(name))
-        if info is None:
-            return None
-        module = self.by_path.get(info.path)
-        if module is None:
-            return None
-        node = bindings(module).functions.get(info.qualified_name)
-        return None if node is None else (module, node)
-
-
-_TREES: weakref.WeakKeyDictionary[ProjectIndex, ProjectTrees] = weakref.WeakKeyDictionary()
-
-
-def project_trees(index: ProjectIndex) -> ProjectTrees:
-    found = _TREES.get(index)
-    if found is None:
-        found = _TREES[index] = ProjectTrees(index)
-    return found
-
-
-def string_value(node: cst.BaseExpression | None) -> str | None:
-    if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
-
-
-def bind_leading(
-    args: Sequence[cst.Arg], names: Sequence[str]
-) -> tuple[dict[str, cst.BaseExpression], list[cst.Arg], bool]:
-    """Bind the call's first positional arguments and same-named keywords to the API's
-    leading parameters ``names``; return them, the remaining arguments, and False when a
-    ``*x`` hides which argument is which."""
-    bound: dict[str, cst.BaseExpression] = {}
-    rest: list[cst.Arg] = []
-    position = 0
-    clear = True
-    for arg in args:
-        if arg.keyword is not None:
-            if arg.keyword.value in names:
-                bound[arg.keyword.value] = arg.value
-            else:
-                rest.append(arg)
-        elif arg.star:
-            if arg.star == "*" and position < len(names):
-                clear = False
-            rest.append(arg)
-        elif position < len(names) and clear:
-            bound[names[position]] = arg.value
-            position += 1
-        else:
-            rest.append(arg)
-    return bound, rest, clear
-
-
-def _element_args(node: cst.List | cst.Tuple) -> tuple[list[cst.Arg], bool]:
-    out: list[cst.Arg] = []
-    known = True
-    for element in node.elements:
-        if isinstance(element, cst.StarredElement):
-            known = False
-        else:
-            out.append(cst.Arg(value=element.value))
-    return out, known
-
-
-def sequence_arguments(
-    parsed: ParsedModule, node: cst.BaseExpression | None, depth: int = 0
-) -> tuple[list[cst.Arg], bool]:
-    """``args=(a, b)`` / ``[a, b]`` (or a local bound to one) as positional arguments."""
-    if node is None or (isinstance(node, cst.Name) and node.value == "None"):
-        return [], True
-    if isinstance(node, cst.List | cst.Tuple):
-        return _element_args(node)
-    if isinstance(node, cst.Name) and depth == 0:
-        name = single_name(parsed, node)
-        value = bindings(parsed).single(name) if name else None
-        if value is not None:
-            return sequence_arguments(parsed, value, depth + 1)
-    return [], False
-
-
-def mapping_arguments(
-    parsed: ParsedModule, node: cst.BaseExpression | None, depth: int = 0
-) -> tuple[list[cst.Arg], bool]:
-    """``kwargs={"k": v}`` / ``dict(k=v)`` (or a local bound to one) as keyword arguments."""
-    if node is None or (isinstance(node, cst.Name) and node.value == "None"):
-        return [], True
-    if isinstance(node, cst.Dict):
-        out: list[cst.Arg] = []
-        known = True
-        for element in node.elements:
-            key = string_value(element.key) if isinstance(element, cst.DictElement) else None
-            if isinstance(element, cst.DictElement) and key is not None and key.isidentifier():
-                out.append(cst.Arg(value=element.value, keyword=cst.Name(key)))
-            else:
-                known = False
-        return out, known
-    if isinstance(node, cst.Call) and single_name(parsed, node.func) == "builtins.dict":
-        if all(arg.keyword is not None for arg in node.args):
-            return [cst.Arg(value=arg.value, keyword=arg.keyword) for arg in node.args], True
-        return [], False
-    if isinstance(node, cst.Name) and depth == 0:
-        name = single_name(parsed, node)
-        value = bindings(parsed).single(name) if name else None
-        if value is not None:
-            return mapping_arguments(parsed, value, depth + 1)
-    return [], False
-
-
-def split_arguments(
-    parsed: ParsedModule, args: Iterable[cst.Arg], options: frozenset[str]
-) -> tuple[list[cst.Arg], bool, list[tuple[str, cst.BaseExpression]]]:
-    """A call's arguments as the job receives them, with the framework's own keywords
-    (``options``) taken out; ``*args`` and ``**params`` are expanded when they name a
-    literal (or a local bound to one) and make the list unknown otherwise."""
-    out: list[cst.Arg] = []
-    found: list[tuple[str, cst.BaseExpression]] = []
-    known = True
-    for arg in args:
-        if arg.star == "*":
-            expanded, clear = sequence_arguments(parsed, arg.value)
-            out.extend(expanded)
-            known = known and clear
-        elif arg.star == "**":
-            items, clear = mapping_arguments(parsed, arg.value)
-            known = known and clear
-            for item in items:
-                assert item.keyword is not None
-                if item.keyword.value in options:
-                    found.append((item.keyword.value, item.value))
-                else:
-                    out.append(item)
-        elif arg.keyword is not None and arg.keyword.value in options:
-            found.append((arg.keyword.value, arg.value))
-        else:
-            out.append(arg)
-    return out, known, found
-
-
-def keyword_literals(
-    parsed: ParsedModule, call: cst.Call | None
-) -> tuple[tuple[str, Literal], ...]:
-    return call_info(parsed, call).keywords if call is not None else ()
-
-
-def decorator_parts(node: cst.Decorator) -> tuple[cst.BaseExpression, cst.Call | None]:
-    """``@d`` -> (d, None); ``@d(...)`` -> (d, the call)."""
-    expression = node.decorator
-    if isinstance(expression, cst.Call):
-        return expression.func, expression
-    return expression, None
-
-
-def calls_in(node: cst.CSTNode) -> list[cst.Call]:
-    """Every call under ``node``, in source order."""
-    found: list[cst.Call] = []
-
-    class _Calls(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            found.append(call)
-
-    walk.walk(node, _Calls())
-    return found
-
-
-def function_defs(parsed: ParsedModule) -> list[cst.FunctionDef]:
-    return list(bindings(parsed).defs)
-
-
-def wrapper_names(parsed: ParsedModule, wraps: Callable[[str], bool]) -> set[str]:
-    """The names a module binds once, at module level, to a wrapper of a task decorator
-    (a ``def`` or an assignment that ``wraps`` recognises by qualified name): a module
-    that imports one may never name the framework."""
-    names = {
-        node.name.value
-        for node in function_defs(parsed)
-        if (name := qualified_name_of(parsed, node)) is not None
-        and "<locals>" not in name
-        and wraps(name)
-    }
-    names.update(
-        name.rpartition(".")[2]
-        for name, values in bindings(parsed).values.items()
-        if "<locals>" not in name and len(values) == 1 and wraps(name)
-    )
-    return names
-
-
-def qualified_name_of(parsed: ParsedModule, node: cst.FunctionDef) -> str | None:
-    names = sorted(parsed.names_of(node))
-    return names[0] if names else None
 
 
 # -- queues ----------------------------------------------------------------------------
@@ -656,7 +287,7 @@ class _Project:
     def _from_value(self, module: ParsedModule, value: cst.BaseExpression) -> _JobDecorator | None:
         if isinstance(value, cst.Name | cst.Attribute):
             return self.direct_decorator(single_name(module, value))
-        if not isinstance(value, cst.Call) or single_name(module, value.func) not in PARTIAL:
+        if not isinstance(value, cst.Call) or single_name(module, value.func) not in PARTIALS:
             return None
         bound, rest, clear = bind_leading(value.args, ("func",))
         inner = (
