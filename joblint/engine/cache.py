@@ -131,29 +131,41 @@ class ResultCache:
         self.directory = directory
 
     def get(self, key: str) -> Replay | None:
-        try:
-            stored = json.loads((self.directory / f"{key}.json").read_text(encoding="utf-8"))
-            return Replay(str(stored["stdout"]), str(stored["stderr"]), int(stored["exit_code"]))
-        except (OSError, ValueError, KeyError, TypeError):
+        stored = self.get_json(key)
+        if not isinstance(stored, dict):
             return None  # absent, or damaged: a miss either way
+        try:
+            return Replay(str(stored["stdout"]), str(stored["stderr"]), int(stored["exit_code"]))
+        except (KeyError, TypeError, ValueError):
+            return None
 
     def put(self, key: str, replay: Replay) -> None:
-        """Store ``replay`` atomically; a cache that cannot be written (a read-only tree)
+        self.put_json(
+            key, {"stdout": replay.stdout, "stderr": replay.stderr, "exit_code": replay.exit_code}
+        )
+
+    def get_json(self, key: str) -> object:
+        """What ``put_json`` stored under ``key``; None when absent or damaged."""
+        try:
+            return json.loads((self.directory / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def put_json(self, key: str, value: object) -> None:
+        """Store ``value`` atomically; a cache that cannot be written (a read-only tree)
         costs the next run its speed, never its result."""
         try:
-            self._prepare()
-            text = json.dumps(
-                {"stdout": replay.stdout, "stderr": replay.stderr, "exit_code": replay.exit_code}
-            )
+            self.prepare()
             handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
+                out.write(json.dumps(value))
             os.replace(temporary, self.directory / f"{key}.json")
             self._prune()
         except OSError:
             return
 
-    def _prepare(self) -> None:
+    def prepare(self) -> None:
+        """Create the folder, tagged as a cache for backup tools and git."""
         self.directory.mkdir(parents=True, exist_ok=True)
         for name, text in (
             ("CACHEDIR.TAG", _TAG),

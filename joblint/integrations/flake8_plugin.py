@@ -1,9 +1,12 @@
 """joblint as a flake8 plugin: the same rules on the file flake8 hands over.
 
 flake8 gives one file at a time; joblint's rules need the project (a job's base class or
-signature may live in another file). One ``Linter`` per project root lives for the whole
-flake8 process, and its parse cache means the project's other files are parsed once, not
-once per checked file. flake8 applies its own ``# noqa`` handling on top of joblint's.
+signature may live in another file). In a configured project, the first file runs joblint
+once over the whole project, shared by flake8's processes through the cache folder
+(``joblint.integrations.project_run``), and every file reads its findings from that run.
+A file the run did not read as flake8 hands it over is checked on its own, with one
+``Linter`` per project root for the whole process, whose parse cache keeps the project's
+other files parsed once. flake8 applies its own ``# noqa`` handling on top of joblint's.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from joblint.config import settings_for_paths
 from joblint.diagnostics import Diagnostic
 from joblint.engine.linter import Linter
 from joblint.errors import UserError
+from joblint.integrations.project_run import ProjectRun, project_run
 from joblint.parse.recursion import room_for_deep_trees
 
 
@@ -27,6 +31,7 @@ class JoblintChecker:
     name = "joblint"
     version = __version__
     _linters: ClassVar[dict[Path, Linter]] = {}
+    _runs: ClassVar[dict[Path, ProjectRun | None]] = {}
 
     def __init__(self, tree: ast.AST, lines: list[str], filename: str) -> None:
         self.lines = lines
@@ -41,12 +46,18 @@ class JoblintChecker:
             return
         data = _encode(self.lines)
         with room_for_deep_trees():
-            results = list(linter.lint_source(path, data))
-        for result in results:
-            # flake8 reports on the file it handed over; a finding located in a YAML
-            # config file (JOB7xx) has no place in its output.
-            if isinstance(result, Diagnostic) and result.path == path:
-                yield result.line, result.column - 1, f"{result.code} {result.message}", type(self)
+            run = self._project_run(linter)
+            found = run.findings_for(path, data) if run is not None else None
+            if found is None:
+                # flake8 reports on the file it handed over; a finding located in a YAML
+                # config file (JOB7xx) has no place in its output.
+                found = [
+                    (result.line, result.column, result.code, result.message)
+                    for result in linter.lint_source(path, data)
+                    if isinstance(result, Diagnostic) and result.path == path
+                ]
+        for line, column, code, message in found:
+            yield line, column - 1, f"{code} {message}", type(self)
 
     @classmethod
     def _linter_for(cls, path: Path) -> Linter:
@@ -60,6 +71,15 @@ class JoblintChecker:
             linter = Linter(settings, enabled=enabled_from_settings(settings))
             cls._linters[settings.project_root] = linter
         return linter
+
+    @classmethod
+    def _project_run(cls, linter: Linter) -> ProjectRun | None:
+        """The run over the linter's project, made (or read from the cache) once per
+        process."""
+        root = linter.settings.project_root
+        if root not in cls._runs:
+            cls._runs[root] = project_run(linter, linter.settings)
+        return cls._runs[root]
 
 
 def _encode(lines: list[str]) -> bytes:
