@@ -32,7 +32,9 @@ peaks of memory over the runs, sampled every 50 ms from /proc (Linux): "peak MiB
 largest total resident memory of the tool's processes together (pages forked workers share
 count once per process), and "1-proc MiB", the largest resident memory of any one of them.
 Each is at least the largest single process's ``ru_maxrss``, which catches what the
-sampling misses in runs shorter than a sample or where there is no /proc.
+sampling misses in runs shorter than a sample or where there is no /proc. The line above
+the table gives the machine's one-minute load average before and after the tree: other work
+on the machine slows every row, and not evenly, so compare figures from quiet runs.
 
 - ``joblint (cold)``: ``joblint check --no-cache --exit-zero --quiet .``
 - ``ruff``: ``ruff check --isolated --no-cache --exit-zero --quiet .`` (ruff's default rules)
@@ -177,6 +179,9 @@ class Measurement:
     rows: list[Row]
     # Whether a one-file check agrees with a cold full run on that file; None if not run.
     agreement: str | None = None
+    # The one-minute load average before and after: other work on the machine slows every
+    # row, and not evenly.
+    load: tuple[float, float] | None = None
 
 
 def find_tool(name: str) -> str | None:
@@ -432,6 +437,7 @@ def agreement(joblint: str, tree: Tree, edit: Callable[[], object]) -> str:
 
 
 def measure_tree(tree: Tree, runs: int, timeout: float | None, config_dir: Path) -> Measurement:
+    load_before = os.getloadavg()[0]
     rows: list[Row] = []
     joblint = find_tool("joblint")
     if joblint is None:
@@ -491,7 +497,7 @@ def measure_tree(tree: Tree, runs: int, timeout: float | None, config_dir: Path)
     else:
         same = agreement(joblint, tree, edit)
     remove_caches(tree.root)
-    return Measurement(rows, same)
+    return Measurement(rows, same, (load_before, os.getloadavg()[0]))
 
 
 def verdict(met: bool) -> str:
@@ -607,6 +613,9 @@ def ratio_lines(tree: Tree, rows: list[Row]) -> Iterator[str]:
 
 def print_table(tree: Tree, measurement: Measurement, runs: int) -> None:
     print(f"\n{tree.label}: {tree.files} Python files, median of {runs} run(s)")
+    if measurement.load is not None:
+        before, after = measurement.load
+        print(f"load average: {before:.2f} before, {after:.2f} after, on {os.cpu_count()} CPUs")
     print(f"{'tool':<26} {'wall s':>8} {'files/s':>8} {'peak MiB':>9} {'1-proc MiB':>11}")
     for row in measurement.rows:
         if row.peak_mib is None or row.largest_mib is None:
