@@ -14,7 +14,11 @@ import pytest
 from libcst.codemod import CodemodTest
 from lint_support import REPO, write_tree
 
-from joblint.codemods import EnqueueOnCommit, RaiseRetry, TuplesToLists
+import joblint.codemods
+from joblint.codemods import EnqueueOnCommit, RaiseRetry, TuplesToLists, fixes
+from joblint.codemods.command import JoblintFix
+from joblint.rules import ALL_RULES, Rule
+from joblint.rules.base import FixAvailability, ModuleRule
 
 TASKS = (
     "from celery import shared_task\n\n\n"
@@ -38,6 +42,60 @@ class TestRaiseRetry(CodemodTest):
     def test_leaves_clean_code_alone(self) -> None:
         clean = TASKS.replace("        self.retry(", "        raise self.retry(")
         self.assertCodemod(clean, clean, expected_skip=True)
+
+
+# The names users run; a codemod keeps its name for as long as its fix exists.
+CODEMOD_NAMES = {
+    "AllFixes", "AwareUtcNow", "BindLoopVariables", "CorrectQueueNames", "DeclareDefaultQueue",
+    "EnqueueInsteadOfRunning", "EnqueueOnCommit", "PassDeferArgumentsByKeyword",
+    "PassModelIds", "RaiseRetry", "RecheckGuardInLock", "RelativeDelays",
+    "ReorderTaskDecorators", "TuplesToLists", "UseApplicationJob",
+}  # fmt: skip
+
+
+def test_every_fix_has_one_codemod_and_every_codemod_a_fix() -> None:
+    fixable = {rule.code for rule in ALL_RULES if rule.fix_availability is not FixAvailability.NONE}
+    applied = [code for name in fixes.COMMANDS for code in fixes.COMMANDS[name].CODES]
+    assert sorted(applied) == sorted(fixable)  # each fixable rule in exactly one codemod
+    assert {rule.code for rule in ALL_RULES if rule.codemod is not None} == fixable
+
+
+def test_codemods_keep_their_names() -> None:
+    assert set(joblint.codemods.__all__) == CODEMOD_NAMES
+    for name in CODEMOD_NAMES:
+        command = getattr(joblint.codemods, name)
+        assert command is getattr(fixes, name)
+        assert issubclass(command, JoblintFix)
+        assert (command.__name__, command.__module__) == (name, "joblint.codemods.fixes")
+
+
+def test_a_codemod_says_which_rules_it_applies() -> None:
+    assert EnqueueOnCommit.CODES == ("JOB601", "JOB604")
+    assert EnqueueOnCommit.DESCRIPTION == (
+        "JOB601, JOB604: enqueue after the transaction commits (unsafe)."
+    )
+
+
+def _fixable(code: str, codemod: str | None, description: str = "") -> Rule:
+    attributes = {
+        "code": code,
+        "fix_availability": FixAvailability.SAFE,
+        "codemod": codemod,
+        "codemod_description": description,
+    }
+    return type(f"Rule{code}", (ModuleRule,), attributes)()
+
+
+def test_a_codemod_needs_a_fix_and_one_description() -> None:
+    unfixable = type("Unfixable", (ModuleRule,), {"code": "JOB901", "codemod": "Fix"})()
+    with pytest.raises(RuntimeError, match="JOB901 names the codemod Fix but has no fix"):
+        fixes.codemod_rules([unfixable])
+    with pytest.raises(RuntimeError, match=r"Fix \(JOB901, JOB902\) needs one"):
+        fixes.codemod_rules([_fixable("JOB901", "Fix", "a."), _fixable("JOB902", "Fix", "b.")])
+    with pytest.raises(RuntimeError, match=r"Fix \(JOB901\) needs one"):
+        fixes.codemod_rules([_fixable("JOB901", "Fix")])
+    rules = [_fixable("JOB902", "Fix", "a."), _fixable("JOB901", "Fix", "a.")]
+    assert fixes.codemod_rules(rules) == {"Fix": (rules[1], rules[0])}
 
 
 @pytest.fixture

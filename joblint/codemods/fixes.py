@@ -1,79 +1,54 @@
-"""The codemod commands, one per fix (see ``joblint.codemods.command``)."""
+"""The codemod commands, one per fix (see ``joblint.codemods.command``).
+
+They are made from the rules, not written here: a fixable rule names its codemod
+(``codemod = "PassModelIds"``, with a ``codemod_description``), and each name becomes a
+``JoblintFix`` of this module that applies the fixes of the rules naming it. So a new fix
+brings its codemod with it, and a codemod's name, the import path users run, stays the one
+its rule gives.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from joblint.codemods import command
 from joblint.config import Settings
+from joblint.rules import ALL_RULES, Rule
+from joblint.rules.base import FixAvailability
 
 
-class UseApplicationJob(command.JoblintFix):
-    DESCRIPTION = "JOB105: subclass the project's ApplicationJob (unsafe)."
-    CODES = ("JOB105",)
+def codemod_rules(rules: Iterable[Rule]) -> dict[str, tuple[Rule, ...]]:
+    """Each codemod's name and the rules it applies, in code order."""
+    grouped: dict[str, list[Rule]] = {}
+    for rule in rules:
+        if rule.codemod is None:
+            continue
+        if rule.fix_availability is FixAvailability.NONE:
+            raise RuntimeError(f"{rule.code} names the codemod {rule.codemod} but has no fix")
+        grouped.setdefault(rule.codemod, []).append(rule)
+    for name, members in grouped.items():
+        descriptions = {rule.codemod_description for rule in members}
+        if len(descriptions) != 1 or "" in descriptions:
+            codes = ", ".join(rule.code for rule in members)
+            raise RuntimeError(f"the codemod {name} ({codes}) needs one codemod_description")
+    return {
+        name: tuple(sorted(members, key=lambda rule: rule.code))
+        for name, members in sorted(grouped.items())
+    }
 
 
-class ReorderTaskDecorators(command.JoblintFix):
-    DESCRIPTION = "JOB107: put the framework's task decorator where it works (unsafe)."
-    CODES = ("JOB107",)
+def codemod_command(name: str, rules: tuple[Rule, ...]) -> type[command.JoblintFix]:
+    """The command class of the codemod ``name``, importable as ``fixes.<name>``."""
+    codes = tuple(rule.code for rule in rules)
 
+    class Codemod(command.JoblintFix):
+        DESCRIPTION = f"{', '.join(codes)}: {rules[0].codemod_description}"
+        CODES = codes
 
-class PassModelIds(command.JoblintFix):
-    DESCRIPTION = "JOB201: pass `order.id` instead of the model instance (unsafe)."
-    CODES = ("JOB201",)
-
-
-class TuplesToLists(command.JoblintFix):
-    DESCRIPTION = "JOB203: pass lists, not tuples, to JSON-serialized jobs."
-    CODES = ("JOB203",)
-
-
-class PassDeferArgumentsByKeyword(command.JoblintFix):
-    DESCRIPTION = "JOB205: pass Procrastinate defer() arguments by keyword."
-    CODES = ("JOB205",)
-
-
-class DeclareDefaultQueue(command.JoblintFix):
-    DESCRIPTION = 'JOB301: give runtime jobs `queue_as = "default"` (unsafe).'
-    CODES = ("JOB301",)
-
-
-class CorrectQueueNames(command.JoblintFix):
-    DESCRIPTION = "JOB302: replace an unknown queue with the known one meant (unsafe)."
-    CODES = ("JOB302",)
-
-
-class AwareUtcNow(command.JoblintFix):
-    DESCRIPTION = "JOB304: `datetime.utcnow()` to `datetime.now(timezone.utc)`."
-    CODES = ("JOB304",)
-
-
-class RelativeDelays(command.JoblintFix):
-    DESCRIPTION = "JOB306: `eta=now() + delta` to the framework's relative delay."
-    CODES = ("JOB306",)
-
-
-class RecheckGuardInLock(command.JoblintFix):
-    DESCRIPTION = "JOB402: check the guard again inside the lock (unsafe)."
-    CODES = ("JOB402",)
-
-
-class RaiseRetry(command.JoblintFix):
-    DESCRIPTION = "JOB502: `self.retry(...)` to `raise self.retry(...)`."
-    CODES = ("JOB502",)
-
-
-class EnqueueOnCommit(command.JoblintFix):
-    DESCRIPTION = "JOB601, JOB604: enqueue after the transaction commits (unsafe)."
-    CODES = ("JOB601", "JOB604")
-
-
-class EnqueueInsteadOfRunning(command.JoblintFix):
-    DESCRIPTION = "JOB605: enqueue the job instead of running it in the caller (unsafe)."
-    CODES = ("JOB605",)
-
-
-class BindLoopVariables(command.JoblintFix):
-    DESCRIPTION = "JOB608: `on_commit(lambda: ...)` to `on_commit(partial(...))`."
-    CODES = ("JOB608",)
+    Codemod.__name__ = Codemod.__qualname__ = name
+    Codemod.__module__ = __name__
+    Codemod.__doc__ = f"Apply the fixes of {', '.join(codes)}."
+    return Codemod
 
 
 class AllFixes(command.JoblintFix):
@@ -85,3 +60,20 @@ class AllFixes(command.JoblintFix):
         from joblint.engine.selection import enabled_from_settings
 
         return enabled_from_settings(settings)
+
+
+COMMANDS: dict[str, type[command.JoblintFix]] = {
+    name: codemod_command(name, rules) for name, rules in codemod_rules(ALL_RULES).items()
+}
+# Module attributes, as a class statement would make them: `-x joblint.codemods.fixes.<Name>`
+# and libcst's `list` find them there, and pickling (`codemod -j`) imports them from here.
+if taken := sorted(COMMANDS.keys() & globals().keys()):
+    raise RuntimeError(f"codemod names taken in {__name__}: {', '.join(taken)}")
+globals().update(COMMANDS)
+
+__all__ = ["AllFixes", *COMMANDS]
+
+
+def __getattr__(name: str) -> type[command.JoblintFix]:
+    """Only for a name that is no codemod; tells type checkers what the made ones are."""
+    raise AttributeError(f"module {__name__!r} has no codemod {name!r}")
