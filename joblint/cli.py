@@ -515,7 +515,7 @@ def _rules(options: argparse.Namespace) -> int:
         {
             "code": rule.code,
             "name": rule.name,
-            "default": rule.preset or ("on" if rule.default_enabled else "off"),
+            "default": rule.default_status(),
             "fix": rule.fix_availability.value,
             "summary": rule.summary,
         }

@@ -3,31 +3,42 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pytest
 from lint_support import REPO
 
+from joblint.report.rule_table import main, rule_table, table_in
 from joblint.rules import ALL_RULES
 
 
 def test_rules_table_matches_the_registry() -> None:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    table = text.split("<!-- rules-table -->", 1)[1].split("\n\n", 1)[0]
-    rows = re.findall(
-        r"^\| \[(JOB\d{3})\]\(rules/\1\.md\) \| ([a-z-]+) \| (on|off|\w+) \| (\w+) \| (.+) \|$",
-        table,
-        re.MULTILINE,
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert table_in(readme) == rule_table(ALL_RULES), (
+        "README.md's rule table is not the registry's; rewrite it with "
+        "`.venv/bin/python -m joblint.report.rule_table README.md`"
     )
-    expected = [
-        (
-            rule.code,
-            rule.name,
-            rule.preset or ("on" if rule.default_enabled else "off"),
-            rule.fix_availability.value,
-            rule.summary,
-        )
-        for rule in ALL_RULES
-    ]
-    assert rows == expected
+
+
+def test_the_table_command_rewrites_only_the_table(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    stale = "# Project\n\n<!-- rules-table -->\n| code |\n| old row |\n\n## Next\n"
+    readme.write_text(stale, encoding="utf-8")
+    assert main([str(readme)]) == 0
+    expected = f"# Project\n\n<!-- rules-table -->\n{rule_table(ALL_RULES)}\n\n## Next\n"
+    assert readme.read_text(encoding="utf-8") == expected
+    assert main([str(readme)]) == 0
+    assert readme.read_text(encoding="utf-8") == expected
+
+
+def test_the_table_command_needs_the_marker(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("# Project\n", encoding="utf-8")
+    assert main([str(readme)]) == 2
+    assert "no <!-- rules-table --> line" in capsys.readouterr().err
+    assert readme.read_text(encoding="utf-8") == "# Project\n"
 
 
 def test_ci_runs_the_readme_test_command() -> None:
