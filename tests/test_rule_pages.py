@@ -6,6 +6,7 @@ what the linter does not do."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import libcst as cst
@@ -17,6 +18,7 @@ from joblint.diagnostics import Applicability
 from joblint.engine.selection import on_by_default
 from joblint.report.pages import Example, RulePage, parse_page
 from joblint.rules import ALL_RULES, RULES_BY_CODE
+from joblint.rules.base import FixAvailability
 
 PAGES_DIR = REPO / "rules"
 PAGE_FILES = sorted(PAGES_DIR.glob("JOB*.md"))
@@ -58,6 +60,35 @@ def _write_example(root: Path, page: RulePage, example: Example) -> Path:
     files[example.filename] = example.code.encode(example.encoding)
     write_tree(root, files)
     return root / example.filename
+
+
+def _header(code: str) -> dict[str, str]:
+    """The cells of a page's header table, by column: Default, Fix, Frameworks."""
+    text = (PAGES_DIR / f"{code}.md").read_text(encoding="utf-8")
+    names, _, cells = text.split("\n\n", 2)[1].splitlines()[:3]
+    return dict(
+        zip(
+            [name.strip() for name in names.strip("|").split("|")],
+            [cell.strip() for cell in cells.strip("|").split("|")],
+            strict=True,
+        )
+    )
+
+
+FIX_CLAUSE = re.compile(r"(safe|unsafe)(?:[,:] (.+))?")
+
+
+def _fix_cell(cell: str) -> tuple[set[str], bool]:
+    """What a Fix cell says: which fixes (safe, unsafe), and whether it says when or what
+    (``unsafe, when the job's parameter is named `*_id```), beyond the kind alone."""
+    if cell == "none":
+        return set(), False
+    clauses = [FIX_CLAUSE.fullmatch(clause) for clause in cell.split("; ")]
+    assert all(clauses), f"a Fix cell is `none` or `safe`/`unsafe` clauses, not {cell!r}"
+    return (
+        {clause.group(1) for clause in clauses if clause},
+        any(clause.group(2) for clause in clauses if clause),
+    )
 
 
 def test_every_rule_has_a_page_and_every_page_a_rule() -> None:
@@ -131,6 +162,10 @@ def test_fixed_example(tmp_path: Path, page: RulePage, example: Example) -> None
             fix is not None and fix.applicability is Applicability(expected_applicability)
             for fix in fixes
         )
+    kinds, _ = _fix_cell(_header(page.code)["Fix"])
+    assert {fix.applicability.value for fix in fixes if fix is not None} <= kinds, (
+        "the page's Fix cell does not name the fixes its example gets"
+    )
 
 
 def _rules_for(page: RulePage) -> frozenset[str]:
@@ -178,10 +213,8 @@ def test_page_says_why_the_rule_is_on_or_off(path: Path) -> None:
     """The header's Default cell is the rule's status, and the paragraph under the header
     says why, in one of three forms."""
     text = path.read_text(encoding="utf-8")
-    rule = RULES_BY_CODE[path.stem]
-    status = rule.preset or ("on" if rule.default_enabled else "off")
-    header = text.split("|---|---|---|\n", 1)[1].split("\n", 1)[0]
-    assert header.split("|")[1].strip() == status
+    status = RULES_BY_CODE[path.stem].default_status()
+    assert _header(path.stem)["Default"] == status
     opening = {
         "on": "**On by default** because ",
         "off": "**Off by default** because ",
@@ -189,3 +222,17 @@ def test_page_says_why_the_rule_is_on_or_off(path: Path) -> None:
     }[status]
     before_what = text.split("## What it does", 1)[0]
     assert f"\n\n{opening}" in before_what, f"{path.stem} does not say why it is {status}"
+
+
+@pytest.mark.parametrize("path", PAGE_FILES, ids=lambda path: path.stem)
+def test_page_header_fix_is_the_rules(path: Path) -> None:
+    """The header's Fix cell says what the rule's ``fix_availability`` says: ``none``;
+    safe or unsafe fixes only; or, for a fix offered sometimes, when (or what) it fixes."""
+    availability = RULES_BY_CODE[path.stem].fix_availability
+    kinds, qualified = _fix_cell(_header(path.stem)["Fix"])
+    if availability is FixAvailability.NONE:
+        assert not kinds, "a rule without a fix has `none` in its Fix cell"
+    elif availability is FixAvailability.SOMETIMES:
+        assert kinds and qualified, "a fix offered sometimes says when, or what it fixes"
+    else:
+        assert kinds == {availability.value}
