@@ -20,9 +20,9 @@ def _lint_imports() -> str:
 
 
 def test_every_contract_is_kept_without_exceptions() -> None:
-    contracts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))[
-        "tool"
-    ]["importlinter"]["contracts"]
+    contracts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "importlinter"
+    ]["contracts"]
     assert {contract["type"] for contract in contracts} >= {"layers", "forbidden", "independence"}
     # Exceptions would let the layering rot one line at a time.
     assert all("ignore_imports" not in contract for contract in contracts)
@@ -37,7 +37,9 @@ def test_a_rule_importing_a_frontend_breaks_a_contract(tmp_path: Path) -> None:
     """The contracts are not vacuous: a copy of the package where one rule imports a
     frontend is refused."""
     copy = tmp_path / "repo"
-    shutil.copytree(REPO / "joblint", copy / "joblint", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        REPO / "joblint", copy / "joblint", ignore=shutil.ignore_patterns("__pycache__")
+    )
     shutil.copy(REPO / "pyproject.toml", copy / "pyproject.toml")
     rule = copy / "joblint/rules/naming.py"
     rule.write_text(
