@@ -21,14 +21,14 @@ from joblint.analysis.symbols import collect_symbols
 from joblint.config import Settings, load_settings
 from joblint.diagnostics import Applicability, Diagnostic, Span
 from joblint.errors import ConfigError
+from joblint.frameworks import FRONTENDS
 from joblint.parse.parsing import ParsedModule, parse
 from joblint.parse.source import SourceFile
 from joblint.report.pages import Example
 from joblint.rules.base import ModuleRule
 from joblint.rules.sensitive import BUILTIN_SENSITIVE_NAMES, SensitiveArgument
 from joblint.rules.serialization import (
-    DEFAULT_SERIALIZER,
-    SERIALIZERS,
+    ENCODINGS,
     NonSerializableArgument,
     rewrite_value,
     tuple_to_list,
@@ -496,18 +496,25 @@ def synthetic(
         arguments=tuple(call.args),
         synchronous=synchronous,
     )
-    index = ProjectIndex([collect_symbols(parsed)], modules=[parsed])
+    index = ProjectIndex(
+        [collect_symbols(parsed)],
+        modules=[parsed],
+        frameworks=[frontend.DESCRIPTION for frontend in FRONTENDS],
+    )
     index.jobs = JobRegistry([job])
     module = ModuleContext(parsed, ModuleFacts((job,), (site,)), index, Settings(tmp_path))
     return [(d.line, d.code) for d in rule.check(module)]
 
 
 def test_every_framework_has_a_serializer() -> None:
-    frameworks = {"runtime", "celery", "rq", "dramatiq", "huey", "django-tasks"}
-    frameworks |= {"procrastinate", "arq"}
-    assert set(DEFAULT_SERIALIZER) == frameworks
-    for framework, name in DEFAULT_SERIALIZER.items():
-        assert (framework, name) in SERIALIZERS
+    """Each frontend's description names its default serializer among its serializers,
+    and the rule knows what each of their encodings does."""
+    for frontend in FRONTENDS:
+        description = frontend.DESCRIPTION
+        assert description.name == frontend.FRAMEWORK
+        assert description.default_serializer is not None
+        assert description.serializer(description.default_serializer) is not None
+        assert all(serializer.encoding in ENCODINGS for serializer in description.serializers)
 
 
 TASK = "import datetime\nimport decimal\n\n\ndef process(value):\n    ...\n\n\n"

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
+from joblint.analysis.frameworks import FrameworkDescription, unknown_framework
 from joblint.analysis.model import (
     AssignmentInfo,
     ClassInfo,
@@ -88,8 +89,14 @@ class ProjectIndex:
         modules: Iterable[ParsedModule] = (),
         serializers: ConfiguredSerializers | None = None,
         delivery: ConfiguredDelivery | None = None,
+        frameworks: Iterable[FrameworkDescription] = (),
     ) -> None:
         symbols = list(symbols)
+        # What differs between frameworks, by name: each frontend's description, which
+        # the engine registers so that rules never import a frontend.
+        self.frameworks: Mapping[str, FrameworkDescription] = {
+            description.name: description for description in frameworks
+        }
         # The parsed modules behind the symbols, for frontends whose jobs are made by code
         # in other modules (an RQ job is any function some module enqueues).
         self.modules: tuple[ParsedModule, ...] = tuple(modules)
@@ -123,6 +130,12 @@ class ProjectIndex:
         # folders that have an __init__.py.
         self.base_job = self._find_base_job(base_job)
         self.base_job_import = base_job or self.base_job
+
+    def framework(self, name: str) -> FrameworkDescription:
+        """The description of the framework called ``name`` (a job's or an enqueue site's
+        ``framework``); an empty one for a framework no frontend described."""
+        found = self.frameworks.get(name)
+        return found if found is not None else unknown_framework(name)
 
     def record_enqueue_sites(self, sites: Iterable[EnqueueSite]) -> None:
         by_target: dict[str, list[EnqueueSite]] = defaultdict(list)

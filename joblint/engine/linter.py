@@ -431,6 +431,7 @@ class Linter:
             modules=parsed,
             serializers=serializers,
             delivery=delivery,
+            frameworks=[frontend.DESCRIPTION for frontend in FRONTENDS],
         )
         jobs: list[JobDefinition] = []
         for frontend in FRONTENDS:

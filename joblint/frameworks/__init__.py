@@ -4,6 +4,9 @@ model (``joblint.analysis.model``). Rules never look at framework APIs; frontend
 A frontend is a module providing the ``Frontend`` protocol:
 
 - ``FRAMEWORK``: its name in the job model and in ``joblint inventory``;
+- ``DESCRIPTION``: what differs about the framework, as the rules need it (its priority
+  range, queue-name rules, option names, serializers: ``joblint.analysis.frameworks``);
+  the engine registers it into the project index, where rules read it;
 - ``NEEDLES``: byte strings one of which any file it cares about must contain (the
   prefilter's fixed part: ``b"celery"``, ``b"joblint"``);
 - ``learned_needles(index)``: more such strings, learned from the files parsed so far
@@ -32,6 +35,7 @@ from joblint.frameworks import (
 )
 
 if TYPE_CHECKING:
+    from joblint.analysis.frameworks import FrameworkDescription
     from joblint.analysis.index import ProjectIndex
     from joblint.analysis.model import EnqueueSite, JobDefinition
     from joblint.parse.parsing import ParsedModule
@@ -39,6 +43,7 @@ if TYPE_CHECKING:
 
 class Frontend(Protocol):
     FRAMEWORK: str
+    DESCRIPTION: FrameworkDescription
     NEEDLES: tuple[bytes, ...]
 
     def learned_needles(self, index: ProjectIndex) -> Iterable[bytes]: ...

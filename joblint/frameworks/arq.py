@@ -40,6 +40,13 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from joblint.analysis.frameworks import (
+    DelayForm,
+    Encoding,
+    FrameworkDescription,
+    MomentOption,
+    SerializerDescription,
+)
 from joblint.analysis.model import (
     NO_QUEUE,
     ClassInfo,
@@ -60,6 +67,19 @@ if TYPE_CHECKING:
 
 FRAMEWORK = "arq"
 NEEDLES: tuple[bytes, ...] = (b"arq", b"WorkerSettings")
+
+DESCRIPTION = FrameworkDescription(
+    name=FRAMEWORK,
+    display_name="arq",
+    moment_options=(
+        MomentOption("_defer_until", relative="_defer_by", relative_form=DelayForm.TIMEDELTA),
+    ),
+    naive_moment_outcome="arq converts it with the enqueuing machine's local zone",
+    serializers=(
+        SerializerDescription("pickle", "arq's default pickle serializer", Encoding.PICKLE),
+    ),
+    default_serializer="pickle",
+)
 
 FUNC = frozenset({"arq.func", "arq.worker.func"})
 CRON = frozenset({"arq.cron", "arq.cron.cron"})

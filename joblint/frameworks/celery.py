@@ -66,6 +66,15 @@ from joblint.analysis.celery_settings import (
     read_route,
     settings_in,
 )
+from joblint.analysis.frameworks import (
+    DelayConflict,
+    DelayForm,
+    Encoding,
+    FrameworkDescription,
+    MomentOption,
+    PriorityRange,
+    SerializerDescription,
+)
 from joblint.analysis.model import (
     NO_QUEUE,
     CallInfo,
@@ -84,6 +93,38 @@ if TYPE_CHECKING:
 
 FRAMEWORK = "celery"
 NEEDLES: tuple[bytes, ...] = (b"celery", b"TASK_ROUTES", b"CELERY_ROUTES")
+
+DESCRIPTION = FrameworkDescription(
+    name=FRAMEWORK,
+    display_name="Celery",
+    queue_declaration="`queue=...` on the task decorator, or a `task_routes` entry",
+    queue_options=frozenset({"queue"}),
+    # AMQP's message priority is one octet; kombu's Redis transport maps 0..255 onto its
+    # priority steps.
+    priority=PriorityRange(0, 255, "Celery's message priority is 0 to 255"),
+    moment_options=(MomentOption("eta", relative="countdown", relative_form=DelayForm.SECONDS),),
+    naive_moment_outcome=(
+        "Celery reads it in the app's timezone (UTC by default), not the caller's"
+    ),
+    delay_conflict=DelayConflict(
+        "countdown",
+        "eta",
+        "Celery computes the ETA from `countdown` and silently drops `eta`",
+        at_delay=True,
+        zero_delay_ignored="Celery ignores a zero countdown",
+    ),
+    serializers=(
+        SerializerDescription(
+            "json",
+            "Celery's JSON serializer",
+            Encoding.KOMBU_JSON,
+            object_hooks=frozenset({"__json__"}),
+        ),
+        SerializerDescription("pickle", "Celery's pickle serializer", Encoding.PICKLE),
+    ),
+    default_serializer="json",
+    name_keyword="name",
+)
 
 # The application class, however it is imported.
 APP_CLASSES = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})

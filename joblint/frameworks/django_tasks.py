@@ -34,6 +34,13 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from joblint.analysis.frameworks import (
+    Encoding,
+    FrameworkDescription,
+    MomentOption,
+    PriorityRange,
+    SerializerDescription,
+)
 from joblint.analysis.model import EnqueueSite, JobDefinition
 from joblint.analysis.tasks_settings import FRAMEWORK as FRAMEWORK
 from joblint.analysis.tasks_settings import NEEDLES as NEEDLES
@@ -52,6 +59,20 @@ from joblint.parse import walk
 if TYPE_CHECKING:
     from joblint.analysis.index import ProjectIndex
     from joblint.parse.parsing import ParsedModule
+
+DESCRIPTION = FrameworkDescription(
+    name=FRAMEWORK,
+    display_name="Django Tasks",
+    queue_declaration="`queue_name=...` on `@task`",
+    queue_options=frozenset({"queue_name"}),
+    queues_listed_by_backend=True,
+    # django.tasks: TASK_MIN_PRIORITY..TASK_MAX_PRIORITY, checked by `validate_task`.
+    priority=PriorityRange(-100, 100, "Django Tasks accepts -100 to 100"),
+    moment_options=(MomentOption("run_after"),),
+    naive_moment_outcome="Django Tasks compares it with aware times when `USE_TZ` is on",
+    serializers=(SerializerDescription("json", "Django Tasks' JSON encoding", Encoding.JSON),),
+    default_serializer="json",
+)
 
 TASK_DECORATORS = frozenset(
     {

@@ -44,6 +44,12 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from joblint.analysis.frameworks import (
+    Encoding,
+    FrameworkDescription,
+    PriorityRange,
+    SerializerDescription,
+)
 from joblint.analysis.model import (
     NO_QUEUE,
     UNKNOWN,
@@ -72,6 +78,26 @@ if TYPE_CHECKING:
 
 FRAMEWORK = "dramatiq"
 NEEDLES: tuple[bytes, ...] = (b"dramatiq",)
+
+DESCRIPTION = FrameworkDescription(
+    name=FRAMEWORK,
+    display_name="Dramatiq",
+    queue_declaration="`queue_name=...` on the actor",
+    queue_options=frozenset({"queue_name"}),
+    # `actor` checks `queue_name` against this with `fullmatch` and raises `ValueError`
+    # at import time (dramatiq/actor.py, `_queue_name_re`).
+    queue_name_pattern=r"[a-zA-Z_][a-zA-Z0-9._-]*",
+    queue_name_problem=(
+        "Dramatiq raises `ValueError` for it: a queue name starts with a letter or an "
+        "underscore, followed by letters, digits, `.`, `-` or `_`"
+    ),
+    # Any int: the worker orders messages by it, and comparing an int with anything else
+    # raises in the worker.
+    priority=PriorityRange(None, None, "Dramatiq orders messages by an int priority"),
+    serializers=(SerializerDescription("json", "Dramatiq's JSON encoder", Encoding.JSON),),
+    default_serializer="json",
+    name_keyword="actor_name",
+)
 
 ACTOR_DECORATORS = frozenset({"dramatiq.actor", "dramatiq.actor.actor"})
 GENERIC_ACTORS = frozenset({"dramatiq.GenericActor", "dramatiq.generic.GenericActor"})

@@ -58,6 +58,12 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from joblint.analysis.frameworks import (
+    Encoding,
+    FrameworkDescription,
+    MomentOption,
+    SerializerDescription,
+)
 from joblint.analysis.model import (
     NO_QUEUE,
     EnqueueSite,
@@ -90,6 +96,18 @@ if TYPE_CHECKING:
 
 FRAMEWORK = "huey"
 NEEDLES: tuple[bytes, ...] = (b"huey", b"Huey", b"HUEY")
+
+DESCRIPTION = FrameworkDescription(
+    name=FRAMEWORK,
+    display_name="Huey",
+    moment_options=(MomentOption("eta", relative="delay"),),
+    naive_moment_outcome=(
+        "Huey reads it as local or UTC time depending on the instance's `utc` setting"
+    ),
+    serializers=(SerializerDescription("pickle", "Huey's pickle serializer", Encoding.PICKLE),),
+    default_serializer="pickle",
+    name_keyword="name",
+)
 
 DJHUEY = "huey.contrib.djhuey"
 DJHUEY_INSTANCE = f"{DJHUEY}.HUEY"

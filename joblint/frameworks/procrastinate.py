@@ -51,6 +51,14 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from joblint.analysis.frameworks import (
+    DelayForm,
+    Encoding,
+    FrameworkDescription,
+    MomentOption,
+    PriorityRange,
+    SerializerDescription,
+)
 from joblint.analysis.model import (
     EnqueueSite,
     JobDefinition,
@@ -78,6 +86,24 @@ if TYPE_CHECKING:
 
 FRAMEWORK = "procrastinate"
 NEEDLES: tuple[bytes, ...] = (b"procrastinate",)
+
+DESCRIPTION = FrameworkDescription(
+    name=FRAMEWORK,
+    display_name="Procrastinate",
+    queue_declaration="`queue=...` on the task decorator",
+    queue_options=frozenset({"queue"}),
+    # An `integer` column in procrastinate_jobs.
+    priority=PriorityRange(
+        -(2**31), 2**31 - 1, "Procrastinate stores it in a 32-bit integer column"
+    ),
+    moment_options=(
+        MomentOption("schedule_at", relative="schedule_in", relative_form=DelayForm.UNITS),
+    ),
+    naive_moment_outcome=("Procrastinate stores it in a `timestamptz` read in the server's zone"),
+    serializers=(SerializerDescription("json", "Procrastinate's JSON encoding", Encoding.JSON),),
+    default_serializer="json",
+    name_keyword="name",
+)
 
 APP_CLASSES = frozenset(
     {

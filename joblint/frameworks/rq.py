@@ -59,6 +59,13 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from joblint.analysis.frameworks import (
+    DelayForm,
+    Encoding,
+    FrameworkDescription,
+    MomentOption,
+    SerializerDescription,
+)
 from joblint.analysis.model import (
     EnqueueSite,
     JobDefinition,
@@ -92,6 +99,25 @@ FRAMEWORK = "rq"
 # Files that import rq or django-rq, or call an enqueue API; modules that only define an
 # enqueued function, or use a project wrapper of `job`, are learned (`learned_needles`).
 NEEDLES: tuple[bytes, ...] = (b" rq", b",rq", b"django_rq", b"enqueue", b"prepare_data(")
+
+DESCRIPTION = FrameworkDescription(
+    name=FRAMEWORK,
+    display_name="RQ",
+    queue_options=frozenset({"queue"}),
+    moment_options=(
+        MomentOption(
+            "enqueue_at",
+            relative="enqueue_in",
+            relative_form=DelayForm.METHOD,
+            written_as="the time given to `enqueue_at`",
+        ),
+    ),
+    naive_moment_outcome="RQ reads it as UTC",
+    serializers=(
+        SerializerDescription("pickle", "RQ's default pickle serializer", Encoding.PICKLE),
+    ),
+    default_serializer="pickle",
+)
 
 QUEUE_CLASSES = frozenset({"rq.Queue", "rq.queue.Queue", "django_rq.queues.DjangoRQ"})
 QUEUE_FACTORIES = frozenset({"django_rq.get_queue", "django_rq.queues.get_queue"})

@@ -15,6 +15,15 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from joblint.analysis.frameworks import (
+    DelayConflict,
+    DelayForm,
+    Encoding,
+    FrameworkDescription,
+    MomentOption,
+    PriorityRange,
+    SerializerDescription,
+)
 from joblint.analysis.model import (
     NO_QUEUE,
     EnqueueSite,
@@ -34,6 +43,40 @@ if TYPE_CHECKING:
 
 FRAMEWORK = "runtime"
 NEEDLES: tuple[bytes, ...] = (b"joblint",)
+
+DESCRIPTION = FrameworkDescription(
+    name=FRAMEWORK,
+    display_name="joblint's runtime",
+    queue_declaration="`queue_as = ...`",
+    queue_attribute="queue_as",
+    queue_options=frozenset({"queue"}),
+    queue_name_pattern=r"(?s).+",
+    queue_name_problem="the runtime refuses an empty queue name at enqueue (`EnqueueError`)",
+    workers_read_queue_config=True,
+    adapter_attribute="queue_adapter",
+    # Stored in an SQLite INTEGER column and ordered by it (lower runs first).
+    priority=PriorityRange(-(2**63), 2**63 - 1, "the runtime stores it as a 64-bit integer"),
+    moment_options=(
+        MomentOption("wait_until", relative="wait", relative_form=DelayForm.TIMEDELTA),
+    ),
+    naive_moment_outcome="the runtime refuses it at enqueue (`EnqueueError`)",
+    delay_conflict=DelayConflict(
+        "wait", "wait_until", "the runtime refuses the enqueue (`EnqueueError`)"
+    ),
+    # joblint.runtime.serialization: JSON plus tagged aware datetimes, dates, timedeltas,
+    # Decimals and UUIDs, and records by global id.
+    serializers=(
+        SerializerDescription(
+            "json",
+            "joblint's runtime",
+            Encoding.TAGGED_JSON,
+            object_hooks=frozenset({"to_global_id"}),
+            hook_bases=("joblint.runtime.",),
+        ),
+    ),
+    default_serializer="json",
+    job_class_conventions=True,
+)
 
 ENQUEUE_METHODS = frozenset({"perform_later", "perform_now"})
 BULK_ENQUEUE = "perform_all_later"

@@ -178,9 +178,7 @@ class QuerysetArgument(ModuleRule):
             ]
             if not queries:
                 continue
-            gets = _what_the_job_gets(
-                serializer_for(site, target_job(module, site), module.index.serializers)
-            )
+            gets = _what_the_job_gets(serializer_for(site, target_job(module, site), module.index))
             for arg, evidence in queries:
                 text = _described(module, arg.value)
                 why = f" ({evidence.how})" if isinstance(arg.value, cst.Name) else ""

@@ -13,13 +13,14 @@ from __future__ import annotations
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import PurePosixPath
 
 import libcst as cst
 from libcst.helpers import get_absolute_module_from_package_for_import, get_full_name_for_node
 
 from joblint.analysis.context import ModuleContext, ProjectContext
+from joblint.analysis.index import ProjectIndex
 from joblint.analysis.model import JobDefinition
 from joblint.analysis.runtime_api import is_runtime_job_base
 from joblint.analysis.words import builtin_verbs, camel_words, snake_case
@@ -32,13 +33,16 @@ JOB_SUFFIX = "Job"
 
 
 def concrete_class_jobs(module: ModuleContext) -> list[JobDefinition]:
-    """The runtime's concrete job classes: the ``<Verb><Noun>Job``-per-module layout is
-    Active Job's convention, which the runtime carries over. Class-based tasks of other
-    frameworks (Celery's ``Task`` subclasses) follow their own naming, and are left alone."""
+    """The concrete job classes of frameworks that follow Active Job's
+    ``<Verb><Noun>Job``-per-module layout (the runtime carries it over). Class-based tasks
+    of other frameworks (Celery's ``Task`` subclasses) follow their own naming, and are
+    left alone."""
     return [
         job
         for job in module.facts.jobs
-        if job.is_class and not job.is_abstract and job.framework == "runtime"
+        if job.is_class
+        and not job.is_abstract
+        and module.index.framework(job.framework).job_class_conventions
     ]
 
 
@@ -46,16 +50,6 @@ def concrete_class_jobs(module: ModuleContext) -> list[JobDefinition]:
 # A test's fake and throwaway jobs (`class FlakyJob(Job)` in a test function, `def foo()`
 # made a task to test the worker) are not the application's jobs, and renaming them helps
 # nobody.
-
-
-# The keyword that fixes the name a task function is registered under, by framework: what
-# keeps queued messages finding the task when the function is renamed.
-NAME_KEYWORDS: Mapping[str, str] = {
-    "celery": "name",
-    "dramatiq": "actor_name",
-    "huey": "name",
-    "procrastinate": "name",
-}
 
 
 # Words before the verb that say how a task runs, not what it does: `bulk_index_reports`
@@ -134,13 +128,13 @@ def _names_an_event(words: Sequence[str]) -> bool:
     return len(last) > 4 and last.endswith("ed") and not last.endswith("eed")
 
 
-def _shown_name(job: JobDefinition) -> str:
+def _shown_name(job: JobDefinition, name_keyword: str | None) -> str:
     """The name a person sees the task by: the last part of the name it is registered
     under when the project chose one (polar's ``benefit_grant`` is the actor
     ``benefit.grant``, shown as ``grant`` in the ``benefit`` namespace), else the
     function's."""
     registered = job.registered_name
-    if registered is None or job.framework not in NAME_KEYWORDS:
+    if registered is None or name_keyword is None:
         return job.name
     last = re.split(r"[.:]", registered)[-1]
     return last if last and last != job.name else job.name
@@ -151,7 +145,7 @@ def _position(job: JobDefinition) -> tuple[str, int, int]:
     return (str(job.path), start.line, start.column)
 
 
-def _own_convention(offending: Sequence[JobDefinition], total: int) -> str:
+def _own_convention(offending: Sequence[JobDefinition], total: int, index: ProjectIndex) -> str:
     """The one finding for a project whose tasks are mostly named its own way: at the
     first of them in path order, the same whichever module a run checks first."""
     names = list(dict.fromkeys(job.name for job in offending))
@@ -159,9 +153,10 @@ def _own_convention(offending: Sequence[JobDefinition], total: int) -> str:
     more = ", ..." if len(names) > 3 else ""
     keywords = sorted(
         {
-            NAME_KEYWORDS[job.framework]
+            keyword
             for job in offending
-            if job.registered_name and job.framework in NAME_KEYWORDS
+            if job.registered_name
+            and (keyword := index.framework(job.framework).name_keyword) is not None
         }
     )
     keep = (
@@ -179,10 +174,10 @@ def _own_convention(offending: Sequence[JobDefinition], total: int) -> str:
     )
 
 
-def _renaming(job: JobDefinition) -> str:
-    """What renaming the task function does to the name messages are queued under."""
+def _renaming(job: JobDefinition, keyword: str | None) -> str:
+    """What renaming the task function does to the name messages are queued under, when
+    ``keyword`` is how its framework fixes a registered name."""
     registered = job.registered_name
-    keyword = NAME_KEYWORDS.get(job.framework)
     if registered is None or keyword is None:
         return ""
     if registered.rpartition(".")[2] != job.name:
@@ -192,6 +187,10 @@ def _renaming(job: JobDefinition) -> str:
         f"messages already queued under that name find no task: keep it with "
         f'`{keyword}="{registered}"`'
     )
+
+
+def _name_keyword(project: ProjectContext, job: JobDefinition) -> str | None:
+    return project.index.framework(job.framework).name_keyword
 
 
 class JobNameVerbNoun(ProjectRule):
@@ -216,7 +215,7 @@ class JobNameVerbNoun(ProjectRule):
                 if message is not None:
                     yield self.diagnostic(job.path, job.name_span, message)
             tasks.extend(
-                (job, self.task_message(job, verbs) or "")
+                (job, self.task_message(job, verbs, _name_keyword(project, job)) or "")
                 for job in module.facts.jobs
                 if _is_task(job)
             )
@@ -227,18 +226,23 @@ class JobNameVerbNoun(ProjectRule):
         if len(offending) >= CONVENTION_MINIMUM and 2 * len(offending) > len(tasks):
             jobs = [job for job, _ in offending]
             yield self.diagnostic(
-                jobs[0].path, jobs[0].name_span, _own_convention(jobs, len(tasks))
+                jobs[0].path,
+                jobs[0].name_span,
+                _own_convention(jobs, len(tasks), project.index),
             )
             return
         for job, message in offending:
-            yield self.diagnostic(job.path, job.name_span, message + _renaming(job))
+            renaming = _renaming(job, _name_keyword(project, job))
+            yield self.diagnostic(job.path, job.name_span, message + renaming)
 
     @classmethod
-    def task_message(cls, job: JobDefinition, verbs: frozenset[str]) -> str | None:
+    def task_message(
+        cls, job: JobDefinition, verbs: frozenset[str], name_keyword: str | None
+    ) -> str | None:
         """What is wrong with a task's name, judged on the name it is shown by."""
         if _handles_an_event(job):
             return None
-        shown = _shown_name(job)
+        shown = _shown_name(job, name_keyword)
         word = cls.task_problem(shown, verbs)
         if word is None:
             return None

@@ -13,12 +13,13 @@ one queue for everything is a choice, reported once.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import libcst as cst
 
 from joblint.analysis.context import ModuleContext, ProjectContext
+from joblint.analysis.frameworks import FrameworkDescription
 from joblint.analysis.model import JobDefinition, Literal, QueueKind
 from joblint.analysis.queues import KnownQueues
 from joblint.analysis.symbols import class_attribute, is_docstring, literal
@@ -33,23 +34,15 @@ from joblint.rules.base import FixAvailability, ModuleRule, ProjectRule
 from joblint.rules.queues import project_known_queues
 from joblint.runtime.queue_selection import EntryKind, classify_queue_entry
 
-# Frameworks where a job declares a queue of its own. Huey has one queue per Huey
-# instance, RQ puts a function on whatever `Queue` it is enqueued on, and arq's queue
-# belongs to the worker (`WorkerSettings.queue_name`) and the enqueue call: none of them
-# has a per-job declaration to ask for.
-PER_JOB_QUEUE_FRAMEWORKS: Mapping[str, str] = {
-    "runtime": "`queue_as = ...`",
-    "celery": "`queue=...` on the task decorator, or a `task_routes` entry",
-    "dramatiq": "`queue_name=...` on the actor",
-    "django-tasks": "`queue_name=...` on `@task`",
-    "procrastinate": "`queue=...` on the task decorator",
-}
+# JOB301 asks only where a job declares a queue of its own (its framework's
+# `queue_declaration`). Huey has one queue per Huey instance, RQ puts a function on
+# whatever `Queue` it is enqueued on, and arq's queue belongs to the worker
+# (`WorkerSettings.queue_name`) and the enqueue call: none of them has a per-job
+# declaration to ask for.
 DEFAULT_QUEUE = "default"
-# Enqueue options that put one enqueue on a queue, as the frameworks above spell them.
-ENQUEUE_QUEUE_OPTIONS = frozenset({"queue", "queue_name"})
 
 
-def _insert_queue_as(class_name: str) -> Fix:
+def _insert_queue_attribute(class_name: str, attribute: str) -> Fix:
     def transform(tree: cst.Module) -> cst.Module:
         class Insert(cst.CSTTransformer):
             done = False
@@ -62,14 +55,14 @@ def _insert_queue_as(class_name: str) -> Fix:
                 body = updated_node.body
                 if not isinstance(body, cst.IndentedBlock):
                     return updated_node
-                if class_attribute(original_node, "queue_as") is not None:
+                if class_attribute(original_node, attribute) is not None:
                     return updated_node
                 self.done = True
                 statements = list(body.body)
                 position = 0
                 if statements and is_docstring(statements[0]):
                     position = 1
-                line = cst.parse_statement(f'queue_as = "{DEFAULT_QUEUE}"\n')
+                line = cst.parse_statement(f'{attribute} = "{DEFAULT_QUEUE}"\n')
                 statements.insert(position, line)
                 if position + 1 < len(statements):
                     following = statements[position + 1]
@@ -84,7 +77,7 @@ def _insert_queue_as(class_name: str) -> Fix:
         return tree.visit(Insert())
 
     return Fix(
-        message=f'Add `queue_as = "{DEFAULT_QUEUE}"` (unsafe: choose the queue it belongs on)',
+        message=f'Add `{attribute} = "{DEFAULT_QUEUE}"` (unsafe: choose the queue it belongs on)',
         applicability=Applicability.UNSAFE,
         transform=transform,
     )
@@ -130,7 +123,8 @@ class MissingQueue(ProjectRule):
                 continue
             placed = placed or _names_a_queue_at_enqueue(module)
             for job in module.facts.jobs:
-                how = PER_JOB_QUEUE_FRAMEWORKS.get(job.framework)
+                framework = project.index.framework(job.framework)
+                how = framework.queue_declaration
                 if how is None or job.is_abstract:
                     continue
                 if job.queue.kind is QueueKind.DYNAMIC:
@@ -142,7 +136,7 @@ class MissingQueue(ProjectRule):
                 if job.queue.kind is QueueKind.STATIC or _inherits_queue(project, job):
                     placed = True
                     continue
-                if job.framework == "django-tasks":
+                if framework.queues_listed_by_backend:
                     if django_tasks is None:
                         django_tasks = read_tasks_settings(project.settings)
                     how = _django_tasks_advice(job, django_tasks)
@@ -162,8 +156,9 @@ class MissingQueue(ProjectRule):
                 f"beside every other unplaced job; name its queue with {each.how}"
             )
             fix = None
-            if job.framework == "runtime" and job.is_class:
-                fix = _insert_queue_as(job.name)
+            attribute = project.index.framework(job.framework).queue_attribute
+            if attribute is not None and job.is_class:
+                fix = _insert_queue_attribute(job.name, attribute)
             yield self.diagnostic(job.path, job.name_span, message, fix=fix)
 
     def _one_queue_for_everything(self, unplaced: list[_Unplaced], computed: int) -> Diagnostic:
@@ -182,11 +177,13 @@ class MissingQueue(ProjectRule):
 
 
 def _inherits_queue(project: ProjectContext, job: JobDefinition) -> bool:
-    """A runtime job whose project base class declares ``queue_as`` has a queue."""
-    if job.framework != "runtime":
+    """A job whose project base class declares its framework's queue attribute (the
+    runtime's ``queue_as``) has a queue."""
+    attribute = project.index.framework(job.framework).queue_attribute
+    if attribute is None:
         return False
     for ancestor in project.index.project_ancestors(job.qualified_name):
-        if "queue_as" in ancestor.method_names or ancestor.attribute("queue_as") is not None:
+        if attribute in ancestor.method_names or ancestor.attribute(attribute) is not None:
             return True
     return False
 
@@ -203,14 +200,14 @@ def _none_of(unplaced: int, computed: int) -> str:
 def _names_a_queue_at_enqueue(module: ModuleContext) -> bool:
     """An enqueue that puts its job on a queue (``.set(queue=...)``,
     ``apply_async(queue=...)``): the project routes jobs where it sends them."""
-    return any(
-        site.framework in PER_JOB_QUEUE_FRAMEWORKS
-        and any(
-            key in ENQUEUE_QUEUE_OPTIONS and isinstance(literal(value), str)
+    for site in module.facts.enqueue_sites:
+        framework = module.index.framework(site.framework)
+        if framework.queue_declaration is not None and any(
+            key in framework.queue_options and isinstance(literal(value), str)
             for key, value in site.options
-        )
-        for site in module.facts.enqueue_sites
-    )
+        ):
+            return True
+    return False
 
 
 def _one_queue(known: KnownQueues) -> bool:
@@ -236,24 +233,11 @@ def _django_tasks_advice(job: JobDefinition, modules: list[TasksSettings]) -> st
 
 # -- JOB303 ------------------------------------------------------------------------------
 
-# Dramatiq's `actor` checks `queue_name` against this pattern with `fullmatch` and raises
-# `ValueError` at import time (dramatiq/actor.py, `_queue_name_re`).
-DRAMATIQ_QUEUE_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9._-]*")
-# Enqueue options that name a queue, by framework.
-QUEUE_OPTIONS: Mapping[str, frozenset[str]] = {
-    "runtime": frozenset({"queue"}),
-    "dramatiq": frozenset({"queue_name"}),
-}
 
-
-def _queue_name_problem(framework: str, name: str) -> str | None:
-    if framework == "dramatiq" and not DRAMATIQ_QUEUE_NAME.fullmatch(name):
-        return (
-            "Dramatiq raises `ValueError` for it: a queue name starts with a letter or an "
-            "underscore, followed by letters, digits, `.`, `-` or `_`"
-        )
-    if framework == "runtime" and not name:
-        return "the runtime refuses an empty queue name at enqueue (`EnqueueError`)"
+def _queue_name_problem(framework: FrameworkDescription, name: str) -> str | None:
+    pattern = framework.queue_name_pattern
+    if pattern is not None and not re.fullmatch(pattern, name):
+        return framework.queue_name_problem
     return None
 
 
@@ -269,20 +253,23 @@ class InvalidQueueName(ModuleRule):
                 continue
             if declared.span is None or job.path != module.path:
                 continue
-            problem = _queue_name_problem(job.framework, declared.name)
+            problem = _queue_name_problem(module.index.framework(job.framework), declared.name)
             if problem is not None:
                 yield self.diagnostic(
                     job.path, declared.span, f"queue name {declared.name!r}: {problem}"
                 )
         for site in module.facts.enqueue_sites:
+            framework = module.index.framework(site.framework)
+            if framework.queue_name_pattern is None:
+                continue
             for key, value in site.options:
-                if key not in QUEUE_OPTIONS.get(site.framework, ()):
+                if key not in framework.queue_options:
                     continue
                 name = literal(value)
                 span = module.parsed.written_span(value)
                 if not isinstance(name, str) or span is None:
                     continue
-                problem = _queue_name_problem(site.framework, name)
+                problem = _queue_name_problem(framework, name)
                 if problem is not None:
                     yield self.diagnostic(site.path, span, f"queue name {name!r}: {problem}")
 
@@ -290,38 +277,11 @@ class InvalidQueueName(ModuleRule):
 # -- JOB312 ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PriorityRange:
-    """What a framework accepts as a priority, and where that is written down."""
-
-    low: int | None
-    high: int | None
-    source: str
-
-
-INT64 = 2**63
-INT32 = 2**31
-PRIORITY_RANGES: Mapping[str, PriorityRange] = {
-    # Stored in an SQLite INTEGER column and ordered by it (lower runs first).
-    "runtime": PriorityRange(-INT64, INT64 - 1, "the runtime stores it as a 64-bit integer"),
-    # django.tasks: TASK_MIN_PRIORITY..TASK_MAX_PRIORITY, checked by `validate_task`.
-    "django-tasks": PriorityRange(-100, 100, "Django Tasks accepts -100 to 100"),
-    # AMQP's message priority is one octet; kombu's Redis transport maps 0..255 onto its
-    # priority steps.
-    "celery": PriorityRange(0, 255, "Celery's message priority is 0 to 255"),
-    # An `integer` column in procrastinate_jobs.
-    "procrastinate": PriorityRange(
-        -INT32, INT32 - 1, "Procrastinate stores it in a 32-bit integer column"
-    ),
-    # Any int: the worker orders messages by it, and comparing an int with anything else
-    # raises in the worker.
-    "dramatiq": PriorityRange(None, None, "Dramatiq orders messages by an int priority"),
-}
 PRIORITY_OPTION = "priority"
 
 
-def _priority_problem(framework: str, value: Literal) -> str | None:
-    allowed = PRIORITY_RANGES.get(framework)
+def _priority_problem(framework: FrameworkDescription, value: Literal) -> str | None:
+    allowed = framework.priority
     if allowed is None or value is None:
         return None
     if isinstance(value, bool):
@@ -382,14 +342,12 @@ class InvalidPriority(ModuleRule):
         span = module.parsed.written_span(node)
         if span is None:
             return
-        problem = _priority_problem(framework, literal(node))
+        problem = _priority_problem(module.index.framework(framework), literal(node))
         if problem is not None:
             yield self.diagnostic(module.path, span, f"priority of {where}: {problem}")
 
 
 # -- JOB314 ------------------------------------------------------------------------------
-
-ADAPTER_ATTRIBUTE = "queue_adapter"
 
 
 class PerJobAdapter(ModuleRule):
@@ -399,11 +357,12 @@ class PerJobAdapter(ModuleRule):
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         for job in module.facts.jobs:
-            if job.framework != "runtime" or job.is_abstract:
+            attribute = module.index.framework(job.framework).adapter_attribute
+            if attribute is None or job.is_abstract:
                 continue
             if not isinstance(job.node, cst.ClassDef):
                 continue
-            value = class_attribute(job.node, ADAPTER_ATTRIBUTE)
+            value = class_attribute(job.node, attribute)
             if value is None or (isinstance(value, cst.Name) and value.value == "None"):
                 continue
             span = module.parsed.written_span(value)
@@ -412,7 +371,7 @@ class PerJobAdapter(ModuleRule):
             yield self.diagnostic(
                 job.path,
                 span,
-                f"`{job.name}` sets its own `queue_adapter`, so its jobs bypass the adapter "
+                f"`{job.name}` sets its own `{attribute}`, so its jobs bypass the adapter "
                 "the project's workers serve (`use_adapter`); remove it and configure the "
                 "adapter once for the project",
             )

@@ -10,12 +10,13 @@ to do nothing. Each option is read from the enqueue sites' options the frontends
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from joblint.analysis.context import ModuleContext
+from joblint.analysis.frameworks import DelayForm, MomentOption
 from joblint.analysis.model import EnqueueSite
 from joblint.analysis.own_code import OwnCodeVisitor
 from joblint.analysis.symbols import literal, single_name
@@ -25,35 +26,18 @@ from joblint.parse import walk
 from joblint.rules.base import FixAvailability, ModuleRule
 from joblint.rules.serialization import Kind, Values
 
-# The options that take a moment, by framework (RQ's frontend keeps the moment given to
-# `enqueue_at` under that name).
-MOMENT_OPTIONS: Mapping[str, frozenset[str]] = {
-    "runtime": frozenset({"wait_until"}),
-    "celery": frozenset({"eta"}),
-    "rq": frozenset({"enqueue_at"}),
-    "huey": frozenset({"eta"}),
-    "django-tasks": frozenset({"run_after"}),
-    "procrastinate": frozenset({"schedule_at"}),
-    "arq": frozenset({"_defer_until"}),
-}
-# What each framework does with a naive moment.
-NAIVE_OUTCOME: Mapping[str, str] = {
-    "runtime": "the runtime refuses it at enqueue (`EnqueueError`)",
-    "celery": "Celery reads it in the app's timezone (UTC by default), not the caller's",
-    "rq": "RQ reads it as UTC",
-    "huey": "Huey reads it as local or UTC time depending on the instance's `utc` setting",
-    "django-tasks": "Django Tasks compares it with aware times when `USE_TZ` is on",
-    "procrastinate": "Procrastinate stores it in a `timestamptz` read in the server's zone",
-    "arq": "arq converts it with the enqueuing machine's local zone",
-}
 UTCNOW = "datetime.datetime.utcnow"
 
 
-def _moment_options(site: EnqueueSite) -> Iterator[tuple[str, cst.BaseExpression]]:
-    names = MOMENT_OPTIONS.get(site.framework, frozenset())
+def _moment_options(
+    module: ModuleContext, site: EnqueueSite
+) -> Iterator[tuple[MomentOption, cst.BaseExpression]]:
+    """The options of ``site`` that take a moment, as its framework describes them."""
+    framework = module.index.framework(site.framework)
     for key, value in site.options:
-        if key in names:
-            yield key, value
+        option = framework.moment_option(key)
+        if option is not None:
+            yield option, value
 
 
 def _shown(module: ModuleContext, node: cst.CSTNode) -> str:
@@ -73,7 +57,7 @@ class NaiveDatetimeSchedule(ModuleRule):
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         values = Values(module)
         for site in module.facts.enqueue_sites:
-            for key, node in _moment_options(site):
+            for moment, node in _moment_options(module, site):
                 span = module.parsed.written_span(node)
                 value = values.of(node)
                 if span is None or value is None:
@@ -84,9 +68,9 @@ class NaiveDatetimeSchedule(ModuleRule):
                     what = f"a date, with neither a time nor a zone{value.evidence}"
                 else:
                     continue
-                option = "the time given to `enqueue_at`" if site.framework == "rq" else f"`{key}`"
+                outcome = module.index.framework(site.framework).naive_moment_outcome
                 message = (
-                    f"{option} is {what}: {NAIVE_OUTCOME[site.framework]}; pass an aware "
+                    f"{moment.shown} is {what}: {outcome}; pass an aware "
                     "datetime (`datetime.now(timezone.utc)`, `django.utils.timezone.now()`)"
                 )
                 yield self.diagnostic(site.path, span, message, fix=self._fix(module, node))
@@ -257,35 +241,36 @@ class ConflictingDelay(ModuleRule):
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         for site in module.facts.enqueue_sites:
+            conflict = module.index.framework(site.framework).delay_conflict
             options = dict(site.options)
-            if site.framework == "runtime" and {"wait", "wait_until"} <= options.keys():
-                later = _later(module, options["wait"], options["wait_until"])
-                if later is not None:
+            if conflict is None or conflict.delay not in options:
+                continue
+            delay = options[conflict.delay]
+            if conflict.moment in options:
+                if conflict.at_delay:
+                    span = module.parsed.written_span(delay)
+                else:
+                    span = _later(module, delay, options[conflict.moment])
+                if span is not None:
                     yield self.diagnostic(
                         site.path,
-                        later,
-                        "`wait` and `wait_until` together: the runtime refuses the enqueue "
-                        "(`EnqueueError`); keep one of them",
+                        span,
+                        f"`{conflict.delay}` and `{conflict.moment}` together: "
+                        f"{conflict.outcome}; keep one of them",
                     )
-            if site.framework != "celery" or "countdown" not in options:
-                continue
-            countdown = options["countdown"]
-            span = module.parsed.written_span(countdown)
-            if span is None:
-                continue
-            if "eta" in options:
-                yield self.diagnostic(
-                    site.path,
-                    span,
-                    "`countdown` and `eta` together: Celery computes the ETA from "
-                    "`countdown` and silently drops `eta`; keep one of them",
-                )
-            elif literal(countdown) in (0, 0.0) and literal(countdown) is not False:
-                yield self.diagnostic(
-                    site.path,
-                    span,
-                    "`countdown=0` delays nothing (Celery ignores a zero countdown); remove it",
-                )
+            elif (
+                conflict.zero_delay_ignored is not None
+                and literal(delay) in (0, 0.0)
+                and literal(delay) is not False
+            ):
+                span = module.parsed.written_span(delay)
+                if span is not None:
+                    yield self.diagnostic(
+                        site.path,
+                        span,
+                        f"`{conflict.delay}=0` delays nothing ({conflict.zero_delay_ignored}); "
+                        "remove it",
+                    )
 
 
 def _later(module: ModuleContext, first: cst.CSTNode, second: cst.CSTNode) -> Span | None:
@@ -296,15 +281,6 @@ def _later(module: ModuleContext, first: cst.CSTNode, second: cst.CSTNode) -> Sp
 
 # -- JOB306 ------------------------------------------------------------------------------
 
-# (framework, moment option) -> the relative option that says the same.
-RELATIVE_OPTION: Mapping[tuple[str, str], str] = {
-    ("runtime", "wait_until"): "wait",
-    ("celery", "eta"): "countdown",
-    ("huey", "eta"): "delay",
-    ("procrastinate", "schedule_at"): "schedule_in",
-    ("arq", "_defer_until"): "_defer_by",
-    ("rq", "enqueue_at"): "enqueue_in",
-}
 NOW_FUNCTIONS = frozenset(
     {
         "datetime.datetime.now",
@@ -379,8 +355,8 @@ class AbsoluteDelay(ModuleRule):
         values = Values(module)
         for site in module.facts.enqueue_sites:
             option_names = {key for key, _ in site.options}
-            for key, node in _moment_options(site):
-                relative = RELATIVE_OPTION.get((site.framework, key))
+            for moment, node in _moment_options(module, site):
+                relative = moment.relative
                 span = module.parsed.written_span(node)
                 if relative is None or span is None:
                     continue
@@ -395,29 +371,26 @@ class AbsoluteDelay(ModuleRule):
                 if now is None or delta_value is None or delta_value.base is not Kind.TIMEDELTA:
                     continue
                 delta_text = module.parsed.module.code_for_node(delta)
-                if relative == "enqueue_in":
-                    advice = f"call `enqueue_in({_shown(module, delta)}, ...)` instead"
-                elif relative == "schedule_in":
-                    advice = 'pass `schedule_in=` with the delay in units (`{"minutes": 5}`)'
+                if moment.relative_form is DelayForm.METHOD:
+                    advice = f"call `{relative}({_shown(module, delta)}, ...)` instead"
+                elif moment.relative_form is DelayForm.UNITS:
+                    advice = f'pass `{relative}=` with the delay in units (`{{"minutes": 5}}`)'
                 else:
                     advice = f"pass `{relative}=` with the delay instead"
-                option = "the time given to `enqueue_at`" if site.framework == "rq" else f"`{key}`"
                 message = (
-                    f"{option} is now plus a delay, a delay written as a moment that depends "
+                    f"{moment.shown} is now plus a delay, a delay written as a moment that depends "
                     f"on the caller's clock and zone; {advice}"
                 )
                 fix = None
                 if relative not in option_names and _aware_now(module, now):
-                    fix = self._fix(module, site, key, node, relative, delta, delta_text)
+                    fix = self._fix(module, moment, node, delta, delta_text)
                 yield self.diagnostic(site.path, span, message, fix=fix)
 
     def _fix(
         self,
         module: ModuleContext,
-        site: EnqueueSite,
-        key: str,
+        moment: MomentOption,
         node: cst.BaseExpression,
-        relative: str,
         delta: cst.BaseExpression,
         delta_text: str,
     ) -> Fix | None:
@@ -425,9 +398,12 @@ class AbsoluteDelay(ModuleRule):
         arq's ``_defer_by`` take a timedelta; Celery's ``countdown`` takes seconds: a literal
         ``timedelta(...)`` of whole seconds becomes the number, a named delta becomes
         ``delta.total_seconds()``, anything else is left for the reader."""
-        if site.framework in ("runtime", "arq"):
+        relative = moment.relative
+        if relative is None:
+            return None
+        if moment.relative_form is DelayForm.TIMEDELTA:
             value = delta_text
-        elif site.framework == "celery":
+        elif moment.relative_form is DelayForm.SECONDS:
             seconds = _seconds(module, delta)
             if seconds is not None:
                 value = str(seconds)
@@ -442,7 +418,7 @@ class AbsoluteDelay(ModuleRule):
         return Fix(
             message=f"Pass `{relative}={value}`",
             applicability=Applicability.SAFE,
-            transform=_replace_keyword(span, key, original, relative, value),
+            transform=_replace_keyword(span, moment.name, original, relative, value),
         )
 
 

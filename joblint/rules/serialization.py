@@ -3,8 +3,9 @@
 A job's arguments are serialized when it is enqueued and rebuilt in a worker. What the
 serializer cannot encode fails at enqueue (or, worse, in the worker); what it encodes
 lossily arrives as something else (a tuple as a list, a datetime as a string) and breaks
-the job far from the cause. What survives depends on the framework's serializer, so the
-knowledge lives in one table here, ``SERIALIZERS``.
+the job far from the cause. What survives depends on the serializer: the framework's
+description names its serializers, the encoding each writes (``Encoding``) and the
+default; what each encoding does to each kind of value is the table ``ENCODINGS`` here.
 
 Precision before recall: a value is judged only when the code shows what it is (a literal,
 a known constructor, a parameter's annotation, or a local whose every assignment in its
@@ -21,8 +22,9 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from joblint.analysis.context import ModuleContext
+from joblint.analysis.frameworks import Encoding, SerializerDescription
+from joblint.analysis.index import ProjectIndex
 from joblint.analysis.model import EnqueueSite, JobDefinition
-from joblint.analysis.project_serializers import ConfiguredSerializers
 from joblint.analysis.symbols import literal, single_name
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
 from joblint.parse import walk
@@ -55,9 +57,9 @@ class Kind(enum.Enum):
 
 @dataclass(frozen=True)
 class Serializer:
-    """How one framework's serializer treats the kinds of value joblint can recognise:
-    ``outcomes`` says what it does to each kind it does not carry across intact; a kind
-    it leaves out survives."""
+    """How a serializer treats the kinds of value joblint can recognise: ``outcomes``
+    says what it does to each kind it does not carry across intact; a kind it leaves out
+    survives."""
 
     name: str
     outcomes: Mapping[Kind, str]
@@ -109,42 +111,28 @@ PICKLE: Mapping[Kind, str] = {
 }
 PICKLE_ADVICE: Mapping[Kind, str] = {Kind.LAMBDA: "define a module-level function instead"}
 
-# The one table: (framework, serializer name) -> what that serializer does.
-SERIALIZERS: Mapping[tuple[str, str], Serializer] = {
-    ("runtime", "json"): Serializer(
-        "joblint's runtime",
-        RUNTIME_JSON,
-        json=True,
-        object_hooks=frozenset({"to_global_id"}),
-        hook_bases=("joblint.runtime.",),
-    ),
-    ("celery", "json"): Serializer(
-        "Celery's JSON serializer", KOMBU_JSON, json=True, object_hooks=frozenset({"__json__"})
-    ),
-    ("celery", "pickle"): Serializer(
-        "Celery's pickle serializer", PICKLE, False, advice=PICKLE_ADVICE
-    ),
-    ("dramatiq", "json"): Serializer("Dramatiq's JSON encoder", PLAIN_JSON, json=True),
-    ("django-tasks", "json"): Serializer("Django Tasks' JSON encoding", PLAIN_JSON, json=True),
-    ("procrastinate", "json"): Serializer("Procrastinate's JSON encoding", PLAIN_JSON, json=True),
-    ("rq", "pickle"): Serializer(
-        "RQ's default pickle serializer", PICKLE, False, advice=PICKLE_ADVICE
-    ),
-    ("huey", "pickle"): Serializer("Huey's pickle serializer", PICKLE, False, advice=PICKLE_ADVICE),
-    ("arq", "pickle"): Serializer(
-        "arq's default pickle serializer", PICKLE, False, advice=PICKLE_ADVICE
-    ),
+# What each encoding refuses or changes, and what to pass instead where that differs from
+# `ADVICE`.
+ENCODINGS: Mapping[Encoding, tuple[Mapping[Kind, str], Mapping[Kind, str]]] = {
+    Encoding.JSON: (PLAIN_JSON, {}),
+    Encoding.KOMBU_JSON: (KOMBU_JSON, {}),
+    Encoding.TAGGED_JSON: (RUNTIME_JSON, {}),
+    Encoding.PICKLE: (PICKLE, PICKLE_ADVICE),
 }
-DEFAULT_SERIALIZER: Mapping[str, str] = {
-    "runtime": "json",
-    "celery": "json",
-    "dramatiq": "json",
-    "django-tasks": "json",
-    "procrastinate": "json",
-    "rq": "pickle",
-    "huey": "pickle",
-    "arq": "pickle",
-}
+
+
+def _serializer(description: SerializerDescription) -> Serializer:
+    outcomes, advice = ENCODINGS[description.encoding]
+    return Serializer(
+        description.label,
+        outcomes,
+        json=description.encoding is not Encoding.PICKLE,
+        object_hooks=description.object_hooks,
+        hook_bases=description.hook_bases,
+        advice=advice,
+    )
+
+
 # The job or enqueue option that picks another serializer (Celery's `serializer=`).
 SERIALIZER_OPTION = "serializer"
 
@@ -607,18 +595,16 @@ def _shown(module: ModuleContext, node: cst.CSTNode) -> str:
 
 
 def serializer_for(
-    site: EnqueueSite,
-    job: JobDefinition | None,
-    configured: ConfiguredSerializers | None = None,
+    site: EnqueueSite, job: JobDefinition | None, index: ProjectIndex
 ) -> Serializer | None:
     """The serializer the site's arguments go through: the enqueue's option, else the
     job's, else the project's configuration, else the framework's default; None when it
     cannot be told (a serializer chosen by a variable or an object, or one joblint has no
     table for, such as a project's own)."""
-    framework = job.framework if job is not None else site.framework
+    framework = index.framework(job.framework if job is not None else site.framework)
     app = job.app if job is not None else None
-    project = configured.for_job(framework, app) if configured is not None else None
-    chosen: object = DEFAULT_SERIALIZER.get(framework) if project is None else project
+    project = index.serializers.for_job(framework.name, app)
+    chosen: object = framework.default_serializer if project is None else project
     for key, expression in site.options:
         if key == SERIALIZER_OPTION:
             chosen = literal(expression)
@@ -630,7 +616,8 @@ def serializer_for(
                     chosen = value
     if not isinstance(chosen, str):
         return None
-    return SERIALIZERS.get((framework, chosen))
+    described = framework.serializer(chosen)
+    return _serializer(described) if described is not None else None
 
 
 class NonSerializableArgument(ModuleRule):
@@ -647,7 +634,7 @@ class NonSerializableArgument(ModuleRule):
             if site.synchronous:
                 continue  # run in the caller: nothing is serialized
             job = target_job(module, site)
-            serializer = serializer_for(site, job, module.index.serializers)
+            serializer = serializer_for(site, job, module.index)
             if serializer is None:
                 continue
             for arg in received_arguments(site):
