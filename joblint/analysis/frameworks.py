@@ -92,6 +92,60 @@ class SerializerDescription:
     hook_bases: tuple[str, ...] = ()
 
 
+class WaitsWhen(enum.Enum):
+    ALWAYS = "always"
+    ARGUMENT_TRUE = "argument true"  # Huey's `result.get(blocking=True)`
+    ARGUMENT_NONZERO = "argument nonzero"  # RQ's `job.latest_result(timeout=N)`
+
+
+@dataclass(frozen=True)
+class ResultWait:
+    """A method of what an enqueue returns that waits for the job's result: always, or
+    when ``argument`` (its keyword, else its first positional argument) says so."""
+
+    method: str
+    waits: WaitsWhen = WaitsWhen.ALWAYS
+    argument: str | None = None
+
+
+@dataclass(frozen=True)
+class SuppliedArguments:
+    """Arguments a framework passes to a task function itself, ahead of the caller's: a
+    leading parameter (Celery's bound ``self``, arq's ``ctx``) or a keyword (Huey's
+    ``task``). ``option`` is the job option that turns it on; None means always."""
+
+    option: str | None
+    leading: int = 0
+    keyword: str | None = None
+    # Names the supplied leading parameter goes by: with the option absent, a first
+    # parameter so named means the option may be set where joblint cannot see it.
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DecoratorOrder:
+    """Where the task decorator must sit among a task function's decorators."""
+
+    task_outermost: bool = False
+    # Decorators, by last name, that must sit below (applied before) the task decorator,
+    # and those that must sit above it.
+    below_task: frozenset[str] = frozenset()
+    above_task: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class SynchronousCall:
+    """A call that runs a job in the caller (a synchronous site's ``method``), and how to
+    enqueue the job instead: ``enqueue``, written by renaming the method
+    (``apply`` -> ``apply_async``) or appending it to the callee (``task(...)`` ->
+    ``task.delay(...)``), else ``advice`` for the reader."""
+
+    method: str
+    enqueue: str | None = None
+    rewrite: str = "rename"  # or "append"
+    advice: str | None = None
+
+
 @dataclass(frozen=True)
 class FrameworkDescription:
     name: str  # as JobDefinition.framework and EnqueueSite.framework hold it
@@ -135,6 +189,56 @@ class FrameworkDescription:
     # The decorator keyword that fixes the name a task is registered under, so queued
     # messages still find it after a rename (Celery's `name=`, Dramatiq's `actor_name=`).
     name_keyword: str | None = None
+
+    # -- enqueueing
+    # The bulk API that saves round trips, worded for a message (Celery has none:
+    # `group(...).apply_async()` publishes one message per signature).
+    bulk_enqueue: str | None = None
+    # The bulk API takes per-enqueue options (the runtime's `perform_all_later` takes job
+    # instances, not `set(...)` ones).
+    bulk_enqueue_takes_options: bool = True
+    synchronous_calls: tuple[SynchronousCall, ...] = ()
+    # A job may be written to the queue with the caller's database transaction
+    # (`JobDefinition.joins_callers_transaction`, set by the frontend).
+    may_join_callers_transaction: bool = False
+
+    # -- delivery and errors
+    # Every job is delivered at least once, whatever it declares (a dead worker's job runs
+    # again), so a second run must be harmless.
+    delivers_at_least_once: bool = False
+    # Jobs declare Active Job's error policies (`retry_on`, `discard_on`, `rescue_from`),
+    # searched newest first, as joblint's runtime does.
+    declared_error_policies: bool = False
+    # The declaration that discards a job on an exception, for advice (`discard_on`).
+    discard_declaration: str | None = None
+
+    # -- results
+    # What waits, on the object an enqueue returns, for the job's result.
+    result_waits: tuple[ResultWait, ...] = ()
+
+    # -- task functions and their arguments
+    # The task decorators, by last name, for frontends that do not record which one made
+    # a task (a task function carries exactly one of them).
+    task_decorators: frozenset[str] = frozenset()
+    decorator_order: DecoratorOrder | None = None
+    supplied_arguments: SuppliedArguments | None = None
+    # Enqueue methods that drop positional arguments (Procrastinate's
+    # `Task.defer(*_, **kwargs)`), and those of them that take one job's arguments (not a
+    # batch's, each a mapping).
+    drops_positional: frozenset[str] = frozenset()
+    keyword_only_enqueue: frozenset[str] = frozenset()
+
+    def synchronous_call(self, method: str) -> SynchronousCall | None:
+        for call in self.synchronous_calls:
+            if call.method == method:
+                return call
+        return None
+
+    def result_wait(self, method: str) -> ResultWait | None:
+        for wait in self.result_waits:
+            if wait.method == method:
+                return wait
+        return None
 
     def moment_option(self, name: str) -> MomentOption | None:
         for option in self.moment_options:

@@ -46,6 +46,7 @@ from joblint.analysis.frameworks import (
     FrameworkDescription,
     MomentOption,
     SerializerDescription,
+    SuppliedArguments,
 )
 from joblint.analysis.model import (
     NO_QUEUE,
@@ -79,6 +80,9 @@ DESCRIPTION = FrameworkDescription(
         SerializerDescription("pickle", "arq's default pickle serializer", Encoding.PICKLE),
     ),
     default_serializer="pickle",
+    # arq documents that a job may run more than once (`max_tries` defaults to 5).
+    delivers_at_least_once=True,
+    supplied_arguments=SuppliedArguments(None, leading=1),
 )
 
 FUNC = frozenset({"arq.func", "arq.worker.func"})

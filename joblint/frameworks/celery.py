@@ -67,13 +67,17 @@ from joblint.analysis.celery_settings import (
     settings_in,
 )
 from joblint.analysis.frameworks import (
+    DecoratorOrder,
     DelayConflict,
     DelayForm,
     Encoding,
     FrameworkDescription,
     MomentOption,
     PriorityRange,
+    ResultWait,
     SerializerDescription,
+    SuppliedArguments,
+    SynchronousCall,
 )
 from joblint.analysis.model import (
     NO_QUEUE,
@@ -124,6 +128,15 @@ DESCRIPTION = FrameworkDescription(
     ),
     default_serializer="json",
     name_keyword="name",
+    result_waits=tuple(ResultWait(method) for method in ("get", "wait", "join", "join_native")),
+    task_decorators=frozenset({"task", "shared_task"}),
+    # `@app.task` applied last ("first in the list").
+    decorator_order=DecoratorOrder(task_outermost=True),
+    supplied_arguments=SuppliedArguments("bind", leading=1, names=("self",)),
+    synchronous_calls=(
+        SynchronousCall("apply", "apply_async"),
+        SynchronousCall("__call__", "delay", rewrite="append"),
+    ),
 )
 
 # The application class, however it is imported.

@@ -40,6 +40,8 @@ from joblint.analysis.frameworks import (
     MomentOption,
     PriorityRange,
     SerializerDescription,
+    SuppliedArguments,
+    SynchronousCall,
 )
 from joblint.analysis.model import EnqueueSite, JobDefinition
 from joblint.analysis.tasks_settings import FRAMEWORK as FRAMEWORK
@@ -72,6 +74,8 @@ DESCRIPTION = FrameworkDescription(
     naive_moment_outcome="Django Tasks compares it with aware times when `USE_TZ` is on",
     serializers=(SerializerDescription("json", "Django Tasks' JSON encoding", Encoding.JSON),),
     default_serializer="json",
+    supplied_arguments=SuppliedArguments("takes_context", leading=1, names=("context", "ctx")),
+    synchronous_calls=(SynchronousCall("call", "enqueue"), SynchronousCall("acall", "aenqueue")),
 )
 
 TASK_DECORATORS = frozenset(

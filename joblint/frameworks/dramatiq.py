@@ -49,6 +49,7 @@ from joblint.analysis.frameworks import (
     FrameworkDescription,
     PriorityRange,
     SerializerDescription,
+    SynchronousCall,
 )
 from joblint.analysis.model import (
     NO_QUEUE,
@@ -97,6 +98,12 @@ DESCRIPTION = FrameworkDescription(
     serializers=(SerializerDescription("json", "Dramatiq's JSON encoder", Encoding.JSON),),
     default_serializer="json",
     name_keyword="actor_name",
+    # Acknowledged after processing, and retried by the Retries middleware by default.
+    delivers_at_least_once=True,
+    synchronous_calls=(
+        SynchronousCall("__call__", "send", rewrite="append"),
+        SynchronousCall("fn", "send"),
+    ),
 )
 
 ACTOR_DECORATORS = frozenset({"dramatiq.actor", "dramatiq.actor.actor"})

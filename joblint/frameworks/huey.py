@@ -59,10 +59,15 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from joblint.analysis.frameworks import (
+    DecoratorOrder,
     Encoding,
     FrameworkDescription,
     MomentOption,
+    ResultWait,
     SerializerDescription,
+    SuppliedArguments,
+    SynchronousCall,
+    WaitsWhen,
 )
 from joblint.analysis.model import (
     NO_QUEUE,
@@ -107,6 +112,15 @@ DESCRIPTION = FrameworkDescription(
     serializers=(SerializerDescription("pickle", "Huey's pickle serializer", Encoding.PICKLE),),
     default_serializer="pickle",
     name_keyword="name",
+    # `result.get()` returns None at once; `get(True)` / `get(blocking=True)` waits.
+    result_waits=(ResultWait("get", WaitsWhen.ARGUMENT_TRUE, "blocking"),),
+    task_decorators=frozenset({"task", "db_task", "periodic_task", "db_periodic_task"}),
+    # `lock_task` goes under the task decorator.
+    decorator_order=DecoratorOrder(below_task=frozenset({"lock_task"})),
+    supplied_arguments=SuppliedArguments("context", keyword="task"),
+    synchronous_calls=(
+        SynchronousCall("call_local", advice="call the task (`task(...)`) to enqueue it"),
+    ),
 )
 
 DJHUEY = "huey.contrib.djhuey"

@@ -52,12 +52,15 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from joblint.analysis.frameworks import (
+    DecoratorOrder,
     DelayForm,
     Encoding,
     FrameworkDescription,
     MomentOption,
     PriorityRange,
     SerializerDescription,
+    SuppliedArguments,
+    SynchronousCall,
 )
 from joblint.analysis.model import (
     EnqueueSite,
@@ -103,6 +106,18 @@ DESCRIPTION = FrameworkDescription(
     serializers=(SerializerDescription("json", "Procrastinate's JSON encoding", Encoding.JSON),),
     default_serializer="json",
     name_keyword="name",
+    task_decorators=frozenset({"task"}),
+    # `periodic` goes over `task`.
+    decorator_order=DecoratorOrder(above_task=frozenset({"periodic"})),
+    supplied_arguments=SuppliedArguments("pass_context", leading=1, names=("context", "ctx")),
+    # `Task.defer(*_, **kwargs)`: the job never receives positional arguments.
+    drops_positional=frozenset({"defer", "defer_async", "batch_defer", "batch_defer_async"}),
+    keyword_only_enqueue=frozenset({"defer", "defer_async"}),
+    bulk_enqueue="`task.batch_defer({...}, {...})`",
+    synchronous_calls=(
+        SynchronousCall("__call__", advice="use `.defer(...)` with keyword arguments"),
+    ),
+    may_join_callers_transaction=True,
 )
 
 APP_CLASSES = frozenset(

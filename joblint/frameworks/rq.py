@@ -64,7 +64,9 @@ from joblint.analysis.frameworks import (
     Encoding,
     FrameworkDescription,
     MomentOption,
+    ResultWait,
     SerializerDescription,
+    WaitsWhen,
 )
 from joblint.analysis.model import (
     EnqueueSite,
@@ -117,6 +119,9 @@ DESCRIPTION = FrameworkDescription(
         SerializerDescription("pickle", "RQ's default pickle serializer", Encoding.PICKLE),
     ),
     default_serializer="pickle",
+    # `job.latest_result(timeout=N)` waits up to N seconds; 0 (the default) does not.
+    result_waits=(ResultWait("latest_result", WaitsWhen.ARGUMENT_NONZERO, "timeout"),),
+    bulk_enqueue="`queue.enqueue_many([Queue.prepare_data(...), ...])`",
 )
 
 QUEUE_CLASSES = frozenset({"rq.Queue", "rq.queue.Queue", "django_rq.queues.DjangoRQ"})

@@ -23,6 +23,7 @@ from joblint.analysis.frameworks import (
     MomentOption,
     PriorityRange,
     SerializerDescription,
+    SynchronousCall,
 )
 from joblint.analysis.model import (
     NO_QUEUE,
@@ -76,6 +77,12 @@ DESCRIPTION = FrameworkDescription(
     ),
     default_serializer="json",
     job_class_conventions=True,
+    delivers_at_least_once=True,
+    declared_error_policies=True,
+    discard_declaration="discard_on",
+    bulk_enqueue="`perform_all_later([Job(...), ...])`",
+    bulk_enqueue_takes_options=False,
+    synchronous_calls=(SynchronousCall("perform_now", "perform_later"),),
 )
 
 ENQUEUE_METHODS = frozenset({"perform_later", "perform_now"})

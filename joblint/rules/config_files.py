@@ -108,7 +108,7 @@ def _used_queues(project: ProjectContext) -> set[str]:
             if job.queue.kind is QueueKind.DYNAMIC:
                 return set()
             if job.queue.kind is QueueKind.NONE:
-                if job.framework != "runtime":
+                if not project.index.framework(job.framework).workers_read_queue_config:
                     return set()
                 used.add(DEFAULT_QUEUE)
         for site in module.facts.enqueue_sites:

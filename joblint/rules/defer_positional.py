@@ -24,9 +24,6 @@ from joblint.fix.fixes import name_arguments
 from joblint.rules.base import FixAvailability, ModuleRule
 from joblint.rules.signatures import ParameterKind, job_signature, target_job
 
-FRAMEWORK = "procrastinate"
-DEFER_METHODS = frozenset({"defer", "defer_async"})
-
 
 class DeferPositionalArguments(ModuleRule):
     code = "JOB205"
@@ -38,7 +35,8 @@ class DeferPositionalArguments(ModuleRule):
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         for site in module.facts.enqueue_sites:
-            if site.framework != FRAMEWORK or site.method not in DEFER_METHODS:
+            framework = module.index.framework(site.framework)
+            if site.method not in framework.keyword_only_enqueue:
                 continue
             call = site.node
             func = call.func

@@ -43,14 +43,9 @@ RETURNS_NONE = frozenset({"delay_on_commit", "apply_async_on_commit"})
 PARTIAL = "functools.partial"
 TRANSACTION = "django.db.transaction"
 
-# The bulk API of each framework that has one that saves round trips (JOB606). Celery has
-# none: `group(...).apply_async()` publishes one message per signature (canvas.py's
-# `_apply_tasks`), as a loop of `.delay` does over the same pooled connection.
-BULK_APIS: Mapping[str, str] = {
-    "runtime": "`perform_all_later([Job(...), ...])`",
-    "rq": "`queue.enqueue_many([Queue.prepare_data(...), ...])`",
-    "procrastinate": "`task.batch_defer({...}, {...})`",
-}
+# JOB606 suggests a framework's `bulk_enqueue`, where it has one that saves round trips.
+# Celery has none: `group(...).apply_async()` publishes one message per signature
+# (canvas.py's `_apply_tasks`), as a loop of `.delay` does over the same pooled connection.
 # Words that say a loop already goes through its collection in batches, each job taking a
 # chunk: one enqueue per chunk is the batching (`for chunk in chunked(ids, 1000)`).
 BATCH_WORDS = re.compile(r"chunk|batch|page|pagin|slice|partition", re.IGNORECASE)
@@ -77,9 +72,9 @@ def sends(site: EnqueueSite, parsed: ParsedModule) -> bool:
 def shares_transaction(module: ModuleContext, site: EnqueueSite) -> bool | None:
     """Whether the job is written with the caller's transaction, so workers see it only
     after the commit (``JobDefinition.joins_callers_transaction``, which the Procrastinate
-    frontend sets). None when that cannot be told, or when a Procrastinate site's task is
-    not known."""
-    if site.framework != "procrastinate":
+    frontend sets). None when that cannot be told, or when the task of a site whose
+    framework's jobs may join the transaction is not known."""
+    if not module.index.framework(site.framework).may_join_callers_transaction:
         return False
     job = module.index.jobs.resolve(site.target) if site.target else None
     if job is None:
@@ -395,23 +390,10 @@ def _sending_calls(module: ModuleContext) -> list[tuple[EnqueueSite, cst.Call]]:
     return list(found.values())
 
 
-# (framework, method) -> how to send the job instead, and how the call is rewritten:
-# ("rename", new method), ("append", method added to the callee).
-ASYNCHRONOUS_FORMS: Mapping[tuple[str, str], tuple[str, str]] = {
-    ("runtime", "perform_now"): ("rename", "perform_later"),
-    ("celery", "apply"): ("rename", "apply_async"),
-    ("celery", "__call__"): ("append", "delay"),
-    ("dramatiq", "__call__"): ("append", "send"),
-    ("dramatiq", "fn"): ("rename", "send"),
-    ("django-tasks", "call"): ("rename", "enqueue"),
-    ("django-tasks", "acall"): ("rename", "aenqueue"),
-}
+# How to send the job instead of running it is the framework's `synchronous_calls`: a
+# method to rename to, or to append to the callee (`form`: ("rename" | "append", method)).
 # Celery's `apply` keywords `apply_async` takes the same way.
 APPLY_KEYWORDS = frozenset({"args", "kwargs", "task_id", "link", "link_error", "headers"})
-ALTERNATIVES: Mapping[tuple[str, str], str] = {
-    ("huey", "call_local"): "call the task (`task(...)`) to enqueue it",
-    ("procrastinate", "__call__"): "use `.defer(...)` with keyword arguments",
-}
 
 
 # Words that say a job is run in the caller on purpose, in the name of the function that
@@ -533,12 +515,17 @@ class SynchronousJobCall(ModuleRule):
         for site in sites:
             if _fallback_for_queued(parsed, site, queued) or deliberately_inline(module, site):
                 continue
-            form = ASYNCHRONOUS_FORMS.get((site.framework, site.method))
+            described = module.index.framework(site.framework).synchronous_call(site.method)
+            form = None
+            if described is not None and described.enqueue is not None:
+                form = (described.rewrite, described.enqueue)
             what = code(parsed, site.node.func)
             if form is not None:
                 instead = f"enqueue it with `.{form[1]}(...)`"
+            elif described is not None and described.advice is not None:
+                instead = described.advice
             else:
-                instead = ALTERNATIVES.get((site.framework, site.method), "enqueue it")
+                instead = "enqueue it"
             message = (
                 f"`{what}(...)` runs the job here, in the caller: no queue, no retries, and "
                 f"the caller waits; {instead} (running jobs inline is for tests)"
@@ -623,12 +610,13 @@ class EnqueueInLoop(ModuleRule):
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         parsed = module.parsed
         for site in module.facts.enqueue_sites:
-            bulk = BULK_APIS.get(site.framework)
+            framework = module.index.framework(site.framework)
+            bulk = framework.bulk_enqueue
             if bulk is None or not site.context.in_loop or not sends(site, parsed):
                 continue
             if site.method in BULK_METHODS or site.method in ("enqueue_at", "enqueue_in"):
                 continue
-            if site.framework == "runtime" and site.options:
+            if not framework.bulk_enqueue_takes_options and site.options:
                 continue  # `set(...)` per job: perform_all_later takes job instances
             if not _in_for_loop(parsed, site.node) or _loops_over_batches(parsed, site.node):
                 continue

@@ -271,7 +271,7 @@ class ConflictingErrorPolicy(ModuleRule):
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         hierarchy = ExceptionHierarchy(module.index)
         for job in module.facts.jobs:
-            if job.framework != "runtime":
+            if not module.index.framework(job.framework).declared_error_policies:
                 continue
             searched = searched_declarations(module, job)
             if searched is not None:
@@ -361,7 +361,9 @@ class RescueHandlerSwallows(ModuleRule):
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         for job in module.facts.jobs:
-            if job.framework != "runtime" or not isinstance(job.node, cst.ClassDef):
+            if not module.index.framework(job.framework).declared_error_policies:
+                continue
+            if not isinstance(job.node, cst.ClassDef):
                 continue
             for statement in job.node.body.body:
                 if isinstance(statement, cst.FunctionDef):
@@ -406,7 +408,7 @@ class MixedRetryMechanisms(ModuleRule):
         for job in module.facts.jobs:
             if job.perform is None:
                 continue
-            if job.framework == "runtime":
+            if module.index.framework(job.framework).declared_error_policies:
                 yield from self._runtime(module, job, job.perform)
             elif job.framework == "celery":
                 yield from self._celery(module, job, job.perform)

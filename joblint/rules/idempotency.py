@@ -38,6 +38,7 @@ from joblint.analysis.bodies import (
     own_nodes,
 )
 from joblint.analysis.context import ModuleContext
+from joblint.analysis.frameworks import WaitsWhen
 from joblint.analysis.index import ProjectIndex
 from joblint.analysis.model import UNKNOWN, EnqueueSite, JobDefinition, Literal
 from joblint.analysis.symbols import class_attribute, literal, single_name
@@ -68,11 +69,6 @@ def _receiver_root(call: cst.Call) -> str | None:
 
 FILTERS = frozenset({"filter", "exclude", "where", "filter_by"})
 KEYED_SENDS = frozenset(name for name in SEND_FUNCTIONS if name.startswith("stripe."))
-# Frameworks that deliver every job at least once, whatever the job declares: joblint's
-# runtime releases a dead worker's claimed jobs to run again; Dramatiq acknowledges a
-# message after processing it, and its Retries middleware retries by default; arq
-# documents that a job may run more than once (`max_tries` defaults to 5).
-AT_LEAST_ONCE = {"runtime": "joblint's runtime", "dramatiq": "Dramatiq", "arq": "arq"}
 
 
 def rerun_cause(job: JobDefinition, index: ProjectIndex) -> str | None:
@@ -89,8 +85,12 @@ def rerun_cause(job: JobDefinition, index: ProjectIndex) -> str | None:
     failed or stalled job alone unless the task has ``retry`` or the project retries
     stalled jobs. Django's Tasks have no retries. A setting that cannot be read proves
     nothing, so the rule stays quiet on it."""
-    if job.framework in AT_LEAST_ONCE:
-        return f"{AT_LEAST_ONCE[job.framework]} delivers a job at least once"
+    framework = index.framework(job.framework)
+    if framework.delivers_at_least_once:
+        # joblint's runtime releases a dead worker's claimed jobs to run again; Dramatiq
+        # acknowledges a message after processing it and retries by default; arq
+        # documents that a job may run more than once.
+        return f"{framework.display_name} delivers a job at least once"
     options = dict(job.options)
     if job.framework == "celery":
         return _celery_rerun(job, options, index)
@@ -672,12 +672,6 @@ class LockWithoutExpiry(ModuleRule):
 # -- JOB405 ---------------------------------------------------------------------------
 
 ALLOW_JOIN = frozenset({"celery.result.allow_join_result"})
-# What blocks, by framework, on the result of an enqueue.
-BLOCKING_METHODS: dict[str, frozenset[str]] = {
-    "celery": frozenset({"get", "wait", "join", "join_native"}),
-    "huey": frozenset({"get"}),
-    "rq": frozenset({"latest_result"}),
-}
 
 
 class BlockingOnJobResult(ModuleRule):
@@ -691,7 +685,7 @@ class BlockingOnJobResult(ModuleRule):
             for site in module.facts.enqueue_sites
             if not site.synchronous
             and site.method not in NOT_ENQUEUES
-            and site.framework in BLOCKING_METHODS
+            and module.index.framework(site.framework).result_waits
         }
         for job, body in _bodies(module):
             for call in own_calls(body.body):
@@ -705,7 +699,7 @@ class BlockingOnJobResult(ModuleRule):
                     )
                     continue
                 site = self._enqueued_receiver(module, call, sites)
-                if site is not None and self._blocks(site, call):
+                if site is not None and self._blocks(module, site, call):
                     yield self.diagnostic(
                         job.path,
                         module.parsed.span(call),
@@ -734,23 +728,21 @@ class BlockingOnJobResult(ModuleRule):
                 return found[0]
         return None
 
-    def _blocks(self, site: EnqueueSite, call: cst.Call) -> bool:
+    def _blocks(self, module: ModuleContext, site: EnqueueSite, call: cst.Call) -> bool:
         method = callee_method(call)
-        if method not in BLOCKING_METHODS[site.framework]:
+        wait = module.index.framework(site.framework).result_wait(method) if method else None
+        if wait is None:
             return False
+        if wait.waits is WaitsWhen.ALWAYS or wait.argument is None:
+            return True
         keywords = {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}
         positional = [arg.value for arg in call.args if arg.keyword is None]
-        if site.framework == "huey":
-            # `result.get()` returns None at once; `get(True)` / `get(blocking=True)` waits.
-            blocking = keywords.get("blocking", positional[0] if positional else None)
-            return isinstance(blocking, cst.Name) and blocking.value == "True"
-        if site.framework == "rq":
-            # `job.latest_result(timeout=N)` waits up to N seconds; 0 (the default) does not.
-            timeout = keywords.get("timeout", positional[0] if positional else None)
-            return timeout is not None and not (
-                isinstance(timeout, cst.Integer) and timeout.evaluated_value == 0
-            )
-        return True
+        given = keywords.get(wait.argument, positional[0] if positional else None)
+        if wait.waits is WaitsWhen.ARGUMENT_TRUE:
+            return isinstance(given, cst.Name) and given.value == "True"
+        return given is not None and not (
+            isinstance(given, cst.Integer) and given.evaluated_value == 0
+        )
 
 
 # -- JOB406 ---------------------------------------------------------------------------

@@ -64,7 +64,8 @@ class MissingNotFoundHandling(ModuleRule):
             lookups = _unprotected_lookups(module, prover, job.perform)
             if not lookups:
                 continue
-            if job.framework == "runtime" and _policy_handles(module, job):
+            declared = module.index.framework(job.framework).declared_error_policies
+            if declared and _policy_handles(module, job):
                 continue
             for lookup in lookups:
                 yield self._report(module, job, lookup)
@@ -72,7 +73,8 @@ class MissingNotFoundHandling(ModuleRule):
     def _report(self, module: ModuleContext, job: JobDefinition, lookup: Lookup) -> Diagnostic:
         code = module.parsed.module.code_for_node(lookup.call)
         shown = code if len(code) <= 50 else code[:47] + "..."
-        policy = "`discard_on` it, " if job.framework == "runtime" else ""
+        discard = module.index.framework(job.framework).discard_declaration
+        policy = f"`{discard}` it, " if discard is not None else ""
         if lookup.raises is None:
             message = (
                 f"`{shown}` returns None when the record was deleted after the job was "

@@ -111,28 +111,15 @@ class DuplicateJobName(ProjectRule):
                 )
 
 
-# Per framework: (the task decorator must be outermost, decorator names that must sit
-# below the task decorator, decorator names that must sit above it). From the frameworks'
-# documentation: Celery wants `@app.task` applied last ("first in the list"); Huey's
-# `lock_task` goes under the task decorator; Procrastinate's `periodic` over `task`.
-DECORATOR_ORDER: dict[str, tuple[bool, frozenset[str], frozenset[str]]] = {
-    "celery": (True, frozenset(), frozenset()),
-    "huey": (False, frozenset({"lock_task"}), frozenset()),
-    "procrastinate": (False, frozenset(), frozenset({"periodic"})),
-}
-# The decorators that make a task, by last name, for frontends that do not say which one
-# it was (a task function carries exactly one of them).
-TASK_DECORATORS = {
-    "celery": frozenset({"task", "shared_task"}),
-    "huey": frozenset({"task", "db_task", "periodic_task", "db_periodic_task"}),
-    "procrastinate": frozenset({"task"}),
-}
+# Where each framework wants its task decorator is its description's `decorator_order`,
+# from its documentation (Celery's `@app.task` applied last, Huey's `lock_task` under the
+# task decorator, Procrastinate's `periodic` over `task`).
 
 
-def _task_decorator(job: JobDefinition) -> cst.Decorator | None:
+def _task_decorator(module: ModuleContext, job: JobDefinition) -> cst.Decorator | None:
     if job.decorator is not None or not isinstance(job.node, cst.FunctionDef):
         return job.decorator
-    names = TASK_DECORATORS.get(job.framework, frozenset())
+    names = module.index.framework(job.framework).task_decorators
     found = [d for d in job.node.decorators if _method_name(d) in names]
     return found[0] if len(found) == 1 else None
 
@@ -147,15 +134,15 @@ class DecoratorOrder(ModuleRule):
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         for job in module.facts.jobs:
-            order = DECORATOR_ORDER.get(job.framework)
-            task_decorator = _task_decorator(job)
+            order = module.index.framework(job.framework).decorator_order
+            task_decorator = _task_decorator(module, job)
             if order is None or task_decorator is None or not isinstance(job.node, cst.FunctionDef):
                 continue
             decorators = list(job.node.decorators)
             position = next((i for i, d in enumerate(decorators) if d is task_decorator), None)
             if position is None:
                 continue
-            outermost, below, above = order
+            outermost, below, above = order.task_outermost, order.below_task, order.above_task
             task = module.parsed.module.code_for_node(task_decorator.decorator)
             # See PASS_THROUGH: what returns the task object unchanged is no wrapper.
             wrappers = [d for d in decorators[:position] if not _passes_through(module, d)]

@@ -199,7 +199,7 @@ class RequestBoundArgument(ModuleRule):
         for site in module.facts.enqueue_sites:
             if site.synchronous:
                 continue
-            for arg in received_arguments(site):
+            for arg in received_arguments(module, site):
                 if arg.star:
                     continue
                 bound = prover.of(arg.value)

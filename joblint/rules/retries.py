@@ -281,11 +281,15 @@ def _celery_bases_known(module: ModuleContext, options: JobOptions) -> bool:
 
 
 def _retry_on_calls(
-    parsed: ParsedModule, job: JobDefinition
+    module: ModuleContext, job: JobDefinition
 ) -> Iterator[tuple[cst.Decorator, cst.Call]]:
-    """The runtime's ``@retry_on(...)`` declarations on a job class. The runtime frontend
-    does not record policies in the model; they are read here, by qualified name."""
-    if job.framework != "runtime" or not isinstance(job.node, cst.ClassDef):
+    """The runtime's ``@retry_on(...)`` declarations on a job class (of a framework that
+    declares Active Job's error policies). The runtime frontend does not record policies
+    in the model; they are read here, by qualified name."""
+    parsed = module.parsed
+    if not module.index.framework(job.framework).declared_error_policies:
+        return
+    if not isinstance(job.node, cst.ClassDef):
         return
     for decorator in job.node.decorators:
         call = decorator.decorator
@@ -520,7 +524,7 @@ class UnboundedRetry(ModuleRule):
                     "never heals (a bug, a deleted record) retries until someone notices; "
                     "set a bound",
                 )
-            for _, call in _retry_on_calls(parsed, job):
+            for _, call in _retry_on_calls(module, job):
                 attempts = _keyword(call, "attempts")
                 if attempts is not None and parsed.names_of(attempts.value) & RUNTIME_UNLIMITED:
                     yield self.diagnostic(
@@ -582,7 +586,7 @@ class RetryWithoutBackoff(ModuleRule):
             if found is not None:
                 span, what, remedy = found
                 yield self._finding(job, span, what, remedy)
-            for _, call in _retry_on_calls(parsed, job):
+            for _, call in _retry_on_calls(module, job):
                 wait = _keyword(call, "wait")
                 if wait is not None and _literal_number(wait.value) == 0:
                     yield self._finding(

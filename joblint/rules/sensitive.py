@@ -76,7 +76,7 @@ class SensitiveArgument(ModuleRule):
             if site.synchronous:
                 continue  # run in the caller: nothing is stored
             parameters = self._parameters(module, site)
-            for arg in received_arguments(site):
+            for arg in received_arguments(module, site):
                 if arg.star or not _may_hold_secret(arg.value):
                     continue
                 label = self._label(module, arg, parameters.get(id(arg)), sensitive)
@@ -94,7 +94,7 @@ class SensitiveArgument(ModuleRule):
     def _parameters(module: ModuleContext, site: EnqueueSite) -> dict[int, str]:
         """The job's parameter each positional argument lands in, when the job's
         signature shows it."""
-        arguments: Sequence[cst.Arg] | None = listed_arguments(site)
+        arguments: Sequence[cst.Arg] | None = listed_arguments(module, site)
         job = target_job(module, site)
         if arguments is None or job is None:
             return {}

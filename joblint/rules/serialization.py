@@ -637,7 +637,7 @@ class NonSerializableArgument(ModuleRule):
             serializer = serializer_for(site, job, module.index)
             if serializer is None:
                 continue
-            for arg in received_arguments(site):
+            for arg in received_arguments(module, site):
                 if not arg.star:
                     yield from self._check(module, values, site, job, serializer, arg.value)
 

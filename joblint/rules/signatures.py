@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import enum
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,29 +27,6 @@ from joblint.analysis.symbols import single_name
 from joblint.diagnostics import Diagnostic, Span
 from joblint.parse.parsing import ParsedModule
 from joblint.rules.base import ModuleRule
-
-
-@dataclass(frozen=True)
-class Supplied:
-    """Arguments a framework passes to a task function itself, ahead of the caller's: a
-    leading parameter (Celery's bound ``self``, arq's ``ctx``) or a keyword (Huey's
-    ``task``). ``option`` is the job option that turns it on; None means always."""
-
-    option: str | None
-    leading: int = 0
-    keyword: str | None = None
-    # Names the supplied leading parameter goes by: with the option absent, a first
-    # parameter so named means the option may be set where joblint cannot see it.
-    names: tuple[str, ...] = ()
-
-
-FRAMEWORK_SUPPLIED: Mapping[str, Supplied] = {
-    "celery": Supplied("bind", leading=1, names=("self",)),
-    "arq": Supplied(None, leading=1),
-    "procrastinate": Supplied("pass_context", leading=1, names=("context", "ctx")),
-    "django-tasks": Supplied("takes_context", leading=1, names=("context", "ctx")),
-    "huey": Supplied("context", keyword="task"),
-}
 
 # Decorators a task or ``perform`` may carry without changing what callers pass: the task
 # decorators of the frameworks (by their last name, `@app.task`, `@dramatiq.actor`) and a
@@ -68,12 +45,6 @@ TRANSPARENT_DECORATORS = frozenset(
         "atomic",
     }
 )
-# Enqueue APIs that drop positional arguments (Procrastinate's `Task.defer(*_, **kwargs)`):
-# the job never receives them (JOB205 says so), so they are bound, stored and judged as
-# nothing.
-DROPS_POSITIONAL: Mapping[str, frozenset[str]] = {
-    "procrastinate": frozenset({"defer", "defer_async", "batch_defer", "batch_defer_async"}),
-}
 # Celery's `.s()` builds a partial signature: a chain prepends the previous result, and
 # the rest may be given when it is called.
 PARTIAL_METHODS = frozenset({"s", "signature", "subtask"})
@@ -147,17 +118,18 @@ def node_span(module: ModuleContext, node: cst.CSTNode, site: EnqueueSite) -> Sp
     return site.span
 
 
-def received_arguments(site: EnqueueSite) -> tuple[cst.Arg, ...]:
+def received_arguments(module: ModuleContext, site: EnqueueSite) -> tuple[cst.Arg, ...]:
     """The site's arguments the job receives: all of them, but for an API that drops
-    positional ones."""
-    if site.method in DROPS_POSITIONAL.get(site.framework, ()):
+    positional ones (its framework's ``drops_positional``: the job never receives them,
+    JOB205 says so, so they are bound, stored and judged as nothing)."""
+    if site.method in module.index.framework(site.framework).drops_positional:
         return tuple(arg for arg in site.arguments if arg.keyword is not None or arg.star == "**")
     return site.arguments
 
 
-def listed_arguments(site: EnqueueSite) -> Sequence[cst.Arg] | None:
+def listed_arguments(module: ModuleContext, site: EnqueueSite) -> Sequence[cst.Arg] | None:
     """The arguments the job receives, when every one of them is shown, else None."""
-    arguments = received_arguments(site)
+    arguments = received_arguments(module, site)
     if not site.arguments_known or any(arg.star for arg in arguments):
         return None
     return arguments
@@ -179,7 +151,7 @@ def job_signature(module: ModuleContext, job: JobDefinition) -> Signature | None
             return None  # the arguments go to `__init__`, not to `perform`
         skip = 0 if _decorated_with(function, "staticmethod") else 1
     else:
-        supplied = _supplied(job, ordered)
+        supplied = _supplied(module, job, ordered)
         if supplied is None:
             return None
         skip, keyword = supplied
@@ -253,7 +225,7 @@ class EnqueueSignatureMismatch(ModuleRule):
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         signatures: dict[str, Signature | None] = {}
         for site in module.facts.enqueue_sites:
-            arguments = listed_arguments(site)
+            arguments = listed_arguments(module, site)
             job = target_job(module, site)
             if arguments is None or job is None:
                 continue
@@ -349,11 +321,11 @@ def render_parameters(params: cst.Parameters) -> str:
 
 
 def _supplied(
-    job: JobDefinition, ordered: list[tuple[cst.Param, ParameterKind]]
+    module: ModuleContext, job: JobDefinition, ordered: list[tuple[cst.Param, ParameterKind]]
 ) -> tuple[int, str | None] | None:
     """How many leading parameters, and which keyword, the framework fills in itself;
     None when the option deciding it cannot be read."""
-    supplied = FRAMEWORK_SUPPLIED.get(job.framework)
+    supplied = module.index.framework(job.framework).supplied_arguments
     if supplied is None:
         return 0, None
     if supplied.option is None:
