@@ -147,6 +147,16 @@ class SynchronousCall:
 
 
 @dataclass(frozen=True)
+class ControlException:
+    """An exception that exists to tell the worker what to do (Celery's ``Retry``,
+    Huey's ``CancelExecution``), by qualified name, and what catching it without
+    re-raising loses, worded to follow a colon."""
+
+    name: str
+    lost: str
+
+
+@dataclass(frozen=True)
 class FrameworkDescription:
     name: str  # as JobDefinition.framework and EnqueueSite.framework hold it
     display_name: str  # for messages: "Celery", "joblint's runtime"
@@ -211,6 +221,11 @@ class FrameworkDescription:
     declared_error_policies: bool = False
     # The declaration that discards a job on an exception, for advice (`discard_on`).
     discard_declaration: str | None = None
+
+    # Time-limit exceptions (Celery's SoftTimeLimitExceeded, Dramatiq's
+    # TimeLimitExceeded) are not control exceptions: both frameworks document catching
+    # them to clean up before the hard limit.
+    control_exceptions: tuple[ControlException, ...] = ()
 
     # -- results
     # What waits, on the object an enqueue returns, for the job's result.

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from joblint.analysis.frameworks import (
+    ControlException,
     DelayForm,
     Encoding,
     FrameworkDescription,
@@ -83,6 +84,10 @@ DESCRIPTION = FrameworkDescription(
     # arq documents that a job may run more than once (`max_tries` defaults to 5).
     delivers_at_least_once=True,
     supplied_arguments=SuppliedArguments(None, leading=1),
+    control_exceptions=tuple(
+        ControlException(name, "the retry asked for is lost: the job is never retried")
+        for name in ("arq.Retry", "arq.worker.Retry")
+    ),
 )
 
 FUNC = frozenset({"arq.func", "arq.worker.func"})

@@ -67,6 +67,7 @@ from joblint.analysis.celery_settings import (
     settings_in,
 )
 from joblint.analysis.frameworks import (
+    ControlException,
     DecoratorOrder,
     DelayConflict,
     DelayForm,
@@ -97,6 +98,8 @@ if TYPE_CHECKING:
 
 FRAMEWORK = "celery"
 NEEDLES: tuple[bytes, ...] = (b"celery", b"TASK_ROUTES", b"CELERY_ROUTES")
+
+RETRY_LOST = "the retry `self.retry()` raised is lost: the task is never retried"
 
 DESCRIPTION = FrameworkDescription(
     name=FRAMEWORK,
@@ -136,6 +139,16 @@ DESCRIPTION = FrameworkDescription(
     synchronous_calls=(
         SynchronousCall("apply", "apply_async"),
         SynchronousCall("__call__", "delay", rewrite="append"),
+    ),
+    control_exceptions=(
+        ControlException("celery.exceptions.Retry", RETRY_LOST),
+        ControlException("celery.exceptions.RetryTaskError", RETRY_LOST),
+        ControlException(
+            "celery.exceptions.Ignore", "the worker never learns the task asked to be ignored"
+        ),
+        ControlException(
+            "celery.exceptions.Reject", "the worker never learns the task asked to be rejected"
+        ),
     ),
 )
 

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from joblint.analysis.frameworks import (
+    ControlException,
     Encoding,
     FrameworkDescription,
     PriorityRange,
@@ -103,6 +104,10 @@ DESCRIPTION = FrameworkDescription(
     synchronous_calls=(
         SynchronousCall("__call__", "send", rewrite="append"),
         SynchronousCall("fn", "send"),
+    ),
+    control_exceptions=tuple(
+        ControlException(name, "the retry asked for is lost: the message is never retried")
+        for name in ("dramatiq.Retry", "dramatiq.errors.Retry")
     ),
 )
 

@@ -59,6 +59,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from joblint.analysis.frameworks import (
+    ControlException,
     DecoratorOrder,
     Encoding,
     FrameworkDescription,
@@ -120,6 +121,18 @@ DESCRIPTION = FrameworkDescription(
     supplied_arguments=SuppliedArguments("context", keyword="task"),
     synchronous_calls=(
         SynchronousCall("call_local", advice="call the task (`task(...)`) to enqueue it"),
+    ),
+    control_exceptions=(
+        *(
+            ControlException(name, "the retry asked for is lost: the task is never retried")
+            for name in ("huey.RetryTask", "huey.exceptions.RetryTask")
+        ),
+        *(
+            ControlException(
+                name, "the cancellation is lost: the task runs on as if nothing happened"
+            )
+            for name in ("huey.CancelExecution", "huey.exceptions.CancelExecution")
+        ),
     ),
 )
 

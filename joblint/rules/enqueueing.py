@@ -28,7 +28,7 @@ from joblint.parse import walk
 from joblint.parse.parsing import ParsedModule
 from joblint.parse.source import split_lines
 from joblint.rules.base import FixAvailability, ModuleRule, ProjectRule
-from joblint.rules.retries import CONTROL_EXCEPTIONS
+from joblint.rules.retries import control_exceptions
 
 # Calls that build a signature or a message someone else sends (Celery's `.s()` in a
 # `group`, Dramatiq's `.message()`): not a send at this point.
@@ -448,12 +448,14 @@ def deliberately_inline(module: ModuleContext, site: EnqueueSite) -> bool:
             docstring = ancestor.get_docstring()
             if docstring and INLINE_COMMENT.search(docstring):
                 return True
-        if isinstance(ancestor, cst.Try) and _catches_control_exception(parsed, ancestor):
+        if isinstance(ancestor, cst.Try) and _catches_control_exception(module, ancestor):
             return True
     return _inline_comment_near(parsed, site.node)
 
 
-def _catches_control_exception(parsed: ParsedModule, block: cst.Try) -> bool:
+def _catches_control_exception(module: ModuleContext, block: cst.Try) -> bool:
+    parsed = module.parsed
+    control = control_exceptions(module.index).keys()
     for handler in block.handlers:
         caught = handler.type
         if caught is None:
@@ -463,7 +465,7 @@ def _catches_control_exception(parsed: ParsedModule, block: cst.Try) -> bool:
             if isinstance(caught, cst.Tuple)
             else [caught]
         )
-        if any(parsed.names_of(element) & CONTROL_EXCEPTIONS.keys() for element in elements):
+        if any(parsed.names_of(element) & control for element in elements):
             return True
     return False
 

@@ -24,7 +24,7 @@ retry at once (JOB505). Each framework fact below was read in the framework's so
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import libcst as cst
@@ -39,6 +39,7 @@ from joblint.analysis.handlers import (
     escalates,
     swallows,
 )
+from joblint.analysis.index import ProjectIndex
 from joblint.analysis.model import UNKNOWN, JobDefinition, Literal
 from joblint.analysis.own_code import OwnCodeVisitor
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Position, Span
@@ -54,30 +55,27 @@ PROCRASTINATE_STRATEGIES = frozenset(
 RQ_RETRY = frozenset({"rq.Retry", "rq.job.Retry", "rq.retry.Retry"})
 CELERY_TASK_BASES = frozenset({"celery.Task", "celery.app.task.Task", "celery.task.Task"})
 
-# Exceptions that exist to tell the worker what to do, by qualified name: what catching
-# one without re-raising breaks. Time-limit exceptions (Celery's SoftTimeLimitExceeded,
-# Dramatiq's TimeLimitExceeded) are not here: both frameworks document catching them to
-# clean up before the hard limit.
-CONTROL_EXCEPTIONS: dict[str, str] = {
-    "celery.exceptions.Retry": "the retry `self.retry()` raised is lost: the task is never retried",
-    "celery.exceptions.RetryTaskError": "the retry `self.retry()` raised is lost: the task "
-    "is never retried",
-    "celery.exceptions.Ignore": "the worker never learns the task asked to be ignored",
-    "celery.exceptions.Reject": "the worker never learns the task asked to be rejected",
-    "dramatiq.Retry": "the retry asked for is lost: the message is never retried",
-    "dramatiq.errors.Retry": "the retry asked for is lost: the message is never retried",
-    "huey.RetryTask": "the retry asked for is lost: the task is never retried",
-    "huey.exceptions.RetryTask": "the retry asked for is lost: the task is never retried",
-    "huey.CancelExecution": "the cancellation is lost: the task runs on as if nothing happened",
-    "huey.exceptions.CancelExecution": "the cancellation is lost: the task runs on as if "
-    "nothing happened",
-    "arq.Retry": "the retry asked for is lost: the job is never retried",
-    "arq.worker.Retry": "the retry asked for is lost: the job is never retried",
-    "asyncio.CancelledError": "the cancellation (a timeout, a shutdown, an abort) is lost: "
-    "the job keeps running",
-    "asyncio.exceptions.CancelledError": "the cancellation (a timeout, a shutdown, an abort) "
-    "is lost: the job keeps running",
+# Exceptions that exist to tell the worker what to do are each framework's
+# `control_exceptions`; asyncio's cancellation is one for every framework that runs
+# coroutines. Catching one without re-raising breaks what it asks for.
+ASYNCIO_CANCELLED = (
+    "the cancellation (a timeout, a shutdown, an abort) is lost: the job keeps running"
+)
+LANGUAGE_CONTROL_EXCEPTIONS: Mapping[str, str] = {
+    "asyncio.CancelledError": ASYNCIO_CANCELLED,
+    "asyncio.exceptions.CancelledError": ASYNCIO_CANCELLED,
 }
+
+
+def control_exceptions(index: ProjectIndex) -> Mapping[str, str]:
+    """Every control exception the run's frameworks describe, by qualified name, with
+    what catching it without re-raising loses."""
+    found = {
+        exception.name: exception.lost
+        for framework in index.frameworks.values()
+        for exception in framework.control_exceptions
+    }
+    return {**found, **LANGUAGE_CONTROL_EXCEPTIONS}
 
 
 def _job_bodies(module: ModuleContext) -> Iterator[tuple[JobDefinition, cst.FunctionDef]]:
@@ -161,12 +159,13 @@ class SwallowedControlException(ModuleRule):
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         parsed = module.parsed
+        control = control_exceptions(module.index)
         for job, body in _job_bodies(module):
             for handler in body_handlers(body):
                 if escalates(handler.node):
                     continue
                 for expression in handler.caught:
-                    names = sorted(parsed.names_of(expression) & CONTROL_EXCEPTIONS.keys())
+                    names = sorted(parsed.names_of(expression) & control.keys())
                     if len(names) != 1:
                         continue
                     written = parsed.module.code_for_node(expression)
@@ -174,7 +173,7 @@ class SwallowedControlException(ModuleRule):
                         job.path,
                         parsed.span(expression),
                         f"{_kind(job)} `{job.name}` catches `{written}` and does not re-raise "
-                        f"it: {CONTROL_EXCEPTIONS[names[0]]}; re-raise it (`except {written}: "
+                        f"it: {control[names[0]]}; re-raise it (`except {written}: "
                         "raise`) before any broader handler",
                     )
                     break
