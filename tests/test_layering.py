@@ -18,7 +18,7 @@ COMPARISONS = (ast.Eq, ast.NotEq, ast.In, ast.NotIn)
 # comparing a framework's name, lower them; never raise them (describe the difference in
 # the framework's FrameworkDescription, or compute a fact in its frontend, instead).
 MAX_FRAMEWORK_COMPARISONS = 22
-MAX_FRAMEWORK_LITERALS = 21
+MAX_FRAMEWORK_LITERALS = 19
 
 
 def _names_framework(node: ast.expr) -> bool:

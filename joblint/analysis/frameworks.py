@@ -227,6 +227,10 @@ class FrameworkDescription:
     # them to clean up before the hard limit.
     control_exceptions: tuple[ControlException, ...] = ()
 
+    # The modes a job's `unique` option accepts (the runtime's `until_executed`,
+    # `while_executing`); any other value fails when the job class is defined.
+    unique_modes: tuple[str, ...] = ()
+
     # -- results
     # What waits, on the object an enqueue returns, for the job's result.
     result_waits: tuple[ResultWait, ...] = ()

@@ -79,6 +79,7 @@ DESCRIPTION = FrameworkDescription(
     job_class_conventions=True,
     delivers_at_least_once=True,
     declared_error_policies=True,
+    unique_modes=("until_executed", "while_executing"),
     discard_declaration="discard_on",
     bulk_enqueue="`perform_all_later([Job(...), ...])`",
     bulk_enqueue_takes_options=False,

@@ -268,7 +268,7 @@ class InvalidDjangoTasksSettings(ProjectRule):
 def _uses_django_tasks(project: ProjectContext) -> bool:
     """Django Tasks jobs, or a module that names Django Tasks (a settings module with a
     ``django.tasks`` backend is parsed for that reason)."""
-    if "django-tasks" in project_frameworks(project):
+    if FRAMEWORK in project_frameworks(project):
         return True
     return any(
         needle in module.parsed.source.data for module in project.modules for needle in NEEDLES

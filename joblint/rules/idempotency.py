@@ -747,8 +747,6 @@ class BlockingOnJobResult(ModuleRule):
 
 # -- JOB406 ---------------------------------------------------------------------------
 
-RUNTIME_UNIQUE_MODES = ("until_executed", "while_executing")
-
 
 class UniqueMisconfigured(ModuleRule):
     code = "JOB406"
@@ -760,8 +758,9 @@ class UniqueMisconfigured(ModuleRule):
             if site.framework == "rq":
                 yield from self._rq(module, site)
         for job in module.facts.jobs:
-            if job.framework == "runtime":
-                yield from self._runtime(module, job)
+            modes = module.index.framework(job.framework).unique_modes
+            if modes and isinstance(job.node, cst.ClassDef):
+                yield from self._unique_mode(module, job, job.node, modes)
 
     def _rq(self, module: ModuleContext, site: EnqueueSite) -> Iterator[Diagnostic]:
         options = dict(site.options)
@@ -795,18 +794,20 @@ class UniqueMisconfigured(ModuleRule):
                     f"{why} and raises `ValueError` at enqueue; drop one of the two",
                 )
 
-    def _runtime(self, module: ModuleContext, job: JobDefinition) -> Iterator[Diagnostic]:
+    def _unique_mode(
+        self, module: ModuleContext, job: JobDefinition, node: cst.ClassDef, modes: Sequence[str]
+    ) -> Iterator[Diagnostic]:
+        """The runtime's ``unique = "..."``, checked against the modes it accepts."""
         value = dict(job.options).get("unique", UNKNOWN)
-        if value is UNKNOWN or value is None or value in RUNTIME_UNIQUE_MODES:
+        if value is UNKNOWN or value is None or value in modes:
             return
-        assert isinstance(job.node, cst.ClassDef)
-        node = class_attribute(job.node, "unique")
-        span = module.parsed.span(node) if node is not None else job.name_span
+        attribute = class_attribute(node, "unique")
+        span = module.parsed.span(attribute) if attribute is not None else job.name_span
         yield self.diagnostic(
             job.path,
             span,
             f"`unique = {value!r}` is not a uniqueness mode: the class fails to import with "
-            f"`TypeError`; use {' or '.join(repr(mode) for mode in RUNTIME_UNIQUE_MODES)}",
+            f"`TypeError`; use {' or '.join(repr(mode) for mode in modes)}",
         )
 
 
