@@ -83,7 +83,7 @@ def _reference(parsed: ParsedModule, node: cst.BaseExpression) -> str | None:
 
 def value_info(parsed: ParsedModule, node: cst.BaseExpression) -> ValueInfo:
     """``node`` summarised for the index: literal, reference, call, or elements."""
-    span = parsed.span(node)
+    span = parsed.recorded_span(node)
     if isinstance(node, cst.List | cst.Tuple | cst.Set):
         elements = tuple(
             value_info(parsed, element.value) if isinstance(element, cst.Element) else ValueInfo()
@@ -234,7 +234,7 @@ class _Collector(cst.CSTVisitor):
                 qualified_name=name,
                 value=call_info(self.parsed, value),
                 path=self.parsed.path,
-                span=self.parsed.span(target),
+                span=self.parsed.recorded_span(target),
             )
         )
 
@@ -250,7 +250,7 @@ class _Collector(cst.CSTVisitor):
                 base_names=tuple(single_name(self.parsed, b.value) or "" for b in node.bases),
                 path=self.parsed.path,
                 module_name=self.parsed.module_name,
-                name_span=self.parsed.span(node.name),
+                name_span=self.parsed.recorded_span(node.name),
                 method_names=frozenset(
                     s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)
                 ),
@@ -274,7 +274,7 @@ class _Collector(cst.CSTVisitor):
                 qualified_name=qualified[0],
                 path=self.parsed.path,
                 module_name=self.parsed.module_name,
-                name_span=self.parsed.span(node.name),
+                name_span=self.parsed.recorded_span(node.name),
                 decorators=tuple(decorator(self.parsed, d) for d in node.decorators),
                 nested_in_function="function" in self._scopes,
                 is_method=bool(self._scopes) and self._scopes[-1] == "class",

@@ -17,7 +17,7 @@ from libcst.metadata import (
 )
 
 from joblint.diagnostics import Position, Span
-from joblint.parse import metadata, walk
+from joblint.parse import ast_spans, metadata, walk
 from joblint.parse.modnames import module_name_for
 from joblint.parse.python_syntax import ParseFailure, python_syntax_error
 from joblint.parse.source import SourceFile
@@ -76,6 +76,21 @@ class ParsedModule:
     def written_span(self, node: cst.CSTNode) -> Span | None:
         """``span(node)`` for a node this module owns, else None."""
         return self.span(node) if self.owns(node) else None
+
+    @cached_property
+    def _first_pass_spans(self) -> Mapping[cst.CSTNode, Span]:
+        return ast_spans.definition_spans(self.module, self.source.text) or {}
+
+    def recorded_span(self, node: cst.CSTNode) -> Span:
+        """``span(node)`` for the nodes the first pass records (definition names,
+        assignment targets, assigned values), from CPython's positions where they agree
+        with libcst's (``joblint.parse.ast_spans``): most modules then never need libcst's
+        positions, a quarter of a cold run on job-heavy code."""
+        if "positions" not in self.__dict__:
+            found = self._first_pass_spans.get(node)
+            if found is not None:
+                return found
+        return self.span(node)
 
     def span(self, node: cst.CSTNode) -> Span:
         """1-based line and column span of ``node``."""
