@@ -3,14 +3,17 @@ the details rules read (registered names, options, normalised arguments)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import libcst as cst
 from lint_support import REPO, brief, inventory_of, write_tree
 
-from joblint.analysis.model import UNKNOWN, EnqueueSite, JobDefinition
+from joblint.analysis.celery_settings import Route
+from joblint.analysis.model import UNKNOWN, EnqueueSite, JobDefinition, QueueDeclaration, QueueKind
 from joblint.config import Settings
 from joblint.engine.linter import Analysis, Linter
+from joblint.frameworks.celery import OPAQUE_ROUTE, Routing
 
 FIXTURES = REPO / "tests" / "fixtures" / "frameworks"
 APP = FIXTURES / "celery"
@@ -280,6 +283,31 @@ def test_a_router_that_cannot_be_read_makes_queues_dynamic(tmp_path: Path) -> No
     )
     # Routers are tried in order: the one that cannot be read comes before `"*"`.
     assert [(row[1], row[2]) for row in rows] == [("a", "q"), ("b", "dynamic")]
+
+
+def test_the_first_route_that_matches_decides_however_routes_are_looked_up() -> None:
+    """A route by name is found by its name (a generated module may route thousands of
+    tasks), yet Celery's order still holds: a pattern or a router that cannot be read,
+    written before a task's own route, decides for it; of two routes for one name, the
+    first does."""
+
+    def static(name: str) -> QueueDeclaration:
+        return QueueDeclaration(QueueKind.STATIC, name)
+
+    routing = Routing()
+    routing.add(Route("proj.a", static("first")))
+    routing.add(Route(re.compile(r"proj\.[ab]"), static("pattern")))
+    routing.add(Route("proj.a", static("second")))
+    routing.add(Route("proj.b", static("late")))
+    routing.add(Route("proj.c", static("own")))
+    routing.add(OPAQUE_ROUTE)
+    routing.add(Route("proj.d", static("after the router")))
+    assert routing.queue_for("proj.a") == static("first")
+    assert routing.queue_for("proj.b") == static("pattern")
+    assert routing.queue_for("proj.c") == static("own")
+    assert routing.queue_for("proj.d") == OPAQUE_ROUTE.queue
+    assert routing.queue_for(None) == OPAQUE_ROUTE.queue
+    assert Routing().queue_for("proj.a") is None
 
 
 def test_wrapper_functions_are_followed_one_level_only(tmp_path: Path) -> None:

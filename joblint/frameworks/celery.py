@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -286,15 +286,31 @@ OPAQUE_ROUTE = Route(None, QueueDeclaration(QueueKind.DYNAMIC))
 @dataclass
 class Routing:
     """The project's ``task_routes``, in the order Celery tries them (the first route
-    that matches decides, even one that names no queue)."""
+    that matches decides, even one that names no queue). A task's route is found by its
+    name, then among the patterns and routers written before that route: a generated
+    module may route each of its thousands of tasks by name, and trying every route for
+    every task cost time quadratic in its size (issue 17)."""
 
-    routes: list[Route]
+    routes: list[Route] = field(default_factory=list)
+    # Where in ``routes`` each name's first route is, and where every other route is.
+    _by_name: dict[str, int] = field(default_factory=dict)
+    _patterns: list[int] = field(default_factory=list)
+
+    def add(self, route: Route) -> None:
+        if isinstance(route.pattern, str):
+            self._by_name.setdefault(route.pattern, len(self.routes))
+        else:
+            self._patterns.append(len(self.routes))
+        self.routes.append(route)
 
     def queue_for(self, name: str | None) -> QueueDeclaration | None:
-        for route in self.routes:
-            if route.matches(name):
-                return route.queue
-        return None
+        named = self._by_name.get(name) if name is not None else None
+        for position in self._patterns:
+            if named is not None and position > named:
+                break
+            if self.routes[position].matches(name):
+                return self.routes[position].queue
+        return self.routes[named].queue if named is not None else None
 
 
 class _Project:
@@ -323,6 +339,10 @@ class _Project:
         self._routing: Routing | None = None
         self.by_path = {parsed.path: parsed for parsed in self.modules}
         self._classes: dict[Path, dict[tuple[int, int], cst.ClassDef]] = {}
+        # Per module, read once: a wrapper is looked for under each module-level
+        # function's name, and a generated module has thousands (issue 17).
+        self._functions: dict[Path, dict[str, cst.FunctionDef]] = {}
+        self._lines: dict[Path, list[str]] = {}
 
     def follow(self, name: str) -> str:
         """``name`` through the project's re-exports: ``proj.celery_app.task`` is
@@ -467,7 +487,9 @@ class _Project:
             return None
         parsed, node = function
         span = parsed.span(node.body)
-        lines = parsed.source.text.splitlines()[span.start.line - 1 : span.end.line]
+        if parsed.path not in self._lines:
+            self._lines[parsed.path] = parsed.source.text.splitlines()
+        lines = self._lines[parsed.path][span.start.line - 1 : span.end.line]
         if not any("task" in line for line in lines):
             return None  # a cheap test before walking the body
         for call in _calls_in(node.body):
@@ -485,10 +507,14 @@ class _Project:
         parsed = self.by_path.get(info.path)
         if parsed is None:
             return None
-        for statement in parsed.module.body:
-            if isinstance(statement, cst.FunctionDef) and statement.name.value == info.name:
-                return parsed, statement
-        return None
+        if info.path not in self._functions:
+            functions: dict[str, cst.FunctionDef] = {}
+            for statement in parsed.module.body:
+                if isinstance(statement, cst.FunctionDef):
+                    functions.setdefault(statement.name.value, statement)
+            self._functions[info.path] = functions
+        found = self._functions[info.path].get(info.name)
+        return (parsed, found) if found is not None else None
 
     def wrapper_names(self, index: ProjectIndex) -> Iterator[str]:
         """The project's wrappers of the task decorator, for the prefilter."""
@@ -540,7 +566,7 @@ class _Project:
 
     def routing(self, index: ProjectIndex) -> Routing:
         if self._routing is None:
-            self._routing = Routing([])
+            self._routing = Routing()
             for app in self.apps:
                 value = self.values.get(app)
                 if value is not None and isinstance(value[1], cst.Call):
@@ -560,14 +586,11 @@ class _Project:
         for router in [e.value for e in routers] if routers is not None else [value]:
             mapping = self._module_value(parsed, router)
             if not isinstance(mapping, cst.Dict):
-                self._routing.routes.append(OPAQUE_ROUTE)
+                self._routing.add(OPAQUE_ROUTE)
                 continue
             for element in mapping.elements:
                 route = read_route(parsed, element)
-                if route is None:
-                    self._routing.routes.append(OPAQUE_ROUTE)
-                else:
-                    self._routing.routes.append(route)
+                self._routing.add(OPAQUE_ROUTE if route is None else route)
 
     def _module_value(self, parsed: ParsedModule, node: cst.BaseExpression) -> cst.BaseExpression:
         """A module-level name stands for the value assigned to it (``task_routes =

@@ -101,6 +101,15 @@ class ParsedModule:
         )
 
     @cached_property
+    def line_count(self) -> int:
+        """How many lines ``str.splitlines`` finds in the module's code, as a fix counts
+        them in the tree it is given. Read from the source text, which libcst's code
+        reproduces (it may drop a final line break, which adds no line): generating
+        ``module.code`` again for every finding with a fix made checking a module cost
+        time quadratic in its size (issue 17)."""
+        return len(self.source.text.splitlines())
+
+    @cached_property
     def scopes(self) -> Mapping[cst.CSTNode, Scope | None]:
         return metadata.scopes(self.module)
 

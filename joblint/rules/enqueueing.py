@@ -11,7 +11,7 @@ context, which ``joblint.analysis.placement`` fills in for every framework alike
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -157,7 +157,7 @@ def locator(
 
 
 def lines_after(parsed: ParsedModule, span: Span) -> int:
-    return len(parsed.module.code.splitlines()) - span.start.line
+    return parsed.line_count - span.start.line
 
 
 def rewrite_call(
@@ -513,9 +513,14 @@ class SynchronousJobCall(ModuleRule):
         if not sites:
             return
         parsed = module.parsed
-        queued = [site for site in module.facts.enqueue_sites if not site.synchronous]
+        around_queued: dict[str, set[cst.CSTNode]] = {}
+        for queued in module.facts.enqueue_sites:
+            if not queued.synchronous and queued.target is not None:
+                around_queued.setdefault(queued.target, set()).update(parsed.ancestors(queued.node))
         for site in sites:
-            if _fallback_for_queued(parsed, site, queued) or deliberately_inline(module, site):
+            if _fallback_for_queued(parsed, site, around_queued) or deliberately_inline(
+                module, site
+            ):
                 continue
             described = module.index.framework(site.framework).synchronous_call(site.method)
             form = None
@@ -570,12 +575,14 @@ class SynchronousJobCall(ModuleRule):
 
 
 def _fallback_for_queued(
-    parsed: ParsedModule, site: EnqueueSite, queued: list[EnqueueSite]
+    parsed: ParsedModule, site: EnqueueSite, around_queued: Mapping[str, set[cst.CSTNode]]
 ) -> bool:
     """``if settings.CELERY_ENABLED: task.delay(x) else: task(x)``: running the job in the
     caller is the deliberate fallback of a branch whose sibling enqueues the same job, a
     common switch for development setups without a broker. The innermost ``if`` around
-    the call decides."""
+    the call decides. ``around_queued``: per job, the nodes enclosing a site that queues
+    it, gathered once per module; comparing each call with every queued site of the
+    module cost time quadratic in a generated module's size (issue 17)."""
     if site.target is None:
         return False
     for ancestor in parsed.ancestors(site.node):
@@ -589,13 +596,8 @@ def _fallback_for_queued(
         own = next(
             (b for b in branches if b is site.node or b in parsed.ancestors(site.node)), None
         )
-        others = [b for b in branches if b is not own]
-        return any(
-            other in parsed.ancestors(other_site.node)
-            for other in others
-            for other_site in queued
-            if other_site.target == site.target
-        )
+        enclosing = around_queued.get(site.target, set())
+        return any(b in enclosing for b in branches if b is not own)
     return False
 
 

@@ -158,6 +158,9 @@ class JobTooLarge(ModuleRule):
 
     def check(self, module: ModuleContext) -> Iterator[Diagnostic]:
         seen: set[int] = set()
+        # Gathered once per module, not once per job: a generated module has thousands
+        # of both (issue 17).
+        enqueues = {id(site.node) for site in module.facts.enqueue_sites if not site.synchronous}
         for job in module.facts.jobs:
             body = job.perform
             if body is None or job.is_abstract or id(body) in seen:
@@ -168,7 +171,7 @@ class JobTooLarge(ModuleRule):
             size = self._size_finding(module, job, body)
             if size is not None:
                 yield size
-            yield from self._whole_tables(module, job, body)
+            yield from self._whole_tables(module, job, body, enqueues)
 
     def _size_finding(
         self, module: ModuleContext, job: JobDefinition, body: cst.FunctionDef
@@ -191,10 +194,9 @@ class JobTooLarge(ModuleRule):
         return self.diagnostic(job.path, module.parsed.span(body.name), message)
 
     def _whole_tables(
-        self, module: ModuleContext, job: JobDefinition, body: cst.FunctionDef
+        self, module: ModuleContext, job: JobDefinition, body: cst.FunctionDef, enqueues: set[int]
     ) -> Iterator[Diagnostic]:
         tables = _Tables(module)
-        enqueues = {id(site.node) for site in module.facts.enqueue_sites if not site.synchronous}
         for node in own_nodes(body.body):
             if isinstance(node, cst.For):
                 if _only_enqueues(node.body, enqueues):
