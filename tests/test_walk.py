@@ -115,3 +115,72 @@ def test_walk_matches_libcst_on_fstring_format_specs() -> None:
 @hypothesis.given(GENERATED_MODULES)
 def test_walk_matches_libcst_on_generated_programs(module: cst.Module) -> None:
     _assert_same_as_libcst(module)
+
+
+class _Counting(cst.CSTVisitor):
+    """Visits every ``Name`` through ``node.visit`` from its own callback, as libcst's
+    metadata visitors do."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        node.func.visit(self)
+        for arg in node.args:
+            arg.visit(self)
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.append(node.value)
+
+
+class _Renaming(cst.CSTTransformer):
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+        return updated.with_changes(value=updated.value.upper())
+
+
+def test_read_only_visits_walk_only_the_named_visitors_and_end() -> None:
+    module = cst.parse_module("f(a, g(b))\nc = d\n")
+    expected = _Counting()
+    module.visit(expected)
+    libcst_visit = cst.CSTNode.visit
+    with walk.read_only_visits(_Counting):
+        found = _Counting()
+        walk.walk(module, found)
+        # Nested scopes of the replacement: the inner one ending keeps the outer one's.
+        with walk.read_only_visits(_Counting):
+            pass
+        assert cst.CSTNode.visit is not libcst_visit
+        same = module.visit(found)
+        # Any other visitor, a transformer above all, still gets libcst's own visit.
+        renamed = module.visit(_Renaming())
+    assert found.names == expected.names * 2 == ["f", "a", "g", "b", "c", "d"] * 2
+    assert same is module  # walked, not copied
+    assert renamed.code == "F(A, G(B))\nC = D\n"
+    assert cst.CSTNode.visit is libcst_visit
+
+
+def test_every_node_hook_runs_before_the_leave_callback() -> None:
+    events: list[str] = []
+
+    class Hooked(walk.EveryNodeVisitor):
+        def leave_every_node(self, node: cst.CSTNode) -> None:
+            if isinstance(node, cst.Name | cst.Call):
+                events.append(f"every {type(node).__name__}")
+
+        def leave_Name(self, node: cst.Name) -> None:
+            events.append(f"leave {node.value}")
+
+        def visit_Arg_value(self, node: cst.Arg) -> None:
+            events.append("arg value")
+
+    walk.walk(cst.parse_expression("f(x)"), Hooked())
+    assert events == [
+        "every Name",
+        "leave f",
+        "arg value",
+        "every Name",
+        "leave x",
+        "every Call",
+    ]

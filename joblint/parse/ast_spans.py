@@ -50,23 +50,51 @@ _SAME_BOUNDS = (
 )
 
 
-class _Statements(cst.CSTVisitor):
-    """libcst's definitions and assignments, in source order."""
+class _StatementHolder(dict[type, bool]):
+    """Whether a node type can hold statements: a statement, a suite, or a clause of one
+    (``else``, ``except``, ``finally``, ``case``). Expressions never do, so the search
+    for definitions and assignments leaves them out; asked with a dict lookup, as
+    ``isinstance`` against libcst's abstract classes goes through ``ABCMeta``."""
 
-    def __init__(self) -> None:
-        self.found: list[cst.CSTNode] = []
+    def __missing__(self, kind: type) -> bool:
+        found = self[kind] = issubclass(kind, _HOLDERS)
+        return found
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.found.append(node)
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.found.append(node)
+_HOLDERS = (
+    cst.BaseStatement,
+    cst.BaseSmallStatement,
+    cst.BaseSuite,
+    cst.Else,
+    cst.ExceptHandler,
+    cst.ExceptStarHandler,
+    cst.Finally,
+    cst.MatchCase,
+)
+_HOLDS_STATEMENTS = _StatementHolder()
+_RECORDED = (cst.ClassDef, cst.FunctionDef, cst.Assign, cst.AnnAssign)
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        self.found.append(node)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self.found.append(node)
+def _statements(node: cst.CSTNode, found: list[cst.CSTNode]) -> None:
+    """libcst's definitions and assignments under ``node``, in source order."""
+    for child in walk.children(node):
+        if _HOLDS_STATEMENTS[type(child)]:
+            if isinstance(child, _RECORDED):
+                found.append(child)
+            _statements(child, found)
+
+
+def _ast_statements(body: list[ast.stmt], found: list[ast.stmt]) -> None:
+    """``ast``'s definitions and assignments in ``body`` and the blocks it nests."""
+    for statement in body:
+        if isinstance(statement, _AST_KINDS):
+            found.append(statement)
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(statement, field, None)
+            if isinstance(inner, list):
+                _ast_statements(inner, found)
+        for clause in (*getattr(statement, "handlers", ()), *getattr(statement, "cases", ())):
+            _ast_statements(clause.body, found)
 
 
 _AST_KINDS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Assign, ast.AnnAssign)
@@ -79,13 +107,11 @@ def definition_spans(module: cst.Module, text: str) -> dict[cst.CSTNode, Span] |
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    theirs = sorted(
-        (node for node in ast.walk(tree) if isinstance(node, _AST_KINDS)),
-        key=lambda node: (node.lineno, node.col_offset),
-    )
-    collector = _Statements()
-    walk.walk(module, collector)
-    ours = collector.found
+    found: list[ast.stmt] = []
+    _ast_statements(tree.body, found)
+    theirs = sorted(found, key=lambda node: (node.lineno, node.col_offset))
+    ours: list[cst.CSTNode] = []
+    _statements(module, ours)
     if len(ours) != len(theirs):
         return None
     lines = _LINE_BREAK.split(text)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -167,6 +168,16 @@ def _children(node: cst.CSTNode) -> tuple[cst.CSTNode, ...]:
     return tuple(found)
 
 
+class EveryNodeVisitor(cst.CSTVisitor):
+    """A visitor that does something as it leaves every node, before its ``leave_``
+    callbacks: what a visitor overriding ``on_leave`` does (libcst's scope analysis), said
+    so that ``walk`` can still dispatch the rest through its plans instead of libcst's
+    per-node ``getattr``."""
+
+    def leave_every_node(self, node: cst.CSTNode) -> None:
+        """Called as the walk leaves ``node``, before ``leave_<Node>``."""
+
+
 def walk(root: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     """``root.visit(visitor)`` for a read-only visitor, without copying the tree."""
     kind = type(visitor)
@@ -181,7 +192,46 @@ def walk(root: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
             for name in _own_methods(kind)
             if (match := _ATTRIBUTE_HOOK.fullmatch(name))
         )
-    _walk(root, visitor, plans)
+    if isinstance(visitor, EveryNodeVisitor):
+        _walk_leaving_every(root, visitor, plans, visitor.leave_every_node)
+    else:
+        _walk(root, visitor, plans)
+
+
+_VISITS_LOCK = threading.Lock()
+_read_only_kinds: dict[type[cst.CSTVisitor], int] = {}
+_libcst_visit = cst.CSTNode.visit
+
+
+def _read_only_visit(node: Any, visitor: Any) -> Any:
+    if type(visitor) in _read_only_kinds:
+        walk(node, visitor)
+        return node
+    return _libcst_visit(node, visitor)
+
+
+@contextmanager
+def read_only_visits(*kinds: type[cst.CSTVisitor]) -> Iterator[None]:
+    """Within: ``node.visit(visitor)`` for a visitor of exactly one of ``kinds`` walks
+    instead of copying, every other visitor gets libcst's own ``visit``. For libcst's
+    metadata visitors, whose callbacks visit subtrees themselves (``node.body.visit(self)``):
+    copying every node they pass was most of the cost of scope analysis, the largest cost
+    of a cold run. Such a visitor must only read (a metadata visitor does); the
+    replacement lasts while any caller is within, and is undone when the last leaves."""
+    with _VISITS_LOCK:
+        for kind in kinds:
+            _read_only_kinds[kind] = _read_only_kinds.get(kind, 0) + 1
+        setattr(cst.CSTNode, "visit", _read_only_visit)  # noqa: B010
+    try:
+        yield
+    finally:
+        with _VISITS_LOCK:
+            for kind in kinds:
+                _read_only_kinds[kind] -= 1
+                if not _read_only_kinds[kind]:
+                    del _read_only_kinds[kind]
+            if not _read_only_kinds:
+                setattr(cst.CSTNode, "visit", _libcst_visit)  # noqa: B010
 
 
 def _own_methods(visitor: type[cst.CSTVisitor]) -> set[str]:
@@ -235,11 +285,34 @@ def _walk(
         leave(visitor, node)
 
 
+def _walk_leaving_every(
+    node: cst.CSTNode,
+    visitor: cst.CSTVisitor,
+    plans: dict[type[cst.CSTNode], _Plan],
+    leave_every: Callable[[cst.CSTNode], None],
+) -> None:
+    """``_walk`` for an ``EveryNodeVisitor``: its hook runs as each node is left."""
+    plan = plans.get(type(node))
+    if plan is None:
+        plan = plans[type(node)] = _plan(type(visitor), node)
+    visit, leave, hooks = plan
+    if visit is None or visit(visitor, node) is not False:
+        if hooks is None:
+            for child in children(node):
+                _walk_leaving_every(child, visitor, plans, leave_every)
+        else:
+            _walk_fields(node, visitor, plans, hooks, leave_every)
+    leave_every(node)
+    if leave is not None:
+        leave(visitor, node)
+
+
 def _walk_fields(
     node: cst.CSTNode,
     visitor: cst.CSTVisitor,
     plans: dict[type[cst.CSTNode], _Plan],
     hooks: _Hooks,
+    leave_every: Callable[[cst.CSTNode], None] | None = None,
 ) -> None:
     """The children of a node the visitor has attribute callbacks for, field by field."""
     for name, value in zip(_child_fields(node), _values(node), strict=True):
@@ -249,8 +322,12 @@ def _walk_fields(
         if visit is not None:
             visit(visitor, node)
         for item in value if isinstance(value, (tuple, list)) else (value,):
-            if _IS_NODE[type(item)]:
+            if not _IS_NODE[type(item)]:
+                continue
+            if leave_every is None:
                 _walk(item, visitor, plans)
+            else:
+                _walk_leaving_every(item, visitor, plans, leave_every)
         if leave is not None:
             leave(visitor, node)
 
