@@ -342,7 +342,6 @@ class _Project:
         # Per module, read once: a wrapper is looked for under each module-level
         # function's name, and a generated module has thousands (issue 17).
         self._functions: dict[Path, dict[str, cst.FunctionDef]] = {}
-        self._lines: dict[Path, list[str]] = {}
 
     def follow(self, name: str) -> str:
         """``name`` through the project's re-exports: ``proj.celery_app.task`` is
@@ -486,12 +485,9 @@ class _Project:
         if function is None:
             return None
         parsed, node = function
-        span = parsed.span(node.body)
-        if parsed.path not in self._lines:
-            self._lines[parsed.path] = parsed.source.text.splitlines()
-        lines = self._lines[parsed.path][span.start.line - 1 : span.end.line]
-        if not any("task" in line for line in lines):
-            return None  # a cheap test before walking the body
+        # Every call in the body is tried. A test of the body's lines for "task" used to
+        # come first, as a shortcut; it needed the module's positions, a full generation
+        # of its code, in every module with a module-level function (polar: 79 modules).
         for call in _calls_in(node.body):
             found = self.direct_decorator(index, dotted_name(parsed, call.func))
             if found is not None:
