@@ -21,8 +21,8 @@ Both visitors visit subtrees from their own callbacks (``node.body.visit(self)``
 libcst's ``visit`` copies every node it passes and dispatches every callback by name. Those
 nested visits are walks too (``walk.read_only_visits``, for these two visitor classes and
 only while they run), and the scope visitor's per-node ``on_leave`` becomes the walk's
-every-node hook. That made scope analysis about three times cheaper (polar: 27.7 s to
-about 12 s of a cold run; issue 17).
+every-node hook. That made scope analysis 1.6 to 2.4 times cheaper on 400 real modules,
+and on polar's cold run 27.7 s became 16 to 17 s (issue 17).
 
 ``_gen_impl`` is the hook libcst documents for writing a provider. The two visitor
 classes are libcst's own, but not part of its public API. ``tests/test_metadata.py``
