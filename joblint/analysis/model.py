@@ -134,7 +134,8 @@ class FunctionInfo:
     is_method: bool
     # The calls its body makes (nested functions included; a bare decorator applied in it
     # counts as a call): how a project wrapper around a framework's decorator is known
-    # from another file.
+    # from another file. Empty for a method of a class no function encloses, which is
+    # never such a wrapper.
     calls: tuple[CallInfo, ...] = ()
 
 

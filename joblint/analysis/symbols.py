@@ -171,9 +171,11 @@ class _Collector(cst.CSTVisitor):
         self.assignments: list[AssignmentInfo] = []
         self._scopes: list[str] = []  # "class" or "function", innermost last
         # For each enclosing function: its position in self.functions, and the calls its
-        # body makes so far.
+        # body makes so far; None for the body of a method no function encloses, whose
+        # calls no one reads (they say how a function wraps a framework's decorator, and a
+        # method is not one): a test class's methods hold most of a test module's calls.
         self._function_positions: list[int | None] = []
-        self._bodies: list[list[CallInfo]] = []
+        self._bodies: list[list[CallInfo] | None] = []
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._record_class(node)
@@ -191,29 +193,38 @@ class _Collector(cst.CSTVisitor):
         self._function_positions.pop()
 
     def visit_FunctionDef_body(self, node: cst.FunctionDef) -> None:
-        self._bodies.append([])
+        # The function's own entry is last in _scopes; a method's enclosing scope is a class.
+        # A method's calls are kept only to pass on to a function enclosing its class.
+        is_method = len(self._scopes) > 1 and self._scopes[-2] == "class"
+        enclosing = self._bodies[-1] if self._bodies else None
+        self._bodies.append(None if is_method and enclosing is None else [])
 
     def leave_FunctionDef_body(self, node: cst.FunctionDef) -> None:
         calls = self._bodies.pop()
+        if calls is None:
+            return
         position = self._function_positions[-1]
         if position is not None and calls:
             self.functions[position] = replace(
                 self.functions[position], calls=tuple(dict.fromkeys(calls))
             )
-        if self._bodies:  # a nested function's calls are its enclosing function's too
-            self._bodies[-1].extend(calls)
+        enclosing = self._bodies[-1] if self._bodies else None
+        if enclosing is not None:  # a nested function's calls are its enclosing one's too
+            enclosing.extend(calls)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self._bodies:
+        calls = self._bodies[-1] if self._bodies else None
+        if calls is not None:
             info = call_info(self.parsed, node)
             if info.function is not None:
-                self._bodies[-1].append(info)
+                calls.append(info)
 
     def visit_Decorator(self, node: cst.Decorator) -> None:
-        if self._bodies and not isinstance(node.decorator, cst.Call):
+        calls = self._bodies[-1] if self._bodies else None
+        if calls is not None and not isinstance(node.decorator, cst.Call):
             name = single_name(self.parsed, node.decorator)
             if name is not None:
-                self._bodies[-1].append(CallInfo(name))
+                calls.append(CallInfo(name))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if self._scopes or not isinstance(node.value, cst.Call) or len(node.targets) != 1:
