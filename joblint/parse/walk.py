@@ -192,10 +192,8 @@ def walk(root: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
             for name in _own_methods(kind)
             if (match := _ATTRIBUTE_HOOK.fullmatch(name))
         )
-    if isinstance(visitor, EveryNodeVisitor):
-        _walk_leaving_every(root, visitor, plans, visitor.leave_every_node)
-    else:
-        _walk(root, visitor, plans)
+    every = visitor.leave_every_node if isinstance(visitor, EveryNodeVisitor) else None
+    _walk(root, visitor, plans, every)
 
 
 _VISITS_LOCK = threading.Lock()
@@ -269,29 +267,13 @@ def _plan(visitor: type[cst.CSTVisitor], node: cst.CSTNode) -> _Plan:
 
 
 def _walk(
-    node: cst.CSTNode, visitor: cst.CSTVisitor, plans: dict[type[cst.CSTNode], _Plan]
-) -> None:
-    plan = plans.get(type(node))
-    if plan is None:
-        plan = plans[type(node)] = _plan(type(visitor), node)
-    visit, leave, hooks = plan
-    if visit is None or visit(visitor, node) is not False:
-        if hooks is None:
-            for child in children(node):
-                _walk(child, visitor, plans)
-        else:
-            _walk_fields(node, visitor, plans, hooks)
-    if leave is not None:
-        leave(visitor, node)
-
-
-def _walk_leaving_every(
     node: cst.CSTNode,
     visitor: cst.CSTVisitor,
     plans: dict[type[cst.CSTNode], _Plan],
-    leave_every: Callable[[cst.CSTNode], None],
+    leave_every: Callable[[cst.CSTNode], None] | None = None,
 ) -> None:
-    """``_walk`` for an ``EveryNodeVisitor``: its hook runs as each node is left."""
+    """The walk proper; ``leave_every`` is an ``EveryNodeVisitor``'s hook, run as each
+    node is left, before its ``leave_`` callback."""
     plan = plans.get(type(node))
     if plan is None:
         plan = plans[type(node)] = _plan(type(visitor), node)
@@ -299,10 +281,11 @@ def _walk_leaving_every(
     if visit is None or visit(visitor, node) is not False:
         if hooks is None:
             for child in children(node):
-                _walk_leaving_every(child, visitor, plans, leave_every)
+                _walk(child, visitor, plans, leave_every)
         else:
             _walk_fields(node, visitor, plans, hooks, leave_every)
-    leave_every(node)
+    if leave_every is not None:
+        leave_every(node)
     if leave is not None:
         leave(visitor, node)
 
@@ -322,12 +305,8 @@ def _walk_fields(
         if visit is not None:
             visit(visitor, node)
         for item in value if isinstance(value, (tuple, list)) else (value,):
-            if not _IS_NODE[type(item)]:
-                continue
-            if leave_every is None:
-                _walk(item, visitor, plans)
-            else:
-                _walk_leaving_every(item, visitor, plans, leave_every)
+            if _IS_NODE[type(item)]:
+                _walk(item, visitor, plans, leave_every)
         if leave is not None:
             leave(visitor, node)
 
