@@ -38,7 +38,7 @@ dynamically.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -238,13 +238,15 @@ def _declared_queue(parsed: ParsedModule, value: cst.BaseExpression) -> QueueDec
 
 
 def _queue_from_options(
-    options: Sequence[tuple[str, Literal]], span: Span
+    options: Sequence[tuple[str, Literal]], span: Callable[[], Span]
 ) -> QueueDeclaration | None:
+    """The queue a wrapper's options name, placed at ``span()``: asked only when there is
+    one, as a span may cost the module's positions, a generation of its whole code."""
     for key, value in options:
         if key == "queue_name":
             if isinstance(value, str):
-                return QueueDeclaration(QueueKind.STATIC, value, span)
-            return QueueDeclaration(QueueKind.DYNAMIC, None, span)
+                return QueueDeclaration(QueueKind.STATIC, value, span())
+            return QueueDeclaration(QueueKind.DYNAMIC, None, span())
     return None
 
 
@@ -282,7 +284,9 @@ def _job_settings(
         elif any(arg.star == "**" for arg in call.args):
             queue = QueueDeclaration(QueueKind.DYNAMIC, None, parsed.span(application.where))
     if queue is None:
-        queue = _queue_from_options(application.factory.options, parsed.span(application.where))
+        queue = _queue_from_options(
+            application.factory.options, lambda: parsed.span(application.where)
+        )
     given = dict(written)
     if "actor_name" in given:
         name = given["actor_name"]
