@@ -282,10 +282,12 @@ def _job_settings(
         if queue_arg is not None:
             queue = _declared_queue(parsed, queue_arg.value)
         elif any(arg.star == "**" for arg in call.args):
-            queue = QueueDeclaration(QueueKind.DYNAMIC, None, parsed.span(application.where))
+            queue = QueueDeclaration(
+                QueueKind.DYNAMIC, None, parsed.recorded_span(application.where)
+            )
     if queue is None:
         queue = _queue_from_options(
-            application.factory.options, lambda: parsed.span(application.where)
+            application.factory.options, lambda: parsed.recorded_span(application.where)
         )
     given = dict(written)
     if "actor_name" in given:

@@ -1,6 +1,6 @@
-"""Spans of the nodes the first pass records (class and function names, assignment
-targets, class attribute values), read from CPython's ``ast`` instead of libcst's
-positions.
+"""Spans of the nodes the first pass records (class and function names, their decorators,
+assignment targets, class attribute values), read from CPython's ``ast`` instead of
+libcst's positions.
 
 libcst's positions come from generating the code of the whole module again while
 counting lines and columns: on a job-heavy application, a quarter of a cold run. The first
@@ -131,6 +131,10 @@ def _add(
         if isinstance(mine, cst.ClassDef) != isinstance(other, ast.ClassDef):
             return False
         head = _CLASS_HEAD if isinstance(other, ast.ClassDef) else _DEF_HEAD
+        if len(mine.decorators) != len(other.decorator_list):
+            return False
+        for written, their in zip(mine.decorators, other.decorator_list, strict=True):
+            _add_decorator(spans, written, their, lines)
         return _add_name(spans, mine.name, other, head, lines)
     if isinstance(mine, cst.Assign):
         if not isinstance(other, ast.Assign) or len(mine.targets) != len(other.targets):
@@ -169,6 +173,27 @@ def _add_name(
         Position(other.lineno, column), Position(other.lineno, column + len(name.value))
     )
     return True
+
+
+def _add_decorator(
+    spans: dict[cst.CSTNode, Span], mine: cst.Decorator, other: ast.expr, lines: list[str]
+) -> None:
+    """A decorator's span: from its ``@`` to the end of its expression, as libcst draws it.
+    ``ast`` gives the expression; the ``@`` is looked for before it on its line. Left to
+    libcst where the expression is in parentheses or the ``@`` is not found there."""
+    if mine.decorator.lpar or other.end_lineno is None or other.end_col_offset is None:
+        return
+    if other.end_lineno > len(lines):
+        return
+    line = lines[other.lineno - 1]
+    start = _column(line, other.col_offset)
+    at = len(line[:start].rstrip(" \t\f")) - 1
+    if at < 0 or line[at] != "@":
+        return
+    spans[mine] = Span(
+        Position(other.lineno, at + 1),
+        Position(other.end_lineno, _column(lines[other.end_lineno - 1], other.end_col_offset) + 1),
+    )
 
 
 def _add_expression(

@@ -82,8 +82,8 @@ class ParsedModule:
         return ast_spans.definition_spans(self.module, self.source.text) or {}
 
     def recorded_span(self, node: cst.CSTNode) -> Span:
-        """``span(node)`` for the nodes the first pass records (definition names,
-        assignment targets, assigned values), from CPython's positions where they agree
+        """``span(node)`` for the nodes the first pass records (definition names and
+        decorators, assignment targets, assigned values), from CPython's positions where they agree
         with libcst's (``joblint.parse.ast_spans``): most modules then never need libcst's
         positions, a quarter of a cold run on job-heavy code."""
         if "positions" not in self.__dict__:
