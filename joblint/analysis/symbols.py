@@ -164,6 +164,12 @@ def method(node: cst.ClassDef, name: str) -> cst.FunctionDef | None:
 
 
 class _Collector(cst.CSTVisitor):
+    """The first pass over one module. Outside the bodies whose calls are kept it looks
+    only at statements (``collect``), where every ``def``, ``class`` and assignment
+    statement is: expressions there record nothing, and they are most of a module's
+    nodes. Inside such a body it walks every node (the ``visit_`` callbacks), for the
+    calls and decorators the body applies."""
+
     def __init__(self, parsed: ParsedModule) -> None:
         self.parsed = parsed
         self.classes: list[ClassInfo] = []
@@ -176,6 +182,38 @@ class _Collector(cst.CSTVisitor):
         # method is not one): a test class's methods hold most of a test module's calls.
         self._function_positions: list[int | None] = []
         self._bodies: list[list[CallInfo] | None] = []
+
+    def collect(self, node: cst.CSTNode) -> None:
+        """The statements under ``node`` where no body keeps calls: module level, class
+        bodies and methods no function encloses."""
+        for child in walk.children(node):
+            if not walk.holds_statements(child):
+                continue
+            if isinstance(child, cst.FunctionDef):
+                self._function(child)
+            elif isinstance(child, cst.ClassDef):
+                self.visit_ClassDef(child)
+                self.collect(child.body)
+                self.leave_ClassDef(child)
+            else:
+                if isinstance(child, cst.Assign):
+                    self.visit_Assign(child)
+                elif isinstance(child, cst.AnnAssign):
+                    self.visit_AnnAssign(child)
+                self.collect(child)
+
+    def _function(self, node: cst.FunctionDef) -> None:
+        """A function met among statements: its body is walked whole when its calls are
+        kept, else searched for statements like its surroundings. Its decorators,
+        parameters and annotation lie outside any body that keeps calls."""
+        self.visit_FunctionDef(node)
+        self.visit_FunctionDef_body(node)
+        if self._bodies[-1] is None:
+            self.collect(node.body)
+        else:
+            walk.walk(node.body, self)
+        self.leave_FunctionDef_body(node)
+        self.leave_FunctionDef(node)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self._record_class(node)
@@ -296,7 +334,7 @@ class _Collector(cst.CSTVisitor):
 
 def collect_symbols(parsed: ParsedModule) -> ModuleSymbols:
     collector = _Collector(parsed)
-    walk.walk(parsed.module, collector)
+    collector.collect(parsed.module)
     return ModuleSymbols(
         classes=tuple(collector.classes),
         functions=tuple(collector.functions),

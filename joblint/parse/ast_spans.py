@@ -50,35 +50,13 @@ _SAME_BOUNDS = (
 )
 
 
-class _StatementHolder(dict[type, bool]):
-    """Whether a node type can hold statements: a statement, a suite, or a clause of one
-    (``else``, ``except``, ``finally``, ``case``). Expressions never do, so the search
-    for definitions and assignments leaves them out; asked with a dict lookup, as
-    ``isinstance`` against libcst's abstract classes goes through ``ABCMeta``."""
-
-    def __missing__(self, kind: type) -> bool:
-        found = self[kind] = issubclass(kind, _HOLDERS)
-        return found
-
-
-_HOLDERS = (
-    cst.BaseStatement,
-    cst.BaseSmallStatement,
-    cst.BaseSuite,
-    cst.Else,
-    cst.ExceptHandler,
-    cst.ExceptStarHandler,
-    cst.Finally,
-    cst.MatchCase,
-)
-_HOLDS_STATEMENTS = _StatementHolder()
 _RECORDED = (cst.ClassDef, cst.FunctionDef, cst.Assign, cst.AnnAssign)
 
 
 def _statements(node: cst.CSTNode, found: list[cst.CSTNode]) -> None:
     """libcst's definitions and assignments under ``node``, in source order."""
     for child in walk.children(node):
-        if _HOLDS_STATEMENTS[type(child)]:
+        if walk.holds_statements(child):
             if isinstance(child, _RECORDED):
                 found.append(child)
             _statements(child, found)

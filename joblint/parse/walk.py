@@ -144,6 +144,37 @@ def remembering_children() -> Iterator[None]:
             _REMEMBERED.reset(token)
 
 
+class _StatementHolder(dict[type, bool]):
+    """Whether a node type can hold statements: a statement, a suite, or a clause of one
+    (``else``, ``except``, ``finally``, ``case``). Expressions never do (a lambda holds
+    an expression), so a search for definitions or assignments can leave them out."""
+
+    def __missing__(self, kind: type) -> bool:
+        found = self[kind] = issubclass(kind, _HOLDERS)
+        return found
+
+
+_HOLDERS = (
+    cst.BaseStatement,
+    cst.BaseSmallStatement,
+    cst.BaseSuite,
+    cst.Else,
+    cst.ExceptHandler,
+    cst.ExceptStarHandler,
+    cst.Finally,
+    cst.MatchCase,
+)
+_HOLDS_STATEMENTS = _StatementHolder()
+
+
+def holds_statements(node: cst.CSTNode) -> bool:
+    """Whether ``node`` is a statement, a suite or a clause of a compound statement: the
+    only places a ``def``, a ``class`` or an assignment statement can be. Asked with a
+    dict lookup, as ``isinstance`` against libcst's abstract classes goes through
+    ``ABCMeta``."""
+    return _HOLDS_STATEMENTS[type(node)]
+
+
 def children(node: cst.CSTNode) -> tuple[cst.CSTNode, ...]:
     """``node.children`` (the immediate child nodes, in source order), without libcst's
     rebuilding of ``node``."""
