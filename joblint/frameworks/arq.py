@@ -250,7 +250,7 @@ class _Definitions(cst.CSTVisitor):
                 qualified_name=qualified[0],
                 path=self.parsed.path,
                 module_name=self.parsed.module_name,
-                name_span=self.parsed.span(node.name),
+                name_span=self.parsed.recorded_span(node.name),
                 node=node,
                 is_class=False,
                 queue=_queue(self.parsed, registrations),

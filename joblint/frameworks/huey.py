@@ -381,7 +381,7 @@ def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition
                 qualified_name=qualified,
                 path=parsed.path,
                 module_name=parsed.module_name,
-                name_span=parsed.span(node.name),
+                name_span=parsed.recorded_span(node.name),
                 node=node,
                 is_class=False,
                 queue=queue,

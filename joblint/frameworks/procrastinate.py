@@ -224,7 +224,7 @@ def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition
                 qualified_name=found.qualified_name,
                 path=parsed.path,
                 module_name=parsed.module_name,
-                name_span=parsed.span(node.name),
+                name_span=parsed.recorded_span(node.name),
                 node=node,
                 is_class=False,
                 queue=decoration.queue(parsed, "queue"),

@@ -135,7 +135,7 @@ class _Definitions(cst.CSTVisitor):
                 qualified_name=info.qualified_name,
                 path=self.parsed.path,
                 module_name=self.parsed.module_name,
-                name_span=self.parsed.span(node.name),
+                name_span=self.parsed.recorded_span(node.name),
                 node=node,
                 is_class=True,
                 base_names=info.base_names,
