@@ -15,6 +15,8 @@ from libcst.metadata import MetadataWrapper, ParentNodeProvider
 from lint_support import GENERATED_MODULES
 
 from joblint.parse import walk
+from joblint.parse.parsing import ParsedModule, parse
+from joblint.parse.source import SourceFile, read_source
 
 ROOT = Path(__file__).resolve().parent.parent
 OWN_FILES = sorted((ROOT / "joblint").rglob("*.py"))
@@ -184,3 +186,30 @@ def test_every_node_hook_runs_before_the_leave_callback() -> None:
         "leave x",
         "every Call",
     ]
+
+
+@pytest.mark.parametrize("path", OWN_FILES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_module_calls_and_definitions_are_what_a_walk_meets(path: Path) -> None:
+    """``ParsedModule.calls`` and ``.definitions`` stand in for a walk with only
+    ``visit_Call``, or only ``visit_FunctionDef``/``visit_ClassDef``: the same nodes in the
+    same order."""
+    source = read_source(path)
+    assert isinstance(source, SourceFile)
+    parsed = parse(source)
+    assert isinstance(parsed, ParsedModule)
+    calls: list[cst.CSTNode] = []
+    definitions: list[cst.CSTNode] = []
+
+    class Meets(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            calls.append(node)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            definitions.append(node)
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> None:
+            definitions.append(node)
+
+    walk.walk(parsed.module, Meets())
+    assert list(parsed.calls) == calls
+    assert list(parsed.definitions) == definitions

@@ -266,7 +266,9 @@ def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition
     if b"async" not in parsed.source.data:
         return []
     visitor = _Definitions(parsed, index)
-    walk.walk(parsed.module, visitor)
+    for node in parsed.definitions:  # its only callback, in a walk's order
+        if isinstance(node, cst.FunctionDef):
+            visitor.visit_FunctionDef(node)
     return visitor.jobs
 
 

@@ -882,7 +882,11 @@ class _Definitions(cst.CSTVisitor):
 
 def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition]:
     visitor = _Definitions(parsed, index)
-    walk.walk(parsed.module, visitor)
+    for node in parsed.definitions:  # its only callbacks, in a walk's order
+        if isinstance(node, cst.FunctionDef):
+            visitor.visit_FunctionDef(node)
+        else:
+            visitor.visit_ClassDef(node)
     return visitor.jobs
 
 
@@ -1414,5 +1418,6 @@ def _dict_keywords(node: cst.Dict) -> list[tuple[str, cst.BaseExpression]] | Non
 
 def find_enqueue_sites(parsed: ParsedModule, index: ProjectIndex) -> list[EnqueueSite]:
     visitor = _EnqueueSites(parsed, index)
-    walk.walk(parsed.module, visitor)
+    for call in parsed.calls:  # its only callback: the module's calls, as a walk meets them
+        visitor.visit_Call(call)
     return visitor.sites

@@ -56,7 +56,6 @@ from joblint.frameworks.shared import (
     partial_of_method,
     wrapper_needles,
 )
-from joblint.parse import walk
 
 if TYPE_CHECKING:
     from joblint.analysis.index import ProjectIndex
@@ -214,5 +213,6 @@ def find_enqueue_sites(parsed: ParsedModule, index: ProjectIndex) -> list[Enqueu
     if b"enqueue" not in data and b"call" not in data:
         return []  # neither `.enqueue`/`.aenqueue` nor `.call`/`.acall`
     visitor = _EnqueueSites(parsed, index)
-    walk.walk(parsed.module, visitor)
+    for call in parsed.calls:  # its only callback: the module's calls, as a walk meets them
+        visitor.visit_Call(call)
     return visitor.sites

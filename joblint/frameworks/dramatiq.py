@@ -628,5 +628,6 @@ def _registered_target(index: ProjectIndex, registered: str) -> str | None:
 
 def find_enqueue_sites(parsed: ParsedModule, index: ProjectIndex) -> list[EnqueueSite]:
     visitor = _EnqueueSites(parsed, index)
-    walk.walk(parsed.module, visitor)
+    for call in parsed.calls:  # its only callback: the module's calls, as a walk meets them
+        visitor.visit_Call(call)
     return visitor.sites

@@ -81,7 +81,6 @@ from joblint.frameworks.shared import (
     partial_of_method,
     wrapper_needles,
 )
-from joblint.parse import walk
 from joblint.parse.parsing import ParsedModule
 
 if TYPE_CHECKING:
@@ -469,7 +468,8 @@ def find_enqueue_sites(parsed: ParsedModule, index: ProjectIndex) -> list[Enqueu
     if not names and not _mentions_app(parsed):
         return []
     visitor = _EnqueueSites(parsed, index)
-    walk.walk(parsed.module, visitor)
+    for call in parsed.calls:  # its only callback: the module's calls, as a walk meets them
+        visitor.visit_Call(call)
     return visitor.sites
 
 

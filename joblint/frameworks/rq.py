@@ -529,7 +529,7 @@ def _candidate_calls(parsed: ParsedModule) -> list[cst.Call]:
     if found is None:
         found = _CANDIDATES[parsed] = [
             call
-            for call in calls_in(parsed.module)
+            for call in parsed.calls
             if (isinstance(call.func, cst.Attribute) and call.func.attr.value in RQ_CALL_NAMES)
             or (isinstance(call.func, cst.Name) and "enqueue" in call.func.value)
         ]

@@ -151,7 +151,9 @@ class _Definitions(cst.CSTVisitor):
 
 def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition]:
     visitor = _Definitions(parsed, index)
-    walk.walk(parsed.module, visitor)
+    for node in parsed.definitions:  # its only callback, in a walk's order
+        if isinstance(node, cst.ClassDef):
+            visitor.visit_ClassDef(node)
     return visitor.jobs
 
 
@@ -228,7 +230,8 @@ class _EnqueueSites(cst.CSTVisitor):
 
 def find_enqueue_sites(parsed: ParsedModule, index: ProjectIndex) -> list[EnqueueSite]:
     visitor = _EnqueueSites(parsed, index)
-    walk.walk(parsed.module, visitor)
+    for call in parsed.calls:  # its only callback: the module's calls, as a walk meets them
+        visitor.visit_Call(call)
     return visitor.sites
 
 
