@@ -70,8 +70,7 @@ class Bindings:
         default_factory=lambda: defaultdict(list)
     )
     mutated: set[str] = field(default_factory=set)
-    # Every function definition, in source order, and by qualified name.
-    defs: list[cst.FunctionDef] = field(default_factory=list)
+    # Every function definition by qualified name.
     functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
     # `from x import y as z` outside functions and classes: `module.z` -> `x.y`.
     imports: dict[str, str] = field(default_factory=dict)
@@ -170,7 +169,6 @@ class _BindingCollector(cst.CSTVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.depth += 1
-        self.bindings.defs.append(node)
         for name in self.parsed.names_of(node):
             self.bindings.functions.setdefault(name, node)
 
@@ -408,7 +406,9 @@ def calls_in(node: cst.CSTNode) -> list[cst.Call]:
 
 
 def function_defs(parsed: ParsedModule) -> list[cst.FunctionDef]:
-    return list(bindings(parsed).defs)
+    """Every function definition of the module, in source order (read from its list of
+    definitions: the binding collector's full walk is not needed for it)."""
+    return [node for node in parsed.definitions if isinstance(node, cst.FunctionDef)]
 
 
 def wrapper_names(parsed: ParsedModule, wraps: Callable[[str], bool]) -> set[str]:
