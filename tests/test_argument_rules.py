@@ -17,6 +17,7 @@ from lint_support import lint_tree, write_tree
 from joblint.analysis.context import ModuleContext
 from joblint.analysis.index import JobRegistry, ProjectIndex
 from joblint.analysis.model import EnqueueSite, JobDefinition, Literal, ModuleFacts
+from joblint.analysis.summaries import with_signature
 from joblint.analysis.symbols import collect_symbols
 from joblint.config import Settings, load_settings
 from joblint.diagnostics import Applicability, Diagnostic, Span
@@ -486,6 +487,7 @@ def synthetic(
         perform=function,
         options=options,
     )
+    job = with_signature(parsed, job)  # as the engine fills it in
     site = EnqueueSite(
         framework=framework,
         method=method,

@@ -20,6 +20,7 @@ from joblint.analysis.model import (
     EnqueueSite,
     FunctionInfo,
     JobDefinition,
+    ModuleSummary,
     ModuleSymbols,
 )
 from joblint.analysis.project_delivery import ConfiguredDelivery
@@ -101,6 +102,11 @@ class ProjectIndex:
         # in other modules (an RQ job is any function some module enqueues).
         self.modules: tuple[ParsedModule, ...] = tuple(modules)
         self._modules_by_path = {parsed.path: parsed for parsed in self.modules}
+        # What rules need of each module's code, by path: a rule reads the tree of its own
+        # module only, and learns of the others from their summaries (issue 17).
+        self.summaries: Mapping[Path, ModuleSummary] = {
+            module.summary.path: module.summary for module in symbols if module.summary is not None
+        }
         # Project decorators standing for a framework's task decorator, from the
         # `task-decorators` setting: dotted name -> framework name.
         self.task_decorators: Mapping[str, str] = dict(task_decorators or {})

@@ -151,10 +151,85 @@ class AssignmentInfo:
 
 
 @dataclass(frozen=True)
+class ModuleSummary:
+    """What rules checking other modules need of a module's code, in plain data: a rule
+    reads the tree of its own module only (issue 17), and learns of every other module
+    from this. Worked out once per module, with its symbols."""
+
+    path: Path
+    module_name: str
+    # The absolute names of the modules it may import (for `from a import b`, both `a`
+    # and `a.b`), anywhere in its statements: JOB105 follows the base job's imports.
+    imported_modules: tuple[str, ...] = ()
+    # Its module-level functions (by name) that, applied as a bare decorator, return the
+    # function they decorate unchanged; and those that, called, return such a decorator:
+    # JOB107 knows a registering decorator from a wrapper by them.
+    pass_through_decorators: frozenset[str] = frozenset()
+    pass_through_factories: frozenset[str] = frozenset()
+    # (handler, signal) for each `signal.connect(handler)` of a model signal, both fully
+    # qualified: a function connected in one module receives the signal in another.
+    signal_connections: tuple[tuple[str, str], ...] = ()
+    # The task options it reads as attributes (`self.retry_backoff`), among those the
+    # summary looks for: a project that reads one implements it itself (JOB503).
+    task_options_read: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class ModuleSymbols:
     classes: tuple[ClassInfo, ...] = ()
     functions: tuple[FunctionInfo, ...] = ()
     assignments: tuple[AssignmentInfo, ...] = ()
+    # The module's summary for rules checking other modules; None when no one made one
+    # (symbols collected on their own, as some tests do).
+    summary: ModuleSummary | None = None
+
+
+class ParameterKind(enum.Enum):
+    POSITIONAL_ONLY = "positional-only"
+    POSITIONAL_OR_KEYWORD = "positional-or-keyword"
+    VAR_POSITIONAL = "var-positional"
+    KEYWORD_ONLY = "keyword-only"
+    VAR_KEYWORD = "var-keyword"
+
+
+@dataclass(frozen=True)
+class ParameterFact:
+    """A parameter of a job's ``perform`` (or task function), as the rules checking its
+    enqueue sites in other modules need it."""
+
+    name: str
+    kind: ParameterKind
+    # The default as written, on one line; None without one: whether callers may leave
+    # the parameter out, and how a message shows the signature.
+    default: str | None = None
+    # The annotation as written; None without one: an `order_id: Order` is a record.
+    annotation: str | None = None
+
+
+@dataclass(frozen=True)
+class DecoratorNames:
+    """A decorator of a job's ``perform`` by its last name, as written (``task`` of
+    ``@app.task(...)``) and as imported (``task`` for ``@dj_task``, from ``from
+    django.tasks import task as dj_task``); None where there is no such name."""
+
+    written: str | None
+    imported: str | None
+
+
+@dataclass(frozen=True)
+class PerformSignature:
+    """A job's ``perform`` (or task function) without its tree: what the rules binding
+    an enqueue site in another module against it read (JOB206, JOB201's fix, ...)."""
+
+    function: str  # `perform`, the task function's name
+    name_span: Span  # where the function's name is written, in the job's module
+    # In source order: positional-only, normal, `*args`, keyword-only, `**kwargs`.
+    parameters: tuple[ParameterFact, ...]
+    # Its decorators, in source order: some change what callers pass.
+    decorators: tuple[DecoratorNames, ...] = ()
+    # The names whose attributes its body reads (`order_id` of `order_id.total`): such a
+    # parameter is used as a record, and passing it an ID would break the job.
+    attribute_owners: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -198,6 +273,10 @@ class JobDefinition:
     # None when that cannot be told (a blueprint's task joins an app decided elsewhere; a
     # project wrapper hides its app). Set by the frontend that defines the job.
     joins_callers_transaction: bool | None = False
+    # The signature of `perform` as plain data, for rules checking the job's enqueue
+    # sites from other modules, which must not read its tree (issue 17); None without a
+    # `perform`. Filled in by the engine (joblint/analysis/summaries.py).
+    signature: PerformSignature | None = None
 
 
 @dataclass(frozen=True)
@@ -219,6 +298,15 @@ class EnqueueContext:
 
 
 OUTSIDE = EnqueueContext()
+
+
+@dataclass(frozen=True)
+class OptionValue:
+    """An enqueue option's value without its node: its literal value (``UNKNOWN`` when it
+    is not one) and its code as written, on one line, for messages quoting it."""
+
+    value: Literal
+    written: str
 
 
 @dataclass(frozen=True)
@@ -251,6 +339,19 @@ class EnqueueSite:
     target_registered_name: str | None = None
     # Filled in by the engine (joblint/analysis/placement.py) for every frontend alike.
     context: EnqueueContext = OUTSIDE
+    # `options` as plain data, for rules reading the site from another module (an RQ
+    # job's retries are decided by its enqueues): they must not read its nodes (issue
+    # 17). Filled in by the engine (joblint/analysis/summaries.py).
+    option_values: tuple[tuple[str, OptionValue], ...] = ()
+
+    def option_value(self, name: str) -> OptionValue | None:
+        """The option ``name`` as plain data, the last one written when it is repeated
+        (as ``dict(site.options)`` reads it)."""
+        found = None
+        for key, value in self.option_values:
+            if key == name:
+                found = value
+        return found
 
 
 @dataclass(frozen=True)

@@ -35,32 +35,43 @@ _CONNECTED: weakref.WeakKeyDictionary[ProjectIndex, Mapping[str, frozenset[str]]
 )
 
 
+def signal_connections(parsed: ParsedModule) -> tuple[tuple[str, str], ...]:
+    """Each ``post_save.connect(handler, ...)`` of a model signal in ``parsed``, as
+    (handler, signal short name), the handler fully qualified. Part of the module's
+    summary: the handler may be defined, and checked, in another module. Only a module
+    that mentions ``.connect`` and a signal's name is walked."""
+    data = parsed.source.data
+    if b".connect" not in data or not any(name.encode() in data for name in MODEL_SIGNAL_NAMES):
+        return ()
+    found: list[tuple[str, str]] = []
+
+    class Finder(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            func = node.func
+            if not isinstance(func, cst.Attribute) or func.attr.value != "connect":
+                return
+            signal = _QUALIFIED.get(single_name(parsed, func.value) or "")
+            if signal is None or not node.args or node.args[0].keyword:
+                return
+            handler = single_name(parsed, node.args[0].value)
+            if handler is not None:
+                found.append((handler, signal))
+
+    walk.walk(parsed.module, Finder())
+    return tuple(dict.fromkeys(found))
+
+
 def connected_handlers(index: ProjectIndex) -> Mapping[str, frozenset[str]]:
     """Functions connected to a model signal anywhere in the project
-    (``post_save.connect(handler, sender=Order)``): qualified name to signal names. Worked
-    out once per index, from the modules that mention ``.connect``."""
+    (``post_save.connect(handler, sender=Order)``): qualified name to signal names, from
+    the modules' summaries, once per index."""
     found = _CONNECTED.get(index)
     if found is not None:
         return found
     handlers: dict[str, set[str]] = {}
-    for parsed in index.modules:
-        data = parsed.source.data
-        if b".connect" not in data or not any(name.encode() in data for name in MODEL_SIGNAL_NAMES):
-            continue
-
-        class Finder(cst.CSTVisitor):
-            def visit_Call(self, node: cst.Call) -> None:
-                func = node.func
-                if not isinstance(func, cst.Attribute) or func.attr.value != "connect":
-                    return
-                signal = _QUALIFIED.get(single_name(parsed, func.value) or "")  # noqa: B023
-                if signal is None or not node.args or node.args[0].keyword:
-                    return
-                handler = single_name(parsed, node.args[0].value)  # noqa: B023
-                if handler is not None:
-                    handlers.setdefault(handler, set()).add(signal)
-
-        walk.walk(parsed.module, Finder())
+    for summary in index.summaries.values():
+        for handler, signal in summary.signal_connections:
+            handlers.setdefault(handler, set()).add(signal)
     result = {name: frozenset(signals) for name, signals in handlers.items()}
     _CONNECTED[index] = result
     return result

@@ -14,6 +14,7 @@ parser (fast, in C), so JOB001 means the same thing for every file.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections import defaultdict
@@ -31,6 +32,7 @@ from joblint.analysis.model import EnqueueSite, JobDefinition, ModuleFacts, Modu
 from joblint.analysis.project_delivery import ConfiguredDelivery, configured_delivery
 from joblint.analysis.project_serializers import ConfiguredSerializers, configured_serializers
 from joblint.analysis.queues import config_file
+from joblint.analysis.summaries import summarise_module, with_option_values, with_signature
 from joblint.analysis.symbols import collect_symbols
 from joblint.config import Settings
 from joblint.diagnostics import Diagnostic, Position, Span
@@ -457,6 +459,11 @@ class Linter:
         ``parsed`` (the prefilter's last round built it)."""
         if index is None:
             index = self._index(parsed, symbols, serializers, delivery)
+        # Each job's signature as plain data, for the rules of the modules enqueueing it.
+        by_path = {module.path: module for module in parsed}
+        learned = index.jobs.learned
+        index.jobs = JobRegistry(with_signature(by_path[job.path], job) for job in index.jobs.all)
+        index.jobs.learned.update(learned)
         jobs_by_path: dict[Path, list[JobDefinition]] = {}
         for job in index.jobs.all:
             jobs_by_path.setdefault(job.path, []).append(job)
@@ -478,7 +485,7 @@ class Linter:
         modules = []
         for module in parsed:
             sites = [
-                placement.place(module, site, wrappers, atomic_views)
+                with_option_values(placement.place(module, site, wrappers, atomic_views))
                 for frontend in FRONTENDS
                 if concerns[frontend].mentioned_in(module.source)
                 for site in frontend.find_enqueue_sites(module, index)
@@ -709,11 +716,13 @@ class Needles:
 
 
 def _symbols(parsed: ParsedModule) -> tuple[ParsedModule, ModuleSymbols] | ParseFailure:
-    """The module's symbols, or a failure for a tree too deep for Python's recursion limit
+    """The module's symbols (with its summary, what rules checking other modules read of
+    it), or a failure for a tree too deep for Python's recursion limit
     (a string concatenated from thousands of literals, as in ``pydoc_data/topics.py``):
     libcst parses it, but every visitor recurses once per level."""
     try:
-        return parsed, collect_symbols(parsed)
+        symbols = collect_symbols(parsed)
+        return parsed, dataclasses.replace(symbols, summary=summarise_module(parsed))
     except RecursionError:
         return ParseFailure(parsed.path, "nesting is too deep to analyse", 1, 1, True)
 

@@ -15,12 +15,11 @@ from collections.abc import Iterator
 import libcst as cst
 
 from joblint.analysis.context import ModuleContext
-from joblint.analysis.model import EnqueueSite, JobDefinition
+from joblint.analysis.model import EnqueueSite, JobDefinition, ParameterKind
 from joblint.analysis.model_signals import DELETE_SIGNALS, received_signals
 from joblint.analysis.orm import Evidence, Prover
 from joblint.diagnostics import Applicability, Diagnostic, Fix
 from joblint.fix.fixes import replace_expression
-from joblint.parse import walk
 from joblint.rules.base import FixAvailability, ModuleRule
 from joblint.rules.serialization import Serializer, serializer_for
 from joblint.rules.signatures import target_job
@@ -28,10 +27,11 @@ from joblint.rules.signatures import target_job
 
 def _parameter_for(job: JobDefinition | None, site: EnqueueSite, arg: cst.Arg) -> str | None:
     """The name of the job's parameter ``arg`` lands in, when the signature shows it."""
-    if job is None or job.perform is None or site.method == "s":
+    signature = job.signature if job is not None else None
+    if signature is None or site.method == "s":
         return None
-    params = list(job.perform.params.params)
-    if params and params[0].name.value in ("self", "cls", "ctx", "context"):
+    params = [p for p in signature.parameters if p.kind is ParameterKind.POSITIONAL_OR_KEYWORD]
+    if params and params[0].name in ("self", "cls", "ctx", "context"):
         params = params[1:]
     if arg.keyword is not None:
         return arg.keyword.value
@@ -39,7 +39,7 @@ def _parameter_for(job: JobDefinition | None, site: EnqueueSite, arg: cst.Arg) -
     index = next((i for i, a in enumerate(positional) if a is arg), None)
     if index is None or index >= len(params):
         return None
-    return params[index].name.value
+    return params[index].name
 
 
 def _described(module: ModuleContext, node: cst.BaseExpression) -> str:
@@ -134,25 +134,24 @@ ID_ANNOTATIONS = frozenset({"int", "str", "UUID", "uuid.UUID", "Any", "object"})
 def _used_as_a_record(job: JobDefinition | None, parameter: str) -> bool:
     """Whether the job's body treats the parameter as the record despite its name
     (``order_id.total``, ``order_id: Order``): passing the ID would break the job, so the
-    fix is not offered. Unknown bodies count as records."""
-    body = job.perform if job is not None else None
-    if body is None:
+    fix is not offered. Unknown bodies count as records. The job is often defined in
+    another module: its signature's facts say it, not its tree."""
+    signature = job.signature if job is not None else None
+    if signature is None:
         return True
-    for param in [*body.params.params, *body.params.kwonly_params, *body.params.posonly_params]:
-        if param.name.value == parameter and param.annotation is not None:
-            written = cst.Module([]).code_for_node(param.annotation.annotation)
-            if written.strip("'\"") not in ID_ANNOTATIONS:
-                return True
-    found = False
+    annotations = [
+        param.annotation
+        for param in signature.parameters
+        if param.kind in _NAMED_KINDS and param.name == parameter and param.annotation
+    ]
+    if any(written.strip("'\"") not in ID_ANNOTATIONS for written in annotations):
+        return True
+    return parameter in signature.attribute_owners
 
-    class Reads(cst.CSTVisitor):
-        def visit_Attribute(self, node: cst.Attribute) -> None:
-            nonlocal found
-            if isinstance(node.value, cst.Name) and node.value.value == parameter:
-                found = True
 
-    walk.walk(body.body, Reads())
-    return found
+_NAMED_KINDS = frozenset(
+    {ParameterKind.POSITIONAL_ONLY, ParameterKind.POSITIONAL_OR_KEYWORD, ParameterKind.KEYWORD_ONLY}
+)
 
 
 class QuerysetArgument(ModuleRule):

@@ -18,11 +18,11 @@ from collections.abc import Iterator
 import libcst as cst
 
 from joblint.analysis.context import ModuleContext
-from joblint.analysis.model import EnqueueSite
+from joblint.analysis.model import EnqueueSite, ParameterKind
 from joblint.diagnostics import Applicability, Diagnostic, Fix
 from joblint.fix.fixes import name_arguments
 from joblint.rules.base import FixAvailability, ModuleRule
-from joblint.rules.signatures import ParameterKind, job_signature, target_job
+from joblint.rules.signatures import job_signature, target_job
 
 
 class DeferPositionalArguments(ModuleRule):

@@ -41,7 +41,7 @@ from joblint.analysis.context import ModuleContext
 from joblint.analysis.frameworks import WaitsWhen
 from joblint.analysis.index import ProjectIndex
 from joblint.analysis.model import UNKNOWN, EnqueueSite, JobDefinition, Literal
-from joblint.analysis.symbols import class_attribute, literal, single_name
+from joblint.analysis.symbols import class_attribute, single_name
 from joblint.diagnostics import Applicability, Diagnostic, Fix
 from joblint.rules.base import FixAvailability, ModuleRule
 
@@ -97,10 +97,12 @@ def rerun_cause(job: JobDefinition, index: ProjectIndex) -> str | None:
     if job.framework == "rq":
         if options.get("retry") is not None and options.get("retry.max") != 0:
             return _retried(_written_option(job, "retry"))
+        # The sites are mostly in other modules: their options' facts, not their nodes.
         for site in index.enqueue_sites_of(job.qualified_name):
-            value = dict(site.options).get("retry")
-            if value is not None and literal(value) is not None:
-                return f"an enqueue retries it (`retry={_written(value)}`), so it can run twice"
+            value = site.option_value("retry")
+            if value is not None and value.value is not None:
+                written = _shortened(value.written)
+                return f"an enqueue retries it (`retry={written}`), so it can run twice"
         return None
     if job.framework == "huey":
         if _may_retry(options.get("retries")):
@@ -205,8 +207,11 @@ def _written_option(job: JobDefinition, key: str) -> str:
 
 
 def _written(node: cst.CSTNode, limit: int = 40) -> str:
-    """A node's code on one line (it may come from another module than the rule's)."""
-    text = " ".join(cst.Module([]).code_for_node(node).split())
+    """A node's code on one line."""
+    return _shortened(" ".join(cst.Module([]).code_for_node(node).split()), limit)
+
+
+def _shortened(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

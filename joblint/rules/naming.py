@@ -17,16 +17,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import PurePosixPath
 
 import libcst as cst
-from libcst.helpers import get_absolute_module_from_package_for_import, get_full_name_for_node
 
 from joblint.analysis.context import ModuleContext, ProjectContext
 from joblint.analysis.index import ProjectIndex
-from joblint.analysis.model import JobDefinition
+from joblint.analysis.model import JobDefinition, ModuleSummary
 from joblint.analysis.runtime_api import is_runtime_job_base
 from joblint.analysis.words import builtin_verbs, camel_words, snake_case
 from joblint.diagnostics import Applicability, Diagnostic, Fix
-from joblint.parse import walk
-from joblint.parse.parsing import ParsedModule
 from joblint.rules.base import FixAvailability, ModuleRule, ProjectRule
 
 JOB_SUFFIX = "Job"
@@ -453,20 +450,21 @@ class JobBaseClass(ModuleRule):
 
 def _imported_by_base_job(module: ModuleContext) -> bool:
     """Whether the base job's module imports ``module``, following the imports through the
-    modules the run parsed (a module it did not parse cannot be followed)."""
+    modules the run parsed (a module it did not parse cannot be followed), as their
+    summaries list them: the rule reads no other module's tree."""
     index = module.index
     base = index.resolve_class(index.base_job) if index.base_job else None
     if base is None or base.path == module.path:
         return False
-    start = index.module_at(base.path)
+    start = index.summaries.get(base.path)
     if start is None:
         return False
-    modules = _ModulesByName(index.modules)
+    modules = _ModulesByName(list(index.summaries.values()))
     seen = {start.path}
     pending = [start]
     while pending:
         current = pending.pop()
-        for name in _imported_modules(current):
+        for name in current.imported_modules:
             imported = modules.find(name)
             if imported is None or imported.path in seen:
                 continue
@@ -483,70 +481,26 @@ class _ModulesByName:
     least two parts (a ``src`` layout or a namespace package names a module with more or
     fewer leading packages than the run does; ``json`` is not ``app.utils.json``)."""
 
-    def __init__(self, modules: Sequence[ParsedModule]) -> None:
-        self.by_name: dict[str, ParsedModule] = {}
-        self.by_suffix: dict[str, list[ParsedModule]] = defaultdict(list)
-        for parsed in modules:
-            self.by_name.setdefault(parsed.module_name, parsed)
-            parts = parsed.module_name.split(".")
+    def __init__(self, modules: Sequence[ModuleSummary]) -> None:
+        self.by_name: dict[str, ModuleSummary] = {}
+        self.by_suffix: dict[str, list[ModuleSummary]] = defaultdict(list)
+        for summary in modules:
+            self.by_name.setdefault(summary.module_name, summary)
+            parts = summary.module_name.split(".")
             for start in range(1, len(parts) - 1):
-                self.by_suffix[".".join(parts[start:])].append(parsed)
+                self.by_suffix[".".join(parts[start:])].append(summary)
 
-    def find(self, name: str) -> ParsedModule | None:
+    def find(self, name: str) -> ModuleSummary | None:
         found = self.by_name.get(name)
         if found is not None:
             return found
-        candidates = {parsed.path: parsed for parsed in self.by_suffix.get(name, ())}
+        candidates = {summary.path: summary for summary in self.by_suffix.get(name, ())}
         parts = name.split(".")
         for start in range(1, len(parts) - 1):
             shorter = self.by_name.get(".".join(parts[start:]))
             if shorter is not None:
                 candidates[shorter.path] = shorter
         return next(iter(candidates.values())) if len(candidates) == 1 else None
-
-
-def _imported_modules(parsed: ParsedModule) -> Iterator[str]:
-    """The absolute names of the modules ``parsed`` may import: for ``from a import b``,
-    both ``a`` and ``a.b`` (``b`` may be a submodule)."""
-    for node in _import_statements(parsed.module):
-        if isinstance(node, cst.Import):
-            for alias in node.names:
-                name = get_full_name_for_node(alias.name)
-                if name:
-                    yield name
-            continue
-        # None for a relative import reaching above the top-level package.
-        package = get_absolute_module_from_package_for_import(parsed.package or None, node)
-        if package is None:
-            continue
-        yield package
-        if not isinstance(node.names, cst.ImportStar):
-            for alias in node.names:
-                name = get_full_name_for_node(alias.name)
-                if name:
-                    yield f"{package}.{name}"
-
-
-_HOLDS_STATEMENTS = (
-    cst.BaseCompoundStatement,
-    cst.BaseSuite,
-    cst.SimpleStatementLine,
-    cst.Else,
-    cst.ExceptHandler,
-    cst.ExceptStarHandler,
-    cst.Finally,
-    cst.MatchCase,
-)
-
-
-def _import_statements(node: cst.CSTNode) -> Iterator[cst.Import | cst.ImportFrom]:
-    """Every import in ``node``, however deep in its statements (a function's body, an
-    ``if TYPE_CHECKING:``), without walking its expressions."""
-    for child in walk.children(node):
-        if isinstance(child, cst.Import | cst.ImportFrom):
-            yield child
-        elif isinstance(child, _HOLDS_STATEMENTS):
-            yield from _import_statements(child)
 
 
 def _rebase_fix(

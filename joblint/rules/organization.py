@@ -8,14 +8,11 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 import libcst as cst
-from libcst.metadata import Assignment
 
-from joblint.analysis.bodies import own_nodes
 from joblint.analysis.context import ModuleContext, ProjectContext
 from joblint.analysis.model import JobDefinition
 from joblint.analysis.symbols import single_name
 from joblint.diagnostics import Applicability, Diagnostic, Fix
-from joblint.parse.parsing import ParsedModule
 from joblint.rules.base import FixAvailability, ModuleRule, ProjectRule
 
 
@@ -197,80 +194,22 @@ class DecoratorOrder(ModuleRule):
 
 def _passes_through(module: ModuleContext, decorator: cst.Decorator) -> bool:
     """``@name`` whose function returns its parameter unchanged, or ``@name(...)`` whose
-    function returns a function nested in it that does."""
+    function returns a function nested in it that does. The function is a module-level
+    one of a module the run parsed, often another: its module's summary says it."""
     expression = decorator.decorator
     factory = isinstance(expression, cst.Call)
     if isinstance(expression, cst.Call):
         expression = expression.func
     name = single_name(module.parsed, expression)
-    found = _project_function(module, name) if name else None
-    if found is None:
-        return False
-    parsed, function = found
-    if factory:
-        returned = _returned_binding(parsed, function) if _plain(function) else None
-        if not isinstance(returned, cst.FunctionDef):
-            return False
-        function = returned
-    params = [*function.params.posonly_params, *function.params.params]
-    if not params or not _plain(function):
-        return False
-    return _returned_binding(parsed, function) is params[0]
-
-
-def _plain(function: cst.FunctionDef) -> bool:
-    """Neither decorated (what it returns is then up to its decorator) nor async (it then
-    returns a coroutine)."""
-    return not function.decorators and function.asynchronous is None
-
-
-def _project_function(
-    module: ModuleContext, name: str
-) -> tuple[ParsedModule, cst.FunctionDef] | None:
-    """The module-level function ``name`` names, in a module the run parsed."""
-    info = module.index.functions.resolve(name)
+    info = module.index.functions.resolve(name) if name else None
     if info is None or info.nested_in_function or info.is_method:
-        return None
-    parsed = module.index.module_at(info.path)
-    if parsed is None:
-        return None
-    found = [
-        statement
-        for statement in parsed.module.body
-        if isinstance(statement, cst.FunctionDef) and statement.name.value == info.name
-    ]
-    return (parsed, found[0]) if len(found) == 1 else None
-
-
-def _returned_binding(parsed: ParsedModule, function: cst.FunctionDef) -> cst.CSTNode | None:
-    """What ``function`` returns, when every way out of it returns one name bound once in
-    it (a parameter, a nested ``def``): that binding's node. None when it may return
-    anything else, fall off its end, or is a generator."""
-    body = function.body
-    if not isinstance(body, cst.IndentedBlock) or not body.body:
-        return None
-    last = body.body[-1]
-    if not (isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Return)):
-        return None  # it may fall off its end, returning None
-    binding: cst.CSTNode | None = None
-    for node in own_nodes(body):
-        if isinstance(node, cst.Yield):
-            return None
-        if not isinstance(node, cst.Return):
-            continue
-        if not isinstance(node.value, cst.Name):
-            return None
-        scope = parsed.scopes.get(node.value)
-        assignments = list(scope.assignments[node.value.value]) if scope is not None else []
-        if len(assignments) != 1 or not isinstance(assignments[0], Assignment):
-            return None
-        if assignments[0].scope is not scope:
-            return None  # bound outside the function: it may change between calls
-        found = assignments[0].node
-        if binding is not None and found is not binding:
-            return None
-        binding = found
-    return binding
+        return False
+    summary = module.index.summaries.get(info.path)
+    if summary is None:
+        return False
+    if factory:
+        return info.name in summary.pass_through_factories
+    return info.name in summary.pass_through_decorators
 
 
 def _method_name(decorator_node: cst.Decorator) -> str | None:

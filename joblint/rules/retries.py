@@ -42,6 +42,7 @@ from joblint.analysis.handlers import (
 from joblint.analysis.index import ProjectIndex
 from joblint.analysis.model import UNKNOWN, JobDefinition, Literal
 from joblint.analysis.own_code import OwnCodeVisitor
+from joblint.analysis.summaries import READ_TASK_OPTIONS
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Position, Span
 from joblint.parse import walk
 from joblint.parse.parsing import ParsedModule
@@ -410,25 +411,18 @@ class RetryNotRaised(ModuleRule):
 
 # --- JOB503 ------------------------------------------------------------------------------
 
-CELERY_AUTORETRY_ONLY = ("retry_backoff", "retry_backoff_max", "retry_jitter")
+CELERY_AUTORETRY_ONLY = READ_TASK_OPTIONS
 
 
 def _read_by_the_project(module: ModuleContext) -> frozenset[str]:
     """The options some parsed module of the project reads off a task (``self.retry_backoff
     * 2 ** retries`` in the task, or in a helper handed the task): the project implements
-    them itself, and they are not ineffective. Only modules that mention one are walked."""
-    modules = {parsed.path: parsed for parsed in (module.parsed, *module.index.modules)}
-    read: set[str] = set()
-
-    class Reads(cst.CSTVisitor):
-        def visit_Attribute(self, node: cst.Attribute) -> None:
-            if node.attr.value in CELERY_AUTORETRY_ONLY:
-                read.add(node.attr.value)
-
-    for parsed in modules.values():
-        if any(f".{option}".encode() in parsed.source.data for option in CELERY_AUTORETRY_ONLY):
-            walk.walk(parsed.module, Reads())
-    return frozenset(read)
+    them itself, and they are not ineffective. The modules' summaries say which."""
+    return frozenset(
+        option
+        for summary in module.index.summaries.values()
+        for option in summary.task_options_read
+    )
 
 
 class IneffectiveRetryOption(ModuleRule):

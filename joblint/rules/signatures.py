@@ -14,18 +14,22 @@ that cannot be read leaves the site silent.
 from __future__ import annotations
 
 import difflib
-import enum
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import libcst as cst
 
 from joblint.analysis.context import ModuleContext
-from joblint.analysis.model import UNKNOWN, EnqueueSite, JobDefinition, Literal
-from joblint.analysis.symbols import single_name
+from joblint.analysis.model import (
+    UNKNOWN,
+    EnqueueSite,
+    JobDefinition,
+    Literal,
+    ParameterFact,
+    ParameterKind,
+    PerformSignature,
+)
 from joblint.diagnostics import Diagnostic, Span
-from joblint.parse.parsing import ParsedModule
 from joblint.rules.base import ModuleRule
 
 # Decorators a task or ``perform`` may carry without changing what callers pass: the task
@@ -48,12 +52,6 @@ TRANSPARENT_DECORATORS = frozenset(
 # Celery's `.s()` builds a partial signature: a chain prepends the previous result, and
 # the rest may be given when it is called.
 PARTIAL_METHODS = frozenset({"s", "signature", "subtask"})
-
-
-class ParameterKind(enum.Enum):
-    POSITIONAL_ONLY = "positional-only"
-    POSITIONAL_OR_KEYWORD = "positional-or-keyword"
-    KEYWORD_ONLY = "keyword-only"
 
 
 @dataclass(frozen=True)
@@ -136,20 +134,22 @@ def listed_arguments(module: ModuleContext, site: EnqueueSite) -> Sequence[cst.A
 
 
 def job_signature(module: ModuleContext, job: JobDefinition) -> Signature | None:
-    """The signature callers of ``job`` must fit, or None when it cannot be shown."""
-    function = job.perform
+    """The signature callers of ``job`` must fit, or None when it cannot be shown. Read
+    from the job's facts: it is often defined in another module than the site's."""
+    function = job.signature
     if function is None or not _transparent(function, module, job):
         return None
-    params = function.params
-    ordered: list[tuple[cst.Param, ParameterKind]] = [
-        (p, ParameterKind.POSITIONAL_ONLY) for p in params.posonly_params
+    ordered = [
+        p
+        for p in function.parameters
+        if p.kind in (ParameterKind.POSITIONAL_ONLY, ParameterKind.POSITIONAL_OR_KEYWORD)
     ]
-    ordered += [(p, ParameterKind.POSITIONAL_OR_KEYWORD) for p in params.params]
     keyword: str | None = None
     if job.is_class:
         if _constructor_overridden(module, job):
             return None  # the arguments go to `__init__`, not to `perform`
-        skip = 0 if _decorated_with(function, "staticmethod") else 1
+        written = {decorator.written for decorator in function.decorators}
+        skip = 0 if "staticmethod" in written else 1
     else:
         supplied = _supplied(module, job, ordered)
         if supplied is None:
@@ -158,20 +158,18 @@ def job_signature(module: ModuleContext, job: JobDefinition) -> Signature | None
     if len(ordered) < skip:
         return None  # the framework's own argument has nowhere to go: not ours to judge
     ordered = ordered[skip:]
-    ordered += [(p, ParameterKind.KEYWORD_ONLY) for p in params.kwonly_params]
+    ordered += [p for p in function.parameters if p.kind is ParameterKind.KEYWORD_ONLY]
     parameters = tuple(
-        Parameter(p.name.value, kind, p.default is None)
-        for p, kind in ordered
-        if p.name.value != keyword
+        Parameter(p.name, p.kind, p.default is None) for p in ordered if p.name != keyword
     )
-    star = params.star_arg
-    owner = f"{job.name}.{function.name.value}" if job.is_class else job.name
+    kinds = {p.kind for p in function.parameters}
+    owner = f"{job.name}.{function.function}" if job.is_class else job.name
     return Signature(
         job=job.name,
         parameters=parameters,
-        var_positional=isinstance(star, cst.Param),
-        var_keyword=params.star_kwarg is not None,
-        text=f"{owner}({render_parameters(params)})",
+        var_positional=ParameterKind.VAR_POSITIONAL in kinds,
+        var_keyword=ParameterKind.VAR_KEYWORD in kinds,
+        text=f"{owner}({render_parameters(function.parameters)})",
         where=_where(module, job, function),
     )
 
@@ -294,34 +292,36 @@ class EnqueueSignatureMismatch(ModuleRule):
             )
 
 
-def render_parameters(params: cst.Parameters) -> str:
+def render_parameters(parameters: Sequence[ParameterFact]) -> str:
     """The parameters as a reader wants them in a message: names, stars and defaults,
     without annotations, on one line."""
-    parts: list[str] = []
 
-    def one(param: cst.Param, star: str = "") -> str:
-        text = star + param.name.value
-        if param.default is not None:
-            default = " ".join(cst.Module([]).code_for_node(param.default).split())
-            text += "=" + (default if len(default) <= 20 else "...")
-        return text
+    def of(kind: ParameterKind) -> list[str]:
+        shown = []
+        for param in parameters:
+            if param.kind is kind:
+                text = _STARS.get(kind, "") + param.name
+                if param.default is not None:
+                    text += "=" + (param.default if len(param.default) <= 20 else "...")
+                shown.append(text)
+        return shown
 
-    parts += [one(p) for p in params.posonly_params]
-    if params.posonly_params:
+    parts = of(ParameterKind.POSITIONAL_ONLY)
+    if parts:
         parts.append("/")
-    parts += [one(p) for p in params.params]
-    if isinstance(params.star_arg, cst.Param):
-        parts.append(one(params.star_arg, "*"))
-    elif isinstance(params.star_arg, cst.ParamStar) or params.kwonly_params:
-        parts.append("*")
-    parts += [one(p) for p in params.kwonly_params]
-    if params.star_kwarg is not None:
-        parts.append(one(params.star_kwarg, "**"))
+    parts += of(ParameterKind.POSITIONAL_OR_KEYWORD)
+    var_positional = of(ParameterKind.VAR_POSITIONAL)
+    keyword_only = of(ParameterKind.KEYWORD_ONLY)
+    parts += var_positional or (["*"] if keyword_only else [])
+    parts += keyword_only + of(ParameterKind.VAR_KEYWORD)
     return ", ".join(parts)
 
 
+_STARS = {ParameterKind.VAR_POSITIONAL: "*", ParameterKind.VAR_KEYWORD: "**"}
+
+
 def _supplied(
-    module: ModuleContext, job: JobDefinition, ordered: list[tuple[cst.Param, ParameterKind]]
+    module: ModuleContext, job: JobDefinition, ordered: list[ParameterFact]
 ) -> tuple[int, str | None] | None:
     """How many leading parameters, and which keyword, the framework fills in itself;
     None when the option deciding it cannot be read."""
@@ -335,7 +335,7 @@ def _supplied(
         return supplied.leading, supplied.keyword
     if value is UNKNOWN:
         return None
-    if value is None and ordered and ordered[0][0].name.value in supplied.names:
+    if value is None and ordered and ordered[0].name in supplied.names:
         return None  # named like the framework's argument: the option may be set elsewhere
     return 0, None
 
@@ -349,35 +349,15 @@ def _option(job: JobDefinition, name: str) -> Literal:
     return found
 
 
-def _decorator_names(decorator: cst.Decorator, parsed: ParsedModule | None) -> set[str]:
-    """The decorator's last name as written and as imported (``@dj_task`` from ``from
-    django.tasks import task as dj_task`` is ``task`` too)."""
-    expression = decorator.decorator
-    if isinstance(expression, cst.Call):
-        expression = expression.func
-    names: set[str] = set()
-    if isinstance(expression, cst.Name):
-        names.add(expression.value)
-    elif isinstance(expression, cst.Attribute):
-        names.add(expression.attr.value)
-    qualified = single_name(parsed, expression) if parsed is not None else None
-    if qualified is not None:
-        names.add(qualified.rsplit(".", 1)[-1])
-    return names
-
-
-def _decorated_with(function: cst.FunctionDef, name: str) -> bool:
-    return any(name in _decorator_names(d, None) for d in function.decorators)
-
-
-def _transparent(function: cst.FunctionDef, module: ModuleContext, job: JobDefinition) -> bool:
+def _transparent(function: PerformSignature, module: ModuleContext, job: JobDefinition) -> bool:
     """Whether every decorator leaves the parameters callers pass as they are."""
     allowed = set(TRANSPARENT_DECORATORS)
     allowed |= {name.rsplit(".", 1)[-1] for name in module.index.task_decorators}
     if job.is_class:
         allowed = {"staticmethod", "classmethod", "atomic"}
-    parsed = _parsed_module(module, job.path)
-    return all(_decorator_names(d, parsed) & allowed for d in function.decorators)
+    return all(
+        {decorator.written, decorator.imported} & allowed for decorator in function.decorators
+    )
 
 
 def _constructor_overridden(module: ModuleContext, job: JobDefinition) -> bool:
@@ -387,24 +367,12 @@ def _constructor_overridden(module: ModuleContext, job: JobDefinition) -> bool:
     )
 
 
-def _where(module: ModuleContext, job: JobDefinition, function: cst.FunctionDef) -> str:
-    parsed = _parsed_module(module, job.path)
-    line = parsed.span(function.name).start.line if parsed else job.name_span.start.line
+def _where(module: ModuleContext, job: JobDefinition, function: PerformSignature) -> str:
     try:
         shown = job.path.relative_to(module.settings.project_root)
     except ValueError:
         shown = job.path
-    return f"{shown.as_posix()}:{line}"
-
-
-def _parsed_module(module: ModuleContext, path: Path) -> ParsedModule | None:
-    if module.path == path:
-        return module.parsed
-    for parsed in getattr(module.index, "modules", ()):
-        if parsed.path == path:
-            assert isinstance(parsed, ParsedModule)
-            return parsed
-    return None
+    return f"{shown.as_posix()}:{function.name_span.start.line}"
 
 
 def _covering(first: Span, last: Span) -> Span:
