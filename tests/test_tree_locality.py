@@ -1,0 +1,218 @@
+"""Module rules read the trees of their own module only (issue 17, "facts, once per
+module"): each module's rules are to run in the worker process that owns its tree, where
+other modules are known by their plain facts alone.
+
+The harness runs every module rule on each module through a view of the project in which
+the other modules' nodes cannot be reached: their jobs' and enqueue sites' node fields
+are stand-ins that fail on any use, and the index's parsed modules are out of reach. The
+findings (and what their fixes make of the module) must be exactly those of a normal run,
+on the fixture trees, the example app and every rule page's examples."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import libcst as cst
+import pytest
+from lint_support import REPO, write_tree
+from test_rule_pages import _pages, _rules_for
+
+from joblint.analysis.context import ModuleContext
+from joblint.analysis.index import JobRegistry, ProjectIndex
+from joblint.analysis.model import EnqueueSite, JobDefinition
+from joblint.config import Settings, load_settings
+from joblint.diagnostics import Diagnostic
+from joblint.engine.linter import Analysis, Linter
+from joblint.parse import walk
+from joblint.parse.discovery import discover
+from joblint.parse.parsing import ParsedModule
+from joblint.parse.source import SourceFile, read_source
+from joblint.report.pages import RulePage
+from joblint.rules import ALL_RULES, ModuleRule
+
+
+class ForeignTreeRead(BaseException):
+    """A rule reached into another module's tree. A BaseException, so that no rule's
+    ``except Exception`` can take it for a problem of its own and carry on."""
+
+
+class Unreachable:
+    """Stands for another module's node (or nodes): any use of it fails, naming what was
+    read."""
+
+    __slots__ = ("_what",)
+
+    def __init__(self, what: str) -> None:
+        object.__setattr__(self, "_what", what)
+
+    def _fail(self, *_: object) -> NoReturn:
+        raise ForeignTreeRead(f"a module rule read {object.__getattribute__(self, '_what')}")
+
+    def __getattribute__(self, name: str) -> Any:
+        object.__getattribute__(self, "_fail")()
+
+    __iter__ = __len__ = __bool__ = __getitem__ = __contains__ = __call__ = _fail
+
+
+def _foreign_job(job: JobDefinition) -> JobDefinition:
+    """``job`` as a module other than its own sees it: facts, no nodes. A node field that
+    is None stays None (that is the plain fact that there is no such node)."""
+    where = f"the {{}} of {job.qualified_name} ({job.path.name})"
+    return dataclasses.replace(
+        job,
+        node=Unreachable(where.format("node")),  # type: ignore[arg-type]
+        perform=None if job.perform is None else Unreachable(where.format("perform")),  # type: ignore[arg-type]
+        decorator=None if job.decorator is None else Unreachable(where.format("decorator")),  # type: ignore[arg-type]
+    )
+
+
+def _foreign_site(site: EnqueueSite) -> EnqueueSite:
+    where = f"the {{}} of the enqueue site at {site.path.name}:{site.span.start.line}"
+    return dataclasses.replace(
+        site,
+        node=Unreachable(where.format("node")),  # type: ignore[arg-type]
+        arguments=Unreachable(where.format("arguments")),  # type: ignore[arg-type]
+        options=Unreachable(where.format("options")),  # type: ignore[arg-type]
+    )
+
+
+def local_view(module: ModuleContext, analysis: Analysis) -> ModuleContext:
+    """``module`` with an index through which no other module's node can be reached."""
+    own = module.parsed
+
+    def module_at(path: Path) -> ParsedModule | None:
+        if path != own.path:
+            raise ForeignTreeRead(f"a module rule asked for the tree of {path}")
+        return own
+
+    index: ProjectIndex = copy.copy(module.index)
+    index.modules = Unreachable("ProjectIndex.modules")  # type: ignore[assignment]
+    index.module_at = module_at  # type: ignore[method-assign]
+    index.jobs = JobRegistry(
+        job if job.path == own.path else _foreign_job(job) for job in module.index.jobs.all
+    )
+    index.record_enqueue_sites(
+        site if site.path == own.path else _foreign_site(site) for site in analysis.enqueue_sites
+    )
+    return dataclasses.replace(module, index=index)
+
+
+Finding = tuple[str, str, int, int, int, int, str, str | None, str | None]
+
+
+def _finding(diagnostic: Diagnostic, parsed: ParsedModule) -> Finding:
+    """A finding as compared between the runs: where, what, and what its fix (applied
+    here, while the view's stand-ins are in place) makes of the module."""
+    fix = diagnostic.fix
+    span = diagnostic.span
+    return (
+        str(diagnostic.path),
+        diagnostic.code,
+        span.start.line,
+        span.start.column,
+        span.end.line,
+        span.end.column,
+        diagnostic.message,
+        None if fix is None else f"{fix.applicability.value}: {fix.message}",
+        None if fix is None else fix.transform(parsed.module).code,
+    )
+
+
+def module_rule_findings(
+    root: Path,
+    settings: Settings,
+    codes: frozenset[str],
+    view: Callable[[ModuleContext, Analysis], ModuleContext] | None,
+) -> list[Finding]:
+    """The module rules' findings on the files under ``root``, each module's rules run
+    on ``view(module, analysis)`` when a view is given."""
+    files = discover([root], settings).files
+    sources = [source for source in map(read_source, files) if isinstance(source, SourceFile)]
+    rules = [rule for rule in ALL_RULES if isinstance(rule, ModuleRule) and rule.code in codes]
+    findings: list[Finding] = []
+    with walk.remembering_children():
+        analysis = Linter(settings, enabled=codes).analyse(sources)
+        for module in analysis.modules:
+            seen = module if view is None else view(module, analysis)
+            for rule in rules:
+                if rule.checks_tests or not module.in_tests:
+                    findings.extend(_finding(d, module.parsed) for d in rule.check(seen))
+    return sorted(findings, key=repr)
+
+
+def assert_local(root: Path, settings: Settings, codes: frozenset[str]) -> list[Finding]:
+    normal = module_rule_findings(root, settings, codes, None)
+    assert module_rule_findings(root, settings, codes, local_view) == normal
+    return normal
+
+
+def _settings(root: Path) -> Settings:
+    config = root / "pyproject.toml"
+    return load_settings(config if config.is_file() else None, root)
+
+
+EVERY_RULE = frozenset(rule.code for rule in ALL_RULES)
+FIXTURES = REPO / "tests" / "fixtures"
+TREES = sorted(
+    [
+        *(path for path in (FIXTURES / "frameworks").iterdir() if path.is_dir()),
+        *(path for path in (FIXTURES / "fix_safety" / "projects").iterdir() if path.is_dir()),
+        REPO / "examples" / "shop",
+    ]
+)
+
+
+@pytest.mark.parametrize("root", TREES, ids=lambda root: f"{root.parent.name}/{root.name}")
+def test_fixture_trees_are_checked_module_by_module(root: Path) -> None:
+    findings = assert_local(root, _settings(root), EVERY_RULE)
+    if root.name in ("shop", "celery", "rq"):
+        assert findings, "a tree with findings makes the comparison worth something"
+
+
+@pytest.mark.parametrize("page", _pages(), ids=lambda page: page.code)
+def test_rule_page_examples_are_checked_module_by_module(tmp_path: Path, page: RulePage) -> None:
+    """Each flagged and clean example, with the page's context files beside it."""
+    contexts: dict[str, str | bytes] = {
+        example.filename: example.code for example in page.examples if example.role == "context"
+    }
+    for number, example in enumerate(page.examples):
+        if example.role not in ("flagged", "clean"):
+            continue
+        root = tmp_path / str(number)
+        write_tree(root, {**contexts, example.filename: example.code.encode(example.encoding)})
+        assert_local(root, _settings(root), _rules_for(page))
+
+
+def test_the_view_stops_a_rule_reading_another_modules_tree(tmp_path: Path) -> None:
+    """The harness can fail: through the view, another module's job is facts only."""
+    write_tree(
+        tmp_path,
+        {
+            "app/jobs.py": (
+                "from joblint.runtime import Job\n\n\n"
+                "class SendJob(Job):\n    def perform(self, order_id):\n        pass\n"
+            ),
+            "app/views.py": "from app.jobs import SendJob\n\n\ndef view(order):\n"
+            "    SendJob.perform_later(order.id)\n",
+        },
+    )
+    settings = Settings(project_root=tmp_path)
+    files = discover([tmp_path], settings).files
+    sources = [source for source in map(read_source, files) if isinstance(source, SourceFile)]
+    analysis = Linter(settings).analyse(sources)
+    views = next(module for module in analysis.modules if module.path.name == "views.py")
+    seen = local_view(views, analysis)
+    job = seen.index.jobs.resolve("app.jobs.SendJob")
+    assert job is not None and job.name == "SendJob"
+    with pytest.raises(ForeignTreeRead):
+        _ = job.perform.params  # type: ignore[union-attr]
+    with pytest.raises(ForeignTreeRead):
+        seen.index.module_at(job.path)
+    with pytest.raises(ForeignTreeRead):
+        list(seen.index.modules)
+    own = next(site for site in seen.index.enqueue_sites_of("app.jobs.SendJob"))
+    assert isinstance(own.node, cst.Call)
