@@ -213,3 +213,40 @@ def test_module_calls_and_definitions_are_what_a_walk_meets(path: Path) -> None:
     walk.walk(parsed.module, Meets())
     assert list(parsed.calls) == calls
     assert list(parsed.definitions) == definitions
+
+
+class _StatementEvents(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[tuple[str, int]] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.events.append(("def", id(node)))
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.events.append(("class", id(node)))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.events.append(("assign", id(node)))
+
+    def visit_If(self, node: cst.If) -> bool:
+        self.events.append(("if", id(node)))
+        return len(node.body.body) < 3  # skips the statements of longer branches
+
+
+@pytest.mark.parametrize("path", OWN_FILES, ids=lambda path: f"statements-{path.name}")
+def test_walk_statements_gives_a_statement_visitor_what_walk_gives(path: Path) -> None:
+    module = cst.parse_module(path.read_bytes())
+    everywhere, statements = _StatementEvents(), _StatementEvents()
+    walk.walk(module, everywhere)
+    walk.walk_statements(module, statements)
+    assert statements.events == everywhere.events
+
+
+def test_walk_statements_refuses_a_visitor_of_expressions() -> None:
+    class Calls(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            pass
+
+    with pytest.raises(TypeError, match="more than statements"):
+        walk.walk_statements(cst.parse_module("f()\n"), Calls())

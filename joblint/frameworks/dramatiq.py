@@ -461,7 +461,7 @@ def _nested_class(node: cst.ClassDef, name: str) -> cst.ClassDef | None:
 
 def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition]:
     visitor = _Definitions(parsed, index)
-    walk.walk(parsed.module, visitor)
+    walk.walk_statements(parsed.module, visitor)  # its callbacks are all for statements
     return visitor.jobs
 
 

@@ -263,6 +263,51 @@ def read_only_visits(*kinds: type[cst.CSTVisitor]) -> Iterator[None]:
                 setattr(cst.CSTNode, "visit", _libcst_visit)  # noqa: B010
 
 
+def walk_statements(root: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+    """``walk(root, visitor)`` for a visitor whose callbacks all concern statements,
+    suites or clauses (``visit_FunctionDef``, ``leave_ClassDef``, ``visit_Assign``...):
+    it goes through those nodes only, in the same order, and never into an expression,
+    where no such node can be. Most of a module's nodes are expressions."""
+    kind = type(visitor)
+    if kind not in _STATEMENT_VISITORS:
+        _STATEMENT_VISITORS[kind] = _statement_callbacks_only(kind)
+    if not _STATEMENT_VISITORS[kind]:
+        raise TypeError(f"{kind.__name__} has callbacks for more than statements; use walk()")
+    _walk_statements(root, visitor)
+
+
+_STATEMENT_VISITORS: weakref.WeakKeyDictionary[type[cst.CSTVisitor], bool] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _statement_callbacks_only(visitor: type[cst.CSTVisitor]) -> bool:
+    if visitor.on_visit is not cst.CSTVisitor.on_visit:
+        return False
+    if visitor.on_leave is not cst.CSTVisitor.on_leave:
+        return False
+    for name in _own_methods(visitor):
+        if _ATTRIBUTE_HOOK.fullmatch(name):
+            return False
+        match = re.fullmatch(r"(?:visit|leave)_([A-Za-z]+)", name)
+        node_type = getattr(cst, match.group(1), None) if match else None
+        if match and not (isinstance(node_type, type) and _HOLDS_STATEMENTS[node_type]):
+            return False
+    return True
+
+
+def _walk_statements(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+    name = type(node).__name__
+    visit = getattr(visitor, f"visit_{name}", None)
+    if visit is None or visit(node) is not False:
+        for child in children(node):
+            if _HOLDS_STATEMENTS[type(child)]:
+                _walk_statements(child, visitor)
+    leave = getattr(visitor, f"leave_{name}", None)
+    if leave is not None:
+        leave(node)
+
+
 def _own_methods(visitor: type[cst.CSTVisitor]) -> set[str]:
     """The names ``visitor`` defines itself, below ``CSTVisitor``: libcst's visitor base
     defines a do-nothing ``visit_``/``leave_`` method for every node type and field, and
