@@ -76,25 +76,13 @@ def _imported_modules(parsed: ParsedModule) -> Iterator[str]:
                     yield f"{package}.{name}"
 
 
-_HOLDS_STATEMENTS = (
-    cst.BaseCompoundStatement,
-    cst.BaseSuite,
-    cst.SimpleStatementLine,
-    cst.Else,
-    cst.ExceptHandler,
-    cst.ExceptStarHandler,
-    cst.Finally,
-    cst.MatchCase,
-)
-
-
 def _import_statements(node: cst.CSTNode) -> Iterator[cst.Import | cst.ImportFrom]:
     """Every import in ``node``, however deep in its statements (a function's body, an
     ``if TYPE_CHECKING:``), without walking its expressions."""
     for child in walk.children(node):
         if isinstance(child, cst.Import | cst.ImportFrom):
             yield child
-        elif isinstance(child, _HOLDS_STATEMENTS):
+        elif walk.holds_statements(child):
             yield from _import_statements(child)
 
 
@@ -257,7 +245,9 @@ def perform_signature(
         ordered.append((params.star_kwarg, ParameterKind.VAR_KEYWORD))
     return PerformSignature(
         function=function.name.value,
-        name_span=parsed.span(function.name) if parsed.owns(function.name) else job.name_span,
+        name_span=(
+            parsed.recorded_span(function.name) if parsed.owns(function.name) else job.name_span
+        ),
         parameters=tuple(
             ParameterFact(
                 name=param.name.value,
