@@ -15,11 +15,13 @@ parser (fast, in C), so JOB001 means the same thing for every file.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -259,7 +261,7 @@ class Linter:
 
     def analyse(self, sources: Sequence[SourceFile]) -> Analysis:
         """Parse what the prefilter keeps, index it, and recognise jobs and enqueue sites."""
-        with walk.remembering_children():
+        with walk.remembering_children(), without_cycle_collection():
             return self._parse_candidates(sources)[0]
 
     # -- the pipeline ------------------------------------------------------------------
@@ -271,7 +273,7 @@ class Linter:
         context: Sequence[SourceFile] = (),
         config_files: Sequence[Path] = (),
     ) -> list[Diagnostic]:
-        with walk.remembering_children():
+        with walk.remembering_children(), without_cycle_collection():
             return self._check_sources(sources, problems, context, config_files)
 
     def _check_sources(
@@ -627,6 +629,24 @@ class Linter:
         return RULES_BY_CODE["JOB001"].diagnostic(
             failure.path, Span.point(failure.line, failure.column), message
         )
+
+
+@contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """Within: Python's cyclic garbage collector does not run (as it was, after). A run
+    builds a large heap of objects that live until it ends (libcst's trees, their scopes
+    and positions: 1.3 GB on polar), and each full collection traverses all of it; as the
+    heap grows, the collector's own rule runs one each time it has grown by a quarter.
+    That was a third of a cold run on job-heavy applications (polar 78 -> 51 s, saleor
+    alike), for garbage cycles worth about 30 MB there. The forked syntax-check processes
+    inherit the setting, so they do not traverse the parent's trees either."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _folder_glob_of(path: Path, root: Path) -> str:
