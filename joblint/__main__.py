@@ -1,8 +1,6 @@
 """Allow ``python -m joblint``."""
 
-import sys
-
-from joblint.cli import main
+from joblint.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

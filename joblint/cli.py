@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from joblint import __version__
 from joblint.config import Settings, settings_for_paths
@@ -178,6 +178,29 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.add_argument("runtime_arguments", nargs=argparse.REMAINDER)
     parser.commands = commands.choices
     return parser
+
+
+def run() -> NoReturn:
+    """The ``joblint`` command: ``main``, then, for the linter's commands, an exit that
+    skips the interpreter's teardown. A run on a large project ends with its trees held
+    in reference cycles by libcst's scope analysis (1.3 GB on polar), and Python's final
+    collection and freeing of them took about 20 s after the output was written, with
+    nothing left to do: the output is flushed here and the cache already written. mypy
+    ends its runs the same way for the same reason. The runtime's ``jobs`` commands,
+    which manage processes and logs, exit normally."""
+    arguments = sys.argv[1:]
+    try:
+        code: object = main(arguments)
+    except SystemExit as stop:
+        code = stop.code
+    if arguments[:1] == ["jobs"]:
+        sys.exit(code)  # type: ignore[arg-type]
+    if isinstance(code, str):  # what SystemExit does with a message
+        print(code, file=sys.stderr)
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else 0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
