@@ -57,7 +57,9 @@ def summarise_module(parsed: ParsedModule) -> ModuleSummary:
 def _imported_modules(parsed: ParsedModule) -> Iterator[str]:
     """The absolute names of the modules ``parsed`` may import: for ``from a import b``,
     both ``a`` and ``a.b`` (``b`` may be a submodule)."""
-    for node in _import_statements(parsed.module):
+    for node in walk.statements(parsed.module):
+        if not isinstance(node, cst.Import | cst.ImportFrom):
+            continue
         if isinstance(node, cst.Import):
             for alias in node.names:
                 name = get_full_name_for_node(alias.name)
@@ -74,16 +76,6 @@ def _imported_modules(parsed: ParsedModule) -> Iterator[str]:
                 name = get_full_name_for_node(alias.name)
                 if name:
                     yield f"{package}.{name}"
-
-
-def _import_statements(node: cst.CSTNode) -> Iterator[cst.Import | cst.ImportFrom]:
-    """Every import in ``node``, however deep in its statements (a function's body, an
-    ``if TYPE_CHECKING:``), without walking its expressions."""
-    for child in walk.children(node):
-        if isinstance(child, cst.Import | cst.ImportFrom):
-            yield child
-        elif walk.holds_statements(child):
-            yield from _import_statements(child)
 
 
 # -- decorators that pass the function through --------------------------------------------

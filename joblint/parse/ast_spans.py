@@ -53,15 +53,6 @@ _SAME_BOUNDS = (
 _RECORDED = (cst.ClassDef, cst.FunctionDef, cst.Assign, cst.AnnAssign)
 
 
-def _statements(node: cst.CSTNode, found: list[cst.CSTNode]) -> None:
-    """libcst's definitions and assignments under ``node``, in source order."""
-    for child in walk.children(node):
-        if walk.holds_statements(child):
-            if isinstance(child, _RECORDED):
-                found.append(child)
-            _statements(child, found)
-
-
 def _ast_statements(body: list[ast.stmt], found: list[ast.stmt]) -> None:
     """``ast``'s definitions and assignments in ``body`` and the blocks it nests."""
     for statement in body:
@@ -88,8 +79,7 @@ def definition_spans(module: cst.Module, text: str) -> dict[cst.CSTNode, Span] |
     found: list[ast.stmt] = []
     _ast_statements(tree.body, found)
     theirs = sorted(found, key=lambda node: (node.lineno, node.col_offset))
-    ours: list[cst.CSTNode] = []
-    _statements(module, ours)
+    ours = [node for node in walk.statements(module) if isinstance(node, _RECORDED)]
     if len(ours) != len(theirs):
         return None
     lines = _LINE_BREAK.split(text)

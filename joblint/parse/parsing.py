@@ -120,16 +120,11 @@ class ParsedModule:
         """Every ``def`` and ``class`` in the module, in the order a walk meets them,
         found among statements only (``walk.holds_statements``): a frontend defining jobs
         from decorated functions and classes reads this instead of walking every node."""
-        found: list[cst.FunctionDef | cst.ClassDef] = []
-        pending: list[cst.CSTNode] = [self.module]
-        while pending:
-            node = pending.pop()
-            if isinstance(node, cst.FunctionDef | cst.ClassDef):
-                found.append(node)
-            pending.extend(
-                reversed([child for child in walk.children(node) if walk.holds_statements(child)])
-            )
-        return tuple(found)
+        return tuple(
+            node
+            for node in walk.statements(self.module)
+            if isinstance(node, cst.FunctionDef | cst.ClassDef)
+        )
 
     @cached_property
     def line_count(self) -> int:

@@ -175,6 +175,18 @@ def holds_statements(node: cst.CSTNode) -> bool:
     return _HOLDS_STATEMENTS[type(node)]
 
 
+def statements(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every statement, suite and clause under ``root``, in the order a walk meets them,
+    without going into an expression: where a search for definitions, assignments or
+    imports need look."""
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if node is not root:
+            yield node
+        pending.extend(reversed([child for child in children(node) if holds_statements(child)]))
+
+
 def children(node: cst.CSTNode) -> tuple[cst.CSTNode, ...]:
     """``node.children`` (the immediate child nodes, in source order), without libcst's
     rebuilding of ``node``."""
