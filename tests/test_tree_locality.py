@@ -50,7 +50,7 @@ class Unreachable:
         object.__setattr__(self, "_what", what)
 
     def _fail(self, *_: object) -> NoReturn:
-        raise ForeignTreeRead(f"a module rule read {object.__getattribute__(self, '_what')}")
+        raise ForeignTreeRead(f"read {object.__getattribute__(self, '_what')}")
 
     def __getattribute__(self, name: str) -> Any:
         object.__getattribute__(self, "_fail")()

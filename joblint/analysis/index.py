@@ -107,6 +107,12 @@ class ProjectIndex:
         self.summaries: Mapping[Path, ModuleSummary] = {
             module.summary.path: module.summary for module in symbols if module.summary is not None
         }
+        # What each module tells each frontend of itself (``Frontend.export``), by
+        # framework, in the order of the modules.
+        self._exports: dict[str, list[object]] = defaultdict(list)
+        for module in symbols:
+            for framework, exported in module.exports:
+                self._exports[framework].append(exported)
         # Project decorators standing for a framework's task decorator, from the
         # `task-decorators` setting: dotted name -> framework name.
         self.task_decorators: Mapping[str, str] = dict(task_decorators or {})
@@ -142,6 +148,11 @@ class ProjectIndex:
         ``framework``); an empty one for a framework no frontend described."""
         found = self.frameworks.get(name)
         return found if found is not None else unknown_framework(name)
+
+    def exports_of(self, framework: str, kind: type[T]) -> list[T]:
+        """What every module told ``framework``'s frontend of itself, in module order: the
+        frontend's only view of the modules it is not looking at."""
+        return [found for found in self._exports.get(framework, ()) if isinstance(found, kind)]
 
     def record_enqueue_sites(self, sites: Iterable[EnqueueSite]) -> None:
         by_target: dict[str, list[EnqueueSite]] = defaultdict(list)

@@ -182,6 +182,11 @@ class ModuleSymbols:
     # The module's summary for rules checking other modules; None when no one made one
     # (symbols collected on their own, as some tests do).
     summary: ModuleSummary | None = None
+    # What the module tells each framework's frontend about itself, as plain data worked
+    # out from its own tree (``Frontend.export``), by framework name: how a frontend
+    # learns of the other modules (an app object, a wrapper of a task decorator, a
+    # queue) without reading their trees (issue 17).
+    exports: tuple[tuple[str, object], ...] = ()
 
 
 class ParameterKind(enum.Enum):

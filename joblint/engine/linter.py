@@ -737,12 +737,20 @@ class Needles:
 
 def _symbols(parsed: ParsedModule) -> tuple[ParsedModule, ModuleSymbols] | ParseFailure:
     """The module's symbols (with its summary, what rules checking other modules read of
-    it), or a failure for a tree too deep for Python's recursion limit
-    (a string concatenated from thousands of literals, as in ``pydoc_data/topics.py``):
-    libcst parses it, but every visitor recurses once per level."""
+    it, and what it tells each frontend of itself), or a failure for a tree too deep for
+    Python's recursion limit (a string concatenated from thousands of literals, as in
+    ``pydoc_data/topics.py``): libcst parses it, but every visitor recurses once per
+    level."""
     try:
         symbols = collect_symbols(parsed)
-        return parsed, dataclasses.replace(symbols, summary=summarise_module(parsed))
+        exports = tuple(
+            (frontend.FRAMEWORK, exported)
+            for frontend in FRONTENDS
+            if (exported := frontend.export(parsed)) is not None
+        )
+        return parsed, dataclasses.replace(
+            symbols, summary=summarise_module(parsed), exports=exports
+        )
     except RecursionError:
         return ParseFailure(parsed.path, "nesting is too deep to analyse", 1, 1, True)
 

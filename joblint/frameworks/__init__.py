@@ -12,6 +12,13 @@ A frontend is a module providing the ``Frontend`` protocol:
 - ``learned_needles(index)``: more such strings, learned from the files parsed so far
   (job names, app objects created in another module), so that a file that never names the
   framework but enqueues one of its jobs is still parsed;
+- ``export(parsed)``: what the frontend needs to know of one module when it reads the
+  others (an app object, a wrapper of a task decorator, a queue), as plain, picklable data
+  worked out from that module's tree alone; None when there is nothing. The engine keeps
+  it with the module's symbols, and the frontend finds every module's in
+  ``index.exports_of``: a frontend reads the tree of the module it is looking at and
+  nothing else (issue 17), so that modules can be analysed in separate processes and
+  their facts cached file by file;
 - ``define_jobs(parsed, index)``: the jobs one module defines, with the whole project's
   symbols at hand (``index``: classes, functions, module-level calls);
 - ``find_enqueue_sites(parsed, index)``: the calls in one module that enqueue or run a
@@ -47,6 +54,8 @@ class Frontend(Protocol):
     NEEDLES: tuple[bytes, ...]
 
     def learned_needles(self, index: ProjectIndex) -> Iterable[bytes]: ...
+
+    def export(self, parsed: ParsedModule) -> object | None: ...
 
     def define_jobs(self, parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition]: ...
 

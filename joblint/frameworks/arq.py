@@ -198,6 +198,12 @@ def _project(index: ProjectIndex) -> _Project:
     return found
 
 
+def export(parsed: ParsedModule) -> object | None:
+    """Nothing: this frontend learns of other modules from the index's symbols and
+    jobs alone."""
+    return None
+
+
 def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
     """The names the workers list: the modules defining them may never mention arq."""
     return sorted(name.encode() for name in _project(index).listed_names if name)

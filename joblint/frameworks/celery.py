@@ -684,6 +684,12 @@ def _configured(configured: dict[str, str], name: str) -> bool:
     )
 
 
+def export(parsed: ParsedModule) -> object | None:
+    """Nothing yet: this frontend still reads the other modules' trees through
+    ``index.modules`` (issue 17 moves that here)."""
+    return None
+
+
 def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
     """The names a file must mention to use Celery without naming it.
 

@@ -94,6 +94,12 @@ def is_task_decorator(name: str) -> bool:
     return name in TASK_DECORATORS
 
 
+def export(parsed: ParsedModule) -> object | None:
+    """Nothing: this frontend learns of other modules from the index's symbols and
+    jobs alone."""
+    return None
+
+
 def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
     """The decorators the ``task-decorators`` setting names and the project wrappers
     found so far: a module that only uses ``@background_task`` must still be parsed."""

@@ -216,6 +216,12 @@ def _same_dotted(name: str, configured: str) -> bool:
     return name == configured or name.endswith("." + configured) or configured.endswith("." + name)
 
 
+def export(parsed: ParsedModule) -> object | None:
+    """Nothing: this frontend learns of other modules from the index's symbols and
+    jobs alone."""
+    return None
+
+
 def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
     """Wrapper names (a module decorating with the project's ``@actor`` never names
     Dramatiq) and the class actors' names (a module may subclass an abstract base)."""

@@ -304,6 +304,12 @@ def _project(index: ProjectIndex) -> _Project:
     return found
 
 
+def export(parsed: ParsedModule) -> object | None:
+    """Nothing yet: this frontend still reads the other modules' trees through
+    ``index.modules`` (issue 17 moves that here)."""
+    return None
+
+
 def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
     """Names of Huey instances and of project wrappers of the task decorators: a module
     that imports one (``from app.config import queue_app``) may never say "huey"."""

@@ -194,6 +194,12 @@ def is_task_decorator(index: ProjectIndex, name: str) -> bool:
     return _decorator_on_holder(index, name, "task")
 
 
+def export(parsed: ParsedModule) -> object | None:
+    """Nothing: this frontend learns of other modules from the index's symbols and
+    jobs alone."""
+    return None
+
+
 def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
     """The names of the project's apps and blueprints (a module doing ``from proj.worker
     import app`` then ``@app.task`` never says "procrastinate"), of the decorators the

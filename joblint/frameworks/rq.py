@@ -672,6 +672,12 @@ def _with_queue(
 # -- the frontend ----------------------------------------------------------------------
 
 
+def export(parsed: ParsedModule) -> object | None:
+    """Nothing yet: this frontend still reads the other modules' trees through
+    ``index.modules`` (issue 17 moves that here)."""
+    return None
+
+
 def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
     """Names of enqueued functions (the module defining one may never mention RQ) and of
     project wrappers of the decorator (a module using one may not either)."""

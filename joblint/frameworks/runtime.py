@@ -112,6 +112,12 @@ def is_abstract_job(index: ProjectIndex, qualified_name: str) -> bool:
     return not any(a.defines_perform for a in index.project_ancestors(qualified_name))
 
 
+def export(parsed: ParsedModule) -> object | None:
+    """Nothing: this frontend learns of other modules from the index's symbols and
+    jobs alone."""
+    return None
+
+
 def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
     """Job class names: a file that subclasses or enqueues a job must mention one."""
     return (info.name.encode() for info in index.job_classes())
