@@ -43,6 +43,11 @@ through local list and dict literals (``kwargs=params``, ``**params``) assigned 
 never changed; a mutable signature that may receive a parent's result (in a chain after
 the first, a chord's body, a callback, stored away) has ``arguments_known=False``.
 
+Another module is known by what it tells the frontend of itself (``export``: its
+re-exports, module-level values, wrapper functions' calls and routes settings, names
+resolved where they are written) and by the index's symbols (classes and their
+attributes, functions, app objects), never by its tree (issue 17).
+
 Left out on purpose: calls on anything that cannot be shown to be a task (``self.delay``
 in a bound task, a variable holding a task), decorators that only look like Celery's
 (Locust's ``@task``), classes merely named ``Task``, wrappers of wrappers.
@@ -51,7 +56,8 @@ in a bound task, a variable holding a task), decorators that only look like Cele
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,8 +92,10 @@ from joblint.analysis.model import (
     ClassInfo,
     EnqueueSite,
     JobDefinition,
+    Literal,
     QueueDeclaration,
     QueueKind,
+    ValueInfo,
 )
 from joblint.analysis.symbols import class_attribute, decorator, literal, method, single_name
 from joblint.parse import walk
@@ -268,6 +276,263 @@ CLASS_OPTIONS = (
 )
 
 
+# -- what a module tells the frontend of itself (issue 17) -------------------------------
+
+
+@dataclass(frozen=True)
+class KeywordValue:
+    """A keyword argument of a task decorator as the task reads it: the literal written,
+    and for ``base=`` the class it names, resolved in the module that writes it (a
+    wrapper's module, which may not be the task's)."""
+
+    literal: Literal
+    reference: str | None = None
+
+
+Keywords = tuple[tuple[str, KeywordValue], ...]
+
+
+@dataclass(frozen=True)
+class DecoratorCall:
+    """A call that applies a task decorator when ``applied`` names one (``app.task(queue=
+    "low")``; for ``functools.partial(app.task, ...)``, the partial's first argument), and
+    the keywords it fixes."""
+
+    applied: str | None
+    keywords: Keywords = ()
+
+
+@dataclass(frozen=True)
+class PlainValue:
+    """An expression as the frontend reads one from another module, resolved in the
+    module that writes it: what a dotted name refers to, a call (with an app's
+    ``task_routes=``), a dict read as task routes (None for an entry whose key cannot be
+    read), or a list or tuple of values (routers). Nothing set: anything else, which as
+    a router cannot be read."""
+
+    reference: str | None = None
+    call: DecoratorCall | None = None
+    task_routes: PlainValue | None = None
+    routes: tuple[Route | None, ...] | None = None
+    elements: tuple[PlainValue, ...] | None = None
+
+
+OPAQUE_VALUE = PlainValue()
+
+
+@dataclass(frozen=True)
+class RouteSetting:
+    """``task_routes`` set in a module: at module level (``app`` None), or on the
+    configuration of the object ``app`` names (``app.conf.task_routes = ...``), which
+    counts when that object is one of the project's apps."""
+
+    value: PlainValue
+    app: str | None = None
+
+
+@dataclass(frozen=True)
+class CeleryModuleExport:
+    """What one module tells the Celery frontend of itself, worked out from its own tree
+    (``export``): the frontend learns of the other modules from these and from the
+    index's symbols, never from their trees (issue 17).
+
+    ``re_exports``: module-level ``from m import a as b`` (``b``'s qualified name -> what
+    it names). ``values``: module-level ``name = value``, in order. ``functions``: for
+    the first module-level ``def`` of each name, the calls its body makes, in the order a
+    walk meets them (a wrapper of the task decorator applies one), and ``undecorated``:
+    the module-level functions with no decorator; both only in a module that says
+    "task", as every name of a task decorator does unless a project module re-exports
+    it under another (``from celery import shared_task as job``), which a wrapper's body
+    is not followed through. ``routes``: where the module sets ``task_routes``, in
+    order, only in a module naming a routes setting."""
+
+    path: Path
+    re_exports: tuple[tuple[str, str], ...] = ()
+    values: tuple[tuple[str, PlainValue], ...] = ()
+    functions: tuple[tuple[str, tuple[DecoratorCall, ...]], ...] = ()
+    undecorated: tuple[str, ...] = ()
+    routes: tuple[RouteSetting, ...] = ()
+
+
+def export(parsed: ParsedModule) -> CeleryModuleExport | None:
+    """What ``parsed`` tells the Celery frontend of itself (``CeleryModuleExport``);
+    None when it says nothing the frontend asks of another module. Reads what the
+    frontend read of every module before (issue 17): module-level statements, the
+    bodies of module-level functions only where the module says "task", and the routes
+    settings only where it names one."""
+    data = parsed.source.data
+    re_exports, values = _module_level(parsed)
+    functions: tuple[tuple[str, tuple[DecoratorCall, ...]], ...] = ()
+    undecorated: tuple[str, ...] = ()
+    if b"task" in data:
+        functions, undecorated = _module_functions(parsed)
+    routes = _route_settings(parsed) if any(n in data for n in ROUTE_NEEDLES) else ()
+    if not (re_exports or values or functions or undecorated or routes):
+        return None
+    return CeleryModuleExport(parsed.path, re_exports, values, functions, undecorated, routes)
+
+
+def _module_level(
+    parsed: ParsedModule,
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, PlainValue], ...]]:
+    """Module-level ``from m import a as b`` (re-exports) and ``name = value``."""
+    prefix = parsed.module_name + "." if parsed.module_name else ""
+    re_exports: list[tuple[str, str]] = []
+    values: list[tuple[str, PlainValue]] = []
+    for statement in parsed.module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                try:
+                    module = get_absolute_module_from_package_for_import(parsed.package, small)
+                except Exception:  # a relative import beyond the top-level package
+                    module = None
+                if module is None:
+                    continue
+                for alias in small.names:
+                    imported = get_full_name_for_node(alias.name)
+                    bound = alias.evaluated_alias or imported
+                    if imported and bound and f"{module}.{imported}" != prefix + bound:
+                        re_exports.append((prefix + bound, f"{module}.{imported}"))
+            elif (
+                isinstance(small, cst.Assign)
+                and len(small.targets) == 1
+                and isinstance(small.targets[0].target, cst.Name)
+            ):
+                name = prefix + small.targets[0].target.value
+                values.append((name, _plain(parsed, small.value, calls=True, lists=True)))
+    return tuple(re_exports), tuple(values)
+
+
+def _plain(parsed: ParsedModule, node: cst.BaseExpression, calls: bool, lists: bool) -> PlainValue:
+    """``node`` read as ``PlainValue``, as deep as the frontend reads it: a module-level
+    value may be a call or a list of routers (``calls``, ``lists``); a routes setting, a
+    list of routers; a router, a name or a dict of routes only."""
+    if isinstance(node, cst.Name | cst.Attribute):
+        return PlainValue(reference=dotted_name(parsed, node))
+    if isinstance(node, cst.Dict):
+        return PlainValue(routes=tuple(read_route(parsed, element) for element in node.elements))
+    if lists and isinstance(node, cst.List | cst.Tuple):
+        return PlainValue(
+            elements=tuple(
+                _plain(parsed, element.value, calls=False, lists=False) for element in node.elements
+            )
+        )
+    if calls and isinstance(node, cst.Call):
+        callee = dotted_name(parsed, node.func)
+        if callee in PARTIALS and node.args and not node.args[0].keyword:
+            applied, rest = dotted_name(parsed, node.args[0].value), node.args[1:]
+        else:
+            applied, rest = callee, node.args
+        routes = _keywords(node.args).get("task_routes")
+        return PlainValue(
+            call=DecoratorCall(applied, _keyword_values(parsed, rest)),
+            task_routes=None if routes is None else _plain(parsed, routes, calls=False, lists=True),
+        )
+    return OPAQUE_VALUE
+
+
+def _keyword_values(parsed: ParsedModule, args: Sequence[cst.Arg]) -> Keywords:
+    """A call's keywords as a task reads them from its decorator."""
+    return tuple(
+        (key, KeywordValue(literal(value), dotted_name(parsed, value) if key == "base" else None))
+        for key, value in _keywords(args).items()
+    )
+
+
+def _module_functions(
+    parsed: ParsedModule,
+) -> tuple[tuple[tuple[str, tuple[DecoratorCall, ...]], ...], tuple[str, ...]]:
+    """For the first module-level ``def`` of each name, the calls its body makes (every
+    one: whether a callee is a task decorator depends on the whole project); and the
+    qualified names of the module-level functions with no decorator."""
+    first: dict[str, cst.FunctionDef] = {}
+    undecorated: list[str] = []
+    for statement in parsed.module.body:
+        if isinstance(statement, cst.FunctionDef):
+            first.setdefault(statement.name.value, statement)
+            if not statement.decorators:
+                undecorated.append(f"{parsed.module_name}.{statement.name.value}")
+    functions = tuple(
+        (
+            name,
+            tuple(
+                DecoratorCall(callee, _keyword_values(parsed, call.args))
+                for call in _calls_in(node.body)
+                for callee in [dotted_name(parsed, call.func)]
+                if callee is not None
+            ),
+        )
+        for name, node in first.items()
+    )
+    return functions, tuple(undecorated)
+
+
+def _calls_in(node: cst.CSTNode) -> list[cst.Call]:
+    collector = _Calls()
+    walk.walk(node, collector)
+    return collector.calls
+
+
+class _Calls(cst.CSTVisitor):
+    """Every call under a node, in the order a walk meets them. One class for every
+    walk: the walk plans its dispatch once per visitor class, and a class made per
+    function cost a plan and a fresh ``isinstance`` cache each time."""
+
+    def __init__(self) -> None:
+        self.calls: list[cst.Call] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append(node)
+
+
+def _route_settings(parsed: ParsedModule) -> tuple[RouteSetting, ...]:
+    """Where a module sets ``task_routes``, in the order ``settings_in`` finds them: at
+    module level (a config module, Django settings), or on the configuration of an
+    object, with what that object's name refers to (whether it is an app is for the
+    project to say). A setting on an object that cannot be named is left out: no app is
+    such an object."""
+    objects: dict[str | None, None] = {}
+
+    def on_any_object(node: cst.BaseExpression) -> bool:
+        objects[dotted_name(parsed, node)] = None
+        return True
+
+    found = settings_in(parsed, ROUTE_SETTINGS, on_any_object)
+    # Which object's configuration each setting is on: asked of settings_in once per
+    # object named, in the rare module that sets routes on one.
+    on_objects = [
+        (
+            name,
+            Counter(
+                id(value)
+                for _, value in settings_in(
+                    parsed, ROUTE_SETTINGS, _naming(parsed, name), module_level_names=frozenset()
+                )
+            ),
+        )
+        for name in objects
+    ]
+    settings: list[RouteSetting] = []
+    for _, value in found:
+        plain = _plain(parsed, value, calls=False, lists=True)
+        on_object = next((item for item in on_objects if item[1][id(value)] > 0), None)
+        if on_object is None:
+            settings.append(RouteSetting(plain))
+            continue
+        name, count = on_object
+        count[id(value)] -= 1
+        if name is not None:
+            settings.append(RouteSetting(plain, name))
+    return tuple(settings)
+
+
+def _naming(parsed: ParsedModule, name: str | None) -> Callable[[cst.BaseExpression], bool]:
+    """Whether an expression of ``parsed`` refers to ``name``."""
+    return lambda node: dotted_name(parsed, node) == name
+
+
 # -- what counts as Celery in this project ---------------------------------------------
 
 
@@ -277,7 +542,7 @@ class TaskDecorator:
     the options a project wrapper fixes (``partial(app.task, queue="low")``)."""
 
     app: str | None
-    defaults: tuple[tuple[str, cst.BaseExpression], ...] = ()
+    defaults: Keywords = ()
 
 
 OPAQUE_ROUTE = Route(None, QueueDeclaration(QueueKind.DYNAMIC))
@@ -316,15 +581,24 @@ class Routing:
 class _Project:
     """What the Celery frontend learns about a project from its index, computed once per
     index: the app objects, re-exported names, wrappers of the task decorator, task
-    classes and routes. Holds the parsed modules, never the index itself (the cache is
-    keyed weakly on it)."""
+    classes and routes. Read from every module's ``CeleryModuleExport`` and the index's
+    symbols, never from another module's tree (issue 17); holds no reference to the
+    index (the cache is keyed weakly on it)."""
 
     def __init__(self, index: ProjectIndex) -> None:
-        self.modules = tuple(index.modules)
         self.re_exports: dict[str, str] = {}
-        self.values: dict[str, tuple[ParsedModule, cst.BaseExpression]] = {}
-        for parsed in self.modules:
-            _read_module_level(parsed, self.re_exports, self.values)
+        self.values: dict[str, PlainValue] = {}
+        # Per module: the calls in each module-level function's body, by its name.
+        self.functions: dict[Path, dict[str, tuple[DecoratorCall, ...]]] = {}
+        self.undecorated: list[str] = []
+        self.route_settings: list[RouteSetting] = []
+        for exported in index.exports_of(FRAMEWORK, CeleryModuleExport):
+            self.re_exports.update(exported.re_exports)
+            self.values.update(exported.values)
+            if exported.functions:
+                self.functions[exported.path] = dict(exported.functions)
+            self.undecorated.extend(exported.undecorated)
+            self.route_settings.extend(exported.routes)
         self.apps: dict[str, CallInfo] = {}
         for name, info in index.assignments.items():
             if info.value.function is not None and self.is_app_class(index, info.value.function):
@@ -337,11 +611,6 @@ class _Project:
         self._task_classes: dict[str, bool] = {}
         self._wrappers: dict[str, TaskDecorator | None] = {}
         self._routing: Routing | None = None
-        self.by_path = {parsed.path: parsed for parsed in self.modules}
-        self._classes: dict[Path, dict[tuple[int, int], cst.ClassDef]] = {}
-        # Per module, read once: a wrapper is looked for under each module-level
-        # function's name, and a generated module has thousands (issue 17).
-        self._functions: dict[Path, dict[str, cst.FunctionDef]] = {}
 
     def follow(self, name: str) -> str:
         """``name`` through the project's re-exports: ``proj.celery_app.task`` is
@@ -466,97 +735,48 @@ class _Project:
     def _find_wrapper(self, index: ProjectIndex, name: str) -> TaskDecorator | None:
         value = self.values.get(name)
         if value is not None:
-            parsed, expression = value
-            if isinstance(expression, cst.Name | cst.Attribute):
-                return self.direct_decorator(index, dotted_name(parsed, expression))
-            if not isinstance(expression, cst.Call):
-                return None
-            callee = dotted_name(parsed, expression.func)
-            if callee in PARTIALS and expression.args and not expression.args[0].keyword:
-                found = self.direct_decorator(index, dotted_name(parsed, expression.args[0].value))
-                rest = expression.args[1:]
-            else:
-                found = self.direct_decorator(index, callee)
-                rest = expression.args
+            if value.call is None:  # an alias, or a value that is no decorator
+                return self.direct_decorator(index, value.reference)
+            found = self.direct_decorator(index, value.call.applied)
             if found is None:
                 return None
-            return TaskDecorator(found.app, tuple(_keywords(rest).items()))
-        function = self._function_def(index, name)
-        if function is None:
-            return None
-        parsed, node = function
-        # Every call in the body is tried. A test of the body's lines for "task" used to
-        # come first, as a shortcut; it needed the module's positions, a full generation
-        # of its code, in every module with a module-level function (polar: 79 modules).
-        for call in _calls_in(node.body):
-            found = self.direct_decorator(index, dotted_name(parsed, call.func))
+            return TaskDecorator(found.app, value.call.keywords)
+        # Every call in the body is tried, in the order a walk meets them.
+        for call in self._function_calls(index, name):
+            found = self.direct_decorator(index, call.applied)
             if found is not None:
-                return TaskDecorator(found.app, tuple(_keywords(call.args).items()))
+                return TaskDecorator(found.app, call.keywords)
         return None
 
-    def _function_def(
-        self, index: ProjectIndex, name: str
-    ) -> tuple[ParsedModule, cst.FunctionDef] | None:
+    def _function_calls(self, index: ProjectIndex, name: str) -> tuple[DecoratorCall, ...]:
+        """The calls in the body of the module-level function ``name`` (the first of its
+        name in its module), as its module's export lists them."""
         info = index.functions.resolve(name)
         if info is None or info.nested_in_function or info.is_method:
-            return None
-        parsed = self.by_path.get(info.path)
-        if parsed is None:
-            return None
-        if info.path not in self._functions:
-            functions: dict[str, cst.FunctionDef] = {}
-            for statement in parsed.module.body:
-                if isinstance(statement, cst.FunctionDef):
-                    functions.setdefault(statement.name.value, statement)
-            self._functions[info.path] = functions
-        found = self._functions[info.path].get(info.name)
-        return (parsed, found) if found is not None else None
+            return ()
+        return self.functions.get(info.path, {}).get(info.name, ())
 
     def wrapper_names(self, index: ProjectIndex) -> Iterator[str]:
         """The project's wrappers of the task decorator, for the prefilter."""
-        for parsed in self.modules:
-            if b"task" not in parsed.source.data:
-                continue
-            for statement in parsed.module.body:
-                if isinstance(statement, cst.FunctionDef):
-                    name = f"{parsed.module_name}.{statement.name.value}"
-                    if not statement.decorators and self.wrapper(index, name) is not None:
-                        yield statement.name.value
+        for name in self.undecorated:
+            if self.wrapper(index, name) is not None:
+                yield name.rpartition(".")[2]
         for name in self.values:
             if self.wrapper(index, name) is not None:
                 yield name.rpartition(".")[2]
 
     # -- task classes ------------------------------------------------------------------
 
-    def inherited(
-        self, index: ProjectIndex, qualified_name: str, attribute: str
-    ) -> cst.BaseExpression | None:
+    @staticmethod
+    def inherited(index: ProjectIndex, qualified_name: str, attribute: str) -> ValueInfo | None:
         """The value a project class or its nearest project ancestor assigns to
-        ``attribute`` in its body (``queue = "low"`` on a base task)."""
+        ``attribute`` in its body (``queue = "low"`` on a base task), as the index keeps
+        each class's attributes."""
         for ancestor in index.project_ancestors(qualified_name):
-            node = self._class_def(ancestor)
-            value = class_attribute(node, attribute) if node is not None else None
+            value = ancestor.attribute(attribute)
             if value is not None:
                 return value
         return None
-
-    def _class_def(self, info: ClassInfo) -> cst.ClassDef | None:
-        """The class's definition, found by where the index saw its name."""
-        parsed = self.by_path.get(info.path)
-        if parsed is None:
-            return None
-        if info.path not in self._classes:
-            self._classes[info.path] = {
-                self._start(parsed, node.name): node for node in _class_defs_in(parsed.module)
-            }
-        return self._classes[info.path].get(
-            (info.name_span.start.line, info.name_span.start.column)
-        )
-
-    @staticmethod
-    def _start(parsed: ParsedModule, node: cst.CSTNode) -> tuple[int, int]:
-        start = parsed.span(node).start
-        return start.line, start.column
 
     # -- routes ------------------------------------------------------------------------
 
@@ -565,38 +785,32 @@ class _Project:
             self._routing = Routing()
             for app in self.apps:
                 value = self.values.get(app)
-                if value is not None and isinstance(value[1], cst.Call):
-                    setting = _keywords(value[1].args).get("task_routes")
-                    if setting is not None:
-                        self._add_routes(value[0], setting)
-            for parsed in self.modules:
-                if any(needle in parsed.source.data for needle in ROUTE_NEEDLES):
-                    for module, setting in _route_settings(parsed, self, index):
-                        self._add_routes(module, setting)
+                if value is not None and value.task_routes is not None:
+                    self._add_routes(value.task_routes)
+            for setting in self.route_settings:
+                if setting.app is None or self.app_named(index, setting.app) is not None:
+                    self._add_routes(setting.value)
         return self._routing
 
-    def _add_routes(self, parsed: ParsedModule, setting: cst.BaseExpression) -> None:
+    def _add_routes(self, setting: PlainValue) -> None:
         assert self._routing is not None
-        value = self._module_value(parsed, setting)
-        routers = value.elements if isinstance(value, cst.List | cst.Tuple) else None
-        for router in [e.value for e in routers] if routers is not None else [value]:
-            mapping = self._module_value(parsed, router)
-            if not isinstance(mapping, cst.Dict):
+        value = self._module_value(setting)
+        for router in value.elements if value.elements is not None else (value,):
+            mapping = self._module_value(router)
+            if mapping.routes is None:
                 self._routing.add(OPAQUE_ROUTE)
                 continue
-            for element in mapping.elements:
-                route = read_route(parsed, element)
+            for route in mapping.routes:
                 self._routing.add(OPAQUE_ROUTE if route is None else route)
 
-    def _module_value(self, parsed: ParsedModule, node: cst.BaseExpression) -> cst.BaseExpression:
+    def _module_value(self, value: PlainValue) -> PlainValue:
         """A module-level name stands for the value assigned to it (``task_routes =
         ROUTES``)."""
-        if isinstance(node, cst.Name | cst.Attribute):
-            name = dotted_name(parsed, node)
-            found = self.values.get(self.follow(name)) if name is not None else None
+        if value.reference is not None:
+            found = self.values.get(self.follow(value.reference))
             if found is not None:
-                return found[1]
-        return node
+                return found
+        return value
 
 
 _PROJECTS: weakref.WeakKeyDictionary[ProjectIndex, _Project] = weakref.WeakKeyDictionary()
@@ -609,72 +823,6 @@ def _project(index: ProjectIndex) -> _Project:
     return found
 
 
-def _read_module_level(
-    parsed: ParsedModule,
-    re_exports: dict[str, str],
-    values: dict[str, tuple[ParsedModule, cst.BaseExpression]],
-) -> None:
-    """Module-level ``from m import a as b`` (re-exports) and ``name = value``."""
-    prefix = parsed.module_name + "." if parsed.module_name else ""
-    for statement in parsed.module.body:
-        if not isinstance(statement, cst.SimpleStatementLine):
-            continue
-        for small in statement.body:
-            if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-                try:
-                    module = get_absolute_module_from_package_for_import(parsed.package, small)
-                except Exception:  # a relative import beyond the top-level package
-                    module = None
-                if module is None:
-                    continue
-                for alias in small.names:
-                    imported = get_full_name_for_node(alias.name)
-                    bound = alias.evaluated_alias or imported
-                    if imported and bound and f"{module}.{imported}" != prefix + bound:
-                        re_exports[prefix + bound] = f"{module}.{imported}"
-            elif (
-                isinstance(small, cst.Assign)
-                and len(small.targets) == 1
-                and isinstance(small.targets[0].target, cst.Name)
-            ):
-                values[prefix + small.targets[0].target.value] = (parsed, small.value)
-
-
-def _class_defs_in(node: cst.CSTNode) -> list[cst.ClassDef]:
-    found: list[cst.ClassDef] = []
-
-    class Collector(cst.CSTVisitor):
-        def visit_ClassDef(self, classdef: cst.ClassDef) -> None:
-            found.append(classdef)
-
-    walk.walk(node, Collector())
-    return found
-
-
-def _calls_in(node: cst.CSTNode) -> list[cst.Call]:
-    calls: list[cst.Call] = []
-
-    class Collector(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            calls.append(call)
-
-    walk.walk(node, Collector())
-    return calls
-
-
-def _route_settings(
-    parsed: ParsedModule, project: _Project, index: ProjectIndex
-) -> Iterator[tuple[ParsedModule, cst.BaseExpression]]:
-    """Where a module sets ``task_routes`` on one of the project's apps, or at module level
-    (a config module, Django settings)."""
-
-    def on_app_conf(node: cst.BaseExpression) -> bool:
-        return project.app_named(index, dotted_name(parsed, node)) is not None
-
-    for _, value in settings_in(parsed, ROUTE_SETTINGS, on_app_conf):
-        yield parsed, value
-
-
 def _configured(configured: dict[str, str], name: str) -> bool:
     """A ``task-decorators`` entry naming ``name``, exactly or by dotted suffix (the
     setting may be written from a ``src`` root the index does not see, or the reverse)."""
@@ -682,12 +830,6 @@ def _configured(configured: dict[str, str], name: str) -> bool:
         name == entry or name.endswith("." + entry) or entry.endswith("." + name)
         for entry in configured
     )
-
-
-def export(parsed: ParsedModule) -> object | None:
-    """Nothing yet: this frontend still reads the other modules' trees through
-    ``index.modules`` (issue 17 moves that here)."""
-    return None
 
 
 def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
@@ -748,15 +890,16 @@ class _Definitions(cst.CSTVisitor):
         qualified = sorted(self.parsed.names_of(node))
         if not qualified:
             return
-        call = written.decorator if isinstance(written.decorator, cst.Call) else None
-        here = _keywords(call.args) if call is not None else {}
+        args = written.decorator.args if isinstance(written.decorator, cst.Call) else ()
+        here = _keywords(args)
         # What a project wrapper fixes (in its own module), then the decorator's keywords,
         # then what the task's `base=` class declares, for the options not given.
-        keywords = {**dict(found.defaults), **here}
-        base = self._base_class(keywords.get("base"))
+        keywords = {**dict(found.defaults), **dict(_keyword_values(self.parsed, args))}
+        written_base = keywords.get("base")
+        base = self._base_class(written_base.reference if written_base is not None else None)
         inherited = (
             {
-                option: value
+                option: value.literal
                 for option in CLASS_OPTIONS
                 if option not in keywords
                 for value in [self.project.inherited(self.index, base, option)]
@@ -765,17 +908,17 @@ class _Definitions(cst.CSTVisitor):
             if base is not None
             else {}
         )
-        options = tuple(
-            (key, literal(value)) for key, value in [*keywords.items(), *inherited.items()]
+        options = (*((key, value.literal) for key, value in keywords.items()), *inherited.items())
+        name = keywords.get("name")
+        registered = self._registered_name(
+            name.literal if name is not None else None, node.name.value, found.app
         )
-        registered = self._registered_name(keywords.get("name"), node.name.value, found.app)
-        written_base = keywords.get("base")
         task_class = (
-            dotted_name(self.parsed, written_base)
+            written_base.reference
             if written_base is not None
             else self.project.app_task_class(found.app)
         )
-        queue_value = keywords.get("queue", inherited.get("queue"))
+        queue = keywords["queue"].literal if "queue" in keywords else inherited.get("queue")
         # A queue declared elsewhere (by a wrapper, a base class) is reported at the
         # decorator that brings it.
         anchor: cst.CSTNode = here.get("queue", written.decorator)
@@ -789,7 +932,7 @@ class _Definitions(cst.CSTVisitor):
                 name_span=self.parsed.recorded_span(node.name),
                 node=node,
                 is_class=False,
-                queue=self._queue(queue_value, anchor, registered),
+                queue=self._queue(queue, anchor, registered),
                 perform=node,
                 registered_name=registered,
                 options=options,
@@ -799,8 +942,7 @@ class _Definitions(cst.CSTVisitor):
             )
         )
 
-    def _base_class(self, value: cst.BaseExpression | None) -> str | None:
-        name = dotted_name(self.parsed, value) if value is not None else None
+    def _base_class(self, name: str | None) -> str | None:
         info = self.index.classes.resolve(self.project.follow(name)) if name else None
         return info.qualified_name if info is not None else None
 
@@ -812,17 +954,19 @@ class _Definitions(cst.CSTVisitor):
         if info is None:
             return
         # Options set in the class body or inherited from a project base class.
-        values = {
-            option: value
-            for option in CLASS_OPTIONS
-            for value in [
-                class_attribute(node, option)
-                or self.project.inherited(self.index, info.qualified_name, option)
-            ]
-            if value is not None
-        }
-        registered = self._registered_name(class_attribute(node, "name"), info.name, None)
-        queue_value = values.get("queue")
+        values: dict[str, Literal] = {}
+        for option in CLASS_OPTIONS:
+            own = class_attribute(node, option)
+            if own is not None:
+                values[option] = literal(own)
+                continue
+            inherited = self.project.inherited(self.index, info.qualified_name, option)
+            if inherited is not None:
+                values[option] = inherited.literal
+        name = class_attribute(node, "name")
+        registered = self._registered_name(
+            literal(name) if name is not None else None, info.name, None
+        )
         own_queue = class_attribute(node, "queue")
         self.jobs.append(
             JobDefinition(
@@ -836,11 +980,11 @@ class _Definitions(cst.CSTVisitor):
                 is_class=True,
                 base_names=info.base_names,
                 base_spans=tuple(self.parsed.span(base.value) for base in node.bases),
-                queue=self._queue(queue_value, own_queue or node.name, registered),
+                queue=self._queue(values.get("queue"), own_queue or node.name, registered),
                 perform=method(node, "run"),
                 is_abstract=self._is_abstract(info),
                 registered_name=registered,
-                options=tuple((key, literal(value)) for key, value in values.items()),
+                options=tuple(values.items()),
                 defers_on_commit=self.project.is_django_task(self.index, info.qualified_name),
             )
         )
@@ -856,27 +1000,25 @@ class _Definitions(cst.CSTVisitor):
         )
 
     def _queue(
-        self, value: cst.BaseExpression | None, anchor: cst.CSTNode, registered: str | None
+        self, declared: Literal, anchor: cst.CSTNode, registered: str | None
     ) -> QueueDeclaration:
-        """The task's own queue (``anchor``, in this module, is where it is declared);
-        when it has none, the one ``task_routes`` gives its registered name."""
-        name = literal(value) if value is not None else None
-        if isinstance(name, str):
-            return QueueDeclaration(QueueKind.STATIC, name, self.parsed.span(anchor))
-        if name is not None:
+        """The task's own queue, as written (None when it declares none; ``anchor``, in
+        this module, is where it is declared); when it has none, the one ``task_routes``
+        gives its registered name."""
+        if isinstance(declared, str):
+            return QueueDeclaration(QueueKind.STATIC, declared, self.parsed.span(anchor))
+        if declared is not None:
             return QueueDeclaration(QueueKind.DYNAMIC, None, self.parsed.span(anchor))
         # No queue, or `queue=None` (Celery's default): the routes decide.
         routed = self.project.routing(self.index).queue_for(registered)
         return routed if routed is not None else NO_QUEUE
 
-    def _registered_name(
-        self, written: cst.BaseExpression | None, name: str, app: str | None
-    ) -> str | None:
-        """``name=`` when given (None when it is computed); else Celery's default,
-        ``<module>.<name>``, with the app's main name for a module run as ``__main__``."""
-        value = literal(written) if written is not None else None
-        if value is not None:
-            return value if isinstance(value, str) else None
+    def _registered_name(self, written: Literal, name: str, app: str | None) -> str | None:
+        """``name=`` when given (``written``, None when it is not; no name when it is
+        computed); else Celery's default, ``<module>.<name>``, with the app's main name for
+        a module run as ``__main__``."""
+        if written is not None:
+            return written if isinstance(written, str) else None
         module = self.parsed.module_name
         main = self.project.apps.get(app) if app is not None else None
         if module == "__main__" and main is not None:
