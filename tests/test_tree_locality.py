@@ -1,12 +1,17 @@
-"""Module rules read the trees of their own module only (issue 17, "facts, once per
-module"): each module's rules are to run in the worker process that owns its tree, where
-other modules are known by their plain facts alone.
+"""Module rules read the trees of their own module only, and project rules read no tree
+at all (issue 17, "facts, once per module"): each module's rules are to run in the worker
+process that owns its tree, where other modules are known by their plain facts alone, and
+the project rules in the parent process, where every tree stays in its worker.
 
 The harness runs every module rule on each module through a view of the project in which
 the other modules' nodes cannot be reached: their jobs' and enqueue sites' node fields
 are stand-ins that fail on any use, and the index's parsed modules are out of reach. The
-findings (and what their fixes make of the module) must be exactly those of a normal run,
-on the fixture trees, the example app and every rule page's examples."""
+findings (and what their fixes make of the module) must be exactly those of a normal run.
+It runs every project rule on a view in which no module's tree can be reached: each
+module is its path and names, its jobs and sites are facts, the index's parsed modules
+are out of reach. The findings must be those of a normal run (a fix compared by its
+message: the fixer applies it to a tree it parses itself). Both on the fixture trees, the
+example app and every rule page's examples."""
 
 from __future__ import annotations
 
@@ -21,9 +26,9 @@ import pytest
 from lint_support import REPO, write_tree
 from test_rule_pages import _pages, _rules_for
 
-from joblint.analysis.context import ModuleContext
+from joblint.analysis.context import ModuleContext, ProjectContext
 from joblint.analysis.index import JobRegistry, ProjectIndex
-from joblint.analysis.model import EnqueueSite, JobDefinition
+from joblint.analysis.model import EnqueueSite, JobDefinition, ModuleFacts
 from joblint.config import Settings, load_settings
 from joblint.diagnostics import Diagnostic
 from joblint.engine.linter import Analysis, Linter
@@ -32,7 +37,7 @@ from joblint.parse.discovery import discover
 from joblint.parse.parsing import ParsedModule
 from joblint.parse.source import SourceFile, read_source
 from joblint.report.pages import RulePage
-from joblint.rules import ALL_RULES, ModuleRule
+from joblint.rules import ALL_RULES, ModuleRule, ProjectRule
 
 
 class ForeignTreeRead(BaseException):
@@ -122,31 +127,118 @@ def _finding(diagnostic: Diagnostic, parsed: ParsedModule) -> Finding:
     )
 
 
+def analyse(root: Path, settings: Settings, codes: frozenset[str]) -> Analysis:
+    files = discover([root], settings).files
+    sources = [source for source in map(read_source, files) if isinstance(source, SourceFile)]
+    return Linter(settings, enabled=codes).analyse(sources)
+
+
 def module_rule_findings(
-    root: Path,
-    settings: Settings,
+    analysis: Analysis,
     codes: frozenset[str],
     view: Callable[[ModuleContext, Analysis], ModuleContext] | None,
 ) -> list[Finding]:
-    """The module rules' findings on the files under ``root``, each module's rules run
-    on ``view(module, analysis)`` when a view is given."""
-    files = discover([root], settings).files
-    sources = [source for source in map(read_source, files) if isinstance(source, SourceFile)]
+    """The module rules' findings, each module's rules run on ``view(module, analysis)``
+    when a view is given."""
     rules = [rule for rule in ALL_RULES if isinstance(rule, ModuleRule) and rule.code in codes]
     findings: list[Finding] = []
-    with walk.remembering_children():
-        analysis = Linter(settings, enabled=codes).analyse(sources)
-        for module in analysis.modules:
-            seen = module if view is None else view(module, analysis)
-            for rule in rules:
-                if rule.checks_tests or not module.in_tests:
-                    findings.extend(_finding(d, module.parsed) for d in rule.check(seen))
+    for module in analysis.modules:
+        seen = module if view is None else view(module, analysis)
+        for rule in rules:
+            if rule.checks_tests or not module.in_tests:
+                findings.extend(_finding(d, module.parsed) for d in rule.check(seen))
     return sorted(findings, key=repr)
 
 
+class TreelessModule(Unreachable):
+    """Stands for a module's ``ParsedModule`` where no tree is at hand: its path and
+    names, plain facts a project rule may read (``ModuleContext.in_tests`` does), read
+    as they were; its tree, source, metadata and anything else fail."""
+
+    __slots__ = ("_names",)
+
+    def __init__(self, parsed: ParsedModule) -> None:
+        super().__init__(f"the tree of {parsed.path.name}")
+        names = {name: getattr(parsed, name) for name in ("path", "module_name", "package")}
+        object.__setattr__(self, "_names", names)
+
+    def __getattribute__(self, name: str) -> Any:
+        names = object.__getattribute__(self, "_names")
+        if name in names:
+            return names[name]
+        return super().__getattribute__(name)
+
+
+def treeless_view(analysis: Analysis, settings: Settings) -> ProjectContext:
+    """The project as project rules are to see it in the parent process: every module
+    its path and names with its jobs and enqueue sites as facts, and an index through
+    which no tree can be reached."""
+
+    def module_at(path: Path) -> ParsedModule | None:
+        raise ForeignTreeRead(f"a project rule asked for the tree of {path}")
+
+    index: ProjectIndex = copy.copy(analysis.index)
+    index.modules = Unreachable("ProjectIndex.modules")  # type: ignore[assignment]
+    index.module_at = module_at  # type: ignore[method-assign]
+    index.jobs = JobRegistry(_foreign_job(job) for job in analysis.index.jobs.all)
+    index.record_enqueue_sites(_foreign_site(site) for site in analysis.enqueue_sites)
+    modules = tuple(
+        dataclasses.replace(
+            module,
+            parsed=TreelessModule(module.parsed),
+            facts=ModuleFacts(
+                tuple(map(_foreign_job, module.facts.jobs)),
+                tuple(map(_foreign_site, module.facts.enqueue_sites)),
+            ),
+            index=index,
+        )
+        for module in analysis.modules
+    )
+    return ProjectContext(modules, index, settings)
+
+
+ProjectFinding = tuple[str, str, int, int, int, int, str, str | None]
+
+
+def project_rule_findings(
+    analysis: Analysis, settings: Settings, codes: frozenset[str], treeless: bool
+) -> list[ProjectFinding]:
+    """The project rules' findings, on ``treeless_view`` when ``treeless``."""
+    rules = [rule for rule in ALL_RULES if isinstance(rule, ProjectRule) and rule.code in codes]
+    project = (
+        treeless_view(analysis, settings)
+        if treeless
+        else ProjectContext(analysis.modules, analysis.index, settings)
+    )
+    return sorted(
+        (_project_finding(d) for rule in rules for d in rule.check_project(project)), key=repr
+    )
+
+
+def _project_finding(diagnostic: Diagnostic) -> ProjectFinding:
+    fix = diagnostic.fix
+    span = diagnostic.span
+    return (
+        str(diagnostic.path),
+        diagnostic.code,
+        span.start.line,
+        span.start.column,
+        span.end.line,
+        span.end.column,
+        diagnostic.message,
+        None if fix is None else f"{fix.applicability.value}: {fix.message}",
+    )
+
+
 def assert_local(root: Path, settings: Settings, codes: frozenset[str]) -> list[Finding]:
-    normal = module_rule_findings(root, settings, codes, None)
-    assert module_rule_findings(root, settings, codes, local_view) == normal
+    """Module rules find the same through ``local_view``, project rules through
+    ``treeless_view``; returns the module rules' findings."""
+    with walk.remembering_children():
+        analysis = analyse(root, settings, codes)
+        normal = module_rule_findings(analysis, codes, None)
+        assert module_rule_findings(analysis, codes, local_view) == normal
+        project = project_rule_findings(analysis, settings, codes, treeless=False)
+        assert project_rule_findings(analysis, settings, codes, treeless=True) == project
     return normal
 
 
@@ -216,3 +308,41 @@ def test_the_view_stops_a_rule_reading_another_modules_tree(tmp_path: Path) -> N
         list(seen.index.modules)
     own = next(site for site in seen.index.enqueue_sites_of("app.jobs.SendJob"))
     assert isinstance(own.node, cst.Call)
+
+
+def test_the_treeless_view_stops_a_project_rule_reading_any_tree(tmp_path: Path) -> None:
+    """The harness can fail: through the project rules' view, a module is its path and
+    names, and its jobs and sites are facts."""
+    write_tree(
+        tmp_path,
+        {
+            "app/jobs.py": (
+                "from joblint.runtime import Job\n\n\n"
+                "class SendJob(Job):\n    def perform(self, order_id):\n        pass\n"
+            ),
+            "app/views.py": "from app.jobs import SendJob\n\n\ndef view(order):\n"
+            "    SendJob.set(queue='low').perform_later(order.id)\n",
+        },
+    )
+    settings = Settings(project_root=tmp_path)
+    files = discover([tmp_path], settings).files
+    sources = [source for source in map(read_source, files) if isinstance(source, SourceFile)]
+    project = treeless_view(Linter(settings).analyse(sources), settings)
+    views = next(module for module in project.modules if module.path.name == "views.py")
+    assert views.parsed.module_name == "app.views" and not views.in_tests
+    with pytest.raises(ForeignTreeRead):
+        _ = views.parsed.module
+    with pytest.raises(ForeignTreeRead):
+        _ = views.parsed.source
+    (site,) = views.facts.enqueue_sites
+    assert site.option_value("queue") is not None and site.sending is not None
+    with pytest.raises(ForeignTreeRead):
+        dict(site.options)
+    with pytest.raises(ForeignTreeRead):
+        list(project.index.modules)
+    with pytest.raises(ForeignTreeRead):
+        project.index.module_at(site.path)
+    job = project.index.jobs.resolve("app.jobs.SendJob")
+    assert job is not None
+    with pytest.raises(ForeignTreeRead):
+        _ = job.node.name  # type: ignore[union-attr]

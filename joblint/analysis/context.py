@@ -89,6 +89,11 @@ def _negated(glob: str) -> bool:
 
 @dataclass(frozen=True)
 class ProjectContext:
+    """Every module, for the project rules. They read each module's facts (its jobs and
+    enqueue sites as plain data, its summary in the index), its path and names, never its
+    tree (``parsed.module``, the nodes of its jobs and sites): the trees stay in the
+    processes that own them (issue 17, tests/test_tree_locality.py)."""
+
     modules: tuple[ModuleContext, ...]
     index: ProjectIndex
     settings: Settings

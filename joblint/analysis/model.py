@@ -151,6 +151,22 @@ class AssignmentInfo:
 
 
 @dataclass(frozen=True)
+class ContextManagerInfo:
+    """A module-level ``@contextlib.contextmanager`` function, as placing the enqueue
+    sites of other modules needs it: a project wrapper whose body enters a transaction
+    holds the sites written under it (``with unit_of_work():``)."""
+
+    # Its fully qualified names.
+    names: frozenset[str]
+    # Its body enters a transaction joblint knows by itself (``transaction.atomic()``,
+    # SQLAlchemy's ``session.begin()``, Peewee's ``db.atomic()``).
+    opens_transaction: bool
+    # The qualified names of the other context managers its body enters: it wraps a
+    # transaction too when the ``transaction-wrappers`` setting names one of them.
+    enters: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class ModuleSummary:
     """What rules checking other modules need of a module's code, in plain data: a rule
     reads the tree of its own module only (issue 17), and learns of every other module
@@ -172,6 +188,15 @@ class ModuleSummary:
     # The task options it reads as attributes (`self.retry_backoff`), among those the
     # summary looks for: a project that reads one implements it itself (JOB503).
     task_options_read: frozenset[str] = frozenset()
+    # Its module-level context managers: where a wrapper of a transaction is defined, for
+    # placing every module's enqueue sites (joblint/analysis/placement.py).
+    context_managers: tuple[ContextManagerInfo, ...] = ()
+    # It turns Django's ``ATOMIC_REQUESTS`` on (literally True), so every view of the
+    # project runs in a transaction.
+    turns_on_atomic_requests: bool = False
+    # It names Django Tasks (``django.tasks``, ``django_tasks``): a settings module with a
+    # Django Tasks backend is one (JOB707).
+    names_django_tasks: bool = False
 
 
 @dataclass(frozen=True)
@@ -282,6 +307,14 @@ class JobDefinition:
     # sites from other modules, which must not read its tree (issue 17); None without a
     # `perform`. Filled in by the engine (joblint/analysis/summaries.py).
     signature: PerformSignature | None = None
+    # Where `decorator` is written, and where some of its call's keywords are (those
+    # summaries.LOCATED_KEYWORDS lists), for rules reporting them from no tree (JOB707);
+    # None and empty without a decorator. Filled in by the engine, as `signature` is.
+    decorator_span: Span | None = None
+    decorator_keyword_spans: tuple[tuple[str, Span], ...] = ()
+    # `decorator` is a call that unpacks arguments (`@task(**options)`): options the job
+    # has may not be among `options`. Filled in by the engine, as `signature` is.
+    decorator_unpacks: bool = False
 
 
 @dataclass(frozen=True)
@@ -308,10 +341,27 @@ OUTSIDE = EnqueueContext()
 @dataclass(frozen=True)
 class OptionValue:
     """An enqueue option's value without its node: its literal value (``UNKNOWN`` when it
-    is not one) and its code as written, on one line, for messages quoting it."""
+    is not one), its code as written, on one line, for messages quoting it, and where it
+    is written, for findings placed at it."""
 
     value: Literal
     written: str
+    # The value's span; for a value a frontend built rather than took from the code, the
+    # span of what it wraps, else the site's (``signatures.node_span``).
+    span: Span | None = None
+    # Written as one string literal (`"low"`; not `"lo" "w"`, not an f-string): a fix
+    # can rewrite it in place.
+    string_literal: bool = False
+
+
+@dataclass(frozen=True)
+class SendingCall:
+    """The call that sends an enqueue site's job, without its node: the site itself, or
+    the bulk call around it (``perform_all_later([...])``)."""
+
+    span: Span
+    # Its function as written, on one line and shortened (`SendJob.perform_later`).
+    callee: str
 
 
 @dataclass(frozen=True)
@@ -348,6 +398,10 @@ class EnqueueSite:
     # job's retries are decided by its enqueues): they must not read its nodes (issue
     # 17). Filled in by the engine (joblint/analysis/summaries.py).
     option_values: tuple[tuple[str, OptionValue], ...] = ()
+    # The call that sends the job here and now (or at commit); None when the site runs it
+    # in the caller or only builds a signature sent elsewhere. Filled in by the engine
+    # (joblint/analysis/placement.py), for rules reading every module's sites at once.
+    sending: SendingCall | None = None
 
     def option_value(self, name: str) -> OptionValue | None:
         """The option ``name`` as plain data, the last one written when it is repeated

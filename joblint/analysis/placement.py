@@ -20,6 +20,11 @@ Transactions recognised:
 joblint's runtime has no transaction helper of its own to recognise: its models are the
 project's.
 
+What other modules contribute (their wrappers, their ``ATOMIC_REQUESTS``) is read from
+their summaries (``context_managers`` and ``turns_on_atomic_requests``, worked out here
+from each module's own tree, once): placing a module's sites needs that module's tree
+alone (issue 17).
+
 A transaction, or a loop, holds a site only within the innermost function: the body of a
 nested ``def`` or ``lambda`` runs whenever it is called, not where it is written. The one
 exception is the callback handed to ``on_commit``, which runs once per registration.
@@ -34,7 +39,8 @@ from dataclasses import replace
 
 import libcst as cst
 
-from joblint.analysis.model import EnqueueContext, EnqueueSite
+from joblint.analysis.model import ContextManagerInfo, EnqueueContext, EnqueueSite, ModuleSummary
+from joblint.analysis.sending import sending
 from joblint.analysis.symbols import single_name
 from joblint.parse import walk
 from joblint.parse.parsing import ParsedModule
@@ -86,46 +92,68 @@ def _other_database(atomic: cst.Call) -> bool:
 
 
 def transaction_wrappers(
-    modules: Iterable[ParsedModule], configured: Sequence[str]
+    summaries: Iterable[ModuleSummary], configured: Sequence[str]
 ) -> frozenset[str]:
-    """Project context managers that open a transaction (one level deep)."""
+    """Project context managers that open a transaction (one level deep): those whose
+    body enters one joblint knows, or one the ``transaction-wrappers`` setting names."""
     found = set(configured)
-    for parsed in modules:
-        if b"contextmanager" not in parsed.source.data:
-            continue
-        for statement in parsed.module.body:
-            if not isinstance(statement, cst.FunctionDef):
-                continue
-            decorators = {single_name(parsed, d.decorator) for d in statement.decorators}
-            if CONTEXTMANAGER not in decorators:
-                continue
-            if _enters_transaction(parsed, statement, frozenset(configured)):
-                names = parsed.names_of(statement)
-                found.update(names)
+    named = frozenset(configured)
+    for summary in summaries:
+        for manager in summary.context_managers:
+            if manager.opens_transaction or manager.enters & named:
+                found.update(manager.names)
     return frozenset(found)
 
 
-def _enters_transaction(
-    parsed: ParsedModule, function: cst.FunctionDef, known: frozenset[str]
-) -> bool:
-    entered = False
+def context_managers(parsed: ParsedModule) -> tuple[ContextManagerInfo, ...]:
+    """The module-level ``@contextmanager`` functions of ``parsed`` that enter any
+    context manager, with what they enter. Only a module mentioning ``contextmanager`` is
+    looked at."""
+    if b"contextmanager" not in parsed.source.data:
+        return ()
+    found: list[ContextManagerInfo] = []
+    for statement in parsed.module.body:
+        if not isinstance(statement, cst.FunctionDef):
+            continue
+        decorators = {single_name(parsed, d.decorator) for d in statement.decorators}
+        if CONTEXTMANAGER not in decorators:
+            continue
+        opens, enters = _entered(parsed, statement)
+        if opens or enters:
+            found.append(ContextManagerInfo(parsed.names_of(statement), opens, enters))
+    return tuple(found)
+
+
+def _entered(parsed: ParsedModule, function: cst.FunctionDef) -> tuple[bool, frozenset[str]]:
+    """Whether ``function``'s body enters a transaction joblint knows by itself, and the
+    qualified names of the other context managers it enters (``_transaction_call`` takes
+    them for transactions when the setting names them)."""
+    opens = False
+    enters: set[str] = set()
 
     class Finder(cst.CSTVisitor):
         def visit_With(self, node: cst.With) -> None:
-            nonlocal entered
-            if any(_transaction_call(parsed, item.item, known) for item in node.items):
-                entered = True
+            nonlocal opens
+            for item in node.items:
+                opens = opens or _transaction_call(parsed, item.item, frozenset()) is not None
+                target = item.item.func if isinstance(item.item, cst.Call) else item.item
+                name = single_name(parsed, target)
+                if name is not None and name != ATOMIC:
+                    enters.add(name)
 
     walk.walk(function.body, Finder())
-    return entered
+    return opens, frozenset(enters)
 
 
-def atomic_requests(modules: Iterable[ParsedModule]) -> bool:
+def atomic_requests(summaries: Iterable[ModuleSummary]) -> bool:
     """Whether a settings module turns Django's ``ATOMIC_REQUESTS`` on (literally True)."""
-    for parsed in modules:
-        if b"ATOMIC_REQUESTS" in parsed.source.data and _turns_on_atomic_requests(parsed):
-            return True
-    return False
+    return any(summary.turns_on_atomic_requests for summary in summaries)
+
+
+def turns_on_atomic_requests(parsed: ParsedModule) -> bool:
+    """Whether ``parsed`` sets ``ATOMIC_REQUESTS`` to True in ``DATABASES``. Only a module
+    mentioning ``ATOMIC_REQUESTS`` is looked at, and only its statements."""
+    return b"ATOMIC_REQUESTS" in parsed.source.data and _turns_on_atomic_requests(parsed)
 
 
 def _turns_on_atomic_requests(parsed: ParsedModule) -> bool:
@@ -142,21 +170,19 @@ def _turns_on_atomic_requests(parsed: ParsedModule) -> bool:
     def is_true(node: cst.BaseExpression) -> bool:
         return isinstance(node, cst.Name) and node.value == "True"
 
-    class Finder(cst.CSTVisitor):
-        def visit_Assign(self, node: cst.Assign) -> None:
-            nonlocal found
-            for target in node.targets:
-                where = target.target
-                if not is_databases(where):
-                    continue
-                if isinstance(where, cst.Subscript):
-                    index = where.slice[-1].slice
-                    if isinstance(index, cst.Index) and key_is_atomic(index.value):
-                        found = found or is_true(node.value)
-                for element in _dict_elements(node.value):
-                    found = found or (key_is_atomic(element.key) and is_true(element.value))
-
-    walk.walk(parsed.module, Finder())
+    for node in walk.statements(parsed.module):
+        if not isinstance(node, cst.Assign):
+            continue
+        for target in node.targets:
+            where = target.target
+            if not is_databases(where):
+                continue
+            if isinstance(where, cst.Subscript):
+                index = where.slice[-1].slice
+                if isinstance(index, cst.Index) and key_is_atomic(index.value):
+                    found = found or is_true(node.value)
+            for element in _dict_elements(node.value):
+                found = found or (key_is_atomic(element.key) and is_true(element.value))
     return found
 
 
@@ -239,7 +265,7 @@ def place(
         function=function,
         view=view,
     )
-    return replace(site, context=context)
+    return replace(site, context=context, sending=sending(parsed, site))
 
 
 def _runs_elsewhere(parsed: ParsedModule, node: cst.CSTNode) -> bool:

@@ -17,6 +17,7 @@ import libcst as cst
 from libcst.helpers import get_absolute_module_from_package_for_import, get_full_name_for_node
 from libcst.metadata import Assignment
 
+from joblint.analysis import placement
 from joblint.analysis.bodies import own_nodes
 from joblint.analysis.model import (
     DecoratorNames,
@@ -30,12 +31,17 @@ from joblint.analysis.model import (
 )
 from joblint.analysis.model_signals import signal_connections
 from joblint.analysis.symbols import literal, single_name
+from joblint.analysis.tasks_settings import NEEDLES as DJANGO_TASKS_NEEDLES
+from joblint.diagnostics import Span
 from joblint.parse import walk
 from joblint.parse.parsing import ParsedModule
 
 # Celery's options for automatic retries, which a project may read off the task to
 # implement them itself (`self.retry_backoff * 2 ** self.request.retries`): JOB503.
 READ_TASK_OPTIONS = ("retry_backoff", "retry_backoff_max", "retry_jitter")
+# The keywords of a job's decorator that project rules place findings at (JOB707's
+# `backend=`): a span may cost the module's positions, so only these are placed.
+LOCATED_KEYWORDS = frozenset({"backend"})
 
 
 def summarise_module(parsed: ParsedModule) -> ModuleSummary:
@@ -48,6 +54,9 @@ def summarise_module(parsed: ParsedModule) -> ModuleSummary:
         pass_through_factories=factories,
         signal_connections=signal_connections(parsed),
         task_options_read=_task_options_read(parsed),
+        context_managers=placement.context_managers(parsed),
+        turns_on_atomic_requests=placement.turns_on_atomic_requests(parsed),
+        names_django_tasks=any(needle in parsed.source.data for needle in DJANGO_TASKS_NEEDLES),
     )
 
 
@@ -216,10 +225,24 @@ def _task_options_read(parsed: ParsedModule) -> frozenset[str]:
 
 
 def with_signature(parsed: ParsedModule, job: JobDefinition) -> JobDefinition:
-    """``job`` with its ``perform``'s signature as plain data (``parsed`` is its module)."""
-    if job.perform is None:
+    """``job`` with its ``perform``'s signature and its decorator's facts as plain data
+    (``parsed`` is its module)."""
+    if job.perform is not None:
+        job = dataclasses.replace(job, signature=perform_signature(parsed, job.perform, job))
+    decorator = job.decorator
+    if decorator is None:
         return job
-    return dataclasses.replace(job, signature=perform_signature(parsed, job.perform, job))
+    args = decorator.decorator.args if isinstance(decorator.decorator, cst.Call) else ()
+    return dataclasses.replace(
+        job,
+        decorator_span=parsed.recorded_span(decorator) if parsed.owns(decorator) else None,
+        decorator_keyword_spans=tuple(
+            (arg.keyword.value, parsed.span(arg.value))
+            for arg in args
+            if arg.keyword is not None and arg.keyword.value in LOCATED_KEYWORDS
+        ),
+        decorator_unpacks=any(arg.star for arg in args),
+    )
 
 
 def perform_signature(
@@ -285,16 +308,34 @@ def _decorator_names(parsed: ParsedModule, decorator: cst.Decorator) -> Decorato
     return DecoratorNames(written, qualified.rsplit(".", 1)[-1] if qualified else None)
 
 
-def with_option_values(site: EnqueueSite) -> EnqueueSite:
-    """``site`` with its options as plain data."""
+def with_option_values(parsed: ParsedModule, site: EnqueueSite) -> EnqueueSite:
+    """``site`` with its options as plain data (``parsed`` is its module)."""
     if not site.options:
         return site
     return dataclasses.replace(
         site,
         option_values=tuple(
-            (key, OptionValue(literal(value), _one_line(value))) for key, value in site.options
+            (
+                key,
+                OptionValue(
+                    literal(value),
+                    _one_line(value),
+                    _written_at(parsed, value, site),
+                    isinstance(value, cst.SimpleString),
+                ),
+            )
+            for key, value in site.options
         ),
     )
+
+
+def _written_at(parsed: ParsedModule, node: cst.CSTNode, site: EnqueueSite) -> Span:
+    """Where ``node`` is written: a frontend may build an option's node around a value
+    taken from the code, or from nothing; then the value's span, else the site's."""
+    for candidate in (node, getattr(node, "value", None)):
+        if isinstance(candidate, cst.CSTNode) and parsed.owns(candidate):
+            return parsed.span(candidate)
+    return site.span
 
 
 def _one_line(node: cst.CSTNode) -> str:

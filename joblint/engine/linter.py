@@ -469,8 +469,12 @@ class Linter:
         jobs_by_path: dict[Path, list[JobDefinition]] = {}
         for job in index.jobs.all:
             jobs_by_path.setdefault(job.path, []).append(job)
-        wrappers = placement.transaction_wrappers(parsed, self.settings.transaction_wrappers)
-        atomic_views = placement.atomic_requests(parsed)
+        # What the other modules contribute to placing a module's sites, from their
+        # summaries: placing them needs the module's own tree alone.
+        wrappers = placement.transaction_wrappers(
+            index.summaries.values(), self.settings.transaction_wrappers
+        )
+        atomic_views = placement.atomic_requests(index.summaries.values())
         concerns = {
             frontend: Needles(
                 set(frontend.NEEDLES),
@@ -487,7 +491,7 @@ class Linter:
         modules = []
         for module in parsed:
             sites = [
-                with_option_values(placement.place(module, site, wrappers, atomic_views))
+                with_option_values(module, placement.place(module, site, wrappers, atomic_views))
                 for frontend in FRONTENDS
                 if concerns[frontend].mentioned_in(module.source)
                 for site in frontend.find_enqueue_sites(module, index)

@@ -6,8 +6,12 @@ rule serves every framework. Three kinds, by what they need:
 - ``Rule``: metadata only; the engine itself emits its diagnostics (JOB001 while parsing,
   JOB002 while reading, JOB003 while reading suppressions).
 - ``ModuleRule``: checks one analysed module with the project index at hand.
-- ``ProjectRule``: checks facts that belong to no single module (later: duplicate job
-  names, config files).
+- ``ProjectRule``: checks facts that belong to no single module (duplicate job names,
+  config files, a convention judged across the project's jobs). It reads the modules'
+  facts, paths and names, never a tree: it is to run in the parent process, while the
+  trees stay in the worker processes that own them (issue 17, tests/test_tree_locality.py).
+  A fix it offers is a transformation of plain data (a span, names), applied by the fixer
+  to the file it parses itself.
 """
 
 from __future__ import annotations

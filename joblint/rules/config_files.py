@@ -112,8 +112,8 @@ def _used_queues(project: ProjectContext) -> set[str]:
                     return set()
                 used.add(DEFAULT_QUEUE)
         for site in module.facts.enqueue_sites:
-            for key, value in site.options:
-                if key in QUEUE_OPTIONS and not isinstance(value, cst.SimpleString):
+            for key, option in site.option_values:
+                if key in QUEUE_OPTIONS and not option.string_literal:
                     return set()
         used.update(use.name for use in queue_uses(module))
     return used

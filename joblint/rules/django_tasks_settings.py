@@ -19,31 +19,28 @@ queue its backend does not list.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-import libcst as cst
-
 from joblint.analysis.context import ModuleContext, ProjectContext
-from joblint.analysis.model import EnqueueSite, JobDefinition, QueueKind
+from joblint.analysis.model import EnqueueSite, JobDefinition, OptionValue, QueueKind
 from joblint.analysis.queues import KnownQueues
-from joblint.analysis.symbols import literal
 from joblint.analysis.tasks_settings import (
     BACKEND_DEFERS,
     BACKEND_PACKAGES,
     DEFAULT_ALIAS,
     DEFAULT_QUEUE,
     FRAMEWORK,
-    NEEDLES,
     NON_PRODUCTION_BACKENDS,
     TasksSettings,
-    job_backend,
     read_tasks_settings,
 )
 from joblint.diagnostics import Diagnostic, Span
 from joblint.rules.base import ProjectRule
-from joblint.rules.queues import project_frameworks, project_known_queues
-from joblint.rules.signatures import node_span
+from joblint.rules.queues import option_span, project_frameworks, project_known_queues
+
+# The option, and the decorator's keyword, naming a task's backend alias.
+BACKEND = "backend"
 
 
 @dataclass(frozen=True)
@@ -150,13 +147,13 @@ class InvalidDjangoTasksSettings(ProjectRule):
     def _job(
         self, module: ModuleContext, job: JobDefinition, tasks: _Tasks, known: KnownQueues
     ) -> Iterator[Diagnostic]:
-        alias = job_backend(job)
+        alias = task_backend(job)
         if alias is None:
             return
-        backend_node = _decorator_keyword(job, "backend")
-        decorator_span = module.parsed.span(job.decorator) if job.decorator else job.name_span
+        backend_span = next((at for key, at in job.decorator_keyword_spans if key == BACKEND), None)
+        decorator_span = job.decorator_span if job.decorator_span is not None else job.name_span
         if alias not in tasks.aliases():
-            span = module.parsed.span(backend_node) if backend_node else decorator_span
+            span = backend_span if backend_span is not None else decorator_span
             yield self._unknown_alias(module, span, alias, tasks)
             return
         if job.queue.kind is QueueKind.STATIC and job.queue.name and job.queue.span:
@@ -174,31 +171,26 @@ class InvalidDjangoTasksSettings(ProjectRule):
         job = module.index.jobs.resolve(site.target) if site.target else None
         if job is None:
             return
-        options = dict(site.options)  # `.using()` options, the last one written wins
-        alias = job_backend(job)
-        backend_node = options.get("backend")
-        if backend_node is not None:
-            written = literal(backend_node)
-            alias = written if isinstance(written, str) else None
+        # `.using()` options, the last one written wins (as `option_value` reads them).
+        alias = task_backend(job)
+        backend = site.option_value(BACKEND)
+        if backend is not None:
+            alias = backend.value if isinstance(backend.value, str) else None
             if alias is not None and alias not in tasks.aliases():
-                yield self._unknown_alias(
-                    module, node_span(module, backend_node, site), alias, tasks
-                )
+                yield self._unknown_alias(module, option_span(backend, site), alias, tasks)
                 return
         if alias is None or alias not in tasks.aliases():
             return  # the definition is reported, or the backend cannot be told
-        queue_node = options.get("queue_name")
-        if queue_node is not None or backend_node is not None:
-            yield from self._site_queue(
-                module, site, job, alias, queue_node, backend_node, tasks, known
-            )
-        run_after = options.get("run_after")
-        if run_after is not None and literal(run_after) is not None:
+        queue = site.option_value("queue_name")
+        if queue is not None or backend is not None:
+            yield from self._site_queue(module, site, job, alias, queue, backend, tasks, known)
+        run_after = site.option_value("run_after")
+        if run_after is not None and run_after.value is not None:
             path = tasks.cannot_defer(alias)
             if path is not None:
                 yield self.diagnostic(
                     module.path,
-                    node_span(module, run_after, site),
+                    option_span(run_after, site),
                     f"backend `{alias}` is `{path.rpartition('.')[2]}`, which cannot defer "
                     "a task: `run_after` raises `InvalidTaskError`; use a backend with "
                     "`supports_defer` (a database or broker backend) for this task, or "
@@ -211,27 +203,27 @@ class InvalidDjangoTasksSettings(ProjectRule):
         site: EnqueueSite,
         job: JobDefinition,
         alias: str,
-        queue_node: cst.BaseExpression | None,
-        backend_node: cst.BaseExpression | None,
+        queue_option: OptionValue | None,
+        backend: OptionValue | None,
         tasks: _Tasks,
         known: KnownQueues,
     ) -> Iterator[Diagnostic]:
-        node: cst.BaseExpression | None
-        if queue_node is not None:
-            written = literal(queue_node)
+        at: OptionValue | None
+        if queue_option is not None:
+            written = queue_option.value
             if not isinstance(written, str):
                 return
-            queue, node, implicit = written, queue_node, False
+            queue, at, implicit = written, queue_option, False
         elif job.queue.kind is QueueKind.STATIC and job.queue.name:
-            queue, node, implicit = job.queue.name, backend_node, False
+            queue, at, implicit = job.queue.name, backend, False
         elif job.queue.kind is QueueKind.NONE:
-            queue, node, implicit = DEFAULT_QUEUE, backend_node, True
+            queue, at, implicit = DEFAULT_QUEUE, backend, True
         else:
             return
         if tasks.accepts(alias, queue) or not (implicit or known.knows(queue)):
             return
-        assert node is not None
-        span = node_span(module, node, site)
+        assert at is not None
+        span = option_span(at, site)
         yield self._queue_not_allowed(module, span, job.name, queue, alias, implicit, tasks)
 
     def _unknown_alias(
@@ -267,17 +259,23 @@ class InvalidDjangoTasksSettings(ProjectRule):
 
 def _uses_django_tasks(project: ProjectContext) -> bool:
     """Django Tasks jobs, or a module that names Django Tasks (a settings module with a
-    ``django.tasks`` backend is parsed for that reason)."""
+    ``django.tasks`` backend is parsed for that reason), as its summary says."""
     if FRAMEWORK in project_frameworks(project):
         return True
+    summaries = project.index.summaries
     return any(
-        needle in module.parsed.source.data for module in project.modules for needle in NEEDLES
+        (summary := summaries.get(module.path)) is not None and summary.names_django_tasks
+        for module in project.modules
     )
 
 
-def _decorator_keyword(job: JobDefinition, name: str) -> cst.BaseExpression | None:
-    decorator = job.decorator.decorator if job.decorator else None
-    if not isinstance(decorator, cst.Call):
-        return None
-    args: Sequence[cst.Arg] = decorator.args
-    return next((a.value for a in args if a.keyword is not None and a.keyword.value == name), None)
+def task_backend(job: JobDefinition) -> str | None:
+    """The ``TASKS`` alias a Django task is bound to: its ``backend=``, else
+    ``"default"``; None when it is computed or a ``**options`` may set it. What
+    ``tasks_settings.job_backend`` says, read from the job's facts (its options, whether
+    its decorator unpacks arguments) rather than its decorator's node: the project rules
+    asking have no tree at hand."""
+    for key, value in job.options:
+        if key == BACKEND:
+            return value if isinstance(value, str) else None
+    return None if job.decorator_unpacks else DEFAULT_ALIAS

@@ -18,9 +18,10 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from joblint.analysis import orm
 from joblint.analysis.context import ModuleContext, ProjectContext
-from joblint.analysis.model import EnqueueSite
+from joblint.analysis.model import EnqueueSite, SendingCall
 from joblint.analysis.model_signals import SAVE_SIGNALS, received_signals
 from joblint.analysis.placement import ATOMIC, ATOMIC_REQUESTS, ON_COMMIT
+from joblint.analysis.sending import BULK_METHODS, code, sending_call, sends
 from joblint.analysis.symbols import single_name
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
 from joblint.fix.fixes import with_imports
@@ -30,14 +31,8 @@ from joblint.parse.source import split_lines
 from joblint.rules.base import FixAvailability, ModuleRule, ProjectRule
 from joblint.rules.retries import control_exceptions
 
-# Calls that build a signature or a message someone else sends (Celery's `.s()` in a
-# `group`, Dramatiq's `.message()`): not a send at this point.
-BUILDS_ONLY = frozenset(
-    {"s", "si", "signature", "subtask", "map", "starmap", "chunks", "message",
-     "message_with_options"}
-)  # fmt: skip
-# One call that sends many jobs: its sites are its elements.
-BULK_METHODS = frozenset({"perform_all_later", "enqueue_many", "batch_defer", "batch_defer_async"})
+# Which calls send a job, and the call that does (`sends`, `sending_call`), are
+# joblint.analysis.sending's: the enqueue sites keep them as facts too (`site.sending`).
 # Methods whose result is None: Celery's `DjangoTask` defers through `on_commit`.
 RETURNS_NONE = frozenset({"delay_on_commit", "apply_async_on_commit"})
 PARTIAL = "functools.partial"
@@ -51,24 +46,6 @@ TRANSACTION = "django.db.transaction"
 BATCH_WORDS = re.compile(r"chunk|batch|page|pagin|slice|partition", re.IGNORECASE)
 
 
-def sends(site: EnqueueSite, parsed: ParsedModule) -> bool:
-    """The site puts a job on a queue here and now (or at commit), rather than running it
-    in the caller or building a signature sent elsewhere: a signature counts when it is
-    sent on the spot (``task.s(x).delay()``)."""
-    if site.synchronous:
-        return False
-    if site.method not in BUILDS_ONLY:
-        return True
-    parent = parsed.parents.get(site.node)
-    grandparent = parsed.parents.get(parent) if parent is not None else None
-    return (
-        isinstance(parent, cst.Attribute)
-        and parent.attr.value in ("delay", "apply_async")
-        and isinstance(grandparent, cst.Call)
-        and grandparent.func is parent
-    )
-
-
 def shares_transaction(module: ModuleContext, site: EnqueueSite) -> bool | None:
     """Whether the job is written with the caller's transaction, so workers see it only
     after the commit (``JobDefinition.joins_callers_transaction``, which the Procrastinate
@@ -80,27 +57,6 @@ def shares_transaction(module: ModuleContext, site: EnqueueSite) -> bool | None:
     if job is None:
         return None
     return job.joins_callers_transaction
-
-
-def sending_call(parsed: ParsedModule, site: EnqueueSite) -> cst.Call:
-    """The call that sends the job: the site itself, or for a bulk site (an element of
-    ``perform_all_later([...])``) the bulk call around it."""
-    if site.method not in BULK_METHODS:
-        return site.node
-    child: cst.CSTNode = site.node
-    for ancestor in parsed.ancestors(site.node):
-        if isinstance(ancestor, cst.Call) and isinstance(child, cst.Arg):
-            return ancestor
-        child = ancestor
-    return site.node
-
-
-def code(parsed: ParsedModule, node: cst.CSTNode, limit: int = 50) -> str:
-    text = parsed.module.code_for_node(node)
-    text = " ".join(text.split())
-    if isinstance(node, cst.Call) and len(text) > limit:
-        text = parsed.module.code_for_node(node.func) + "(...)"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # -- fixes ------------------------------------------------------------------------------
@@ -354,9 +310,8 @@ class EnqueueFromView(ProjectRule):
         yield from in_views
 
     def _in_views(
-        self, module: ModuleContext, calls: list[tuple[EnqueueSite, cst.Call]]
+        self, module: ModuleContext, calls: list[tuple[EnqueueSite, SendingCall]]
     ) -> Iterator[Diagnostic]:
-        parsed = module.parsed
         view_module = module.in_views
         for site, call in calls:
             if not (view_module or site.context.view):
@@ -368,8 +323,8 @@ class EnqueueFromView(ProjectRule):
             )
             yield self.diagnostic(
                 site.path,
-                parsed.span(call),
-                f"`{code(parsed, call.func)}(...)` enqueues a job from {where}; move the "
+                call.span,
+                f"`{call.callee}(...)` enqueues a job from {where}; move the "
                 "enqueue into a service function or a model callback, and call that",
             )
 
@@ -379,14 +334,14 @@ class EnqueueFromView(ProjectRule):
 CONVENTION_MINIMUM = 3
 
 
-def _sending_calls(module: ModuleContext) -> list[tuple[EnqueueSite, cst.Call]]:
-    """Each call that sends a job, once (two sites can share one call: a chain)."""
-    parsed = module.parsed
-    found: dict[int, tuple[EnqueueSite, cst.Call]] = {}
+def _sending_calls(module: ModuleContext) -> list[tuple[EnqueueSite, SendingCall]]:
+    """Each call that sends a job, once (two sites can share one call: a chain), read
+    from the sites' facts: two calls of one module are one when they span the same code,
+    as one call never spans exactly what another does."""
+    found: dict[Span, tuple[EnqueueSite, SendingCall]] = {}
     for site in module.facts.enqueue_sites:
-        if sends(site, parsed):
-            call = sending_call(parsed, site)
-            found.setdefault(id(call), (site, call))
+        if site.sending is not None:
+            found.setdefault(site.sending.span, (site, site.sending))
     return list(found.values())
 
 

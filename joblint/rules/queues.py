@@ -13,16 +13,13 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import libcst as cst
-
 from joblint.analysis.context import ModuleContext, ProjectContext
 from joblint.analysis.index import ProjectIndex
-from joblint.analysis.model import QueueKind
+from joblint.analysis.model import EnqueueSite, OptionValue, QueueKind
 from joblint.analysis.queues import KnownQueues, known_queues
 from joblint.diagnostics import Applicability, Diagnostic, Fix, Span
 from joblint.fix.fixes import replace_string
 from joblint.rules.base import FixAvailability, ProjectRule
-from joblint.rules.signatures import node_span
 
 QUEUE_OPTIONS = frozenset({"queue", "queue_name"})
 
@@ -35,7 +32,8 @@ class QueueUse:
 
 
 def queue_uses(module: ModuleContext) -> list[QueueUse]:
-    """Every literal queue name this module writes, where it is written."""
+    """Every literal queue name this module writes, where it is written. Read from its
+    jobs' and sites' facts: the project rules calling it have no tree at hand."""
     uses: list[QueueUse] = []
     for job in module.facts.jobs:
         declared = job.queue
@@ -43,12 +41,16 @@ def queue_uses(module: ModuleContext) -> list[QueueUse]:
             uses.append(QueueUse(declared.name, declared.span, "job"))
         uses.extend(QueueUse(name, span, "job") for name, span in declared.returned_names)
     for site in module.facts.enqueue_sites:
-        for keyword, value in site.options:
-            if keyword in QUEUE_OPTIONS and isinstance(value, cst.SimpleString):
-                name = value.evaluated_value
-                if isinstance(name, str):
-                    uses.append(QueueUse(name, node_span(module, value, site), "site"))
+        for keyword, option in site.option_values:
+            name = option.value
+            if keyword in QUEUE_OPTIONS and option.string_literal and isinstance(name, str):
+                uses.append(QueueUse(name, option_span(option, site), "site"))
     return uses
+
+
+def option_span(option: OptionValue, site: EnqueueSite) -> Span:
+    """Where an enqueue option is written (the site, for one the engine did not place)."""
+    return option.span if option.span is not None else site.span
 
 
 def project_frameworks(project: ProjectContext) -> frozenset[str]:
