@@ -35,9 +35,15 @@ NO_QUEUE = QueueDeclaration(QueueKind.NONE)
 
 
 class Unknown:
-    """A value that is not a literal: a name, a call, an f-string."""
+    """A value that is not a literal: a name, a call, an f-string. There is one,
+    ``UNKNOWN``, compared by identity."""
 
     def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __reduce__(self) -> str:
+        """Unpickled as the one ``UNKNOWN`` (pickle's reference to the module global),
+        so that facts crossing processes or read from a cache still say ``is UNKNOWN``."""
         return "UNKNOWN"
 
 
