@@ -270,11 +270,10 @@ def _module_level_assignment(module: cst.Module) -> cst.BaseExpression | None:
 
 def job_backend(job: JobDefinition) -> str | None:
     """The ``TASKS`` alias a Django task is bound to: its ``backend=``, else
-    ``"default"``; None when it is computed or a ``**options`` may set it."""
+    ``"default"``; None when it is computed or a ``**options`` may set it. Read from the
+    job's facts (its options, whether its decorator unpacks arguments), not its
+    decorator's node: the project rules asking have no tree at hand (issue 17)."""
     for key, value in job.options:
         if key == "backend":
             return value if isinstance(value, str) else None
-    decorator = job.decorator.decorator if job.decorator else None
-    if isinstance(decorator, cst.Call) and any(arg.star for arg in decorator.args):
-        return None
-    return DEFAULT_ALIAS
+    return None if job.decorator_unpacks else DEFAULT_ALIAS

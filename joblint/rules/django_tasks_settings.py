@@ -33,6 +33,7 @@ from joblint.analysis.tasks_settings import (
     FRAMEWORK,
     NON_PRODUCTION_BACKENDS,
     TasksSettings,
+    job_backend,
     read_tasks_settings,
 )
 from joblint.diagnostics import Diagnostic, Span
@@ -147,7 +148,7 @@ class InvalidDjangoTasksSettings(ProjectRule):
     def _job(
         self, module: ModuleContext, job: JobDefinition, tasks: _Tasks, known: KnownQueues
     ) -> Iterator[Diagnostic]:
-        alias = task_backend(job)
+        alias = job_backend(job)
         if alias is None:
             return
         backend_span = next((at for key, at in job.decorator_keyword_spans if key == BACKEND), None)
@@ -172,7 +173,7 @@ class InvalidDjangoTasksSettings(ProjectRule):
         if job is None:
             return
         # `.using()` options, the last one written wins (as `option_value` reads them).
-        alias = task_backend(job)
+        alias = job_backend(job)
         backend = site.option_value(BACKEND)
         if backend is not None:
             alias = backend.value if isinstance(backend.value, str) else None
@@ -267,15 +268,3 @@ def _uses_django_tasks(project: ProjectContext) -> bool:
         (summary := summaries.get(module.path)) is not None and summary.names_django_tasks
         for module in project.modules
     )
-
-
-def task_backend(job: JobDefinition) -> str | None:
-    """The ``TASKS`` alias a Django task is bound to: its ``backend=``, else
-    ``"default"``; None when it is computed or a ``**options`` may set it. What
-    ``tasks_settings.job_backend`` says, read from the job's facts (its options, whether
-    its decorator unpacks arguments) rather than its decorator's node: the project rules
-    asking have no tree at hand."""
-    for key, value in job.options:
-        if key == BACKEND:
-            return value if isinstance(value, str) else None
-    return None if job.decorator_unpacks else DEFAULT_ALIAS

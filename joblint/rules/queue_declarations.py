@@ -25,12 +25,12 @@ from joblint.analysis.queues import KnownQueues
 from joblint.analysis.symbols import class_attribute, is_docstring, literal
 from joblint.analysis.tasks_settings import (
     TasksSettings,
+    job_backend,
     queues_to_choose,
     read_tasks_settings,
 )
 from joblint.diagnostics import Applicability, Diagnostic, Fix
 from joblint.rules.base import FixAvailability, ModuleRule, ProjectRule
-from joblint.rules.django_tasks_settings import task_backend
 from joblint.rules.queues import project_known_queues
 from joblint.runtime.queue_selection import EntryKind, classify_queue_entry
 
@@ -222,7 +222,7 @@ def _django_tasks_advice(job: JobDefinition, modules: list[TasksSettings]) -> st
     """How a Django task names its queue, or None when it can name none: Django accepts
     only the queues its backend's ``QUEUES`` lists, and only ``"default"`` without one, so
     advising any other name would make the enqueue raise ``InvalidTaskError``."""
-    choices = queues_to_choose(modules, task_backend(job))
+    choices = queues_to_choose(modules, job_backend(job))
     if choices is None:
         return "`queue_name=...` on `@task`, a queue its backend's `QUEUES` accepts"
     if not choices:
