@@ -17,6 +17,11 @@ A Huey task is a function decorated (anywhere in its decorator stack) with
   (``def task(**kw): return huey.task(**kw)``); or a decorator the ``task-decorators``
   setting maps to ``"huey"``.
 
+Another module is read through what it exports (``HueyExport``), never through its tree:
+its re-exports, and, when it names Huey, its module-level values and an outline of its
+functions (``ModuleBindings``), so an instance, an alias or a wrapper is followed into a
+module that says "huey", "Huey" or "HUEY".
+
 The decorator must be called (``@huey.task()``): ``@huey.task`` without the call makes no
 task. Its keywords are the job's options (``retries``, ``retry_delay``, ``retry_backoff``,
 ``priority``, ``expires``, ``timeout``, ``context``, ``name``); a ``lock_task("name")`` in
@@ -81,6 +86,15 @@ from joblint.analysis.model import (
 from joblint.analysis.symbols import literal, single_name
 from joblint.frameworks.shared import (
     PARTIALS,
+    BindingTable,
+    Invocation,
+    LocalTable,
+    ModuleBindings,
+    ProjectBindings,
+    Reference,
+    Text,
+    Value,
+    bind_arguments,
     bind_leading,
     bindings,
     calls_in,
@@ -88,11 +102,12 @@ from joblint.frameworks.shared import (
     function_defs,
     keyword_literals,
     mapping_arguments,
-    project_trees,
+    module_bindings,
     qualified_name_of,
     sequence_arguments,
     split_arguments,
     string_value,
+    wrapper_candidates,
     wrapper_names,
 )
 
@@ -180,18 +195,20 @@ def _is_huey_class_name(name: str) -> bool:
 
 
 class _Project:
-    """What Huey makes of one index: its instances and task decorators."""
+    """What Huey makes of one index: its instances and task decorators, from every
+    module's export."""
 
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
-        self.trees = project_trees(index)
+        self.exports = index.exports_of(FRAMEWORK, HueyExport)
+        self.bindings = ProjectBindings(index, (exported.bindings for exported in self.exports))
         self._instances: dict[str, _Instance | None] = {}
         self._decorators: dict[str, _TaskDecorator | None] = {}
 
     def is_huey_class(self, name: str) -> bool:
         if _is_huey_class_name(name):
             return True
-        name = self.trees.alias_of(name)
+        name = self.bindings.alias_of(name)
         if _is_huey_class_name(name):
             return True
         info = self.index.classes.resolve(name)
@@ -208,7 +225,7 @@ class _Project:
         return self._instances[name]
 
     def _find_instance(self, name: str) -> _Instance | None:
-        name = self.trees.alias_of(name)
+        name = self.bindings.alias_of(name)
         if name == DJHUEY_INSTANCE:
             return _Instance(None)
         info = self.index.assignments.resolve(name)
@@ -221,44 +238,48 @@ class _Project:
             value = info.value.positional[0]
         return _Instance(value if isinstance(value, str) else None)
 
-    def instance_of(self, parsed: ParsedModule, expression: cst.BaseExpression) -> _Instance | None:
-        """The Huey instance ``expression`` names: a module-level name of any module, or a
-        local of the same function bound once to a Huey class's call."""
-        name = single_name(parsed, expression)
+    def instance_of(self, table: BindingTable, value: Value) -> _Instance | None:
+        """The Huey instance ``value`` (written in the module ``table`` holds the bindings
+        of) names: a module-level name of any module, or a local of the same function
+        bound once to a Huey class's call."""
+        name = value.name
         if name is None or "<locals>" not in name:
             return self.instance(name)
-        value = bindings(parsed).single(name)
-        if not isinstance(value, cst.Call):
+        bound = table.single(name)
+        if not isinstance(bound, Invocation):
             return None
-        callee = single_name(parsed, value.func)
+        callee = bound.callee.name
         if callee is None or not self.is_huey_class(callee):
             return None
-        bound, _, _ = bind_leading(value.args, ("name",))
-        return _Instance(string_value(bound.get("name")))
+        arguments, _, _ = bind_arguments(bound.arguments, ("name",))
+        named = arguments.get("name")
+        return _Instance(named.text if isinstance(named, Text) else None)
 
-    def direct(self, parsed: ParsedModule, callee: cst.BaseExpression) -> _TaskDecorator | None:
+    def direct(self, table: BindingTable, callee: Value) -> _TaskDecorator | None:
         """``<instance>.task`` and the like, or djhuey's decorators."""
-        if isinstance(callee, cst.Attribute) and callee.attr.value in TASK_METHODS:
-            instance = self.instance_of(parsed, callee.value)
+        if (
+            isinstance(callee, Reference)
+            and callee.attribute in TASK_METHODS
+            and callee.receiver is not None
+        ):
+            instance = self.instance_of(table, callee.receiver)
             if instance is not None:
                 return _TaskDecorator(instance)
-        name = single_name(parsed, callee)
+        name = callee.name
         if name is not None and name not in DJHUEY_DECORATORS:
-            name = self.trees.canonical(name)
+            name = self.bindings.canonical(name)
         if name in DJHUEY_DECORATORS:
             return _TaskDecorator(_Instance(None), on_commit=name == DJHUEY_ON_COMMIT)
         return None
 
-    def decorator(
-        self, parsed: ParsedModule, callee: cst.BaseExpression, called: bool
-    ) -> _TaskDecorator | None:
+    def decorator(self, table: BindingTable, callee: Value, called: bool) -> _TaskDecorator | None:
         """The task decorator ``@callee`` or ``@callee(...)`` stands for. Huey's own must
         be called (``@huey.task`` without the call makes no task); a project wrapper may be
         written either way."""
-        found = self.direct(parsed, callee)
+        found = self.direct(table, callee)
         if found is not None:
             return found if called else None
-        name = single_name(parsed, callee)
+        name = callee.name
         if name is None:
             return None
         if self.index.task_decorators.get(name) == FRAMEWORK:
@@ -273,22 +294,19 @@ class _Project:
         return self._decorators[name]
 
     def _find_wrapper(self, name: str) -> _TaskDecorator | None:
-        value = self.trees.value_of(name)
+        value = self.bindings.value_of(name)
         if value is not None:
-            module, expression = value
-            if (
-                isinstance(expression, cst.Call)
-                and single_name(module, expression.func) in PARTIALS
-            ):
-                bound, _, _ = bind_leading(expression.args, ("func",))
-                expression = bound.get("func", expression)
-            return self.direct(module, expression)
-        function = self.trees.function_def(name)
+            table, bound = value
+            if isinstance(bound, Invocation) and bound.callee.name in PARTIALS:
+                arguments, _, _ = bind_arguments(bound.arguments, ("func",))
+                bound = arguments.get("func", bound)
+            return self.direct(table, bound)
+        function = self.bindings.function_def(name)
         if function is None:
             return None
-        module, node = function
-        for call in calls_in(node.body):
-            found = self.direct(module, call.func)
+        table, outline = function
+        for call in outline.calls:
+            found = self.direct(table, call.callee)
             if found is not None:
                 return found
         return None
@@ -304,10 +322,26 @@ def _project(index: ProjectIndex) -> _Project:
     return found
 
 
-def export(parsed: ParsedModule) -> object | None:
-    """Nothing yet: this frontend still reads the other modules' trees through
-    ``index.modules`` (issue 17 moves that here)."""
-    return None
+@dataclass(frozen=True)
+class HueyExport:
+    """What a module tells the Huey frontend of itself, worked out from its own tree: its
+    bindings (re-exports always; the values and functions other modules' readings follow
+    into it, an instance or a wrapper, when it names Huey) and what it binds that may
+    wrap a task decorator (then too)."""
+
+    bindings: ModuleBindings
+    wrappers: tuple[tuple[str, str], ...] = ()
+
+
+def export(parsed: ParsedModule) -> HueyExport:
+    """The module's ``HueyExport``: the fixed needles decide what is worked out, as they
+    decided which modules' wrappers were looked for, so that the project's other modules
+    are never walked."""
+    names_huey = any(needle in parsed.source.data for needle in NEEDLES)
+    return HueyExport(
+        module_bindings(parsed, full=names_huey),
+        wrapper_candidates(parsed) if names_huey else (),
+    )
 
 
 def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
@@ -324,33 +358,31 @@ def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
         for name, framework in index.task_decorators.items()
         if framework == FRAMEWORK
     )
-    for module in index.modules:
-        if not any(needle in module.source.data for needle in NEEDLES):
-            continue
-        names.update(wrapper_names(module, lambda name: huey.wrapper(name) is not None))
+    for exported in huey.exports:
+        names.update(wrapper_names(exported.wrappers, lambda name: huey.wrapper(name) is not None))
     return (name.encode() for name in names if name)
 
 
 def _task(
-    parsed: ParsedModule, node: cst.FunctionDef, huey: _Project
+    local: LocalTable, node: cst.FunctionDef, huey: _Project
 ) -> tuple[cst.Decorator, _TaskDecorator, cst.Call | None] | None:
     for decorator in node.decorators:
         callee, call = decorator_parts(decorator)
-        found = huey.decorator(parsed, callee, called=call is not None)
+        found = huey.decorator(local, local.reader.value(callee), called=call is not None)
         if found is not None:
             return decorator, found, call
     return None
 
 
-def _lock_name(parsed: ParsedModule, node: cst.FunctionDef, huey: _Project) -> Literal | None:
+def _lock_name(local: LocalTable, node: cst.FunctionDef, huey: _Project) -> Literal | None:
     for decorator in node.decorators:
         callee, call = decorator_parts(decorator)
         if call is None or not call.args:
             continue
-        is_lock = single_name(parsed, callee) == DJHUEY_LOCK or (
+        is_lock = single_name(local.parsed, callee) == DJHUEY_LOCK or (
             isinstance(callee, cst.Attribute)
             and callee.attr.value == "lock_task"
-            and huey.instance_of(parsed, callee.value) is not None
+            and huey.instance_of(local, local.reader.value(callee.value)) is not None
         )
         if is_lock:
             return literal(call.args[0].value)
@@ -359,15 +391,16 @@ def _lock_name(parsed: ParsedModule, node: cst.FunctionDef, huey: _Project) -> L
 
 def define_jobs(parsed: ParsedModule, index: ProjectIndex) -> list[JobDefinition]:
     huey = _project(index)
+    local = LocalTable(parsed)
     jobs = []
     for node in function_defs(parsed):
-        found = _task(parsed, node, huey)
+        found = _task(local, node, huey)
         qualified = qualified_name_of(parsed, node)
         if found is None or qualified is None:
             continue
         written, decorator, call = found
         options = keyword_literals(parsed, call)
-        lock = _lock_name(parsed, node, huey)
+        lock = _lock_name(local, node, huey)
         if lock is not None:
             options = (*options, ("lock_task", lock))
         if decorator.on_commit:
@@ -404,7 +437,7 @@ class _Sites:
     def __init__(self, parsed: ParsedModule, index: ProjectIndex) -> None:
         self.parsed = parsed
         self.index = index
-        self.trees = project_trees(index)
+        self.bindings = _project(index).bindings
         self.sites: list[EnqueueSite] = []
         self.completed_later: set[cst.Call] = set()
 
@@ -413,7 +446,7 @@ class _Sites:
         if not isinstance(expression, cst.Name | cst.Attribute):
             return None
         name = single_name(self.parsed, expression)
-        job = self.index.jobs.resolve(self.trees.canonical(name)) if name else None
+        job = self.index.jobs.resolve(self.bindings.canonical(name)) if name else None
         return job.qualified_name if job is not None and job.framework == FRAMEWORK else None
 
     def is_pipeline(self, expression: cst.BaseExpression, depth: int = 0) -> bool:

@@ -16,16 +16,22 @@ queue. So a function is an RQ job when it is
 An RQ queue is a ``Queue(...)`` (``rq.Queue``, django-rq's ``DjangoRQ``, or a project
 subclass) or ``django_rq.get_queue(...)`` call, or a name bound to one: a local variable
 of the same function, a module-level name of the same module, or a module-level name of
-another module (``queue = Queue("low")`` in ``app/queues.py``). A parameter, ``self.queue``
-or a helper's return value proves nothing, and such calls define no job.
+another module that names rq or django-rq (``queue = Queue("low")`` in ``app/queues.py``).
+A parameter, ``self.queue`` or a helper's return value proves nothing, and such calls
+define no job.
 
 Cross-module design: each module's ``define_jobs`` only sees its own tree, yet the call
-that makes ``tasks.send_report`` a job usually sits in another module. The index carries
-the parsed modules (``ProjectIndex.modules``); the first ``define_jobs`` call for an index
-scans every module that mentions ``enqueue`` or ``prepare_data`` for enqueue calls on
-proven queues and caches, per index, which project functions they target and on which
-queues. ``learned_needles`` reports the targets' names, so a module that only defines an
-enqueued function (and never mentions RQ) is still parsed.
+that makes ``tasks.send_report`` a job usually sits in another module. So every module
+that mentions ``enqueue`` or ``prepare_data`` exports its calls that may enqueue
+(``export``: ``RqExport.calls``, plain ``EnqueueCall`` values, names resolved where they
+are written); the first ``define_jobs`` call for an index reads them all (which are on
+proven queues, which project functions they target, on which queues) and caches that per
+index. ``learned_needles`` reports the targets' names, so a module that only defines an
+enqueued function (and never mentions RQ) is still parsed. What a reading follows into
+another module (a queue object or an alias bound there, a wrapper of the decorator
+defined there, a re-export) it finds in that module's exported bindings
+(``ModuleBindings``), never in its tree: a module's values and functions are exported
+when it names rq or django-rq, its re-exports always.
 
 Queue of a job: a decorated job's queue is the decorator's queue argument (the queue name
 a ``Queue`` object passed there carries). An undecorated job's queue belongs to its
@@ -78,18 +84,30 @@ from joblint.analysis.model import (
 from joblint.analysis.symbols import literal, single_name
 from joblint.frameworks.shared import (
     PARTIALS,
+    BindingTable,
+    Choice,
+    FunctionOutline,
+    Invocation,
+    LocalTable,
+    ModuleBindings,
+    ProjectBindings,
+    Reference,
+    Text,
+    Value,
+    ValueReader,
+    bind_arguments,
     bind_leading,
     bindings,
-    calls_in,
     decorator_parts,
     function_defs,
     keyword_literals,
     mapping_arguments,
-    project_trees,
+    module_bindings,
     qualified_name_of,
     sequence_arguments,
     split_arguments,
-    string_value,
+    value_reader,
+    wrapper_candidates,
     wrapper_names,
 )
 
@@ -100,7 +118,8 @@ if TYPE_CHECKING:
 FRAMEWORK = "rq"
 # Files that import rq or django-rq, or call an enqueue API; modules that only define an
 # enqueued function, or use a project wrapper of `job`, are learned (`learned_needles`).
-NEEDLES: tuple[bytes, ...] = (b" rq", b",rq", b"django_rq", b"enqueue", b"prepare_data(")
+IMPORT_NEEDLES: tuple[bytes, ...] = (b" rq", b",rq", b"django_rq")
+NEEDLES: tuple[bytes, ...] = (*IMPORT_NEEDLES, b"enqueue", b"prepare_data(")
 
 DESCRIPTION = FrameworkDescription(
     name=FRAMEWORK,
@@ -160,12 +179,13 @@ TIME_ARGUMENTS = {"enqueue_at": "datetime", "enqueue_in": "time_delta"}
 
 @dataclass(frozen=True)
 class QueueRef:
-    """A queue shown to be an RQ queue: its name (kind and literal), and the expression
-    naming it when that is written in the module being read."""
+    """A queue shown to be an RQ queue: its name (kind and literal), and the value naming
+    it when that is written in the module being read (``source``: its node is the
+    enqueue site's ``queue`` option)."""
 
     kind: QueueKind
     name: str | None = None
-    expression: cst.BaseExpression | None = field(default=None, compare=False)
+    source: Value | None = field(default=None, compare=False)
 
     def declaration(
         self, span_of: cst.BaseExpression | None, parsed: ParsedModule
@@ -174,13 +194,12 @@ class QueueRef:
         return QueueDeclaration(self.kind, self.name, span)
 
 
-def _name_ref(expression: cst.BaseExpression | None) -> QueueRef:
-    if expression is None:
+def _name_ref(value: Value | None) -> QueueRef:
+    if value is None:
         return QueueRef(QueueKind.NONE)
-    name = string_value(expression)
-    if name is not None:
-        return QueueRef(QueueKind.STATIC, name, expression)
-    return QueueRef(QueueKind.DYNAMIC, None, expression)
+    if isinstance(value, Text):
+        return QueueRef(QueueKind.STATIC, value.text, value)
+    return QueueRef(QueueKind.DYNAMIC, None, value)
 
 
 def _merge(refs: Sequence[QueueRef | None]) -> QueueRef:
@@ -195,8 +214,7 @@ def _merge(refs: Sequence[QueueRef | None]) -> QueueRef:
         return QueueRef(QueueKind.DYNAMIC)
     if all(ref is not None and ref.kind is QueueKind.NONE for ref in refs):
         return QueueRef(QueueKind.NONE)
-    only = refs[0] if len(refs) == 1 else None
-    return QueueRef(QueueKind.STATIC, names.pop(), only.expression if only else None)
+    return QueueRef(QueueKind.STATIC, names.pop())
 
 
 # -- the decorator ---------------------------------------------------------------------
@@ -226,22 +244,57 @@ class _JobDecorator:
         if argument is None:
             default = self.default or QueueRef(QueueKind.NONE)
             return QueueDeclaration(default.kind, default.name)
-        return rq.queue_argument(parsed, argument).declaration(argument, parsed)
+        local = LocalTable(parsed)
+        ref = rq.queue_argument(local, local.reader.value(argument))
+        return ref.declaration(argument, parsed)
 
 
 DIRECT_RQ = _JobDecorator()
 DIRECT_DJANGO = _JobDecorator(keywords=("func_or_queue",))
 
 
+# -- enqueue calls as a module writes them ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnqueueCall:
+    """A call that may be one of RQ's enqueue calls, as its module writes it:
+    ``receiver.method(...)``, or django-rq's ``enqueue(...)`` (no receiver), with the
+    function argument it passes (``target``) and whether its leading arguments can be
+    told apart (``clear``). Whether it is RQ's (a proven queue? a decorated job?)
+    depends on other modules, so it is decided where the call is read: the module
+    exports its calls so, and ``_Project.read`` decides for its own module and for the
+    others alike."""
+
+    method: str
+    receiver: Value | None
+    target: Value | None
+    clear: bool = True
+    # For a `prepare_data(...)` listed in `enqueue_many(...)` calls: their receivers.
+    batches: tuple[Value, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What an enqueue call is, read with the whole project: the method it counts as,
+    whether it is RQ's API, the queue it puts the job on (None: unknown), and whether it
+    enqueues a decorated job (``f.delay(...)``: the receiver is the target)."""
+
+    method: str
+    queue: QueueRef | None
+    proven: bool = True
+    decorated: bool = False
+
+
 @dataclass
 class _Site:
-    """One RQ enqueue call as read from a module, before its target is resolved."""
+    """One RQ enqueue call of the module being read, before its target is resolved."""
 
     node: cst.Call
     method: str
     proven: bool  # the call is RQ's API (a proven queue, django_rq.enqueue, a decorated job)
     queue: QueueRef | None  # None: unknown
-    target: cst.BaseExpression | None
+    target: Value | None
     arguments: list[cst.Arg]
     arguments_known: bool
     options: list[tuple[str, cst.BaseExpression]]
@@ -250,12 +303,15 @@ class _Site:
 
 class _Project:
     """What RQ makes of one index: decorators, queues, and which project functions the
-    project's enqueue calls target (computed once per index)."""
+    project's enqueue calls target (computed once per index), from every module's
+    export."""
 
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
-        self.trees = project_trees(index)
+        self.exports = index.exports_of(FRAMEWORK, RqExport)
+        self.bindings = ProjectBindings(index, (exported.bindings for exported in self.exports))
         self._decorators: dict[str, _JobDecorator | None] = {}
+        self._readings: list[tuple[EnqueueCall, _Reading]] | None = None
         self._enqueued: dict[str, list[QueueRef | None]] | None = None
         self._sites: weakref.WeakKeyDictionary[ParsedModule, list[_Site]] = (
             weakref.WeakKeyDictionary()
@@ -266,7 +322,7 @@ class _Project:
     def is_queue_class(self, name: str) -> bool:
         if name in QUEUE_CLASSES:
             return True
-        name = self.trees.alias_of(name)
+        name = self.bindings.alias_of(name)
         if name in QUEUE_CLASSES:
             return True
         info = self.index.classes.resolve(name)
@@ -281,7 +337,7 @@ class _Project:
             return DIRECT_RQ
         if name.startswith(("rq.", "django_rq.")):
             return None
-        name = self.trees.alias_of(name)
+        name = self.bindings.alias_of(name)
         if name in DJANGO_JOB_DECORATORS:
             return DIRECT_DJANGO
         if name == RQ_JOB_DECORATOR:
@@ -307,114 +363,105 @@ class _Project:
             return direct
         if self.index.task_decorators.get(name) == FRAMEWORK:
             return DIRECT_RQ
-        value = self.trees.value_of(name)
+        value = self.bindings.value_of(name)
         if value is not None:
             return self._from_value(*value)
-        function = self.trees.function_def(name)
+        function = self.bindings.function_def(name)
         if function is not None:
             return self._from_wrapper(*function)
         return None
 
-    def _from_value(self, module: ParsedModule, value: cst.BaseExpression) -> _JobDecorator | None:
-        if isinstance(value, cst.Name | cst.Attribute):
-            return self.direct_decorator(single_name(module, value))
-        if not isinstance(value, cst.Call) or single_name(module, value.func) not in PARTIALS:
+    def _from_value(self, table: BindingTable, value: Value) -> _JobDecorator | None:
+        if isinstance(value, Reference):
+            return self.direct_decorator(value.name)
+        if not isinstance(value, Invocation) or value.callee.name not in PARTIALS:
             return None
-        bound, rest, clear = bind_leading(value.args, ("func",))
-        inner = (
-            self.direct_decorator(single_name(module, bound["func"])) if "func" in bound else None
-        )
+        bound, rest, clear = bind_arguments(value.arguments, ("func",))
+        inner = self.direct_decorator(bound["func"].name) if "func" in bound else None
         if inner is None or not clear:
             return None
         fixed = [arg for arg in rest if arg.keyword is None and not arg.star]
         if any(arg.star for arg in rest):
             return _JobDecorator(fixed=QueueRef(QueueKind.DYNAMIC))
         if inner.position is not None and inner.position < len(fixed):
-            return _JobDecorator(fixed=self.queue_argument(module, fixed[inner.position].value))
+            return _JobDecorator(fixed=self.queue_argument(table, fixed[inner.position].value))
         for arg in rest:
-            if arg.keyword is not None and arg.keyword.value in inner.keywords:
-                return _JobDecorator(fixed=self.queue_argument(module, arg.value))
+            if arg.keyword is not None and arg.keyword in inner.keywords:
+                return _JobDecorator(fixed=self.queue_argument(table, arg.value))
         position = None if inner.position is None else inner.position - len(fixed)
         return _JobDecorator(position=position, keywords=inner.keywords)
 
-    def _from_wrapper(
-        self, module: ParsedModule, function: cst.FunctionDef
-    ) -> _JobDecorator | None:
-        for call in calls_in(function.body):
-            inner = self.direct_decorator(single_name(module, call.func))
+    def _from_wrapper(self, table: BindingTable, function: FunctionOutline) -> _JobDecorator | None:
+        for call in function.calls:
+            inner = self.direct_decorator(call.callee.name)
             if inner is None:
                 continue
-            bound, _, clear = bind_leading(call.args, inner.keywords)
+            bound, _, clear = bind_arguments(call.arguments, inner.keywords)
             argument = bound.get(inner.keywords[0])
             if argument is None:
-                star = next((arg for arg in call.args if arg.star == "*"), None)
-                if not clear and star is not None and _is_star_parameter(function, star.value):
+                star = next((arg for arg in call.arguments if arg.star == "*"), None)
+                if not clear and star is not None and function.is_star(star.value):
                     return _JobDecorator(keywords=inner.keywords)
                 return _JobDecorator(fixed=QueueRef(QueueKind.NONE))
-            parameter = _parameter(function, argument)
+            parameter = function.parameter(argument)
             if parameter is None:
-                return _JobDecorator(fixed=self.queue_argument(module, argument))
+                return _JobDecorator(fixed=self.queue_argument(table, argument))
             position, name, default = parameter
             return _JobDecorator(
                 position=position,
                 keywords=(name,),
-                default=self.queue_argument(module, default) if default is not None else None,
+                default=self.queue_argument(table, default) if default is not None else None,
             )
         return None
 
     # -- queues
 
-    def queue_argument(self, parsed: ParsedModule, expression: cst.BaseExpression) -> QueueRef:
+    def queue_argument(self, table: BindingTable, value: Value) -> QueueRef:
         """A decorator's queue argument: a name, or a queue object carrying one."""
-        if string_value(expression) is not None:
-            return _name_ref(expression)
-        found = self.queue_of(parsed, expression)
+        if isinstance(value, Text):
+            return _name_ref(value)
+        found = self.queue_of(table, value)
         if found is not None:
-            return QueueRef(found.kind, found.name, expression)
-        return QueueRef(QueueKind.DYNAMIC, None, expression)
+            return QueueRef(found.kind, found.name, value)
+        return QueueRef(QueueKind.DYNAMIC, None, value)
 
-    def queue_of(
-        self, parsed: ParsedModule, expression: cst.BaseExpression, depth: int = 0
-    ) -> QueueRef | None:
-        """The queue ``expression`` is shown to be, or None."""
+    def queue_of(self, table: BindingTable, value: Value, depth: int = 0) -> QueueRef | None:
+        """The queue ``value`` (written in the module ``table`` holds the bindings of) is
+        shown to be, or None."""
         if depth > 3:
             return None
-        if isinstance(expression, cst.IfExp):
+        if isinstance(value, Choice):
             branches = [
-                self.queue_of(parsed, branch, depth + 1)
-                for branch in (expression.body, expression.orelse)
+                self.queue_of(table, branch, depth + 1) for branch in (value.body, value.orelse)
             ]
             return None if None in branches else _merge(branches)
-        if isinstance(expression, cst.Call):
-            callee = single_name(parsed, expression.func)
+        if isinstance(value, Invocation):
+            callee = value.callee.name
             if callee is None or not (callee in QUEUE_FACTORIES or self.is_queue_class(callee)):
                 return None
-            bound, _, _ = bind_leading(expression.args, ("name",))
+            bound, _, _ = bind_arguments(value.arguments, ("name",))
             return _name_ref(bound.get("name"))
-        if not isinstance(expression, cst.Name | cst.Attribute):
+        if not isinstance(value, Reference) or value.name is None:
             return None
-        name = single_name(parsed, expression)
-        if name is None:
-            return None
-        local = bindings(parsed).values.get(name)
+        local = table.values_of(value.name)
         if local:
             refs = [
-                self.queue_of(parsed, value, depth + 1) if value is not None else None
-                for value in local
+                self.queue_of(table, bound, depth + 1) if bound is not None else None
+                for bound in local
             ]
             if any(ref is None for ref in refs):
                 return None
             return _merge(refs)
-        value = self.trees.value_of(name)
-        if value is None:
+        found = self.bindings.value_of(value.name)
+        if found is None:
             return None
-        found = self.queue_of(value[0], value[1], depth + 1)
-        return None if found is None else QueueRef(found.kind, found.name)
+        other = self.queue_of(found[0], found[1], depth + 1)
+        return None if other is None else QueueRef(other.kind, other.name)
 
     # -- decorated jobs
 
     def decorated(self, qualified_name: str) -> bool:
-        info = self.index.functions.resolve(self.trees.canonical(qualified_name))
+        info = self.index.functions.resolve(self.bindings.canonical(qualified_name))
         return info is not None and any(
             self.decorator(d.name) is not None
             and (d.call is not None or d.name != RQ_JOB_DECORATOR)
@@ -423,38 +470,80 @@ class _Project:
 
     # -- enqueue calls
 
+    def read(self, table: BindingTable, call: EnqueueCall) -> _Reading | None:
+        """What ``call`` (written in the module ``table`` holds the bindings of) is, or
+        None when it is none of RQ's enqueue calls."""
+        receiver = call.receiver
+        if receiver is None:  # django_rq.enqueue(...)
+            return _Reading("enqueue", QueueRef(QueueKind.NONE)) if call.clear else None
+        method = call.method
+        if (
+            method in DECORATED_ENQUEUE_METHODS
+            and receiver.name is not None
+            and self.decorated(receiver.name)
+        ):
+            return _Reading(method, None, decorated=True)
+        if method == "prepare_data":
+            is_class = receiver.name is not None and self.is_queue_class(receiver.name)
+            if not is_class and self.queue_of(table, receiver) is None:
+                return None
+            batch = None
+            for batched in call.batches:
+                batch = self.queue_of(table, batched) or batch
+            return _Reading("enqueue_many" if batch is not None else method, batch)
+        if method in QUEUE_ENQUEUE_METHODS:
+            if method != "enqueue_call" and not call.clear:
+                return None
+            queue = self.queue_of(table, receiver)
+            return _Reading(method, queue, proven=queue is not None)
+        return None
+
     def sites(self, parsed: ParsedModule) -> list[_Site]:
+        """The enqueue sites of the module being looked at (its own tree)."""
         found = self._sites.get(parsed)
         if found is None:
             found = self._sites[parsed] = _read_sites(parsed, self)
         return found
+
+    def readings(self) -> list[tuple[EnqueueCall, _Reading]]:
+        """Every module's exported enqueue calls that are RQ's, read once per index."""
+        if self._readings is None:
+            self._readings = []
+            for exported in self.exports:
+                table = self.bindings.table(exported.bindings)
+                for call in exported.calls:
+                    reading = self.read(table, call)
+                    if reading is not None:
+                        self._readings.append((call, reading))
+        return self._readings
 
     def enqueued(self) -> dict[str, list[QueueRef | None]]:
         """Project functions the project's proven enqueue calls target, with the queue
         of each call."""
         if self._enqueued is None:
             self._enqueued = defaultdict(list)
-            for module in self.index.modules:
-                if not _may_enqueue(module):
+            for call, reading in self.readings():
+                if not reading.proven or reading.decorated:
                     continue
-                for site in self.sites(module):
-                    if not site.proven or site.decorated:
-                        continue
-                    function = self.function_target(module, site.target)
-                    if function is not None:
-                        self._enqueued[function].append(site.queue)
+                function = self.function_target(call.target)
+                if function is not None:
+                    self._enqueued[function].append(reading.queue)
         return self._enqueued
 
-    def function_target(
-        self, parsed: ParsedModule, target: cst.BaseExpression | None
-    ) -> str | None:
-        if target is None:
-            return None
-        name = string_value(target)
-        if name is None and isinstance(target, cst.Name | cst.Attribute):
-            name = single_name(parsed, target)
-        info = self.index.functions.resolve(self.trees.canonical(name)) if name else None
+    def function_target(self, target: Value | None) -> str | None:
+        name = _written(target)
+        info = self.index.functions.resolve(self.bindings.canonical(name)) if name else None
         return info.qualified_name if info is not None else None
+
+
+def _written(target: Value | None) -> str | None:
+    """The dotted name an enqueue call's function argument is written as: a string, or
+    the name a reference resolves to."""
+    if isinstance(target, Text):
+        return target.text
+    if isinstance(target, Reference):
+        return target.name
+    return None
 
 
 def _may_wrap(module: ParsedModule) -> bool:
@@ -469,39 +558,20 @@ def _may_enqueue(module: ParsedModule) -> bool:
     return b"enqueue" in data or b"prepare_data" in data
 
 
+def _imports_rq(module: ParsedModule) -> bool:
+    """Whether a module may bind what another module's reading follows into it (a queue
+    object, an alias of the queue class or of the decorator, a wrapper of it): it names
+    rq or django-rq. A byte test, as ``_may_wrap``."""
+    data = module.source.data
+    return any(needle in data for needle in IMPORT_NEEDLES) or _may_wrap(module)
+
+
 def _is_queue_root(name: str) -> bool:
     return name in QUEUE_CLASSES
 
 
 def _is_job_root(name: str) -> bool:
     return name == RQ_JOB_DECORATOR
-
-
-def _parameter(
-    function: cst.FunctionDef, argument: cst.BaseExpression
-) -> tuple[int | None, str, cst.BaseExpression | None] | None:
-    """When ``argument`` is a parameter of ``function``: its position (None for
-    keyword-only), name and default."""
-    if not isinstance(argument, cst.Name):
-        return None
-    params = function.params
-    positional = [*params.posonly_params, *params.params]
-    for position, param in enumerate(positional):
-        if param.name.value == argument.value:
-            return position, param.name.value, param.default
-    for param in params.kwonly_params:
-        if param.name.value == argument.value:
-            return None, param.name.value, param.default
-    return None
-
-
-def _is_star_parameter(function: cst.FunctionDef, value: cst.BaseExpression) -> bool:
-    star = function.params.star_arg
-    return (
-        isinstance(star, cst.Param)
-        and isinstance(value, cst.Name)
-        and star.name.value == value.value
-    )
 
 
 _PROJECTS: weakref.WeakKeyDictionary[ProjectIndex, _Project] = weakref.WeakKeyDictionary()
@@ -518,41 +588,85 @@ def _project(index: ProjectIndex) -> _Project:
 
 
 RQ_CALL_NAMES = QUEUE_ENQUEUE_METHODS | DECORATED_ENQUEUE_METHODS | {"enqueue_many", "prepare_data"}
-_CANDIDATES: weakref.WeakKeyDictionary[ParsedModule, list[cst.Call]] = weakref.WeakKeyDictionary()
+_CALLS: weakref.WeakKeyDictionary[ParsedModule, list[tuple[cst.Call, EnqueueCall]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _candidate_calls(parsed: ParsedModule) -> list[cst.Call]:
     """The calls that may be RQ's by their spelling (``x.enqueue(...)``, ``x.delay(...)``,
-    ``enqueue(...)``), found once per module: the index-dependent reading of them is
-    redone for every index the prefilter builds, the walk over the tree is not."""
-    found = _CANDIDATES.get(parsed)
-    if found is None:
-        found = _CANDIDATES[parsed] = [
-            call
-            for call in parsed.calls
-            if (isinstance(call.func, cst.Attribute) and call.func.attr.value in RQ_CALL_NAMES)
-            or (isinstance(call.func, cst.Name) and "enqueue" in call.func.value)
-        ]
-    return found
+    ``enqueue(...)``)."""
+    return [
+        call
+        for call in parsed.calls
+        if (isinstance(call.func, cst.Attribute) and call.func.attr.value in RQ_CALL_NAMES)
+        or (isinstance(call.func, cst.Name) and "enqueue" in call.func.value)
+    ]
 
 
-def _read_sites(parsed: ParsedModule, rq: _Project) -> list[_Site]:
+def _enqueue_calls(parsed: ParsedModule) -> list[tuple[cst.Call, EnqueueCall]]:
+    """The module's calls that may be RQ's enqueue calls, each with its plain form, found
+    once per module: the module's export holds the plain forms, and its own reading of
+    them (redone for every index the prefilter builds) the calls too."""
+    found = _CALLS.get(parsed)
+    if found is not None:
+        return found
+    reader = value_reader(parsed)
     calls = _candidate_calls(parsed)
-    batches: dict[cst.Call, QueueRef | None] = {}
+    batches: dict[cst.Call, list[Value]] = defaultdict(list)
     for call in calls:
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value == "enqueue_many":
-            queue = rq.queue_of(parsed, func.value)
-            if queue is None:
-                continue
             bound, _, _ = bind_leading(call.args, ("job_datas",))
             for data in _prepare_data_calls(parsed, bound.get("job_datas")):
-                batches[data] = queue
-    sites = []
+                batches[data].append(reader.value(func.value))
+    found = []
     for call in calls:
-        site = _read_site(parsed, rq, call, batches)
-        if site is not None:
-            sites.append(site)
+        plain = _enqueue_call(parsed, reader, call, batches.get(call, ()))
+        if plain is not None:
+            found.append((call, plain))
+    _CALLS[parsed] = found
+    return found
+
+
+def _enqueue_call(
+    parsed: ParsedModule, reader: ValueReader, call: cst.Call, batches: Sequence[Value]
+) -> EnqueueCall | None:
+    """``call`` as an ``EnqueueCall``; None when its spelling makes it none of RQ's."""
+    func = call.func
+    if single_name(parsed, func) in DJANGO_ENQUEUE:
+        bound, _, clear = bind_leading(call.args, LEADING["django_rq.enqueue"])
+        if not clear:
+            return None
+        return EnqueueCall("enqueue", None, _value_of(reader, bound.get("func")))
+    if not isinstance(func, cst.Attribute):
+        return None
+    method = func.attr.value
+    receiver = reader.value(func.value)
+    if method in ("enqueue_call", "prepare_data"):
+        bound, _, _ = bind_leading(call.args, LEADING["enqueue_call"])
+        target = _value_of(reader, bound.get("func"))
+        return EnqueueCall(method, receiver, target, batches=tuple(batches))
+    if method in QUEUE_ENQUEUE_METHODS:
+        leading = LEADING[method]
+        bound, _, clear = bind_leading(call.args, leading)
+        return EnqueueCall(method, receiver, _value_of(reader, bound.get(leading[-1])), clear)
+    if method in DECORATED_ENQUEUE_METHODS:
+        return EnqueueCall(method, receiver, None)
+    return None
+
+
+def _value_of(reader: ValueReader, node: cst.BaseExpression | None) -> Value | None:
+    return reader.value(node) if node is not None else None
+
+
+def _read_sites(parsed: ParsedModule, rq: _Project) -> list[_Site]:
+    local = LocalTable(parsed)
+    sites = []
+    for node, call in _enqueue_calls(parsed):
+        reading = rq.read(local, call)
+        if reading is not None:
+            sites.append(_site(parsed, local.reader, node, call, reading))
     return sites
 
 
@@ -570,37 +684,28 @@ def _prepare_data_calls(
     return []
 
 
-def _read_site(
-    parsed: ParsedModule, rq: _Project, call: cst.Call, batches: dict[cst.Call, QueueRef | None]
-) -> _Site | None:
-    func = call.func
-    if single_name(parsed, func) in DJANGO_ENQUEUE:
-        return _enqueue_site(
-            parsed, call, "enqueue", LEADING["django_rq.enqueue"], QueueRef(QueueKind.NONE)
+def _site(
+    parsed: ParsedModule, reader: ValueReader, node: cst.Call, call: EnqueueCall, reading: _Reading
+) -> _Site:
+    """The site ``node`` makes, read as ``reading`` says, with its arguments and options
+    as written."""
+    if reading.decorated:
+        arguments, known, options = split_arguments(parsed, node.args, DELAY_OPTIONS)
+        return _Site(
+            node, reading.method, True, None, call.receiver, arguments, known, options, True
         )
-    if isinstance(func, cst.Attribute):
-        method = func.attr.value
-        receiver = func.value
-        if method in DECORATED_ENQUEUE_METHODS:
-            name = single_name(parsed, receiver)
-            if name is not None and rq.decorated(name):
-                arguments, known, options = split_arguments(parsed, call.args, DELAY_OPTIONS)
-                return _Site(call, method, True, None, receiver, arguments, known, options, True)
-        if method == "prepare_data":
-            callee = single_name(parsed, receiver)
-            is_class = callee is not None and rq.is_queue_class(callee)
-            if is_class or rq.queue_of(parsed, receiver) is not None:
-                method = "enqueue_many" if call in batches else method
-                return _explicit_site(parsed, call, method, batches.get(call))
-            return None
-        if method in QUEUE_ENQUEUE_METHODS:
-            queue = rq.queue_of(parsed, receiver)
-            site = _enqueue_site(parsed, call, method, LEADING[method], queue)
-            if site is not None and queue is None:
-                site.proven = False
-                site.arguments_known = False
-            return site
-    return None
+    queue_node = (
+        reader.node_of(reading.queue.source) if reading.queue and reading.queue.source else None
+    )
+    if call.method in ("enqueue_call", "prepare_data"):
+        site = _explicit_site(parsed, node, reading.method, reading.queue, queue_node)
+    else:
+        leading = LEADING["django_rq.enqueue" if call.receiver is None else call.method]
+        site = _enqueue_site(parsed, node, reading.method, leading, reading.queue, queue_node)
+    site.target = call.target
+    site.proven = reading.proven
+    site.arguments_known = site.arguments_known and reading.proven
+    return site
 
 
 def _enqueue_site(
@@ -609,13 +714,9 @@ def _enqueue_site(
     method: str,
     leading: tuple[str, ...],
     queue: QueueRef | None,
-) -> _Site | None:
-    if method == "enqueue_call":
-        return _explicit_site(parsed, call, method, queue)
-    bound, rest, clear = bind_leading(call.args, leading)
-    if not clear:
-        return None
-    target = bound.get(leading[-1])
+    queue_node: cst.BaseExpression | None,
+) -> _Site:
+    bound, rest, _ = bind_leading(call.args, leading)
     options: list[tuple[str, cst.BaseExpression]] = []
     if method in TIME_ARGUMENTS and TIME_ARGUMENTS[method] in bound:
         options.append((method, bound[TIME_ARGUMENTS[method]]))
@@ -637,11 +738,17 @@ def _enqueue_site(
     else:
         arguments, known, found_options = split_arguments(parsed, rest, ENQUEUE_OPTIONS)
         options.extend(found_options)
-    return _Site(call, method, True, queue, target, arguments, known, _with_queue(options, queue))
+    return _Site(
+        call, method, True, queue, None, arguments, known, _with_queue(options, queue_node)
+    )
 
 
 def _explicit_site(
-    parsed: ParsedModule, call: cst.Call, method: str, queue: QueueRef | None
+    parsed: ParsedModule,
+    call: cst.Call,
+    method: str,
+    queue: QueueRef | None,
+    queue_node: cst.BaseExpression | None,
 ) -> _Site:
     """``enqueue_call(func, args=..., kwargs=..., **options)`` and ``prepare_data``."""
     bound, rest, clear = bind_leading(call.args, LEADING["enqueue_call"])
@@ -654,28 +761,55 @@ def _explicit_site(
         method,
         True,
         queue,
-        bound.get("func"),
+        None,
         [*positional, *keywords],
         known,
-        _with_queue(options, queue),
+        _with_queue(options, queue_node),
     )
 
 
 def _with_queue(
-    options: list[tuple[str, cst.BaseExpression]], queue: QueueRef | None
+    options: list[tuple[str, cst.BaseExpression]], queue_node: cst.BaseExpression | None
 ) -> list[tuple[str, cst.BaseExpression]]:
-    if queue is not None and queue.expression is not None:
-        return [("queue", queue.expression), *options]
+    if queue_node is not None:
+        return [("queue", queue_node), *options]
     return options
 
 
 # -- the frontend ----------------------------------------------------------------------
 
 
-def export(parsed: ParsedModule) -> object | None:
-    """Nothing yet: this frontend still reads the other modules' trees through
-    ``index.modules`` (issue 17 moves that here)."""
-    return None
+@dataclass(frozen=True)
+class RqExport:
+    """What a module tells the RQ frontend of itself, worked out from its own tree: its
+    bindings (re-exports always; the values and functions other modules' readings follow
+    into it when it names rq or django-rq), its calls that may enqueue (when it says
+    "enqueue": an RQ job is any function some module enqueues), and what it binds that
+    may wrap the job decorator (when it imports the decorator)."""
+
+    bindings: ModuleBindings
+    calls: tuple[EnqueueCall, ...] = ()
+    wrappers: tuple[tuple[str, str], ...] = ()
+
+
+def export(parsed: ParsedModule) -> RqExport:
+    """The module's ``RqExport``. Byte tests decide what is worked out, the ones that
+    decided which modules the reading of other modules looked into: a module that says
+    neither "enqueue" nor rq's names is not walked for it. A call's receiver is followed
+    into the module's bindings only where a queue may be asked of it (not for
+    ``x.delay(...)``, which is RQ's only on a decorated job)."""
+    calls = tuple(call for _, call in _enqueue_calls(parsed)) if _may_enqueue(parsed) else ()
+    roots = [
+        value
+        for call in calls
+        for value in (call.receiver if call.method != "delay" else None, *call.batches)
+        if value is not None
+    ]
+    return RqExport(
+        bindings=module_bindings(parsed, full=_imports_rq(parsed), roots=roots),
+        calls=calls,
+        wrappers=wrapper_candidates(parsed) if _may_wrap(parsed) else (),
+    )
 
 
 def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
@@ -683,23 +817,17 @@ def learned_needles(index: ProjectIndex) -> Iterable[bytes]:
     project wrappers of the decorator (a module using one may not either)."""
     rq = _project(index)
     names = set()
-    for module in index.modules:
-        for site in rq.sites(module) if _may_enqueue(module) else ():
-            target = site.target
-            written = string_value(target) if target is not None else None
-            if written is None and isinstance(target, cst.Name | cst.Attribute):
-                written = single_name(module, target)
-            if site.proven and not site.decorated and written:
-                names.add(written.rpartition(".")[2])
+    for call, reading in rq.readings():
+        written = _written(call.target)
+        if reading.proven and not reading.decorated and written:
+            names.add(written.rpartition(".")[2])
     names.update(
         name.rpartition(".")[2]
         for name, framework in index.task_decorators.items()
         if framework == FRAMEWORK
     )
-    for module in index.modules:
-        if not _may_wrap(module):
-            continue
-        names.update(wrapper_names(module, lambda name: rq.decorator(name) is not None))
+    for exported in rq.exports:
+        names.update(wrapper_names(exported.wrappers, lambda name: rq.decorator(name) is not None))
     return (name.encode() for name in names if name)
 
 
@@ -776,7 +904,7 @@ def find_enqueue_sites(parsed: ParsedModule, index: ProjectIndex) -> list[Enqueu
     rq = _project(index)
     found = []
     for site in rq.sites(parsed):
-        target, registered = _resolve(parsed, index, site.target)
+        target, registered = _resolve(rq, site.target)
         if target is None and not site.proven:
             continue
         found.append(
@@ -796,21 +924,18 @@ def find_enqueue_sites(parsed: ParsedModule, index: ProjectIndex) -> list[Enqueu
     return found
 
 
-def _resolve(
-    parsed: ParsedModule, index: ProjectIndex, target: cst.BaseExpression | None
-) -> tuple[str | None, str | None]:
+def _resolve(rq: _Project, target: Value | None) -> tuple[str | None, str | None]:
     """The RQ job a function argument names, and the dotted name when written as one."""
-    if target is None:
-        return None, None
-    registered = string_value(target)
-    if registered is not None:
+    index = rq.index
+    if isinstance(target, Text):
+        registered = target.text
         jobs = [j for j in index.jobs.by_registered_name(registered) if j.framework == FRAMEWORK]
         if not jobs:
             job = index.jobs.resolve(registered)
             jobs = [job] if job is not None and job.framework == FRAMEWORK else []
         return (jobs[0].qualified_name if len(jobs) == 1 else None), registered
-    name = single_name(parsed, target) if isinstance(target, cst.Name | cst.Attribute) else None
-    job = index.jobs.resolve(project_trees(index).canonical(name)) if name else None
+    name = target.name if isinstance(target, Reference) else None
+    job = index.jobs.resolve(rq.bindings.canonical(name)) if name else None
     if job is None or job.framework != FRAMEWORK:
         return None, None
     return job.qualified_name, None

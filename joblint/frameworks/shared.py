@@ -5,9 +5,10 @@ under ``[tool.importlinter]`` in ``pyproject.toml``), so that changing how one f
 is read cannot change what another finds. A helper moves here when a second frontend
 needs it; what one framework alone means stays in its frontend.
 
-- What a module binds each name to, and module-level values followed across modules
-  (``bindings``, ``project_trees``), with a call's arguments normalised through them
-  (``split_arguments``, ``bind_leading``): RQ and Huey.
+- What a module binds each name to (``bindings``), the same as plain data for the modules
+  reading it (``ModuleBindings``, made of ``Value``s, in a frontend's export) and read
+  back across modules (``ProjectBindings``), with a call's arguments normalised through
+  them (``split_arguments``, ``bind_leading``): RQ and Huey.
 - ``*values`` and ``**params`` splats of local literals used only as arguments, expanded
   (``expand_arguments``): Dramatiq and arq.
 - Functions made tasks by a decorator or a project wrapper of it
@@ -24,7 +25,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import libcst as cst
 from libcst.helpers import get_absolute_module_from_package_for_import
@@ -185,23 +186,431 @@ def bindings(parsed: ParsedModule) -> Bindings:
     return found
 
 
-class ProjectTrees:
-    """The parsed modules of one index, by path and module name, to read what a
-    qualified name is bound to in whichever module binds it."""
+# -- plain values: what one module tells the reading of another (issue 17) -------------
+#
+# A frontend reads the tree of the module it is looking at and nothing else. What it needs
+# of the other modules (a queue object, a wrapper of a task decorator, a re-export) each
+# module tells it in its ``Frontend.export``, as plain data worked out from its own tree:
+# its expressions as ``Value``s, with every name resolved where it is written.
 
-    def __init__(self, index: ProjectIndex) -> None:
+# How deep a value is written out: far beyond what any reading looks at (a few levels),
+# and short of the recursion limit on machine-made code.
+VALUE_DEPTH = 48
+
+
+@dataclass(frozen=True)
+class Value:
+    """An expression of some module, as plain data. ``name`` is the one qualified name it
+    refers to (``single_name``, resolved in its module), if any. This class itself stands
+    for any expression its subclasses do not describe."""
+
+    name: str | None
+
+
+@dataclass(frozen=True)
+class Text(Value):
+    """A string literal."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Reference(Value):
+    """A name (``identifier``, as written) or an attribute (``receiver.attribute``)."""
+
+    identifier: str | None = None
+    attribute: str | None = None
+    receiver: Value | None = None
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One argument of a call: ``keyword=value``, ``*value``/``**value`` (``star``), or
+    positional."""
+
+    keyword: str | None
+    star: str
+    value: Value
+
+
+@dataclass(frozen=True)
+class Invocation(Value):
+    """A call: what it calls, and its arguments as written."""
+
+    callee: Value
+    arguments: tuple[Argument, ...] = ()
+
+
+@dataclass(frozen=True)
+class Choice(Value):
+    """``body if test else orelse``."""
+
+    body: Value
+    orelse: Value
+
+
+class ValueReader:
+    """The plain values of one module's expressions, each made once per node, and the node
+    each was made from: the module's own reading maps a value back to where it is written
+    (an enqueue site's queue option), the other modules' never can."""
+
+    def __init__(self, parsed: ParsedModule) -> None:
+        # A weak link: the reader is kept per module, in a table the module keys weakly.
+        self._parsed = weakref.ref(parsed)
+        self._values: dict[cst.CSTNode, Value] = {}
+        self._nodes: dict[int, cst.BaseExpression] = {}
+
+    def value(self, node: cst.BaseExpression) -> Value:
+        return self._value(node, 0)
+
+    def node_of(self, value: Value) -> cst.BaseExpression | None:
+        """The node ``value`` was made from, when this reader made it."""
+        node = self._nodes.get(id(value))
+        return node if node is not None and self._values.get(node) is value else None
+
+    def _value(self, node: cst.BaseExpression, depth: int) -> Value:
+        found = self._values.get(node)
+        if found is not None:
+            return found
+        if depth > VALUE_DEPTH:
+            return Value(self._name(node))
+        made = self._make(node, depth + 1)
+        self._values[node] = made
+        self._nodes[id(made)] = node
+        return made
+
+    def _name(self, node: cst.BaseExpression) -> str | None:
+        parsed = self._parsed()
+        assert parsed is not None, "a reader outlived its module"
+        return single_name(parsed, node)
+
+    def _make(self, node: cst.BaseExpression, depth: int) -> Value:
+        text = string_value(node)
+        if text is not None:
+            return Text(None, text)
+        if isinstance(node, cst.IfExp):
+            return Choice(None, self._value(node.body, depth), self._value(node.orelse, depth))
+        # Only these can refer to a name (libcst's full names): asking of the others
+        # costs a scope lookup for nothing.
+        if not isinstance(node, cst.Name | cst.Attribute | cst.Call | cst.Subscript):
+            return Value(None)
+        name = self._name(node)
+        if isinstance(node, cst.Name):
+            return Reference(name, identifier=node.value)
+        if isinstance(node, cst.Attribute):
+            return Reference(
+                name, attribute=node.attr.value, receiver=self._value(node.value, depth)
+            )
+        if isinstance(node, cst.Call):
+            arguments = tuple(
+                Argument(
+                    arg.keyword.value if arg.keyword is not None else None,
+                    arg.star,
+                    self._value(arg.value, depth),
+                )
+                for arg in node.args
+            )
+            return Invocation(name, self._value(node.func, depth), arguments)
+        return Value(name)
+
+
+_READERS: weakref.WeakKeyDictionary[ParsedModule, ValueReader] = weakref.WeakKeyDictionary()
+
+
+def value_reader(parsed: ParsedModule) -> ValueReader:
+    """The module's ``ValueReader``, one per module: its export and its own reading share
+    the values it makes."""
+    found = _READERS.get(parsed)
+    if found is None:
+        found = _READERS[parsed] = ValueReader(parsed)
+    return found
+
+
+def names_in(values: Iterable[Value | None]) -> Iterator[str]:
+    """Every qualified name the values and their parts refer to."""
+    pending = [value for value in values if value is not None]
+    while pending:
+        value = pending.pop()
+        if value.name is not None:
+            yield value.name
+        if isinstance(value, Reference) and value.receiver is not None:
+            pending.append(value.receiver)
+        elif isinstance(value, Invocation):
+            pending.append(value.callee)
+            pending.extend(argument.value for argument in value.arguments)
+        elif isinstance(value, Choice):
+            pending.extend((value.body, value.orelse))
+
+
+@dataclass(frozen=True)
+class FunctionOutline:
+    """What a test for a wrapper of a task decorator reads of a function: every call its
+    body makes (a nested function's included), in the order a walk meets them, and its
+    parameters with their defaults."""
+
+    calls: tuple[Invocation, ...]
+    positional: tuple[tuple[str, Value | None], ...] = ()
+    keyword_only: tuple[tuple[str, Value | None], ...] = ()
+    star: str | None = None  # the ``*args`` parameter's name
+
+    def parameter(self, argument: Value) -> tuple[int | None, str, Value | None] | None:
+        """When ``argument`` is a bare name of one of the parameters: its position (None
+        for keyword-only), name and default."""
+        if not isinstance(argument, Reference) or argument.identifier is None:
+            return None
+        for position, (name, default) in enumerate(self.positional):
+            if name == argument.identifier:
+                return position, name, default
+        for name, default in self.keyword_only:
+            if name == argument.identifier:
+                return None, name, default
+        return None
+
+    def is_star(self, argument: Value) -> bool:
+        """Whether ``argument`` is the bare name of the ``*args`` parameter."""
+        return (
+            self.star is not None
+            and isinstance(argument, Reference)
+            and argument.identifier == self.star
+        )
+
+
+class _BodyCalls(cst.CSTVisitor):
+    """Every function's body calls, in one walk of the module."""
+
+    def __init__(self) -> None:
+        self.calls: dict[cst.FunctionDef, list[cst.Call]] = {}
+        self._open: list[list[cst.Call]] = []
+
+    def visit_FunctionDef_body(self, node: cst.FunctionDef) -> None:
+        self._open.append(self.calls.setdefault(node, []))
+
+    def leave_FunctionDef_body(self, node: cst.FunctionDef) -> None:
+        self._open.pop()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        for calls in self._open:
+            calls.append(node)
+
+
+def _outlines(parsed: ParsedModule) -> dict[cst.FunctionDef, FunctionOutline]:
+    collector = _BodyCalls()
+    walk.walk(parsed.module, collector)
+    reader = value_reader(parsed)
+    return {node: _outline(reader, node, calls) for node, calls in collector.calls.items()}
+
+
+def _outline(reader: ValueReader, node: cst.FunctionDef, calls: list[cst.Call]) -> FunctionOutline:
+    def parameters(params: Sequence[cst.Param]) -> tuple[tuple[str, Value | None], ...]:
+        return tuple(
+            (param.name.value, None if param.default is None else reader.value(param.default))
+            for param in params
+        )
+
+    star = node.params.star_arg
+    return FunctionOutline(
+        calls=tuple(value for value in map(reader.value, calls) if isinstance(value, Invocation)),
+        positional=parameters([*node.params.posonly_params, *node.params.params]),
+        keyword_only=parameters(node.params.kwonly_params),
+        star=star.name.value if isinstance(star, cst.Param) else None,
+    )
+
+
+@dataclass(frozen=True)
+class ModuleBindings:
+    """What one module binds, as plain data, for the frontends reading other modules:
+    its re-exports (``from x import y as z`` outside functions and classes), and, in the
+    modules a frontend says may matter, the values its names are bound to (every
+    module-level name's, and those of the local names the module's other values refer
+    to), the names changed after binding, and an outline of each function, by every
+    qualified name the ``def`` has. The same content, read the same way, as the
+    module's ``bindings``."""
+
+    module_name: str
+    path: Path
+    imports: tuple[tuple[str, str], ...] = ()
+    values: tuple[tuple[str, tuple[Value | None, ...]], ...] = ()
+    mutated: frozenset[str] = frozenset()
+    functions: tuple[tuple[str, FunctionOutline], ...] = ()
+
+
+_IMPORTS: weakref.WeakKeyDictionary[ParsedModule, tuple[tuple[str, str], ...]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def module_imports(parsed: ParsedModule) -> tuple[tuple[str, str], ...]:
+    """``from x import y as z`` outside functions and classes, as ``(module.z, x.y)``:
+    what ``bindings(parsed).imports`` holds, found among the module-level statements
+    alone (every module exports it, so no module is walked for it)."""
+    found = _IMPORTS.get(parsed)
+    if found is not None:
+        return found
+    imports: dict[str, str] = {}
+    pending: list[cst.CSTNode] = [parsed.module]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.ImportFrom):
+            imports.update(_imported(parsed, node))
+        elif not isinstance(node, cst.FunctionDef | cst.ClassDef):
+            pending.extend(
+                reversed([child for child in walk.children(node) if walk.holds_statements(child)])
+            )
+    found = _IMPORTS[parsed] = tuple(imports.items())
+    return found
+
+
+def _imported(parsed: ParsedModule, node: cst.ImportFrom) -> Iterator[tuple[str, str]]:
+    if isinstance(node.names, cst.ImportStar):
+        return
+    try:
+        module = get_absolute_module_from_package_for_import(parsed.package, node)
+    except Exception:  # a relative import beyond the top-level package
+        return
+    if module is None:
+        return
+    for alias in node.names:
+        if not isinstance(alias.name, cst.Name):
+            continue
+        local = alias.asname.name if alias.asname is not None else alias.name
+        if isinstance(local, cst.Name):
+            yield f"{parsed.module_name}.{local.value}", f"{module}.{alias.name.value}"
+
+
+def module_bindings(
+    parsed: ParsedModule, *, full: bool, roots: Iterable[Value] = ()
+) -> ModuleBindings:
+    """The module's bindings as plain data: its re-exports always; with ``full``, its
+    module-level values and its functions' outlines (a walk of the module, which only the
+    modules a frontend's byte test picks get); and the values of the module's names that
+    ``roots`` (values of this module its own export holds) refer to, through each other.
+    A module's own names are all its bindings' keys, so no other name is looked up."""
+    imports = module_imports(parsed)
+    own = f"{parsed.module_name}."
+    reader = value_reader(parsed)
+    pending = list(names_in(roots))
+    functions: tuple[tuple[str, FunctionOutline], ...] = ()
+    if full:
+        bound = bindings(parsed)
+        pending.extend(name for name in bound.values if name.rpartition(".")[0] == own[:-1])
+        outlines = _outlines(parsed)
+        functions = tuple(
+            (name, outlines[node]) for name, node in bound.functions.items() if node in outlines
+        )
+        for outline in outlines.values():
+            pending.extend(names_in(outline.calls))
+            pending.extend(names_in(default for _, default in outline.positional))
+            pending.extend(names_in(default for _, default in outline.keyword_only))
+    table: dict[str, tuple[Value | None, ...]] = {}
+    while pending:
+        name = pending.pop()
+        if name in table or not name.startswith(own):
+            continue
+        found = bindings(parsed).values.get(name)
+        if not found:
+            continue
+        values = tuple(reader.value(value) if value is not None else None for value in found)
+        table[name] = values
+        pending.extend(names_in(values))
+    mutated = frozenset(bindings(parsed).mutated & table.keys()) if table else frozenset()
+    return ModuleBindings(
+        parsed.module_name,
+        parsed.path,
+        imports,
+        tuple(sorted(table.items())),
+        mutated,
+        functions,
+    )
+
+
+class BindingTable(Protocol):
+    """What a module binds its names to, as values: its own tree's ``LocalTable``, or
+    another module's ``ExportedTable``."""
+
+    def values_of(self, name: str) -> Sequence[Value | None]:
+        """Every value ``name`` is bound to (None for one that cannot be seen)."""
+        ...
+
+    def single(self, name: str) -> Value | None:
+        """The one value ``name`` is ever bound to, when it is never changed after."""
+        ...
+
+
+class LocalTable:
+    """The bindings of the module being looked at, read from its tree on the first
+    question (its names only: no other name is one of its bindings' keys)."""
+
+    def __init__(self, parsed: ParsedModule) -> None:
+        self.parsed = parsed
+        self.reader = value_reader(parsed)
+        self._own = f"{parsed.module_name}."
+
+    def values_of(self, name: str) -> Sequence[Value | None]:
+        if not name.startswith(self._own):
+            return ()
+        found = bindings(self.parsed).values.get(name, ())
+        return [self.reader.value(value) if value is not None else None for value in found]
+
+    def single(self, name: str) -> Value | None:
+        if not name.startswith(self._own):
+            return None
+        found = bindings(self.parsed).single(name)
+        return None if found is None else self.reader.value(found)
+
+
+class ExportedTable:
+    """Another module's bindings, as its ``ModuleBindings`` tell them."""
+
+    def __init__(self, exported: ModuleBindings) -> None:
+        self.exported = exported
+        self.imports = dict(exported.imports)
+        self.values = dict(exported.values)
+        self.functions = dict(exported.functions)
+
+    def values_of(self, name: str) -> Sequence[Value | None]:
+        return self.values.get(name, ())
+
+    def single(self, name: str) -> Value | None:
+        found = self.values.get(name, ())
+        if len(found) != 1 or name in self.exported.mutated:
+            return None
+        return found[0]
+
+
+class ProjectBindings:
+    """Every module's ``ModuleBindings`` in one index, by path and module name, to read
+    what a qualified name is bound to in whichever module binds it, without its tree.
+    A module's table is made on the first question about it."""
+
+    def __init__(self, index: ProjectIndex, modules: Iterable[ModuleBindings]) -> None:
         self.index = index
-        self.by_path = {module.path: module for module in index.modules}
-        self.by_name: dict[str, ParsedModule] = {}
-        for module in index.modules:
-            self.by_name.setdefault(module.module_name, module)
+        self._by_path: dict[Path, ModuleBindings] = {}
+        self._by_name: dict[str, ModuleBindings] = {}
+        for module in modules:
+            self._by_path[module.path] = module
+            self._by_name.setdefault(module.module_name, module)
+        self._tables: dict[Path, ExportedTable] = {}
+
+    def table(self, module: ModuleBindings) -> ExportedTable:
+        found = self._tables.get(module.path)
+        if found is None:
+            found = self._tables[module.path] = ExportedTable(module)
+        return found
+
+    def _named(self, module_name: str) -> ExportedTable | None:
+        module = self._by_name.get(module_name)
+        return None if module is None else self.table(module)
+
+    def _at(self, path: Path) -> ExportedTable | None:
+        module = self._by_path.get(path)
+        return None if module is None else self.table(module)
 
     def canonical(self, name: str) -> str:
         """``name`` with re-exports followed: ``pkg.send`` is ``pkg.tasks.send`` when
         ``pkg/__init__.py`` does ``from .tasks import send``."""
         for _ in range(4):
-            module = self.by_name.get(name.rpartition(".")[0])
-            target = bindings(module).imports.get(name) if module is not None else None
+            module = self._named(name.rpartition(".")[0])
+            target = module.imports.get(name) if module is not None else None
             if target is None or target == name:
                 break
             name = target
@@ -213,50 +622,49 @@ class ProjectTrees:
         for _ in range(4):
             name = self.canonical(name)
             value = self.value_of(name)
-            if value is None or not isinstance(value[1], cst.Name | cst.Attribute):
+            if value is None or not isinstance(value[1], Reference):
                 break
-            target = single_name(value[0], value[1])
+            target = value[1].name
             if target is None or target == name:
                 break
             name = target
         return name
 
-    def value_of(self, name: str) -> tuple[ParsedModule, cst.BaseExpression] | None:
-        """The expression a module-level name is bound to (once), and its module."""
+    def value_of(self, name: str) -> tuple[ExportedTable, Value] | None:
+        """The value a module-level name is bound to (once), and its module's table."""
         if "<locals>" in name:
             return None
         name = self.canonical(name)
-        module = self.by_name.get(name.rpartition(".")[0])
+        module = self._named(name.rpartition(".")[0])
         qualified = name
         if module is None:
             info = self.index.assignments.resolve(name)
             if info is None:
                 return None
-            module, qualified = self.by_path.get(info.path), info.qualified_name
+            module, qualified = self._at(info.path), info.qualified_name
             if module is None:
                 return None
-        value = bindings(module).single(qualified)
+        value = module.single(qualified)
         return None if value is None else (module, value)
 
-    def function_def(self, name: str) -> tuple[ParsedModule, cst.FunctionDef] | None:
+    def function_def(self, name: str) -> tuple[ExportedTable, FunctionOutline] | None:
+        """The outline of the function ``name`` refers to, and its module's table."""
         info = self.index.functions.resolve(self.canonical(name))
         if info is None:
             return None
-        module = self.by_path.get(info.path)
+        module = self._at(info.path)
         if module is None:
             return None
-        node = bindings(module).functions.get(info.qualified_name)
-        return None if node is None else (module, node)
+        outline = module.functions.get(info.qualified_name)
+        return None if outline is None else (module, outline)
 
 
-_TREES: weakref.WeakKeyDictionary[ProjectIndex, ProjectTrees] = weakref.WeakKeyDictionary()
-
-
-def project_trees(index: ProjectIndex) -> ProjectTrees:
-    found = _TREES.get(index)
-    if found is None:
-        found = _TREES[index] = ProjectTrees(index)
-    return found
+def bind_arguments(
+    arguments: Sequence[Argument], names: Sequence[str]
+) -> tuple[dict[str, Value], list[Argument], bool]:
+    """``bind_leading`` for a call written out as plain values."""
+    bound, rest, clear = _bind(arguments, names, lambda argument: argument.keyword)
+    return {name: argument.value for name, argument in bound.items()}, rest, clear
 
 
 def string_value(node: cst.BaseExpression | None) -> str | None:
@@ -266,20 +674,35 @@ def string_value(node: cst.BaseExpression | None) -> str | None:
     return None
 
 
+_ArgumentT = TypeVar("_ArgumentT", cst.Arg, Argument)
+
+
 def bind_leading(
     args: Sequence[cst.Arg], names: Sequence[str]
 ) -> tuple[dict[str, cst.BaseExpression], list[cst.Arg], bool]:
     """Bind the call's first positional arguments and same-named keywords to the API's
     leading parameters ``names``; return them, the remaining arguments, and False when a
     ``*x`` hides which argument is which."""
-    bound: dict[str, cst.BaseExpression] = {}
-    rest: list[cst.Arg] = []
+    bound, rest, clear = _bind(
+        args, names, lambda arg: arg.keyword.value if arg.keyword is not None else None
+    )
+    return {name: arg.value for name, arg in bound.items()}, rest, clear
+
+
+def _bind(
+    args: Sequence[_ArgumentT],
+    names: Sequence[str],
+    keyword_of: Callable[[_ArgumentT], str | None],
+) -> tuple[dict[str, _ArgumentT], list[_ArgumentT], bool]:
+    bound: dict[str, _ArgumentT] = {}
+    rest: list[_ArgumentT] = []
     position = 0
     clear = True
     for arg in args:
-        if arg.keyword is not None:
-            if arg.keyword.value in names:
-                bound[arg.keyword.value] = arg.value
+        keyword = keyword_of(arg)
+        if keyword is not None:
+            if keyword in names:
+                bound[keyword] = arg
             else:
                 rest.append(arg)
         elif arg.star:
@@ -287,7 +710,7 @@ def bind_leading(
                 clear = False
             rest.append(arg)
         elif position < len(names) and clear:
-            bound[names[position]] = arg.value
+            bound[names[position]] = arg
             position += 1
         else:
             rest.append(arg)
@@ -411,23 +834,28 @@ def function_defs(parsed: ParsedModule) -> list[cst.FunctionDef]:
     return [node for node in parsed.definitions if isinstance(node, cst.FunctionDef)]
 
 
-def wrapper_names(parsed: ParsedModule, wraps: Callable[[str], bool]) -> set[str]:
-    """The names a module binds once, at module level, to a wrapper of a task decorator
-    (a ``def`` or an assignment that ``wraps`` recognises by qualified name): a module
-    that imports one may never name the framework."""
-    names = {
-        node.name.value
+def wrapper_candidates(parsed: ParsedModule) -> tuple[tuple[str, str], ...]:
+    """What a module binds once, outside functions, that may wrap a task decorator: each
+    ``def`` and each name bound once, as (the name a module importing it writes, its
+    qualified name). ``wrapper_names`` keeps those a frontend recognises."""
+    found = [
+        (node.name.value, name)
         for node in function_defs(parsed)
-        if (name := qualified_name_of(parsed, node)) is not None
-        and "<locals>" not in name
-        and wraps(name)
-    }
-    names.update(
-        name.rpartition(".")[2]
+        if (name := qualified_name_of(parsed, node)) is not None and "<locals>" not in name
+    ]
+    found.extend(
+        (name.rpartition(".")[2], name)
         for name, values in bindings(parsed).values.items()
-        if "<locals>" not in name and len(values) == 1 and wraps(name)
+        if "<locals>" not in name and len(values) == 1
     )
-    return names
+    return tuple(found)
+
+
+def wrapper_names(candidates: Iterable[tuple[str, str]], wraps: Callable[[str], bool]) -> set[str]:
+    """The names of the ``wrapper_candidates`` that ``wraps`` recognises by qualified name
+    as wrappers of a task decorator: a module that imports one may never name the
+    framework."""
+    return {name for name, qualified in candidates if wraps(qualified)}
 
 
 def qualified_name_of(parsed: ParsedModule, node: cst.FunctionDef) -> str | None:
