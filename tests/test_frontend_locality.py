@@ -15,7 +15,7 @@ import copy
 from pathlib import Path
 
 import pytest
-from lint_support import REPO, write_tree
+from lint_support import write_tree
 from test_rule_pages import _pages
 from test_tree_locality import TREES, ForeignTreeRead, Unreachable, _foreign_job, _settings
 
@@ -94,15 +94,6 @@ def _answers(frontend: Frontend, analysis: Analysis, local: bool) -> list[tuple[
     return found
 
 
-EXAMPLE = REPO / "examples" / "shop"
-
-# The frontends that still read other modules' trees through ``index.modules``, on
-# their way to reading exports (issue 17). Checked both ways: a frontend not listed
-# must answer the same through local indexes, and one listed must still reach another
-# module's tree (so that the list shrinks as the work lands).
-STILL_READING_OTHER_TREES = frozenset({"rq", "huey"})
-
-
 def assert_local(root: Path, settings: Settings) -> int:
     """Each frontend's answers are the same through local indexes; returns how many
     answers there were."""
@@ -115,12 +106,7 @@ def assert_local(root: Path, settings: Settings) -> int:
         for framework in normal
         if local[framework] != normal[framework]
     }
-    reading = {
-        framework
-        for framework, answer in local.items()
-        if answer == "read ProjectIndex.modules" and framework in STILL_READING_OTHER_TREES
-    }
-    assert not {k: v for k, v in differing.items() if k not in reading}, differing
+    assert not differing, differing
     return sum(len(found) for found in normal.values() if not isinstance(found, str))
 
 
@@ -176,10 +162,3 @@ def test_the_local_index_stops_a_frontend_reading_another_modules_tree(tmp_path:
     assert job is not None
     with pytest.raises(ForeignTreeRead):
         _ = job.perform.params  # type: ignore[union-attr]
-
-
-def test_the_frontends_listed_as_reading_other_trees_still_do() -> None:
-    answers = frontend_answers(EXAMPLE, _settings(EXAMPLE), local=True)
-    assert {
-        framework for framework, answer in answers.items() if isinstance(answer, str)
-    } == STILL_READING_OTHER_TREES
