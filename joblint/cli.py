@@ -372,7 +372,13 @@ def _run_check(
     from joblint.report import FORMATS, ReportOptions
 
     jobs = options.jobs or os.cpu_count() or 1
-    linter = Linter(settings, enabled=_enabled(settings, options), jobs=jobs, preread=preread)
+    linter = Linter(
+        settings,
+        enabled=_enabled(settings, options),
+        jobs=jobs,
+        preread=preread,
+        fix_edits=options.output_format == "json",
+    )
     report = ReportOptions(
         Path.cwd(),
         quiet=options.quiet,

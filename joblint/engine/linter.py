@@ -14,7 +14,6 @@ parser (fast, in C), so JOB001 means the same thing for every file.
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import os
 import re
@@ -34,18 +33,25 @@ from joblint.analysis.model import EnqueueSite, JobDefinition, ModuleFacts, Modu
 from joblint.analysis.project_delivery import ConfiguredDelivery, configured_delivery
 from joblint.analysis.project_serializers import ConfiguredSerializers, configured_serializers
 from joblint.analysis.queues import config_file
-from joblint.analysis.summaries import summarise_module, with_option_values, with_signature
-from joblint.analysis.symbols import collect_symbols
 from joblint.config import Settings
 from joblint.diagnostics import Diagnostic, Position, Span
 from joblint.engine import prefilter
+from joblint.engine.owners import (
+    IndexInputs,
+    ModuleOwner,
+    OwnedModules,
+    Placement,
+    internal_error,
+    parse_module,
+)
 from joblint.engine.selection import codes_matching
+from joblint.engine.workers import ProcessModules
 from joblint.fix.fixer import FileFix, fix_until_stable
 from joblint.frameworks import FRONTENDS, Frontend
 from joblint.parse import walk
 from joblint.parse.discovery import discover
 from joblint.parse.modnames import imported_names, module_name_for
-from joblint.parse.parsing import ParsedModule, libcst_verdict, parse
+from joblint.parse.parsing import ParsedModule, libcst_verdict
 from joblint.parse.python_syntax import ParseFailure, compiles, rejected
 from joblint.parse.source import WORD, ReadFailure, SourceFile, decode_source, read_source
 from joblint.parse.suppression import Suppressions, scan_suppressions
@@ -80,6 +86,8 @@ class Analysis:
 
     modules: tuple[ModuleContext, ...]
     index: ProjectIndex
+    # Each module's number in the run (the order it was parsed in), for its owner.
+    numbers: tuple[int, ...] = ()
 
     @property
     def jobs(self) -> list[JobDefinition]:
@@ -99,8 +107,12 @@ class Linter:
         use_prefilter: bool = True,
         jobs: int = 1,
         preread: Mapping[Path, bytes] | None = None,
+        fix_edits: bool = False,
     ) -> None:
         self.settings = settings
+        # Whether the caller shows each fix's edits (JSON output): a parallel run then
+        # brings back what each fix made in a worker does to its file.
+        self.fix_edits = fix_edits
         # Files already read by the caller (the CLI reads every input to key its result
         # cache): used instead of reading them again, so the run checks exactly the bytes
         # its cache key describes.
@@ -150,7 +162,9 @@ class Linter:
         context = self._project_context(set(found.files))
         config_files = self._config_files(paths)
         findings.extend(
-            self._lint_sources(sources, problems, context=context, config_files=config_files)
+            self._lint_sources(
+                sources, problems, context=context, config_files=config_files, may_share=True
+            )
         )
         yield from self._filtered(findings, sources, config_files)
         yield from problems
@@ -255,14 +269,29 @@ class Linter:
         context = self._project_context(set(found.files))
         analysis = self.analyse([*sources, *context])
         checked = set(found.files)
-        modules = tuple(module for module in analysis.modules if module.path in checked)
+        kept = [
+            (number, module)
+            for number, module in zip(analysis.numbers, analysis.modules, strict=True)
+            if module.path in checked
+        ]
         problems = [Problem(problem.path, problem.message) for problem in found.problems]
-        return Analysis(modules, analysis.index), problems
+        return (
+            Analysis(
+                tuple(module for _, module in kept),
+                analysis.index,
+                tuple(number for number, _ in kept),
+            ),
+            problems,
+        )
 
     def analyse(self, sources: Sequence[SourceFile]) -> Analysis:
         """Parse what the prefilter keeps, index it, and recognise jobs and enqueue sites."""
-        with walk.remembering_children(), without_cycle_collection():
-            return self._parse_candidates(sources)[0]
+        with (
+            walk.remembering_children(),
+            without_cycle_collection(),
+            self._owner(sources) as owner,
+        ):
+            return self._parse_candidates(sources, owner)[0]
 
     # -- the pipeline ------------------------------------------------------------------
 
@@ -272,9 +301,13 @@ class Linter:
         problems: list[Problem],
         context: Sequence[SourceFile] = (),
         config_files: Sequence[Path] = (),
+        may_share: bool = False,
     ) -> list[Diagnostic]:
+        """The findings in ``sources``, in the light of ``context``. With ``may_share``
+        (a run that reports and fixes nothing: ``lint_paths``), the modules may be shared
+        among worker processes; fixing keeps them here, where their trees are."""
         with walk.remembering_children(), without_cycle_collection():
-            return self._check_sources(sources, problems, context, config_files)
+            return self._check_sources(sources, problems, context, config_files, may_share)
 
     def _check_sources(
         self,
@@ -282,28 +315,38 @@ class Linter:
         problems: list[Problem],
         context: Sequence[SourceFile],
         config_files: Sequence[Path],
+        may_share: bool,
     ) -> list[Diagnostic]:
         reported = {source.path for source in sources} | set(config_files)
-        analysis, failures = self._parse_candidates([*sources, *context])
-        findings = self._syntax_errors(
-            [failure for failure in failures if failure.path in reported]
-        )
-        if self.settings.base_job and analysis.index.base_job is None:
-            problems.append(
-                Problem(
-                    None,
-                    f"{self.settings.where('base-job')}: `base-job` names "
-                    f"`{self.settings.base_job}`, which is not a job class in this project",
-                )
+        everything = [*sources, *context]
+        with self._owner(everything, may_share) as owner:
+            analysis, failures = self._parse_candidates(everything, owner)
+            findings = self._syntax_errors(
+                [failure for failure in failures if failure.path in reported]
             )
-        module_rules = [
-            r for r in self.rules if isinstance(r, ModuleRule) and r.code in self.enabled
-        ]
-        for module in analysis.modules:
-            if module.path not in reported:
-                continue
-            for rule in module_rules:
-                findings.extend(self._run_guarded(rule, module, problems))
+            if self.settings.base_job and analysis.index.base_job is None:
+                problems.append(
+                    Problem(
+                        None,
+                        f"{self.settings.where('base-job')}: `base-job` names "
+                        f"`{self.settings.base_job}`, which is not a job class in this project",
+                    )
+                )
+            module_rules = [
+                r for r in self.rules if isinstance(r, ModuleRule) and r.code in self.enabled
+            ]
+            checked = owner.check(
+                analysis.enqueue_sites,
+                frozenset(
+                    number
+                    for number, module in zip(analysis.numbers, analysis.modules, strict=True)
+                    if module.path in reported
+                ),
+                module_rules,
+                self.fix_edits,
+            )
+        findings.extend(checked.findings)
+        problems.extend(Problem(path, message) for path, message in checked.failures)
         project_rules = [
             r for r in self.rules if isinstance(r, ProjectRule) and r.code in self.enabled
         ]
@@ -314,11 +357,26 @@ class Linter:
                     d for d in project_rule.check_project(project) if d.path in reported
                 )
             except Exception as error:  # a bug in a rule must not hide the other findings
-                problems.append(Problem(None, _internal_error(project_rule.code, error)))
+                problems.append(Problem(None, internal_error(project_rule.code, error)))
         return findings
 
+    @contextmanager
+    def _owner(
+        self, sources: Sequence[SourceFile], may_share: bool = False
+    ) -> Iterator[ModuleOwner]:
+        """Where this run's modules are parsed and kept: in this process, or (a run that
+        only reports, on a large tree, with more than one job) shared among ``jobs``
+        worker processes, each owning its modules' trees. A run with rules other than
+        joblint's own (tests') stays in this process: only registered rules cross."""
+        registered = all(RULES_BY_CODE.get(rule.code) is rule for rule in self.rules)
+        if not (may_share and registered and self.jobs > 1 and len(sources) >= PARALLEL_FROM):
+            yield OwnedModules(self.settings, self._parse_cached)
+            return
+        with ProcessModules(self.settings, self.jobs) as workers:
+            yield workers
+
     def _parse_candidates(
-        self, sources: Sequence[SourceFile]
+        self, sources: Sequence[SourceFile], owner: ModuleOwner
     ) -> tuple[Analysis, list[ParseFailure]]:
         """Parse the files the prefilter keeps: those that mention a framework or a job
         (learned in rounds: a project base job, then the modules naming it), then the
@@ -327,16 +385,14 @@ class Linter:
         imported_as = imported_names(sources, self.settings.project_root)
         serializers = configured_serializers(sources)
         delivery = configured_delivery(sources, imported_as)
+        parsed = _Parsed(owner, imported_as)
         if not self.prefilter:
-            every, failed, their_symbols = self._parse_all(sources, imported_as)
-            analysis = self._recognise(every, their_symbols, None, serializers, delivery)
-            return analysis, failed
+            parsed.add(sources)
+            analysis = self._recognise(parsed, None, serializers, delivery)
+            return analysis, parsed.failures
         all_needles: set[bytes] = {n for frontend in FRONTENDS for n in frontend.NEEDLES}
         needles = set(all_needles)
         pending = list(sources)
-        parsed: list[ParsedModule] = []
-        failures: list[ParseFailure] = []
-        symbols: list[ModuleSymbols] = []
         learning = False
         index: ProjectIndex | None = None
         while pending and needles:
@@ -346,12 +402,9 @@ class Linter:
             matched = [matcher.mentioned_in(source) for source in pending]
             kept = [source for source, hit in zip(pending, matched, strict=True) if hit]
             pending = [source for source, hit in zip(pending, matched, strict=True) if not hit]
-            more, more_failures, more_symbols = self._parse_all(kept, imported_as)
-            parsed.extend(more)
-            failures.extend(more_failures)
-            symbols.extend(more_symbols)
+            more = parsed.add(kept)
             if more or index is None:  # else nothing new to learn from
-                index = self._index(parsed, symbols, serializers, delivery)
+                index = self._index(parsed, serializers, delivery)
             learned = {needle for frontend in FRONTENDS for needle in _learned(frontend, index)}
             learned |= {job.name.encode() for job in index.jobs.all}
             needles = learned - all_needles
@@ -359,7 +412,7 @@ class Linter:
             learning = True
         # Models and wrappers matter only where a job is defined or enqueued: the files
         # that merely mention a framework's word do not pull in the models they name.
-        analysis = self._recognise(parsed, symbols, index)
+        analysis = self._recognise(parsed, index)
         job_files = [
             module.parsed.source
             for module in analysis.modules
@@ -369,13 +422,9 @@ class Linter:
         if supporting:
             chosen = {id(source) for source in supporting}
             pending = [source for source in pending if id(source) not in chosen]
-            more, more_failures, more_symbols = self._parse_all(supporting, imported_as)
-            parsed.extend(more)
-            failures.extend(more_failures)
-            symbols.extend(more_symbols)
-            analysis = self._recognise(parsed, symbols, None, serializers, delivery)
-        failures.extend(self._syntax_check(pending))
-        return analysis, failures
+            parsed.add(supporting)
+            analysis = self._recognise(parsed, None, serializers, delivery)
+        return analysis, [*parsed.failures, *self._syntax_check(pending)]
 
     def _syntax_check(self, sources: Sequence[SourceFile]) -> list[ParseFailure]:
         """JOB001 for the files the prefilter skips, meaning what it means for a parsed
@@ -383,7 +432,7 @@ class Linter:
         a fraction of libcst's cost, in ``jobs`` processes for a large tree; libcst decides
         only the files it rejects, as the interpreter running joblint may be older than
         the syntax a file uses. The order of the results is the order of ``sources``."""
-        if self.jobs > 1 and len(sources) >= PARALLEL_FROM:
+        if self.jobs > 1 and sources and len(sources) >= PARALLEL_FROM:
             # Dealt out in turn, not cut in halves: a tree's files are sorted by path, and
             # one half of a package can hold most of its big files (Django's did).
             hands = min(self.jobs, len(sources))
@@ -400,59 +449,41 @@ class Linter:
             suspects = [source for source in sources if not compiles(source)]
         return [failure for failure in map(libcst_verdict, suspects) if failure is not None]
 
-    def _parse_all(
-        self, sources: Sequence[SourceFile], imported_as: Mapping[Path, str]
-    ) -> tuple[list[ParsedModule], list[ParseFailure], list[ModuleSymbols]]:
-        parsed: list[ParsedModule] = []
-        failures: list[ParseFailure] = []
-        symbols: list[ModuleSymbols] = []
-        for source in sources:
-            name = module_name_for(source.path, imported_as)
-            cached = self._parse_cache.get((source.path, source.data, name))
-            if cached is None:
-                result = parse(source, name)
-                cached = result if isinstance(result, ParseFailure) else _symbols(result)
-                self._parse_cache[(source.path, source.data, name)] = cached
-            if isinstance(cached, ParseFailure):
-                failures.append(cached)
-                continue
-            parsed.append(cached[0])
-            symbols.append(cached[1])
-        return parsed, failures, symbols
+    def _parse_cached(
+        self, source: SourceFile, name: tuple[str, str]
+    ) -> tuple[ParsedModule, ModuleSymbols] | ParseFailure:
+        """``parse_module``, once per (path, content, module name) for the linter's life."""
+        key = (source.path, source.data, name)
+        cached = self._parse_cache.get(key)
+        if cached is None:
+            cached = self._parse_cache[key] = parse_module(source, name)
+        return cached
 
     def _index(
         self,
-        parsed: Sequence[ParsedModule],
-        symbols: Sequence[ModuleSymbols],
+        parsed: _Parsed,
         serializers: ConfiguredSerializers | None = None,
         delivery: ConfiguredDelivery | None = None,
     ) -> ProjectIndex:
         """The project index with every job the frontends define in ``parsed``."""
-        index = ProjectIndex(
-            symbols,
+        inputs = IndexInputs(
+            parsed.symbols,
             self.settings.base_job,
-            dict(self.settings.task_decorators),
-            modules=parsed,
-            serializers=serializers,
-            delivery=delivery,
-            frameworks=[frontend.DESCRIPTION for frontend in FRONTENDS],
+            self.settings.task_decorators,
+            serializers,
+            delivery,
         )
-        jobs: list[JobDefinition] = []
-        for frontend in FRONTENDS:
-            concerns = Needles(set(frontend.NEEDLES), set(_learned(frontend, index)))
-            jobs.extend(
-                job
-                for module in parsed
-                if concerns.mentioned_in(module.source)
-                for job in frontend.define_jobs(module, index)
-            )
-        index.jobs = JobRegistry(jobs)
+        index = parsed.owner.index(inputs) or inputs.build(())
+        concerns = [
+            Needles(set(frontend.NEEDLES), set(_learned(frontend, index))) for frontend in FRONTENDS
+        ]
+        defined = sorted(parsed.owner.define_jobs(concerns), key=lambda found: found[:2])
+        index.jobs = JobRegistry(job for _, _, jobs in defined for job in jobs)
         return index
 
     def _recognise(
         self,
-        parsed: Sequence[ParsedModule],
-        symbols: Sequence[ModuleSymbols],
+        parsed: _Parsed,
         index: ProjectIndex | None = None,
         serializers: ConfiguredSerializers | None = None,
         delivery: ConfiguredDelivery | None = None,
@@ -460,23 +491,20 @@ class Linter:
         """Jobs and enqueue sites; ``index``, when given, is the index of exactly
         ``parsed`` (the prefilter's last round built it)."""
         if index is None:
-            index = self._index(parsed, symbols, serializers, delivery)
+            index = self._index(parsed, serializers, delivery)
+        owner = parsed.owner
         # Each job's signature as plain data, for the rules of the modules enqueueing it.
-        by_path = {module.path: module for module in parsed}
         learned = index.jobs.learned
-        index.jobs = JobRegistry(with_signature(by_path[job.path], job) for job in index.jobs.all)
+        signed = dict(owner.sign_jobs(index.jobs.all))
+        index.jobs = JobRegistry(
+            signed.get(position, job) for position, job in enumerate(index.jobs.all)
+        )
         index.jobs.learned.update(learned)
         jobs_by_path: dict[Path, list[JobDefinition]] = {}
         for job in index.jobs.all:
             jobs_by_path.setdefault(job.path, []).append(job)
-        # What the other modules contribute to placing a module's sites, from their
-        # summaries: placing them needs the module's own tree alone.
-        wrappers = placement.transaction_wrappers(
-            index.summaries.values(), self.settings.transaction_wrappers
-        )
-        atomic_views = placement.atomic_requests(index.summaries.values())
-        concerns = {
-            frontend: Needles(
+        concerns = [
+            Needles(
                 set(frontend.NEEDLES),
                 _learned(frontend, index)
                 | {
@@ -487,32 +515,29 @@ class Linter:
                 },
             )
             for frontend in FRONTENDS
-        }
-        modules = []
-        for module in parsed:
-            sites = [
-                with_option_values(module, placement.place(module, site, wrappers, atomic_views))
-                for frontend in FRONTENDS
-                if concerns[frontend].mentioned_in(module.source)
-                for site in frontend.find_enqueue_sites(module, index)
-            ]
-            facts = ModuleFacts(tuple(jobs_by_path.get(module.path, ())), tuple(sites))
-            modules.append(ModuleContext(module, facts, index, self.settings))
+        ]
+        # What the other modules contribute to placing a module's sites, from their
+        # summaries: placing them needs the module's own tree alone.
+        placed = Placement(
+            placement.transaction_wrappers(
+                index.summaries.values(), self.settings.transaction_wrappers
+            ),
+            placement.atomic_requests(index.summaries.values()),
+        )
+        sites = dict(owner.find_sites(index.jobs.all, concerns, placed))
+        modules = [
+            ModuleContext(
+                parsed.module(number),
+                ModuleFacts(tuple(jobs_by_path.get(parsed.path(number), ())), sites[number]),
+                index,
+                self.settings,
+            )
+            for number in parsed.numbers
+        ]
         index.record_enqueue_sites(
             site for module in modules for site in module.facts.enqueue_sites
         )
-        return Analysis(tuple(modules), index)
-
-    def _run_guarded(
-        self, rule: ModuleRule, module: ModuleContext, problems: list[Problem]
-    ) -> list[Diagnostic]:
-        if not rule.checks_tests and module.in_tests:
-            return []
-        try:
-            return list(rule.check(module))
-        except Exception as error:  # a bug in one rule must not hide the other findings
-            problems.append(Problem(module.path, _internal_error(rule.code, error)))
-            return []
+        return Analysis(tuple(modules), index, parsed.numbers)
 
     # -- filtering ---------------------------------------------------------------------
 
@@ -653,6 +678,55 @@ def without_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
+class _Parsed:
+    """The modules a run has parsed so far, by number (the order they were parsed in),
+    with their symbols; their trees are with ``owner``."""
+
+    def __init__(self, owner: ModuleOwner, imported_as: Mapping[Path, str]) -> None:
+        self.owner = owner
+        self._imported_as = imported_as
+        self._count = 0
+        self._sources: dict[int, tuple[SourceFile, tuple[str, str]]] = {}
+        self._symbols: dict[int, ModuleSymbols] = {}
+        self.failures: list[ParseFailure] = []
+
+    def add(self, sources: Sequence[SourceFile]) -> bool:
+        """Parse ``sources``; whether any of them parsed."""
+        numbered = {
+            self._count + offset: (source, module_name_for(source.path, self._imported_as))
+            for offset, source in enumerate(sources)
+        }
+        self._count += len(sources)
+        before = len(self._symbols)
+        answers = self.owner.parse([(number, *named) for number, named in numbered.items()])
+        for number, result in sorted(answers, key=lambda answer: answer[0]):
+            if isinstance(result, ParseFailure):
+                self.failures.append(result)
+            else:
+                self._symbols[number] = result
+                self._sources[number] = numbered[number]
+        return len(self._symbols) > before
+
+    @property
+    def numbers(self) -> tuple[int, ...]:
+        return tuple(sorted(self._symbols))
+
+    @property
+    def symbols(self) -> tuple[ModuleSymbols, ...]:
+        return tuple(self._symbols[number] for number in self.numbers)
+
+    def path(self, number: int) -> Path:
+        return self._sources[number][0].path
+
+    def module(self, number: int) -> ParsedModule:
+        """The module's tree when this process owns it, else its source and names."""
+        own = self.owner.tree(number)
+        if own is not None:
+            return own
+        source, name = self._sources[number]
+        return ParsedModule.elsewhere(source, name)
+
+
 def _folder_glob_of(path: Path, root: Path) -> str:
     """The folder to exclude for a template file, as a gitignore glob from the project
     root: the outermost folder named for templates (``sdk/template/``, a cookiecutter's
@@ -737,30 +811,3 @@ class Needles:
         return any(
             pattern.search(source.data) is not None for pattern in [*candidates, *self._everywhere]
         )
-
-
-def _symbols(parsed: ParsedModule) -> tuple[ParsedModule, ModuleSymbols] | ParseFailure:
-    """The module's symbols (with its summary, what rules checking other modules read of
-    it, and what it tells each frontend of itself), or a failure for a tree too deep for
-    Python's recursion limit (a string concatenated from thousands of literals, as in
-    ``pydoc_data/topics.py``): libcst parses it, but every visitor recurses once per
-    level."""
-    try:
-        symbols = collect_symbols(parsed)
-        exports = tuple(
-            (frontend.FRAMEWORK, exported)
-            for frontend in FRONTENDS
-            if (exported := frontend.export(parsed)) is not None
-        )
-        return parsed, dataclasses.replace(
-            symbols, summary=summarise_module(parsed), exports=exports
-        )
-    except RecursionError:
-        return ParseFailure(parsed.path, "nesting is too deep to analyse", 1, 1, True)
-
-
-def _internal_error(code: str, error: Exception) -> str:
-    return (
-        f"internal error in {code}: {type(error).__name__}: {error}; "
-        "this is a bug in joblint, please report it"
-    )

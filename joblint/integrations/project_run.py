@@ -136,4 +136,3 @@ def _locked(directory: Path) -> Iterator[None]:
         yield
     finally:
         os.close(handle)  # closing releases the lock
-

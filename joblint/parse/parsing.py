@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
+from typing import cast
 
 import libcst as cst
 from libcst.metadata import (
@@ -23,6 +24,19 @@ from joblint.parse.python_syntax import ParseFailure, python_syntax_error
 from joblint.parse.source import SourceFile
 
 
+class _TreeElsewhere:
+    """Stands for the tree of a module another process owns: any use fails."""
+
+    __slots__ = ("_path",)
+
+    def __init__(self, path: object) -> None:
+        object.__setattr__(self, "_path", path)
+
+    def __getattribute__(self, name: str) -> object:
+        path = object.__getattribute__(self, "_path")
+        raise RuntimeError(f"the tree of {path} is in the process that owns it, not here")
+
+
 class ParsedModule:
     """One parsed file with its module name and lazily resolved metadata."""
 
@@ -36,6 +50,14 @@ class ParsedModule:
         self.module = module
         self.module_name, self.package = name or module_name_for(source.path)
         self._names: dict[cst.CSTNode, frozenset[str]] = {}
+
+    @classmethod
+    def elsewhere(cls, source: SourceFile, name: tuple[str, str]) -> ParsedModule:
+        """A module parsed in another process (a worker that owns it): its source and
+        names, never its tree, which stays where it was parsed. What runs here reads
+        plain facts of it (project rules), and reaching for the tree is a bug that fails
+        loudly, naming the module."""
+        return cls(source, cast(cst.Module, _TreeElsewhere(source.path)), name)
 
     @cached_property
     def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
