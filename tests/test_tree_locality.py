@@ -88,15 +88,7 @@ def _foreign_site(site: EnqueueSite) -> EnqueueSite:
 def local_view(module: ModuleContext, analysis: Analysis) -> ModuleContext:
     """``module`` with an index through which no other module's node can be reached."""
     own = module.parsed
-
-    def module_at(path: Path) -> ParsedModule | None:
-        if path != own.path:
-            raise ForeignTreeRead(f"a module rule asked for the tree of {path}")
-        return own
-
     index: ProjectIndex = copy.copy(module.index)
-    index.modules = Unreachable("ProjectIndex.modules")  # type: ignore[assignment]
-    index.module_at = module_at  # type: ignore[method-assign]
     index.jobs = JobRegistry(
         job if job.path == own.path else _foreign_job(job) for job in module.index.jobs.all
     )
@@ -173,13 +165,7 @@ def treeless_view(analysis: Analysis, settings: Settings) -> ProjectContext:
     """The project as project rules are to see it in the parent process: every module
     its path and names with its jobs and enqueue sites as facts, and an index through
     which no tree can be reached."""
-
-    def module_at(path: Path) -> ParsedModule | None:
-        raise ForeignTreeRead(f"a project rule asked for the tree of {path}")
-
     index: ProjectIndex = copy.copy(analysis.index)
-    index.modules = Unreachable("ProjectIndex.modules")  # type: ignore[assignment]
-    index.module_at = module_at  # type: ignore[method-assign]
     index.jobs = JobRegistry(_foreign_job(job) for job in analysis.index.jobs.all)
     index.record_enqueue_sites(_foreign_site(site) for site in analysis.enqueue_sites)
     modules = tuple(
@@ -302,10 +288,6 @@ def test_the_view_stops_a_rule_reading_another_modules_tree(tmp_path: Path) -> N
     assert job is not None and job.name == "SendJob"
     with pytest.raises(ForeignTreeRead):
         _ = job.perform.params  # type: ignore[union-attr]
-    with pytest.raises(ForeignTreeRead):
-        seen.index.module_at(job.path)
-    with pytest.raises(ForeignTreeRead):
-        list(seen.index.modules)
     own = next(site for site in seen.index.enqueue_sites_of("app.jobs.SendJob"))
     assert isinstance(own.node, cst.Call)
 
@@ -338,11 +320,46 @@ def test_the_treeless_view_stops_a_project_rule_reading_any_tree(tmp_path: Path)
     assert site.option_value("queue") is not None and site.sending is not None
     with pytest.raises(ForeignTreeRead):
         dict(site.options)
-    with pytest.raises(ForeignTreeRead):
-        list(project.index.modules)
-    with pytest.raises(ForeignTreeRead):
-        project.index.module_at(site.path)
     job = project.index.jobs.resolve("app.jobs.SendJob")
     assert job is not None
     with pytest.raises(ForeignTreeRead):
         _ = job.node.name  # type: ignore[union-attr]
+
+
+def _trees_in(value: object, seen: set[int]) -> list[str]:
+    """Where ``value`` holds a libcst node or a parsed module, as attribute paths."""
+    if id(value) in seen or isinstance(value, str | bytes | int | float | Path | type(None)):
+        return []
+    seen.add(id(value))
+    if isinstance(value, cst.CSTNode | ParsedModule):
+        return [type(value).__name__]
+    if isinstance(value, dict):
+        children = [(repr(key), item) for key, item in value.items()]
+        children += [(f"key {key!r}", key) for key in value]
+    elif isinstance(value, list | tuple | set | frozenset):
+        children = [(f"[{number}]", item) for number, item in enumerate(value)]
+    elif hasattr(value, "__dict__") and type(value).__module__.startswith("joblint"):
+        children = list(vars(value).items())
+    else:
+        return []
+    return [f"{name}.{found}" for name, item in children for found in _trees_in(item, seen)]
+
+
+def test_the_index_holds_no_tree() -> None:
+    """The project index is facts only: apart from the jobs and enqueue sites of the
+    process's own modules (their nodes are read where the module is owned), nothing in it
+    leads to a tree, so no frontend or rule can read another module's."""
+    root = REPO / "examples" / "shop"
+    settings = _settings(root)
+    files = discover([root], settings).files
+    sources = [source for source in map(read_source, files) if isinstance(source, SourceFile)]
+    with walk.remembering_children():
+        index = Linter(settings).analyse(sources).index
+    assert index.jobs.all
+    held = {
+        name: value
+        for name, value in vars(index).items()
+        if name not in ("jobs", "_sites_by_target")
+    }
+    assert _trees_in(held, set()) == []
+    assert _trees_in({"jobs": index.jobs}, set()), "the harness finds the jobs' own nodes"

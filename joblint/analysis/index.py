@@ -1,5 +1,7 @@
 """The cross-file view: every class, function and module-level call the first pass
 collected, and (once the frontends have spoken) every job, by qualified and registered name.
+It holds plain facts only, no module's tree (issue 17): a frontend or a rule reads the tree
+of the module it looks at, and learns of the others from here.
 
 Built in a first pass over the candidate files, so that a module defining
 ``class ProcessPaymentJob(ApplicationJob)`` knows it defines a job even though
@@ -29,8 +31,6 @@ from joblint.analysis.runtime_api import is_runtime_job_base
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from joblint.parse.parsing import ParsedModule
 
 T = TypeVar("T")
 
@@ -87,7 +87,6 @@ class ProjectIndex:
         symbols: Iterable[ModuleSymbols],
         base_job: str | None = None,
         task_decorators: Mapping[str, str] | None = None,
-        modules: Iterable[ParsedModule] = (),
         serializers: ConfiguredSerializers | None = None,
         delivery: ConfiguredDelivery | None = None,
         frameworks: Iterable[FrameworkDescription] = (),
@@ -98,10 +97,6 @@ class ProjectIndex:
         self.frameworks: Mapping[str, FrameworkDescription] = {
             description.name: description for description in frameworks
         }
-        # The parsed modules behind the symbols, for frontends whose jobs are made by code
-        # in other modules (an RQ job is any function some module enqueues).
-        self.modules: tuple[ParsedModule, ...] = tuple(modules)
-        self._modules_by_path = {parsed.path: parsed for parsed in self.modules}
         # What rules need of each module's code, by path: a rule reads the tree of its own
         # module only, and learns of the others from their summaries (issue 17).
         self.summaries: Mapping[Path, ModuleSummary] = {
@@ -164,10 +159,6 @@ class ProjectIndex:
     def enqueue_sites_of(self, qualified_name: str) -> tuple[EnqueueSite, ...]:
         """The enqueue sites, in every module the run recognised, that target the job."""
         return self._sites_by_target.get(qualified_name, ())
-
-    def module_at(self, path: Path) -> ParsedModule | None:
-        """The parsed module of the file at ``path``, when the run parsed it."""
-        return self._modules_by_path.get(path)
 
     def resolve_class(self, qualified_name: str) -> ClassInfo | None:
         return self.classes.resolve(qualified_name)

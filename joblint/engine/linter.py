@@ -473,7 +473,7 @@ class Linter:
             serializers,
             delivery,
         )
-        index = parsed.owner.index(inputs) or inputs.build(())
+        index = parsed.owner.index(inputs) or inputs.build()
         concerns = [
             Needles(set(frontend.NEEDLES), set(_learned(frontend, index))) for frontend in FRONTENDS
         ]

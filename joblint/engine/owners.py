@@ -56,8 +56,8 @@ Parse = Callable[[SourceFile, tuple[str, str]], "tuple[ParsedModule, ModuleSymbo
 
 @dataclass(frozen=True)
 class IndexInputs:
-    """What a project index is made of, as plain data: every owner builds the same index
-    from it, holding the trees of its own modules."""
+    """What a project index is made of, as plain data: every process owning modules
+    builds the same index from it."""
 
     symbols: tuple[ModuleSymbols, ...]
     base_job: str | None
@@ -65,12 +65,11 @@ class IndexInputs:
     serializers: ConfiguredSerializers | None
     delivery: ConfiguredDelivery | None
 
-    def build(self, modules: Sequence[ParsedModule]) -> ProjectIndex:
+    def build(self) -> ProjectIndex:
         return ProjectIndex(
             self.symbols,
             self.base_job,
             dict(self.task_decorators),
-            modules=modules,
             serializers=self.serializers,
             delivery=self.delivery,
             frameworks=[frontend.DESCRIPTION for frontend in FRONTENDS],
@@ -109,7 +108,7 @@ class ModuleOwner(Protocol):
 
     def index(self, inputs: IndexInputs) -> ProjectIndex | None:
         """Build the index from ``inputs`` where the modules are; the index itself when
-        they are in this process (it then holds their trees), else None."""
+        they are in this process (the engine then shares it), else None."""
 
     def define_jobs(
         self, concerns: Sequence[Concern]
@@ -171,7 +170,7 @@ class OwnedModules:
         return self.modules.get(number)
 
     def index(self, inputs: IndexInputs) -> ProjectIndex:
-        self._index = inputs.build([self.modules[n] for n in sorted(self.modules)])
+        self._index = inputs.build()
         self._own_jobs.clear()
         self._own_sites.clear()
         self.contexts.clear()
