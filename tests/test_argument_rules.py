@@ -500,7 +500,6 @@ def synthetic(
     )
     index = ProjectIndex(
         [collect_symbols(parsed)],
-        modules=[parsed],
         frameworks=[frontend.DESCRIPTION for frontend in FRONTENDS],
     )
     index.jobs = JobRegistry([job])
