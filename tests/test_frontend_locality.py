@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from lint_support import write_tree
 from test_rule_pages import _pages
-from test_tree_locality import TREES, ForeignTreeRead, _foreign_job, _settings
+from test_tree_locality import SEND_JOB, TREES, ForeignTreeRead, _foreign_job, _settings, analysed
 
 from joblint.analysis.index import JobRegistry, ProjectIndex
 from joblint.config import Settings
@@ -126,24 +126,16 @@ def test_frontends_read_one_module_of_each_rule_page_example(
 
 
 def test_the_local_index_stops_a_frontend_reading_another_modules_tree(tmp_path: Path) -> None:
-    """The harness can fail: a frontend that looked at the index's modules, or at
-    another module's job's nodes, would stop with ForeignTreeRead."""
-    write_tree(
+    """The harness can fail: a frontend that looked at another module's job's nodes
+    would stop with ForeignTreeRead."""
+    analysis = analysed(
         tmp_path,
         {
-            "app/jobs.py": (
-                "from joblint.runtime import Job\n\n\n"
-                "class SendJob(Job):\n    def perform(self, order_id):\n        pass\n"
-            ),
+            "app/jobs.py": SEND_JOB,
             "app/views.py": "from app.jobs import SendJob\n\n\ndef view(order):\n"
             "    SendJob.perform_later(order.id)\n",
         },
     )
-    settings = Settings(project_root=tmp_path)
-    files = discover([tmp_path], settings).files
-    sources = [source for source in map(read_source, files) if isinstance(source, SourceFile)]
-    with walk.remembering_children():
-        analysis = Linter(settings).analyse(sources)
     views = next(module.parsed for module in analysis.modules if module.path.name == "views.py")
     registry = JobRegistry(_foreign_job(job) for job in analysis.index.jobs.all)
     local = _local_index(analysis.index, views, registry)

@@ -228,6 +228,24 @@ def assert_local(root: Path, settings: Settings, codes: frozenset[str]) -> list[
     return normal
 
 
+SEND_JOB = (
+    "from joblint.runtime import Job\n\n\n"
+    "class SendJob(Job):\n    def perform(self, order_id):\n        pass\n"
+)
+
+
+def analysed(
+    root: Path, files: dict[str, str | bytes], settings: Settings | None = None
+) -> Analysis:
+    """What the engine understands of the tree of ``files``, written under ``root``."""
+    write_tree(root, files)
+    settings = settings or Settings(project_root=root)
+    found = discover([root], settings).files
+    sources = [source for source in map(read_source, found) if isinstance(source, SourceFile)]
+    with walk.remembering_children():
+        return Linter(settings).analyse(sources)
+
+
 def _settings(root: Path) -> Settings:
     config = root / "pyproject.toml"
     return load_settings(config if config.is_file() else None, root)
@@ -267,21 +285,14 @@ def test_rule_page_examples_are_checked_module_by_module(tmp_path: Path, page: R
 
 def test_the_view_stops_a_rule_reading_another_modules_tree(tmp_path: Path) -> None:
     """The harness can fail: through the view, another module's job is facts only."""
-    write_tree(
+    analysis = analysed(
         tmp_path,
         {
-            "app/jobs.py": (
-                "from joblint.runtime import Job\n\n\n"
-                "class SendJob(Job):\n    def perform(self, order_id):\n        pass\n"
-            ),
+            "app/jobs.py": SEND_JOB,
             "app/views.py": "from app.jobs import SendJob\n\n\ndef view(order):\n"
             "    SendJob.perform_later(order.id)\n",
         },
     )
-    settings = Settings(project_root=tmp_path)
-    files = discover([tmp_path], settings).files
-    sources = [source for source in map(read_source, files) if isinstance(source, SourceFile)]
-    analysis = Linter(settings).analyse(sources)
     views = next(module for module in analysis.modules if module.path.name == "views.py")
     seen = local_view(views, analysis)
     job = seen.index.jobs.resolve("app.jobs.SendJob")
@@ -295,21 +306,13 @@ def test_the_view_stops_a_rule_reading_another_modules_tree(tmp_path: Path) -> N
 def test_the_treeless_view_stops_a_project_rule_reading_any_tree(tmp_path: Path) -> None:
     """The harness can fail: through the project rules' view, a module is its path and
     names, and its jobs and sites are facts."""
-    write_tree(
-        tmp_path,
-        {
-            "app/jobs.py": (
-                "from joblint.runtime import Job\n\n\n"
-                "class SendJob(Job):\n    def perform(self, order_id):\n        pass\n"
-            ),
-            "app/views.py": "from app.jobs import SendJob\n\n\ndef view(order):\n"
-            "    SendJob.set(queue='low').perform_later(order.id)\n",
-        },
-    )
     settings = Settings(project_root=tmp_path)
-    files = discover([tmp_path], settings).files
-    sources = [source for source in map(read_source, files) if isinstance(source, SourceFile)]
-    project = treeless_view(Linter(settings).analyse(sources), settings)
+    files = {
+        "app/jobs.py": SEND_JOB,
+        "app/views.py": "from app.jobs import SendJob\n\n\ndef view(order):\n"
+        "    SendJob.set(queue='low').perform_later(order.id)\n",
+    }
+    project = treeless_view(analysed(tmp_path, files, settings), settings)
     views = next(module for module in project.modules if module.path.name == "views.py")
     assert views.parsed.module_name == "app.views" and not views.in_tests
     with pytest.raises(ForeignTreeRead):
@@ -351,8 +354,8 @@ def test_the_index_holds_no_tree() -> None:
     leads to a tree, so no frontend or rule can read another module's."""
     root = REPO / "examples" / "shop"
     settings = _settings(root)
-    files = discover([root], settings).files
-    sources = [source for source in map(read_source, files) if isinstance(source, SourceFile)]
+    found = discover([root], settings).files
+    sources = [source for source in map(read_source, found) if isinstance(source, SourceFile)]
     with walk.remembering_children():
         index = Linter(settings).analyse(sources).index
     assert index.jobs.all

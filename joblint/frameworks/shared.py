@@ -100,21 +100,8 @@ class _BindingCollector(cst.CSTVisitor):
         self.depth -= 1
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if self.depth or isinstance(node.names, cst.ImportStar):
-            return
-        try:
-            module = get_absolute_module_from_package_for_import(self.parsed.package, node)
-        except Exception:  # a relative import beyond the top-level package
-            return
-        if module is None:
-            return
-        for alias in node.names:
-            if not isinstance(alias.name, cst.Name):
-                continue
-            local = alias.asname.name if alias.asname is not None else alias.name
-            if isinstance(local, cst.Name):
-                imported = f"{module}.{alias.name.value}"
-                self.bindings.imports[f"{self.parsed.module_name}.{local.value}"] = imported
+        if not self.depth:
+            self.bindings.imports.update(_imported(self.parsed, node))
 
     def _name(self, node: cst.CSTNode) -> str | None:
         return single_name(self.parsed, node)
