@@ -15,9 +15,16 @@ import copy
 from pathlib import Path
 
 import pytest
-from lint_support import write_tree
 from test_rule_pages import _pages
-from test_tree_locality import SEND_JOB, TREES, ForeignTreeRead, _foreign_job, _settings, analysed
+from test_tree_locality import (
+    SEND_JOB,
+    TREES,
+    ForeignTreeRead,
+    _foreign_job,
+    _settings,
+    analysed,
+    example_trees,
+)
 
 from joblint.analysis.index import JobRegistry, ProjectIndex
 from joblint.config import Settings
@@ -114,14 +121,7 @@ def test_frontends_read_one_module_of_each_fixture_tree(root: Path) -> None:
 def test_frontends_read_one_module_of_each_rule_page_example(
     tmp_path: Path, page: RulePage
 ) -> None:
-    contexts: dict[str, str | bytes] = {
-        example.filename: example.code for example in page.examples if example.role == "context"
-    }
-    for number, example in enumerate(page.examples):
-        if example.role not in ("flagged", "clean"):
-            continue
-        root = tmp_path / str(number)
-        write_tree(root, {**contexts, example.filename: example.code.encode(example.encoding)})
+    for root in example_trees(tmp_path, page):
         assert_local(root, _settings(root))
 
 

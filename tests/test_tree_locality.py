@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -105,16 +105,8 @@ def _finding(diagnostic: Diagnostic, parsed: ParsedModule) -> Finding:
     """A finding as compared between the runs: where, what, and what its fix (applied
     here, while the view's stand-ins are in place) makes of the module."""
     fix = diagnostic.fix
-    span = diagnostic.span
     return (
-        str(diagnostic.path),
-        diagnostic.code,
-        span.start.line,
-        span.start.column,
-        span.end.line,
-        span.end.column,
-        diagnostic.message,
-        None if fix is None else f"{fix.applicability.value}: {fix.message}",
+        *_project_finding(diagnostic),
         None if fix is None else fix.transform(parsed.module).code,
     )
 
@@ -272,6 +264,13 @@ def test_fixture_trees_are_checked_module_by_module(root: Path) -> None:
 @pytest.mark.parametrize("page", _pages(), ids=lambda page: page.code)
 def test_rule_page_examples_are_checked_module_by_module(tmp_path: Path, page: RulePage) -> None:
     """Each flagged and clean example, with the page's context files beside it."""
+    for root in example_trees(tmp_path, page):
+        assert_local(root, _settings(root), _rules_for(page))
+
+
+def example_trees(tmp_path: Path, page: RulePage) -> Iterator[Path]:
+    """Each flagged and clean example of a rule page written as a tree under
+    ``tmp_path``, with the page's context files beside it."""
     contexts: dict[str, str | bytes] = {
         example.filename: example.code for example in page.examples if example.role == "context"
     }
@@ -280,7 +279,7 @@ def test_rule_page_examples_are_checked_module_by_module(tmp_path: Path, page: R
             continue
         root = tmp_path / str(number)
         write_tree(root, {**contexts, example.filename: example.code.encode(example.encoding)})
-        assert_local(root, _settings(root), _rules_for(page))
+        yield root
 
 
 def test_the_view_stops_a_rule_reading_another_modules_tree(tmp_path: Path) -> None:
