@@ -51,7 +51,7 @@ def _outcome(
     root: Path, settings: Settings, jobs: int, monkeypatch: pytest.MonkeyPatch
 ) -> list[str]:
     """Every finding (with its fix's description) and problem of a run, in order."""
-    monkeypatch.setattr(linter, "PARALLEL_FROM", 0 if jobs > 1 else 10**9)
+    monkeypatch.setattr(linter, "SHARE_FROM", 0 if jobs > 1 else 10**9)
     seen = []
     for result in Linter(settings, jobs=jobs).lint_paths([root]):
         if isinstance(result, Problem):
@@ -133,7 +133,7 @@ def test_a_worker_that_fails_ends_the_run_with_one_line(
 ) -> None:
     write_tree(tmp_path, {"pyproject.toml": "[tool.joblint]\n", **JOBS})
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(linter, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(linter, "SHARE_FROM", 0)
 
     def broken(*_: object) -> list[object]:
         raise ValueError("a bug in a frontend")
@@ -165,7 +165,7 @@ def test_fix_edits_in_json_output_are_the_same_from_workers(
     it makes, so they are those of one process."""
     write_tree(tmp_path, {"pyproject.toml": "[tool.joblint]\n", **JOBS})
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(linter, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(linter, "SHARE_FROM", 0)
     one = run("check", "--no-cache", "--jobs", "1", "--output-format", "json")
     two = run("check", "--no-cache", "--jobs", "2", "--output-format", "json")
     assert two == one
@@ -177,7 +177,7 @@ def test_fixing_with_several_jobs_fixes_in_one_process(
 ) -> None:
     write_tree(tmp_path, {"pyproject.toml": "[tool.joblint]\n", **JOBS})
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(linter, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(linter, "SHARE_FROM", 0)
     _, _, err = run("check", "--no-cache", "--jobs", "2", "--fix", "--unsafe-fixes")
     assert "internal error" not in err
     assert "order.pk" in (tmp_path / "app" / "views.py").read_text()

@@ -18,9 +18,9 @@ import gc
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +59,13 @@ from joblint.rules import ALL_RULES, RULES_BY_CODE, ModuleRule, ProjectRule, Rul
 
 # Below this many files, starting processes costs more than checking in one.
 PARALLEL_FROM = 200
+# From this many modules in the prefilter's first round (the files naming a framework),
+# a run that only reports shares its modules among worker processes: below it, starting
+# them and sending each the project's facts costs more than it saves (Django, whose 885
+# files name no framework, took 1.4 s in one process and 1.9 s with two workers). The
+# first round is what is known when the modules' owner must be chosen; it kept 225 files
+# on polar, 70 on saleor (which parses about 1,000 in the end), 37 on netbox, 24 on redash.
+SHARE_FROM = 50
 
 
 @dataclass(frozen=True)
@@ -286,12 +293,10 @@ class Linter:
 
     def analyse(self, sources: Sequence[SourceFile]) -> Analysis:
         """Parse what the prefilter keeps, index it, and recognise jobs and enqueue sites."""
-        with (
-            walk.remembering_children(),
-            without_cycle_collection(),
-            self._owner(sources) as owner,
-        ):
-            return self._parse_candidates(sources, owner)[0]
+        with walk.remembering_children(), without_cycle_collection(), ExitStack() as stack:
+            return self._parse_candidates(
+                sources, lambda first: stack.enter_context(self._owner(first))
+            )[0]
 
     # -- the pipeline ------------------------------------------------------------------
 
@@ -319,8 +324,10 @@ class Linter:
     ) -> list[Diagnostic]:
         reported = {source.path for source in sources} | set(config_files)
         everything = [*sources, *context]
-        with self._owner(everything, may_share) as owner:
-            analysis, failures = self._parse_candidates(everything, owner)
+        with ExitStack() as stack:
+            analysis, failures, owner = self._parse_candidates(
+                everything, lambda first: stack.enter_context(self._owner(first, may_share))
+            )
             findings = self._syntax_errors(
                 [failure for failure in failures if failure.path in reported]
             )
@@ -362,22 +369,26 @@ class Linter:
 
     @contextmanager
     def _owner(
-        self, sources: Sequence[SourceFile], may_share: bool = False
+        self, first: Sequence[SourceFile], may_share: bool = False
     ) -> Iterator[ModuleOwner]:
-        """Where this run's modules are parsed and kept: in this process, or (a run that
-        only reports, on a large tree, with more than one job) shared among ``jobs``
-        worker processes, each owning its modules' trees. A run with rules other than
-        joblint's own (tests') stays in this process: only registered rules cross."""
+        """Where this run's modules are parsed and kept, chosen when the prefilter's
+        first round has chosen the ``first`` modules to parse: in this process, or (a run
+        that only reports, with more than one job, on a tree with many job modules)
+        shared among ``jobs`` worker processes, each owning its modules' trees. A run with
+        rules other than joblint's own (tests') stays in this process: only registered
+        rules cross."""
         registered = all(RULES_BY_CODE.get(rule.code) is rule for rule in self.rules)
-        if not (may_share and registered and self.jobs > 1 and len(sources) >= PARALLEL_FROM):
+        if not (may_share and registered and self.jobs > 1 and len(first) >= SHARE_FROM):
             yield OwnedModules(self.settings, self._parse_cached)
             return
         with ProcessModules(self.settings, self.jobs) as workers:
             yield workers
 
     def _parse_candidates(
-        self, sources: Sequence[SourceFile], owner: ModuleOwner
-    ) -> tuple[Analysis, list[ParseFailure]]:
+        self,
+        sources: Sequence[SourceFile],
+        owner_for: Callable[[Sequence[SourceFile]], ModuleOwner],
+    ) -> tuple[Analysis, list[ParseFailure], ModuleOwner]:
         """Parse the files the prefilter keeps: those that mention a framework or a job
         (learned in rounds: a project base job, then the modules naming it), then the
         files defining the models and transaction wrappers those files name. Module names
@@ -385,11 +396,11 @@ class Linter:
         imported_as = imported_names(sources, self.settings.project_root)
         serializers = configured_serializers(sources)
         delivery = configured_delivery(sources, imported_as)
-        parsed = _Parsed(owner, imported_as)
+        parsed = _Parsed(owner_for, imported_as)
         if not self.prefilter:
             parsed.add(sources)
             analysis = self._recognise(parsed, None, serializers, delivery)
-            return analysis, parsed.failures
+            return analysis, parsed.failures, parsed.owner
         all_needles: set[bytes] = {n for frontend in FRONTENDS for n in frontend.NEEDLES}
         needles = set(all_needles)
         pending = list(sources)
@@ -424,7 +435,7 @@ class Linter:
             pending = [source for source in pending if id(source) not in chosen]
             parsed.add(supporting)
             analysis = self._recognise(parsed, None, serializers, delivery)
-        return analysis, [*parsed.failures, *self._syntax_check(pending)]
+        return analysis, [*parsed.failures, *self._syntax_check(pending)], parsed.owner
 
     def _syntax_check(self, sources: Sequence[SourceFile]) -> list[ParseFailure]:
         """JOB001 for the files the prefilter skips, meaning what it means for a parsed
@@ -680,18 +691,31 @@ def without_cycle_collection() -> Iterator[None]:
 
 class _Parsed:
     """The modules a run has parsed so far, by number (the order they were parsed in),
-    with their symbols; their trees are with ``owner``."""
+    with their symbols; their trees are with ``owner``, which ``owner_for`` chooses from
+    the first modules to parse."""
 
-    def __init__(self, owner: ModuleOwner, imported_as: Mapping[Path, str]) -> None:
-        self.owner = owner
+    def __init__(
+        self,
+        owner_for: Callable[[Sequence[SourceFile]], ModuleOwner],
+        imported_as: Mapping[Path, str],
+    ) -> None:
+        self._owner_for = owner_for
+        self._owner: ModuleOwner | None = None
         self._imported_as = imported_as
         self._count = 0
         self._sources: dict[int, tuple[SourceFile, tuple[str, str]]] = {}
         self._symbols: dict[int, ModuleSymbols] = {}
         self.failures: list[ParseFailure] = []
 
+    @property
+    def owner(self) -> ModuleOwner:
+        assert self._owner is not None, "add() comes first"
+        return self._owner
+
     def add(self, sources: Sequence[SourceFile]) -> bool:
         """Parse ``sources``; whether any of them parsed."""
+        if self._owner is None:
+            self._owner = self._owner_for(sources)
         numbered = {
             self._count + offset: (source, module_name_for(source.path, self._imported_as))
             for offset, source in enumerate(sources)
