@@ -128,12 +128,19 @@ def test_jobs_cross_processes_as_facts_without_their_nodes(tmp_path: Path) -> No
     assert pickle.loads(plain_dumps((UNKNOWN,)))[0] is UNKNOWN
 
 
-def test_a_worker_that_fails_ends_the_run_with_one_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def shared_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``JOBS`` as a configured project, the working folder, with any run that may share
+    its modules sharing them."""
     write_tree(tmp_path, {"pyproject.toml": "[tool.joblint]\n", **JOBS})
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(linter, "SHARE_FROM", 0)
+    return tmp_path
+
+
+def test_a_worker_that_fails_ends_the_run_with_one_line(
+    shared_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
 
     def broken(*_: object) -> list[object]:
         raise ValueError("a bug in a frontend")
@@ -158,26 +165,16 @@ def test_a_worker_that_dies_is_an_error_not_a_hang(tmp_path: Path) -> None:
             workers.index(IndexInputs(symbols, None, (), None, None))  # type: ignore[arg-type]
 
 
-def test_fix_edits_in_json_output_are_the_same_from_workers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_fix_edits_in_json_output_are_the_same_from_workers(shared_project: Path) -> None:
     """JSON output shows each fix's edits; a fix made in a worker comes back as the text
     it makes, so they are those of one process."""
-    write_tree(tmp_path, {"pyproject.toml": "[tool.joblint]\n", **JOBS})
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(linter, "SHARE_FROM", 0)
     one = run("check", "--no-cache", "--jobs", "1", "--output-format", "json")
     two = run("check", "--no-cache", "--jobs", "2", "--output-format", "json")
     assert two == one
     assert '"content": ".pk"' in one[1]
 
 
-def test_fixing_with_several_jobs_fixes_in_one_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    write_tree(tmp_path, {"pyproject.toml": "[tool.joblint]\n", **JOBS})
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(linter, "SHARE_FROM", 0)
+def test_fixing_with_several_jobs_fixes_in_one_process(shared_project: Path) -> None:
     _, _, err = run("check", "--no-cache", "--jobs", "2", "--fix", "--unsafe-fixes")
     assert "internal error" not in err
-    assert "order.pk" in (tmp_path / "app" / "views.py").read_text()
+    assert "order.pk" in (shared_project / "app" / "views.py").read_text()

@@ -208,6 +208,9 @@ class OwnedModules:
         learned = index.jobs.learned
         index.jobs = JobRegistry(self._own_jobs.get(_job_key(job), job) for job in jobs)
         index.jobs.learned.update(learned)
+        jobs_by_path: dict[Path, list[JobDefinition]] = {}
+        for job in index.jobs.all:
+            jobs_by_path.setdefault(job.path, []).append(job)
         found: list[tuple[int, tuple[EnqueueSite, ...]]] = []
         for number in sorted(self.modules):
             module = self.modules[number]
@@ -221,7 +224,7 @@ class OwnedModules:
                 for site in frontend.find_enqueue_sites(module, index)
             )
             self._own_sites[number] = sites
-            own_jobs = tuple(job for job in index.jobs.all if job.path == module.path)
+            own_jobs = tuple(jobs_by_path.get(module.path, ()))
             self.contexts[number] = ModuleContext(
                 module, ModuleFacts(own_jobs, sites), index, self.settings
             )
