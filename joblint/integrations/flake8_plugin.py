@@ -2,11 +2,13 @@
 
 flake8 gives one file at a time; joblint's rules need the project (a job's base class or
 signature may live in another file). In a configured project, the first file runs joblint
-once over the whole project, shared by flake8's processes through the cache folder
-(``joblint.integrations.project_run``), and every file reads its findings from that run.
-A file the run did not read as flake8 hands it over is checked on its own, with one
-``Linter`` per project root for the whole process, whose parse cache keeps the project's
-other files parsed once. flake8 applies its own ``# noqa`` handling on top of joblint's.
+once over the whole project, as ``joblint check`` in a child process that can use every
+core (flake8's own processes cannot start joblint's workers), shared by flake8's processes
+through the cache folder (``joblint.integrations.project_run``), and every file reads its
+findings from that run. A file the run did not read as flake8 hands it over, or every
+file when the run failed, is checked on its own, with one ``Linter`` per project root for
+the whole process, whose parse cache keeps the project's other files parsed once. flake8
+applies its own ``# noqa`` handling on top of joblint's.
 """
 
 from __future__ import annotations

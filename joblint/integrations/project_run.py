@@ -14,24 +14,59 @@ the path and digest of every file), so a later flake8 run over an unchanged proj
 it without analysing anything. A file whose text differs from what the run read (flake8
 reading stdin, an editor's buffer) or that the run did not cover (excluded by joblint's
 settings) is checked on its own, as before.
+
+The run itself is ``joblint check`` in a child process started with ``subprocess``, with
+its JSON output read back. In flake8's process it would be serial: flake8's pool workers
+are daemonic, and a daemonic process may not start the worker processes joblint shares a
+large project's modules among (``--jobs``), so the plugin took joblint's one-process time
+(55 to 60 s on polar) where the command takes its parallel one. The child is a fresh
+interpreter and uses every core. Its command line asks for exactly the in-process run it
+replaces: the same configuration file (``--config``), the same rules (``--select`` with
+the linter's enabled codes), the project root as its one path, ``--no-cache`` (this module
+keeps the result), at the CLI's default ``--jobs``. It inherits the working directory
+(every path it is given is absolute, and a relative ``PYTHONPATH`` means what it means to
+flake8) and the environment unchanged: the only variable the linter reads,
+``JOBLINT_DEBUG``, prints a traceback on stderr and changes no finding. A linter that
+carries rules other than joblint's registered ones (tests pass their own), or settings
+that its configuration file does not give, is run in this process, as a child would not
+know them.
+
+A run that hit a problem is not stored, and each file is then checked on its own: a
+problem the run reported (in process, a ``Problem``; in the child, exit code 2), a child
+that was killed or printed something that is not the findings, or a project file that
+changed while the child read it (its findings would belong to neither version).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from joblint.config import Settings
+from joblint.config import Settings, load_settings
 from joblint.diagnostics import Diagnostic
 from joblint.engine.cache import CACHE_DIR_NAME, ResultCache, Uncacheable, run_key
 from joblint.engine.linter import Linter, Problem
+from joblint.errors import UserError
 from joblint.parse.discovery import discover
+from joblint.rules import ALL_RULES, RULES_BY_CODE
 
 # A finding as flake8 shows it: line, column (1-based), code, message.
 Finding = tuple[int, int, str, str]
+
+# The child's entry point: the `joblint` command (`cli.run`), started with `-P` so that
+# the modules of the folder flake8 runs in (a project's `queue` package, say) cannot
+# shadow the standard library's, and with Ctrl-C restored: flake8's pool workers ignore
+# SIGINT, a child started from one inherits that, and it would run on after flake8 stopped.
+_CHILD_MAIN = (
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from joblint.cli import run; run()"
+)
 
 
 @dataclass(frozen=True)
@@ -88,8 +123,34 @@ def project_run(linter: Linter, settings: Settings) -> ProjectRun | None:
 def _analyse(
     linter: Linter, settings: Settings, reads: dict[Path, bytes]
 ) -> dict[Path, list[Finding]] | None:
-    """The findings of every file; None when the run hit a problem (a bug in a rule, an
-    unreadable file), which is not stored: each file is then checked on its own."""
+    """The findings of every file, from a child process when one can give exactly this
+    linter's findings, else from this one; None when the run hit a problem."""
+    if _child_can_run(linter, settings):
+        return _analyse_in_child(linter.enabled, settings, reads)
+    return _analyse_here(linter, settings, reads)
+
+
+def _child_can_run(linter: Linter, settings: Settings) -> bool:
+    """Whether ``joblint check`` finds what ``linter`` would: it runs joblint's registered
+    rules and reads its settings from the configuration file, so the linter must carry
+    exactly those rules and settings."""
+    rules = linter.rules
+    if len(rules) != len(ALL_RULES):
+        return False
+    if any(ours is not registered for ours, registered in zip(rules, ALL_RULES, strict=True)):
+        return False
+    assert settings.config_path is not None
+    try:
+        return load_settings(settings.config_path, settings.config_path.parent) == settings
+    except UserError:
+        return False
+
+
+def _analyse_here(
+    linter: Linter, settings: Settings, reads: dict[Path, bytes]
+) -> dict[Path, list[Finding]] | None:
+    """The findings of every file, analysed in this process (serially: see the module's
+    docstring); None when the run hit a problem (a bug in a rule, an unreadable file)."""
     runner = Linter(settings, enabled=linter.enabled, rules=linter.rules, preread=reads)
     findings: dict[Path, list[Finding]] = {}
     for result in runner.lint_paths([settings.project_root]):
@@ -97,6 +158,93 @@ def _analyse(
             return None
         findings.setdefault(result.path, []).append(_finding(result))
     return findings
+
+
+def _analyse_in_child(
+    enabled: frozenset[str], settings: Settings, reads: Mapping[Path, bytes]
+) -> dict[Path, list[Finding]] | None:
+    """The findings of every file, from ``joblint check`` in a child process; None when
+    it could not be started, exited with anything but 0 (2: a problem; a signal: killed),
+    printed something other than the findings, or saw other bytes than ``reads``."""
+    try:
+        child = subprocess.run(
+            _child_command(enabled, settings),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    if child.returncode != 0:
+        return None
+    findings = _parse_json(child.stdout)
+    if findings is None or not _unchanged(reads):
+        return None
+    return findings
+
+
+def _child_command(enabled: frozenset[str], settings: Settings) -> list[str]:
+    """``joblint check`` over the project root, as the in-process run would check it.
+    ``--select`` with full codes replaces every other selection, opt-in rules included;
+    a code no registered rule has selects nothing in process and is refused by the
+    command line, so it is left out; no code at all is ``--ignore ALL`` (an empty
+    ``--select`` is refused)."""
+    assert settings.config_path is not None
+    codes = sorted(code for code in enabled if code in RULES_BY_CODE)
+    selection = ["--select", ",".join(codes)] if codes else ["--ignore", "ALL"]
+    return [
+        sys.executable, "-P", "-c", _CHILD_MAIN, "check",
+        "--config", str(settings.config_path),
+        "--output-format", "json", "--exit-zero", "--no-cache", *selection,
+        "--", str(settings.project_root),
+    ]  # fmt: skip
+
+
+def _parse_json(output: bytes) -> dict[Path, list[Finding]] | None:
+    """The findings by file in ``joblint check --output-format json``'s output (see
+    ``joblint.report.json_format``); None for anything else."""
+    try:
+        diagnostics = json.loads(output)
+        if not isinstance(diagnostics, list):
+            return None
+        findings: dict[Path, list[Finding]] = {}
+        for diagnostic in diagnostics:
+            location = diagnostic["location"]
+            finding = (
+                _integer(location["row"]),
+                _integer(location["column"]),
+                _text(diagnostic["code"]),
+                _text(diagnostic["message"]),
+            )
+            findings.setdefault(Path(_text(diagnostic["filename"])), []).append(finding)
+    except (ValueError, TypeError, KeyError):
+        return None
+    return findings
+
+
+def _integer(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"not a line or column: {value!r}")
+    return value
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"not text: {value!r}")
+    return value
+
+
+def _unchanged(reads: Mapping[Path, bytes]) -> bool:
+    """Whether every file still holds the bytes the run's key was made from: the child
+    read the files again, and a file saved while it ran would leave findings of one
+    version stored under the key of the other."""
+    for path, data in reads.items():
+        try:
+            if path.read_bytes() != data:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def _finding(diagnostic: Diagnostic) -> Finding:
