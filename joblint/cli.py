@@ -265,9 +265,12 @@ def _check(options: argparse.Namespace) -> int:
 
     cache = ResultCache(settings.project_root / CACHE_DIR_NAME)
     reads: dict[Path, bytes] = {}
+    project = _project_files(settings)
     try:
         key = run_key(
-            _output_options(options, settings), _run_inputs(options, paths, settings), reads
+            _output_options(options, settings),
+            _run_inputs(options, paths, settings, project),
+            reads,
         )
     except Uncacheable:
         return _run_check(options, paths, settings, reads_stdin)
@@ -279,7 +282,9 @@ def _check(options: argparse.Namespace) -> int:
     stdout, stderr = _Tee(sys.stdout), _Tee(sys.stderr)
     sys.stdout, sys.stderr = stdout, stderr
     try:
-        code = _run_check(options, paths, settings, reads_stdin, preread=reads)
+        code = _run_check(
+            options, paths, settings, reads_stdin, preread=reads, project=project, keep_facts=True
+        )
     finally:
         sys.stdout, sys.stderr = stdout.stream, stderr.stream
     if code != EXIT_ERROR:  # a problem (an unreadable file, a bug) may be passing
@@ -323,14 +328,22 @@ def _output_options(options: argparse.Namespace, settings: Settings) -> list[tup
     ]
 
 
-def _run_inputs(options: argparse.Namespace, paths: list[Path], settings: Settings) -> list[Path]:
+def _project_files(settings: Settings) -> tuple[Path, ...]:
+    """The project's Python files, discovered once for the cache key and the run."""
+    from joblint.parse.discovery import discover
+
+    return discover([settings.project_root], settings).files
+
+
+def _run_inputs(
+    options: argparse.Namespace, paths: list[Path], settings: Settings, project: Sequence[Path]
+) -> list[Path]:
     """Every file a check may read: the files checked, the project's Python files (the
     context of cross-file rules), its config files, the baseline."""
     from joblint.parse.discovery import discover
 
     found = list(discover(paths, settings, force_exclude=options.force_exclude).files)
-    if not any(os.path.abspath(path) == str(settings.project_root) for path in paths):
-        found.extend(discover([settings.project_root], settings).files)
+    found.extend(project)
     extra = [settings.project_root / settings.queue_config]
     extra.append(settings.project_root / settings.recurring_config)
     if settings.config_path is not None:
@@ -366,18 +379,26 @@ def _run_check(
     settings: Settings,
     reads_stdin: bool,
     preread: dict[Path, bytes] | None = None,
+    project: Sequence[Path] | None = None,
+    keep_facts: bool = False,
 ) -> int:
+    """The check itself. With ``keep_facts`` (a cached run), the project's facts are kept
+    in the cache folder, and a run that finds few files changed since starts from them."""
     from joblint.diagnostics import Diagnostic
     from joblint.engine.linter import Linter, Problem
+    from joblint.engine.snapshot import SnapshotStore
     from joblint.report import FORMATS, ReportOptions
 
     jobs = options.jobs or os.cpu_count() or 1
+    store = SnapshotStore(settings.project_root / CACHE_DIR_NAME, settings)
     linter = Linter(
         settings,
         enabled=_enabled(settings, options),
         jobs=jobs,
         preread=preread,
         fix_edits=options.output_format == "json",
+        facts=store if keep_facts else None,
+        project_files=project,
     )
     report = ReportOptions(
         Path.cwd(),
@@ -460,7 +481,11 @@ def _inventory(options: argparse.Namespace) -> int:
     paths: list[Path] = options.paths or [Path(".")]
     settings = settings_for_paths(paths, options.config)
     analysis, problems = Linter(settings).analyse_paths(paths)
-    known = known_queues(settings, {job.framework for job in analysis.index.jobs.all})
+    known = known_queues(
+        settings,
+        {job.framework for job in analysis.index.jobs.all},
+        analysis.index.settings_in_code,
+    )
     rows = inventory(analysis, known)
     if options.output_format == "json":
         render_json(rows, sys.stdout)

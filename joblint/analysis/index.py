@@ -27,6 +27,7 @@ from joblint.analysis.model import (
 )
 from joblint.analysis.project_delivery import ConfiguredDelivery
 from joblint.analysis.project_serializers import ConfiguredSerializers
+from joblint.analysis.queues import SettingsInCode
 from joblint.analysis.runtime_api import is_runtime_job_base
 
 if TYPE_CHECKING:
@@ -128,6 +129,9 @@ class ProjectIndex:
         self.serializers = serializers or ConfiguredSerializers()
         # What the project's configuration sets that lets a job run a second time.
         self.delivery = delivery or ConfiguredDelivery()
+        # The job settings written in code (Django's TASKS, Celery's queues), read from
+        # the run's files when a rule asks: set by the engine.
+        self.settings_in_code = SettingsInCode()
         # Filled in by the engine once the frontends have found every module's enqueue
         # sites: a job's sites in other modules can decide its findings (an RQ job
         # enqueued with `retry=`).

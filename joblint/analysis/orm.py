@@ -181,6 +181,10 @@ def _family(index: ProjectIndex, qualified_name: str, extra: set[str]) -> str | 
     return None
 
 
+def _is_name(node: cst.CSTNode, name: str) -> bool:
+    return isinstance(node, cst.Name) and node.value == name
+
+
 def _code(module: ModuleContext, node: cst.CSTNode) -> str:
     text = module.parsed.module.code_for_node(node)
     return text if len(text) <= 40 else text[:37] + "..."
@@ -249,15 +253,15 @@ class Prover:
 
     def _pair_first(self, node: cst.Subscript) -> Evidence | None:
         """``Model.objects.get_or_create(...)[0]``."""
-        import libcst.matchers as m  # on first use: a costly import
-
         value = node.value
+        index = node.slice[0].slice if len(node.slice) == 1 else None
         if not (
             isinstance(value, cst.Call)
             and isinstance(value.func, cst.Attribute)
             and value.func.attr.value in PAIR_METHODS
-            and len(node.slice) == 1
-            and m.matches(node.slice[0], m.SubscriptElement(m.Index(m.Integer("0"))))
+            and isinstance(index, cst.Index)
+            and isinstance(index.value, cst.Integer)
+            and index.value.value == "0"
         ):
             return None
         query = self._django_queryset(value.func.value)
@@ -265,13 +269,13 @@ class Prover:
 
     def _request_user(self, node: cst.Attribute) -> Evidence | None:
         """``request.user`` (and ``self.request.user``) in Django code."""
-        import libcst.matchers as m  # on first use: a costly import
-
         if node.attr.value != "user" or not self.mentions_django:
             return None
         owner = node.value
-        is_request = m.matches(owner, m.Name("request")) or m.matches(
-            owner, m.Attribute(value=m.Name("self"), attr=m.Name("request"))
+        is_request = _is_name(owner, "request") or (
+            isinstance(owner, cst.Attribute)
+            and _is_name(owner.value, "self")
+            and owner.attr.value == "request"
         )
         if not is_request:
             return None
@@ -425,8 +429,6 @@ class Prover:
         return self.instance(node, depth) if kind == "instance" else self.queryset(node, depth)
 
     def _annotation(self, param: cst.Param) -> Evidence | None:
-        import libcst.matchers as m  # on first use: a costly import
-
         if param.annotation is None:
             return None
         annotation = param.annotation.annotation
@@ -442,7 +444,7 @@ class Prover:
         models = [
             model_class(self.module, single_name(self.parsed, c))
             for c in candidates
-            if not m.matches(c, m.Name("None"))
+            if not _is_name(c, "None")
         ]
         if len(models) != 1 or models[0] is None:
             return None

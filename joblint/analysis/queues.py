@@ -14,14 +14,20 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from joblint.config import Settings
 from joblint.runtime.queue_config import QueueConfigReport, check_queue_config
 from joblint.runtime.queue_selection import EntryKind, QueueSelection, classify_queue_entry
 from joblint.runtime.recurring_config import RecurringConfigReport, check_recurring_config
+
+if TYPE_CHECKING:
+    from joblint.analysis.tasks_settings import TasksSettings
+    from joblint.parse.source import SourceFile
 
 
 @dataclass(frozen=True)
@@ -119,15 +125,56 @@ def read_recurring_file(settings: Settings) -> tuple[Path, RecurringConfigReport
     return path, check_recurring_config(text, str(path))
 
 
-def django_settings_queues(settings: Settings) -> list[QueueSource]:
+class SettingsInCode:
+    """The job settings a project writes in its Python code rather than in its queue
+    file: Django's ``TASKS`` in settings modules, Celery's queue settings. Read from the
+    run's own files (the ones it read, as they were read: a fix checked in memory sees its
+    own text), only when a rule asks and only the files that mention a setting; settings
+    modules rarely name a job, so the prefilter leaves them out of the parsed modules."""
+
+    def __init__(self, sources: Sequence[SourceFile] = (), project_root: Path = Path()) -> None:
+        self._sources = sources
+        self._root = project_root
+
+    @cached_property
+    def tasks(self) -> tuple[TasksSettings, ...]:
+        """Every settings module that binds ``TASKS``."""
+        from joblint.analysis.tasks_settings import read_tasks_settings
+
+        return tuple(read_tasks_settings(self._sources, self._root))
+
+    @cached_property
+    def celery_queues(self) -> tuple[QueueSource, ...]:
+        """The queues Celery's configuration names in code (``task_queues``,
+        ``task_default_queue``, ``task_routes``, or their ``CELERY_`` forms in Django
+        settings), read by ``joblint.analysis.celery_settings``, as the Celery frontend
+        reads them. Only files that mention one of those settings are parsed."""
+        from joblint.analysis.celery_settings import QUEUE_CONFIG_NEEDLES, configured_queues
+        from joblint.parse.parsing import ParsedModule, parse
+
+        found: list[QueueSource] = []
+        for source in self._sources:
+            if not any(needle in source.data for needle in QUEUE_CONFIG_NEEDLES):
+                continue
+            parsed = parse(source)
+            if not isinstance(parsed, ParsedModule):
+                continue
+            queues = configured_queues(parsed)
+            if queues is None:
+                continue
+            relative = Path(os.path.relpath(source.path, self._root)).as_posix()
+            any_queue = f"`{queues.computed}` is computed" if queues.computed else None
+            found.append(QueueSource(f"Celery settings in {relative}", queues.names, any_queue))
+        return tuple(found)
+
+
+def django_settings_queues(in_code: SettingsInCode) -> list[QueueSource]:
     """``TASKS[alias]["QUEUES"]`` in the project's Django settings modules, as
     ``joblint.analysis.tasks_settings`` reads them (literals only). A backend without ``QUEUES``
     accepts only ``default``; an empty or computed one, or a ``TASKS`` changed in code,
     accepts any name as far as the linter can tell."""
-    from joblint.analysis.tasks_settings import read_tasks_settings
-
     sources: list[QueueSource] = []
-    for module in read_tasks_settings(settings):
+    for module in in_code.tasks:
         names = tuple(
             dict.fromkeys(name for backend in module.backends for name in backend.queues or ())
         )
@@ -141,38 +188,14 @@ def django_settings_queues(settings: Settings) -> list[QueueSource]:
     return sources
 
 
-def celery_config_queues(settings: Settings) -> list[QueueSource]:
-    """The queues Celery's configuration names in code (``task_queues``,
-    ``task_default_queue``, ``task_routes``, or their ``CELERY_`` forms in Django
-    settings), read by ``joblint.analysis.celery_settings``, as the Celery frontend reads
-    them. Only files that mention one of those settings are parsed."""
-    from joblint.analysis.celery_settings import QUEUE_CONFIG_NEEDLES, configured_queues
-    from joblint.parse.discovery import discover
-    from joblint.parse.parsing import ParsedModule, parse
-    from joblint.parse.source import SourceFile, read_source
-
-    sources: list[QueueSource] = []
-    for path in discover([settings.project_root], settings).files:
-        source = read_source(path)
-        if not isinstance(source, SourceFile):
-            continue
-        if not any(needle in source.data for needle in QUEUE_CONFIG_NEEDLES):
-            continue
-        parsed = parse(source)
-        if not isinstance(parsed, ParsedModule):
-            continue
-        found = configured_queues(parsed)
-        if found is None:
-            continue
-        relative = Path(os.path.relpath(path, settings.project_root)).as_posix()
-        any_queue = f"`{found.computed}` is computed" if found.computed else None
-        sources.append(QueueSource(f"Celery settings in {relative}", found.names, any_queue))
-    return sources
-
-
-def known_queues(settings: Settings, frameworks: Collection[str] = ()) -> KnownQueues:
+def known_queues(
+    settings: Settings,
+    frameworks: Collection[str] = (),
+    in_code: SettingsInCode | None = None,
+) -> KnownQueues:
     """``frameworks``: those the project's jobs use; Django Tasks adds its settings
-    modules' ``TASKS``, Celery its configuration set in code."""
+    modules' ``TASKS``, Celery its configuration set in code (``in_code``)."""
+    in_code = in_code or SettingsInCode()
     sources: list[QueueSource] = []
     if settings.queues:
         sources.append(QueueSource("`queues` in [tool.joblint]", settings.queues))
@@ -188,7 +211,7 @@ def known_queues(settings: Settings, frameworks: Collection[str] = ()) -> KnownQ
         if names:
             sources.append(QueueSource(f"workers in {settings.queue_config}", names))
     if "django-tasks" in frameworks:
-        sources.extend(django_settings_queues(settings))
+        sources.extend(django_settings_queues(in_code))
     if "celery" in frameworks:
-        sources.extend(celery_config_queues(settings))
+        sources.extend(in_code.celery_queues)
     return KnownQueues(tuple(sources), selections, queue_file)

@@ -137,20 +137,19 @@ def is_docstring(statement: cst.BaseStatement) -> bool:
 
 def class_attribute(node: cst.ClassDef, name: str) -> cst.BaseExpression | None:
     """The value assigned to ``name`` directly in the class body, if any."""
-    import libcst.matchers as m  # on first use: a costly import
-
     for statement in node.body.body:
         if not isinstance(statement, cst.SimpleStatementLine):
             continue
         for small in statement.body:
             if isinstance(small, cst.Assign):
                 for target in small.targets:
-                    if m.matches(target.target, m.Name(name)):
+                    if isinstance(target.target, cst.Name) and target.target.value == name:
                         return small.value
             elif (
                 isinstance(small, cst.AnnAssign)
                 and small.value is not None
-                and m.matches(small.target, m.Name(name))
+                and isinstance(small.target, cst.Name)
+                and small.target.value == name
             ):
                 return small.value
     return None

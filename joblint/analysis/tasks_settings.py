@@ -27,11 +27,10 @@ import libcst as cst
 
 from joblint.analysis.model import JobDefinition
 from joblint.analysis.symbols import literal
-from joblint.config import Settings
 from joblint.diagnostics import Span
 from joblint.parse import walk
 from joblint.parse.parsing import ParsedModule, parse
-from joblint.parse.source import SourceFile, read_source
+from joblint.parse.source import SourceFile
 
 # Django Tasks' name in the job model, and the strings any module using it contains: the
 # frontend's prefilter needles, and JOB707's test for a project that uses Django Tasks.
@@ -144,21 +143,16 @@ def queues_to_choose(modules: Sequence[TasksSettings], alias: str | None) -> tup
     return tuple(dict.fromkeys(names))
 
 
-def read_tasks_settings(settings: Settings) -> list[TasksSettings]:
-    """Every settings module of the project that binds ``TASKS``."""
-    from joblint.parse.discovery import discover
-
+def read_tasks_settings(sources: Sequence[SourceFile], project_root: Path) -> list[TasksSettings]:
+    """Every settings module among ``sources`` (the files of a run) that binds ``TASKS``."""
     found: list[TasksSettings] = []
-    for path in discover([settings.project_root], settings).files:
-        if not is_settings_module(path):
-            continue
-        source = read_source(path)
-        if not isinstance(source, SourceFile) or b"TASKS" not in source.data:
+    for source in sources:
+        if not is_settings_module(source.path) or b"TASKS" not in source.data:
             continue
         parsed = parse(source)
         if not isinstance(parsed, ParsedModule):
             continue
-        relative = Path(os.path.relpath(path, settings.project_root)).as_posix()
+        relative = Path(os.path.relpath(source.path, project_root)).as_posix()
         read = tasks_in(parsed, relative)
         if read is not None:
             found.append(read)

@@ -66,14 +66,7 @@ def run_key(
     file cannot be read. Each file's bytes go into ``reads`` when given: a run that misses
     the cache checks them instead of reading every file a second time."""
     digest = hashlib.blake2b(digest_size=20)
-    head = {
-        "joblint": __version__,
-        "python": sys.version,
-        "libcst": _version("libcst"),
-        "code": _own_code(),
-        **{name: canonical(value) for name, value in options},
-    }
-    digest.update(json.dumps(head, sort_keys=True).encode())
+    digest.update(_head(options))
     for path in sorted(set(files)):
         try:
             content = path.read_bytes()
@@ -84,6 +77,24 @@ def run_key(
         digest.update(os.fsencode(path) + b"\0")
         digest.update(hashlib.blake2b(content, digest_size=20).digest())
     return digest.hexdigest()
+
+
+def code_key(options: Iterable[tuple[str, object]]) -> str:
+    """The digest of joblint's code (its version, its files, Python's and libcst's
+    versions) and ``options``, without any input file: the key of what joblint concludes
+    from files whose contents are checked one by one (``joblint.engine.snapshot``)."""
+    return hashlib.blake2b(_head(options), digest_size=20).hexdigest()
+
+
+def _head(options: Iterable[tuple[str, object]]) -> bytes:
+    head = {
+        "joblint": __version__,
+        "python": sys.version,
+        "libcst": _version("libcst"),
+        "code": _own_code(),
+        **{name: canonical(value) for name, value in options},
+    }
+    return json.dumps(head, sort_keys=True).encode()
 
 
 def canonical(value: object) -> object:
@@ -143,6 +154,25 @@ class ResultCache:
         self.put_json(
             key, {"stdout": replay.stdout, "stderr": replay.stderr, "exit_code": replay.exit_code}
         )
+
+    def get_bytes(self, name: str) -> bytes | None:
+        """The file ``name`` of the folder as ``put_bytes`` wrote it; None when absent."""
+        try:
+            return (self.directory / name).read_bytes()
+        except OSError:
+            return None
+
+    def put_bytes(self, name: str, data: bytes) -> None:
+        """Write the file ``name`` atomically; a cache that cannot be written costs the
+        next run its speed, never its result."""
+        try:
+            self.prepare()
+            handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.replace(temporary, self.directory / name)
+        except OSError:
+            return
 
     def get_json(self, key: str) -> object:
         """What ``put_json`` stored under ``key``; None when absent or damaged."""

@@ -32,7 +32,7 @@ from joblint.analysis.index import JobRegistry, ProjectIndex
 from joblint.analysis.model import EnqueueSite, JobDefinition, ModuleFacts, ModuleSymbols
 from joblint.analysis.project_delivery import ConfiguredDelivery, configured_delivery
 from joblint.analysis.project_serializers import ConfiguredSerializers, configured_serializers
-from joblint.analysis.queues import config_file
+from joblint.analysis.queues import SettingsInCode, config_file
 from joblint.config import Settings
 from joblint.diagnostics import Diagnostic, Position, Span
 from joblint.engine import prefilter
@@ -45,6 +45,16 @@ from joblint.engine.owners import (
     parse_module,
 )
 from joblint.engine.selection import codes_matching
+from joblint.engine.snapshot import (
+    SUPPORTING,
+    FactSnapshot,
+    SnapshotModules,
+    SnapshotStore,
+    Stale,
+    Trace,
+    snapshot_of,
+)
+from joblint.engine.snapshot import plan as snapshot_plan
 from joblint.engine.workers import ProcessModules
 from joblint.fix.fixer import FileFix, fix_until_stable
 from joblint.frameworks import FRONTENDS, Frontend
@@ -115,8 +125,19 @@ class Linter:
         jobs: int = 1,
         preread: Mapping[Path, bytes] | None = None,
         fix_edits: bool = False,
+        facts: SnapshotStore | None = None,
+        project_files: Sequence[Path] | None = None,
     ) -> None:
         self.settings = settings
+        # The project's Python files when the caller has discovered them (the CLI, for
+        # its cache key): a walk of a large tree costs a few tenths of a second.
+        self._project_files = project_files
+        # Where a run over the project keeps its facts, so that a later run checking a few
+        # changed files starts from them (``joblint.engine.snapshot``); None: every run
+        # analyses the project.
+        self.facts = facts
+        # Whether the last run started from a snapshot (tests and benchmarks read it).
+        self.started_from_snapshot = False
         # Whether the caller shows each fix's edits (JSON output): a parallel run then
         # brings back what each fix made in a worker does to its file.
         self.fix_edits = fix_edits
@@ -261,7 +282,10 @@ class Linter:
         if self.settings.config_path is None:
             return []
         context = []
-        for path in discover([self.settings.project_root], self.settings).files:
+        project = self._project_files
+        if project is None:
+            project = discover([self.settings.project_root], self.settings).files
+        for path in project:
             if path not in checked:
                 source = self._read(path)
                 if isinstance(source, SourceFile):
@@ -294,9 +318,11 @@ class Linter:
     def analyse(self, sources: Sequence[SourceFile]) -> Analysis:
         """Parse what the prefilter keeps, index it, and recognise jobs and enqueue sites."""
         with walk.remembering_children(), without_cycle_collection(), ExitStack() as stack:
-            return self._parse_candidates(
-                sources, lambda first: stack.enter_context(self._owner(first))
-            )[0]
+            analysis = self._parse_candidates(
+                sources, lambda first: stack.enter_context(self._owner(first)), set()
+            ).analysis
+        analysis.index.settings_in_code = SettingsInCode(sources, self.settings.project_root)
+        return analysis
 
     # -- the pipeline ------------------------------------------------------------------
 
@@ -325,11 +351,23 @@ class Linter:
         reported = {source.path for source in sources} | set(config_files)
         everything = [*sources, *context]
         with ExitStack() as stack:
-            analysis, failures, owner = self._parse_candidates(
-                everything, lambda first: stack.enter_context(self._owner(first, may_share))
-            )
+            start = self._from_snapshot(everything, reported) if may_share else None
+            self.started_from_snapshot = start is not None
+            if start is None:
+                start = self._parse_candidates(
+                    everything,
+                    lambda first: stack.enter_context(self._owner(first, may_share)),
+                    reported,
+                )
+            analysis, owner = start.analysis, start.parsed.owner
+            analysis.index.settings_in_code = SettingsInCode(everything, self.settings.project_root)
+            # A run that started from a snapshot leaves it as it was: its changed files
+            # are compared with the facts it holds, which stay true of the other files.
+            full = not self.started_from_snapshot and start.trace is not None
+            if may_share and self.facts is not None and full:
+                self.facts.save(self._snapshot(everything, start))
             findings = self._syntax_errors(
-                [failure for failure in failures if failure.path in reported]
+                [failure for failure in start.failures if failure.path in reported]
             )
             if self.settings.base_job and analysis.index.base_job is None:
                 problems.append(
@@ -368,9 +406,7 @@ class Linter:
         return findings
 
     @contextmanager
-    def _owner(
-        self, first: Sequence[SourceFile], may_share: bool = False
-    ) -> Iterator[ModuleOwner]:
+    def _owner(self, first: Sequence[SourceFile], may_share: bool = False) -> Iterator[ModuleOwner]:
         """Where this run's modules are parsed and kept, chosen when the prefilter's
         first round has chosen the ``first`` modules to parse: in this process, or (a run
         that only reports, with more than one job, on a tree with many job modules)
@@ -384,15 +420,48 @@ class Linter:
         with ProcessModules(self.settings, self.jobs) as workers:
             yield workers
 
+    def _from_snapshot(self, sources: Sequence[SourceFile], checked: Set[Path]) -> _Start | None:
+        """The run's modules, started from the snapshot of an earlier run over the same
+        project when only a few files changed and none tells the others anything new
+        (``joblint.engine.snapshot``): those and the checked files are analysed here, the
+        other modules' facts are the snapshot's. None when a full run is needed."""
+        if self.facts is None or not self.prefilter:
+            return None
+        snapshot = self.facts.load()
+        if snapshot is None:
+            return None
+        plan = snapshot_plan(snapshot, sources, checked, self.settings, SHARE_FROM)
+        if plan is None:
+            return None
+        owner = SnapshotModules(self.settings, self._parse_cached, snapshot, plan)
+        parsed = _Parsed(lambda first: owner, plan.trace.imported_as)
+        try:
+            parsed.add(plan.kept)
+            analysis = self._recognise(parsed, None, plan.trace.serializers, plan.trace.delivery)
+        except Stale:
+            return None
+        failures = [*parsed.failures, *self._syntax_check(plan.pending_checked)]
+        return _Start(analysis, failures, parsed, plan.trace)
+
+    def _snapshot(self, sources: Sequence[SourceFile], start: _Start) -> FactSnapshot:
+        assert start.trace is not None
+        facts = {
+            module.path: (module.facts.jobs, module.facts.enqueue_sites)
+            for module in start.analysis.modules
+        }
+        return snapshot_of(sources, start.trace, start.parsed.order, facts)
+
     def _parse_candidates(
         self,
         sources: Sequence[SourceFile],
         owner_for: Callable[[Sequence[SourceFile]], ModuleOwner],
-    ) -> tuple[Analysis, list[ParseFailure], ModuleOwner]:
+        checked: Set[Path],
+    ) -> _Start:
         """Parse the files the prefilter keeps: those that mention a framework or a job
         (learned in rounds: a project base job, then the modules naming it), then the
         files defining the models and transaction wrappers those files name. Module names
-        come from all of ``sources``: a package is named by how its modules import it."""
+        come from all of ``sources``: a package is named by how its modules import it.
+        Of the files left out, the ``checked`` ones get a syntax check."""
         imported_as = imported_names(sources, self.settings.project_root)
         serializers = configured_serializers(sources)
         delivery = configured_delivery(sources, imported_as)
@@ -400,12 +469,14 @@ class Linter:
         if not self.prefilter:
             parsed.add(sources)
             analysis = self._recognise(parsed, None, serializers, delivery)
-            return analysis, parsed.failures, parsed.owner
+            return _Start(analysis, parsed.failures, parsed, None)
         all_needles: set[bytes] = {n for frontend in FRONTENDS for n in frontend.NEEDLES}
         needles = set(all_needles)
         pending = list(sources)
         learning = False
         index: ProjectIndex | None = None
+        rounds: list[frozenset[bytes]] = []
+        round_of: dict[Path, int] = {}
         while pending and needles:
             # The frontends' fixed needles are written to match as they stand (b" rq");
             # learned ones are names, matched as whole words.
@@ -413,6 +484,8 @@ class Linter:
             matched = [matcher.mentioned_in(source) for source in pending]
             kept = [source for source, hit in zip(pending, matched, strict=True) if hit]
             pending = [source for source, hit in zip(pending, matched, strict=True) if not hit]
+            round_of.update((source.path, len(rounds)) for source in kept)
+            rounds.append(frozenset(needles))
             more = parsed.add(kept)
             if more or index is None:  # else nothing new to learn from
                 index = self._index(parsed, serializers, delivery)
@@ -433,9 +506,13 @@ class Linter:
         if supporting:
             chosen = {id(source) for source in supporting}
             pending = [source for source in pending if id(source) not in chosen]
+            round_of.update((source.path, SUPPORTING) for source in supporting)
             parsed.add(supporting)
             analysis = self._recognise(parsed, None, serializers, delivery)
-        return analysis, [*parsed.failures, *self._syntax_check(pending)], parsed.owner
+        checked_pending = [source for source in pending if source.path in checked]
+        trace = Trace(tuple(rounds), round_of, imported_as, serializers, delivery)
+        failures = [*parsed.failures, *self._syntax_check(checked_pending)]
+        return _Start(analysis, failures, parsed, trace)
 
     def _syntax_check(self, sources: Sequence[SourceFile]) -> list[ParseFailure]:
         """JOB001 for the files the prefilter skips, meaning what it means for a parsed
@@ -689,6 +766,18 @@ def without_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass(frozen=True)
+class _Start:
+    """A run's modules once parsed and recognised, before any rule: the analysis, the
+    parse failures, the parsed modules (with their owner) and how the prefilter chose them
+    (None with the prefilter off)."""
+
+    analysis: Analysis
+    failures: list[ParseFailure]
+    parsed: _Parsed
+    trace: Trace | None
+
+
 class _Parsed:
     """The modules a run has parsed so far, by number (the order they were parsed in),
     with their symbols; their trees are with ``owner``, which ``owner_for`` chooses from
@@ -706,6 +795,8 @@ class _Parsed:
         self._sources: dict[int, tuple[SourceFile, tuple[str, str]]] = {}
         self._symbols: dict[int, ModuleSymbols] = {}
         self.failures: list[ParseFailure] = []
+        # Every module added, in order, with what parsing it gave.
+        self.order: list[tuple[SourceFile, tuple[str, str], ModuleSymbols | ParseFailure]] = []
 
     @property
     def owner(self) -> ModuleOwner:
@@ -724,6 +815,7 @@ class _Parsed:
         before = len(self._symbols)
         answers = self.owner.parse([(number, *named) for number, named in numbered.items()])
         for number, result in sorted(answers, key=lambda answer: answer[0]):
+            self.order.append((*numbered[number], result))
             if isinstance(result, ParseFailure):
                 self.failures.append(result)
             else:

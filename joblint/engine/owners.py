@@ -37,7 +37,7 @@ from joblint.analysis.project_serializers import ConfiguredSerializers
 from joblint.analysis.summaries import summarise_module, with_option_values, with_signature
 from joblint.analysis.symbols import collect_symbols
 from joblint.config import Settings
-from joblint.diagnostics import Diagnostic, Fix
+from joblint.diagnostics import Diagnostic, Fix, Position, Span
 from joblint.frameworks import FRONTENDS
 from joblint.parse.parsing import ParsedModule, parse
 from joblint.parse.python_syntax import ParseFailure
@@ -387,8 +387,37 @@ class _PlainPickler(pickle.Pickler):
         self.dispatch_table = {**copyreg.dispatch_table, **_PLAIN}
 
 
+class _PositionFreePickler(_PlainPickler):
+    """A plain pickler that also leaves out every position (a ``Span``, a ``Position``):
+    they come back as None."""
+
+    def reducer_override(self, value: object) -> Any:
+        if type(value) is Span or type(value) is Position:
+            return _nothing, ()
+        return NotImplemented
+
+
+def _nothing() -> None:
+    return None
+
+
 def plain_dumps(value: object) -> bytes:
     """``value`` pickled for another process: jobs, sites and fixes without their nodes."""
     out = io.BytesIO()
     _PlainPickler(out).dump(value)
     return out.getvalue()
+
+
+def same_but_positions(first: object, second: object) -> bool:
+    """Whether two facts are equal once their positions are left out: what a module tells
+    the other modules is the same when only lines moved (an edit above a job), and the
+    facts of a module carry positions in that module only (a frontend takes a position
+    from another module's facts only when it is its own: ``registration.worker.path ==
+    parsed.path``), so the other modules' facts do not change with them."""
+    return bool(_position_free(first) == _position_free(second))
+
+
+def _position_free(value: object) -> object:
+    out = io.BytesIO()
+    _PositionFreePickler(out).dump(value)
+    return pickle.loads(out.getvalue())

@@ -170,8 +170,6 @@ class _EnqueueSites(cst.CSTVisitor):
         self.sites: list[EnqueueSite] = []
 
     def visit_Call(self, node: cst.Call) -> None:
-        import libcst.matchers as m  # on first use: a costly import
-
         func = node.func
         if not isinstance(func, cst.Attribute):
             if single_name(self.parsed, func) == RUNTIME_PACKAGE + "." + BULK_ENQUEUE:
@@ -182,8 +180,11 @@ class _EnqueueSites(cst.CSTVisitor):
             return
         receiver = func.value
         options: Sequence[cst.Arg] = ()
-        if m.matches(receiver, m.Call(func=m.Attribute(attr=m.Name("set")))):
-            assert isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute)
+        if (
+            isinstance(receiver, cst.Call)
+            and isinstance(receiver.func, cst.Attribute)
+            and receiver.func.attr.value == "set"
+        ):
             options = receiver.args
             receiver = receiver.func.value
         target = self._job_named_by(receiver)

@@ -34,7 +34,6 @@ from joblint.analysis.tasks_settings import (
     NON_PRODUCTION_BACKENDS,
     TasksSettings,
     job_backend,
-    read_tasks_settings,
 )
 from joblint.diagnostics import Diagnostic, Span
 from joblint.rules.base import ProjectRule
@@ -92,7 +91,7 @@ class InvalidDjangoTasksSettings(ProjectRule):
     def check_project(self, project: ProjectContext) -> Iterator[Diagnostic]:
         if not _uses_django_tasks(project):
             return
-        tasks = _Tasks(tuple(read_tasks_settings(project.settings)))
+        tasks = _Tasks(project.index.settings_in_code.tasks)
         for module in tasks.modules:
             yield from self._settings(module)
         if not tasks.readable:

@@ -55,18 +55,16 @@ class JobNotImportable(ModuleRule):
 
 
 def _is_main_guard(node: cst.If) -> bool:
-    import libcst.matchers as m  # on first use: a costly import
-
-    main_guard = m.If(
-        test=m.Comparison(
-            left=m.Name("__name__"),
-            comparisons=[m.ComparisonTarget(operator=m.Equal(), comparator=m.SimpleString())],
-        )
-    )
-    if not m.matches(node, main_guard):
+    test = node.test
+    if not (
+        isinstance(test, cst.Comparison)
+        and isinstance(test.left, cst.Name)
+        and test.left.value == "__name__"
+        and len(test.comparisons) == 1
+        and isinstance(test.comparisons[0].operator, cst.Equal)
+    ):
         return False
-    assert isinstance(node.test, cst.Comparison)
-    comparator = node.test.comparisons[0].comparator
+    comparator = test.comparisons[0].comparator
     return isinstance(comparator, cst.SimpleString) and comparator.evaluated_value == "__main__"
 
 

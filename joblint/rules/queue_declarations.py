@@ -27,7 +27,6 @@ from joblint.analysis.tasks_settings import (
     TasksSettings,
     job_backend,
     queues_to_choose,
-    read_tasks_settings,
 )
 from joblint.diagnostics import Applicability, Diagnostic, Fix
 from joblint.rules.base import FixAvailability, ModuleRule, ProjectRule
@@ -138,7 +137,7 @@ class MissingQueue(ProjectRule):
                     continue
                 if framework.queues_listed_by_backend:
                     if django_tasks is None:
-                        django_tasks = read_tasks_settings(project.settings)
+                        django_tasks = list(project.index.settings_in_code.tasks)
                     how = _django_tasks_advice(job, django_tasks)
                     if how is None:
                         continue  # only "default" is accepted: no queue to name

@@ -66,7 +66,9 @@ _KNOWN: weakref.WeakKeyDictionary[ProjectIndex, KnownQueues] = weakref.WeakKeyDi
 def project_known_queues(project: ProjectContext) -> KnownQueues:
     found = _KNOWN.get(project.index)
     if found is None:
-        found = _KNOWN[project.index] = known_queues(project.settings, project_frameworks(project))
+        found = _KNOWN[project.index] = known_queues(
+            project.settings, project_frameworks(project), project.index.settings_in_code
+        )
     return found
 
 

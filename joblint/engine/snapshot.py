@@ -1,0 +1,389 @@
+"""The project's facts as the last run over it found them, kept between runs, so that
+checking a few changed files (pre-commit's ``joblint check FILE``, an editor's save) analyses
+those files only instead of the whole project (issue 17).
+
+A finding in one file depends on the others through their facts alone: their symbols,
+summaries and exports, their jobs and enqueue sites (``tests/test_tree_locality.py``). So a
+run over the project keeps, for each file, the digest of its bytes, and for each module the
+prefilter kept, those facts without their nodes: a ``FactSnapshot``. A later run may start
+from it when the project has the same files and every changed file tells the others what
+it told them before:
+
+- the prefilter keeps the same files, in the same rounds (``plan``): each changed file
+  mentions the needles of the round that kept it and none of an earlier one, and the byte
+  scans that pick the model and wrapper files, the serializers and the delivery settings
+  come out as before;
+- a changed module's symbols, jobs and whether it enqueues are the same once positions are
+  left out (``SnapshotModules``, which stops the run with ``Stale`` when they are not).
+
+Then every other module's facts are what that run found, the changed and checked modules
+are parsed and analysed here, and the rules run as in a full run. Anything else (a new or
+deleted file, a renamed job, new settings, joblint's own code or configuration changed) is
+a full run, which leaves a new snapshot. Positions are left out of the comparison because a
+module's facts hold positions in that module only, which no other module's facts copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from collections.abc import Callable, Mapping, Sequence, Set
+from dataclasses import dataclass
+from pathlib import Path
+
+from joblint.analysis.index import ProjectIndex
+from joblint.analysis.model import EnqueueSite, JobDefinition, ModuleSymbols
+from joblint.analysis.project_delivery import (
+    DELIVERY_NEEDLE,
+    ConfiguredDelivery,
+    configured_delivery,
+)
+from joblint.analysis.project_serializers import (
+    SERIALIZER_NEEDLE,
+    ConfiguredSerializers,
+    configured_serializers,
+)
+from joblint.config import Settings
+from joblint.engine import prefilter
+from joblint.engine.cache import ResultCache, canonical, code_key
+from joblint.engine.owners import (
+    Checked,
+    Concern,
+    IndexInputs,
+    OwnedModules,
+    Parse,
+    Placement,
+    plain_dumps,
+    same_but_positions,
+)
+from joblint.frameworks import FRONTENDS
+from joblint.parse.modnames import imported_names
+from joblint.parse.parsing import ParsedModule
+from joblint.parse.python_syntax import ParseFailure
+from joblint.parse.source import SourceFile
+from joblint.rules import ModuleRule
+
+# The round of the modules parsed for the models and wrappers job code names, after the
+# prefilter's rounds.
+SUPPORTING = -1
+# Snapshots kept in the cache folder: one for each configuration a tree is checked with.
+KEEP = 4
+_PREFIX = "facts-"
+
+
+class Stale(Exception):
+    """A changed module tells the other modules something new: the run starts over."""
+
+
+@dataclass(frozen=True)
+class KeptModule:
+    """A module the prefilter kept, as the run found it."""
+
+    path: Path
+    name: tuple[str, str]
+    # The prefilter's round that kept it (0: it names a framework), or SUPPORTING.
+    round: int
+    symbols: ModuleSymbols | None
+    failure: ParseFailure | None
+    # Its jobs with their signatures, by the number of the frontend defining them, and
+    # its enqueue sites: plain facts, without nodes.
+    defined: tuple[tuple[int, tuple[JobDefinition, ...]], ...]
+    sites: tuple[EnqueueSite, ...]
+
+    @property
+    def jobs(self) -> tuple[JobDefinition, ...]:
+        return tuple(job for _, jobs in self.defined for job in jobs)
+
+
+@dataclass(frozen=True)
+class FactSnapshot:
+    """What a run over the whole project concluded before any rule ran."""
+
+    # The digest of every file of the run, checked or context.
+    digests: Mapping[Path, bytes]
+    # The kept modules, in the order the run parsed them.
+    kept: tuple[KeptModule, ...]
+    # The needles of each prefilter round: round 0's are the frameworks' own words, the
+    # others names learned from the rounds before them.
+    rounds: tuple[frozenset[bytes], ...]
+    imported_as: Mapping[Path, str]
+    serializers: ConfiguredSerializers | None
+    delivery: ConfiguredDelivery | None
+    # The files whose bytes the serializer and delivery scans look at.
+    serializer_files: frozenset[Path]
+    delivery_files: frozenset[Path]
+
+
+@dataclass(frozen=True)
+class Trace:
+    """How the prefilter chose the modules of a run: what a snapshot keeps of it."""
+
+    rounds: tuple[frozenset[bytes], ...]
+    round_of: Mapping[Path, int]
+    imported_as: Mapping[Path, str]
+    serializers: ConfiguredSerializers | None
+    delivery: ConfiguredDelivery | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A run that starts from a snapshot: the kept modules in the snapshot's order, the
+    changed ones, the ones to parse here (changed or checked), and the inputs the index
+    is built from."""
+
+    kept: tuple[SourceFile, ...]
+    changed: frozenset[Path]
+    fresh: frozenset[Path]
+    # The files checked that the prefilter leaves out: they get the syntax check only.
+    pending_checked: tuple[SourceFile, ...]
+    trace: Trace
+
+
+def digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def snapshot_of(
+    sources: Sequence[SourceFile],
+    trace: Trace,
+    order: Sequence[tuple[SourceFile, tuple[str, str], ModuleSymbols | ParseFailure]],
+    facts: Mapping[Path, tuple[tuple[JobDefinition, ...], tuple[EnqueueSite, ...]]],
+) -> FactSnapshot:
+    """The snapshot of a run over ``sources`` whose prefilter kept the modules of
+    ``order`` (parsed in that order), which have the jobs and sites of ``facts``."""
+    frontend_of = {frontend.FRAMEWORK: number for number, frontend in enumerate(FRONTENDS)}
+    kept = []
+    for source, name, parsed in order:
+        jobs, sites = facts.get(source.path, ((), ()))
+        defined: dict[int, list[JobDefinition]] = {}
+        for job in jobs:
+            defined.setdefault(frontend_of[job.framework], []).append(job)
+        kept.append(
+            KeptModule(
+                source.path,
+                name,
+                trace.round_of[source.path],
+                None if isinstance(parsed, ParseFailure) else parsed,
+                parsed if isinstance(parsed, ParseFailure) else None,
+                tuple((number, tuple(found)) for number, found in sorted(defined.items())),
+                sites,
+            )
+        )
+    return FactSnapshot(
+        {source.path: digest(source.data) for source in sources},
+        tuple(kept),
+        trace.rounds,
+        trace.imported_as,
+        trace.serializers,
+        trace.delivery,
+        frozenset(s.path for s in sources if SERIALIZER_NEEDLE.search(s.data)),
+        frozenset(s.path for s in sources if DELIVERY_NEEDLE.search(s.data)),
+    )
+
+
+def plan(
+    snapshot: FactSnapshot,
+    sources: Sequence[SourceFile],
+    checked: Set[Path],
+    settings: Settings,
+    limit: int,
+) -> Plan | None:
+    """How a run over ``sources`` (the whole project), reporting on ``checked``, starts
+    from ``snapshot``; None when it cannot (see the module's docstring) or when more than
+    ``limit`` modules would be parsed here, which a full run shares among its workers."""
+    from joblint.engine.linter import Needles  # the engine's matcher; it imports this
+
+    by_path = {source.path: source for source in sources}
+    if by_path.keys() != snapshot.digests.keys():
+        return None
+    changed = frozenset(
+        path for path, source in by_path.items() if digest(source.data) != snapshot.digests[path]
+    )
+    round_of = {module.path: module.round for module in snapshot.kept}
+    fresh = frozenset((changed | checked) & round_of.keys())
+    if len(fresh) > limit:
+        return None
+    imported_as = imported_names(sources, settings.project_root)
+    if imported_as != snapshot.imported_as:
+        return None
+    matchers = [
+        Needles(set(needles), set()) if number == 0 else Needles(set(), needles)
+        for number, needles in enumerate(snapshot.rounds)
+    ]
+    for path in changed:
+        source = by_path[path]
+        found = next(
+            (number for number, matcher in enumerate(matchers) if matcher.mentioned_in(source)),
+            None,
+        )
+        before = round_of.get(path)
+        if found != (None if before == SUPPORTING else before):
+            return None
+    serializers, delivery = snapshot.serializers, snapshot.delivery
+    if changed:
+        by_rounds = {path for path, number in round_of.items() if number != SUPPORTING}
+        job_files = [
+            by_path[module.path]
+            for module in snapshot.kept
+            if module.round != SUPPORTING and (module.defined or module.sites)
+        ]
+        pending = [source for source in sources if source.path not in by_rounds]
+        supporting = prefilter.supporting_files(job_files, pending, settings.model_bases)
+        wanted = [module.path for module in snapshot.kept if module.round == SUPPORTING]
+        if [source.path for source in supporting] != wanted:
+            return None
+        if _concerned(changed, by_path, snapshot.serializer_files, SERIALIZER_NEEDLE.search):
+            serializers = configured_serializers(sources)
+            if serializers != snapshot.serializers:
+                return None
+        if _concerned(changed, by_path, snapshot.delivery_files, DELIVERY_NEEDLE.search):
+            delivery = configured_delivery(sources, imported_as)
+            if delivery != snapshot.delivery:
+                return None
+    return Plan(
+        tuple(by_path[module.path] for module in snapshot.kept),
+        changed,
+        fresh,
+        tuple(s for s in sources if s.path in checked and s.path not in round_of),
+        Trace(snapshot.rounds, round_of, imported_as, serializers, delivery),
+    )
+
+
+def _concerned(
+    changed: Set[Path],
+    by_path: Mapping[Path, SourceFile],
+    before: frozenset[Path],
+    search: Callable[[bytes], object],
+) -> bool:
+    """Whether a changed file mattered to a scan before or matters now."""
+    return any(path in before or search(by_path[path].data) for path in changed)
+
+
+class SnapshotModules:
+    """The modules of a run that starts from a snapshot: the fresh ones (changed or
+    checked) are parsed and owned here (an ``OwnedModules``), the others answer with
+    the snapshot's facts and have no tree. A changed module whose facts differ from the
+    snapshot's, positions aside, raises ``Stale``."""
+
+    def __init__(
+        self, settings: Settings, parse: Parse, snapshot: FactSnapshot, plan: Plan
+    ) -> None:
+        self._own = OwnedModules(settings, parse)
+        self._entries = {module.path: module for module in snapshot.kept}
+        self._plan = plan
+        self._cached: dict[int, KeptModule] = {}
+        self._fresh: dict[int, KeptModule] = {}
+
+    def parse(
+        self, numbered: Sequence[tuple[int, SourceFile, tuple[str, str]]]
+    ) -> list[tuple[int, ModuleSymbols | ParseFailure]]:
+        answers: list[tuple[int, ModuleSymbols | ParseFailure]] = []
+        mine = []
+        for number, source, name in numbered:
+            entry = self._entries.get(source.path)
+            if entry is None or entry.name != name:
+                raise Stale(source.path)
+            if source.path in self._plan.fresh:
+                self._fresh[number] = entry
+                mine.append((number, source, name))
+                continue
+            self._cached[number] = entry
+            answers.append((number, entry.failure or entry.symbols))  # type: ignore[arg-type]
+        for number, result in self._own.parse(mine):
+            entry = self._fresh[number]
+            if entry.path in self._plan.changed:
+                if isinstance(result, ParseFailure) or entry.symbols is None:
+                    if not (isinstance(result, ParseFailure) and entry.failure is not None):
+                        raise Stale(entry.path)
+                elif not same_but_positions(result, entry.symbols):
+                    raise Stale(entry.path)
+            answers.append((number, result))
+        return answers
+
+    def tree(self, number: int) -> ParsedModule | None:
+        return self._own.tree(number)
+
+    def index(self, inputs: IndexInputs) -> ProjectIndex:
+        return self._own.index(inputs)
+
+    def define_jobs(
+        self, concerns: Sequence[Concern]
+    ) -> list[tuple[int, int, tuple[JobDefinition, ...]]]:
+        found = self._own.define_jobs(concerns)
+        found.extend(
+            (frontend, number, jobs)
+            for number, entry in self._cached.items()
+            for frontend, jobs in entry.defined
+        )
+        return found
+
+    def sign_jobs(self, jobs: Sequence[JobDefinition]) -> list[tuple[int, JobDefinition]]:
+        signed = self._own.sign_jobs(jobs)
+        mine = dict(signed)
+        for entry in self._changed():
+            now = tuple(
+                mine.get(position, job)
+                for position, job in enumerate(jobs)
+                if job.path == entry.path
+            )
+            if not same_but_positions(now, entry.jobs):
+                raise Stale(entry.path)
+        return signed
+
+    def find_sites(
+        self, jobs: Sequence[JobDefinition], concerns: Sequence[Concern], placement: Placement
+    ) -> list[tuple[int, tuple[EnqueueSite, ...]]]:
+        found = self._own.find_sites(jobs, concerns, placement)
+        changed = {
+            number for number, entry in self._fresh.items() if entry.path in self._plan.changed
+        }
+        for number, sites in found:
+            # Whether a module enqueues decides the model files the prefilter keeps.
+            if number in changed and bool(sites) != bool(self._fresh[number].sites):
+                raise Stale(self._fresh[number].path)
+        found.extend((number, entry.sites) for number, entry in self._cached.items())
+        return found
+
+    def check(
+        self,
+        sites: Sequence[EnqueueSite],
+        reported: frozenset[int],
+        rules: Sequence[ModuleRule],
+        fix_edits: bool = False,
+    ) -> Checked:
+        return self._own.check(sites, reported, rules, fix_edits)
+
+    def _changed(self) -> list[KeptModule]:
+        return [entry for entry in self._fresh.values() if entry.path in self._plan.changed]
+
+
+class SnapshotStore:
+    """Where the snapshots of a project's runs are kept: the result cache's folder, one
+    file per joblint code and configuration."""
+
+    def __init__(self, directory: Path, settings: Settings) -> None:
+        self._cache = ResultCache(directory)
+        self._name = f"{_PREFIX}{code_key([('settings', canonical(settings))])}.pickle"
+
+    def load(self) -> FactSnapshot | None:
+        data = self._cache.get_bytes(self._name)
+        if data is None:
+            return None
+        try:
+            loaded = pickle.loads(data)
+        except Exception:  # damaged, or written by other code: a full run replaces it
+            return None
+        return loaded if isinstance(loaded, FactSnapshot) else None
+
+    def save(self, snapshot: FactSnapshot) -> None:
+        self._cache.put_bytes(self._name, plain_dumps(snapshot))
+        try:
+            kept = sorted(
+                self._cache.directory.glob(f"{_PREFIX}*.pickle"),
+                key=lambda path: path.stat().st_mtime,
+                reverse=True,
+            )
+            for stale in kept[KEEP:]:
+                stale.unlink(missing_ok=True)
+        except OSError:
+            return
