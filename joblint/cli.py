@@ -329,10 +329,11 @@ def _output_options(options: argparse.Namespace, settings: Settings) -> list[tup
 
 
 def _project_files(settings: Settings) -> tuple[Path, ...]:
-    """The project's Python files, discovered once for the cache key and the run."""
-    from joblint.parse.discovery import discover
+    """The project's Python files, found once for the cache key and the run, from the
+    walk kept in the cache folder while the tree's folders have not changed."""
+    from joblint.engine.walk_cache import project_files
 
-    return discover([settings.project_root], settings).files
+    return project_files(settings, settings.project_root / CACHE_DIR_NAME)
 
 
 def _run_inputs(

@@ -903,16 +903,18 @@ class Needles:
     def __init__(self, fixed: set[bytes], names: Set[bytes]) -> None:
         self._words = {name for name in names if WORD.fullmatch(name)}
         self._fixed = _pattern(fixed, whole_words=False) if fixed else None
-        # The other names by their last word (a name without one is searched everywhere).
-        self._by_word: dict[bytes, list[re.Pattern[bytes]]] = {}
+        # The other names by their last word (a name without one is searched everywhere),
+        # compiled when a file has that word: a run checking one file from a snapshot
+        # builds every frontend's needles and matches them against that file alone.
+        self._by_word: dict[bytes, list[bytes]] = {}
+        self._compiled: dict[bytes, list[re.Pattern[bytes]]] = {}
         self._everywhere: list[re.Pattern[bytes]] = []
         for name in sorted(set(names) - self._words):
-            pattern = _pattern({name}, whole_words=True)
             pieces = WORD.findall(name)
             if pieces:
-                self._by_word.setdefault(pieces[-1], []).append(pattern)
+                self._by_word.setdefault(pieces[-1], []).append(name)
             else:
-                self._everywhere.append(pattern)
+                self._everywhere.append(_pattern({name}, whole_words=True))
 
     def mentioned_in(self, source: SourceFile) -> bool:
         if self._fixed is not None and self._fixed.search(source.data) is not None:
@@ -920,10 +922,16 @@ class Needles:
         if self._words and not self._words.isdisjoint(source.words):
             return True
         candidates = [
-            pattern
-            for word in self._by_word.keys() & source.words
-            for pattern in self._by_word[word]
+            pattern for word in self._by_word.keys() & source.words for pattern in self._named(word)
         ]
         return any(
             pattern.search(source.data) is not None for pattern in [*candidates, *self._everywhere]
         )
+
+    def _named(self, word: bytes) -> list[re.Pattern[bytes]]:
+        found = self._compiled.get(word)
+        if found is None:
+            found = self._compiled[word] = [
+                _pattern({name}, whole_words=True) for name in self._by_word[word]
+            ]
+        return found

@@ -586,6 +586,10 @@ class _Project:
     index (the cache is keyed weakly on it)."""
 
     def __init__(self, index: ProjectIndex) -> None:
+        # Remembered answers of ``follow`` and ``is_app_class``, asked of every class and
+        # re-export each time the needles are learned; filled once the re-exports are read.
+        self._followed: dict[str, str] = {}
+        self._app_classes: dict[str, bool] = {}
         self.re_exports: dict[str, str] = {}
         self.values: dict[str, PlainValue] = {}
         # Per module: the calls in each module-level function's body, by its name.
@@ -615,7 +619,14 @@ class _Project:
     def follow(self, name: str) -> str:
         """``name`` through the project's re-exports: ``proj.celery_app.task`` is
         ``proj.celery.app.task`` when ``proj/__init__.py`` says ``from .celery import app
-        as celery_app``."""
+        as celery_app``. Asked of every class and re-export of the project, each time
+        the needles are learned: remembered."""
+        found = self._followed.get(name)
+        if found is None:
+            found = self._followed[name] = self._follow(name)
+        return found
+
+    def _follow(self, name: str) -> str:
         for _ in range(5):
             parts = name.split(".")
             for end in range(len(parts), 0, -1):
@@ -628,7 +639,12 @@ class _Project:
         return name
 
     def is_app_class(self, index: ProjectIndex, name: str) -> bool:
-        name = self.follow(name)
+        known = self._app_classes.get(name)
+        if known is None:
+            known = self._app_classes[name] = self._is_app_class(index, self.follow(name))
+        return known
+
+    def _is_app_class(self, index: ProjectIndex, name: str) -> bool:
         if name in APP_CLASSES:
             return True
         info = index.classes.resolve(name)

@@ -115,7 +115,15 @@ def is_python_file(path: Path) -> bool:
     return path.suffix in (".py", ".pyi")
 
 
-def discover(paths: Sequence[Path], settings: Settings, force_exclude: bool = False) -> Discovery:
+def discover(
+    paths: Sequence[Path],
+    settings: Settings,
+    force_exclude: bool = False,
+    walked: list[Path] | None = None,
+) -> Discovery:
+    """The files to check under ``paths``; every folder looked into (listed or passed
+    over for its ``pyvenv.cfg``) is added to ``walked`` when given, for a cache of the
+    walk that holds while none of them changes (``joblint.engine.walk_cache``)."""
     ignores = _Ignores(settings)
     files: dict[Path, None] = {}
     problems: list[PathProblem] = []
@@ -128,7 +136,8 @@ def discover(paths: Sequence[Path], settings: Settings, force_exclude: bool = Fa
             excluded = ignores.ignored(absolute, is_dir=True)
             if force_exclude and excluded:
                 continue
-            for found in _walk(absolute, ignores.rebased(absolute) if excluded else ignores):
+            rules = ignores.rebased(absolute) if excluded else ignores
+            for found in _walk(absolute, rules, walked if walked is not None else []):
                 files.setdefault(found)
         else:
             if force_exclude and ignores.ignored(absolute, is_dir=False):
@@ -139,7 +148,8 @@ def discover(paths: Sequence[Path], settings: Settings, force_exclude: bool = Fa
     return Discovery(files=tuple(sorted(files)), problems=tuple(problems))
 
 
-def _walk(directory: Path, ignores: _Ignores) -> Iterator[Path]:
+def _walk(directory: Path, ignores: _Ignores, walked: list[Path]) -> Iterator[Path]:
+    walked.append(directory)
     try:
         entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
     except OSError:
@@ -152,10 +162,13 @@ def _walk(directory: Path, ignores: _Ignores) -> Iterator[Path]:
         except OSError:
             continue
         if is_dir:
-            if entry.name.startswith(".") or (path / "pyvenv.cfg").exists():
+            if entry.name.startswith("."):
+                continue
+            if (path / "pyvenv.cfg").exists():
+                walked.append(path)  # its pyvenv.cfg going away would change the walk
                 continue
             if ignores.ignored(path, is_dir=True):
                 continue
-            yield from _walk(path, ignores)
+            yield from _walk(path, ignores, walked)
         elif is_file and is_python_file(path) and not ignores.ignored(path, is_dir=False):
             yield path
