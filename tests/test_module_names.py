@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from lint_support import lint_tree, write_tree
 
-from joblint.parse.modnames import _absolute_imports, imported_names, module_name_for, package_root
+from joblint.parse.modnames import absolute_imports, imported_names, module_name_for, package_root
 from joblint.parse.source import SourceFile, read_source
 
 
@@ -158,7 +158,7 @@ def test_package_root_is_the_outermost_folder_with_an_init(tmp_path: Path) -> No
     assert package_root(tmp_path / "loose.py") is None
 
 
-def test_absolute_imports_are_read_from_import_lines() -> None:
+def testabsolute_imports_are_read_from_import_lines() -> None:
     source = (
         b"import os.path, shop.models as models\n"
         b"from shop.jobs import x  # comment\n"
@@ -169,7 +169,7 @@ def test_absolute_imports_are_read_from_import_lines() -> None:
         b"text = 'nothing to import here'\r\n"
         b"import shop.last"
     )
-    assert sorted(_absolute_imports(source)) == [
+    assert sorted(absolute_imports(source)) == [
         "os.path", "shop.jobs", "shop.last", "shop.models", "shop.typing",
     ]  # fmt: skip
 

@@ -253,3 +253,109 @@ def test_the_command_line_keeps_facts_unless_told_not_to(
     kept = capsys.readouterr().out
     main(["check", "--exit-zero", "--no-cache", path])
     assert kept == capsys.readouterr().out
+
+
+FRAMEWORK_TREES = sorted(p for p in (REPO / "tests" / "fixtures" / "frameworks").iterdir())
+
+
+def _configured_copy(tree: Path, tmp_path: Path) -> _Project:
+    root = _copied(tree, tmp_path)
+    config = root / "pyproject.toml"
+    if not config.is_file():
+        config.write_text("[tool.joblint]\n", encoding="utf-8")
+    project = _Project(root)
+    project.full_run()
+    return project
+
+
+@pytest.mark.parametrize("tree", FRAMEWORK_TREES, ids=lambda tree: tree.name)
+def test_every_file_of_each_framework_tree_is_checked_from_the_snapshot(
+    tmp_path: Path, tree: Path
+) -> None:
+    project = _configured_copy(tree, tmp_path)
+    started = dict(_edited_one_by_one(project, _shifted))
+    assert started
+    assert all(started.values()), [path for path, used in started.items() if not used]
+
+
+def _agree(project: _Project, paths: list[Path]) -> list[bool]:
+    """Each of ``paths`` checked with the snapshot and from scratch: equal findings."""
+    started = []
+    for path in paths:
+        found, used = project.check(path)
+        assert found == project.check_from_scratch(path), path
+        started.append(used)
+    return started
+
+
+def _modules(project: _Project) -> list[Path]:
+    return sorted(path for path in project.root.rglob("*.py") if CACHE_DIR_NAME not in path.parts)
+
+
+@pytest.mark.parametrize(
+    "addition",
+    [
+        '\nCELERY_TASK_DEFAULT_QUEUE = "elsewhere"\n',
+        '\nCELERY_TASK_ROUTES = {"proj.tasks.*": {"queue": "routed"}}\n',
+        "\ntask_serializer = 'pickle'\n",
+    ],
+    ids=["default-queue", "routes", "serializer"],
+)
+def test_celery_settings_edited_elsewhere_are_seen(tmp_path: Path, addition: str) -> None:
+    """A settings module no job names decides queues and serializers for every job:
+    after an edit to it, every module is reported on as from scratch."""
+    project = _configured_copy(REPO / "tests" / "fixtures" / "frameworks" / "celery", tmp_path)
+    settings = project.root / "proj" / "settings.py"
+    settings.write_text(settings.read_text(encoding="utf-8") + addition, encoding="utf-8")
+    _agree(project, _modules(project))
+
+
+def test_a_new_model_and_a_new_import_are_seen(tmp_path: Path) -> None:
+    """A model class added where a service can pass it, and imports that change how the
+    app's package is named: the checked files are reported on as from scratch."""
+    project = _shop(tmp_path)
+    models = project.root / "models.py"
+    models.write_text(
+        models.read_text(encoding="utf-8")
+        + "\n\nfrom django.db import models as orm\n\n\nclass Coupon(orm.Model):\n    pass\n",
+        encoding="utf-8",
+    )
+    checkout = project.root / "services" / "checkout.py"
+    checkout.write_text(
+        "import shop.models\n" + checkout.read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    _agree(project, [checkout, models, _job_module(project)])
+
+
+def test_a_class_becoming_a_model_in_a_file_no_job_names_is_seen(tmp_path: Path) -> None:
+    """A file the prefilter leaves out until one of its classes is a model that job code
+    names: after the edit it is parsed, and the instance passed to a job is reported."""
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.joblint]\n",
+            "shop/coupons.py": "class Coupon:\n    pass\n",
+            "shop/jobs/redeem_coupon_job.py": (
+                "from joblint.runtime import Job\n\n\nclass RedeemCouponJob(Job):\n"
+                '    queue_as = "default"\n\n    def perform(self, coupon_id: int) -> None:\n'
+                "        ...\n"
+            ),
+            "shop/services/checkout.py": (
+                "from shop.coupons import Coupon\n"
+                "from shop.jobs.redeem_coupon_job import RedeemCouponJob\n\n\n"
+                "def redeem(coupon: Coupon) -> None:\n"
+                "    RedeemCouponJob.perform_later(coupon)\n"
+            ),
+        },
+    )
+    project = _Project(tmp_path)
+    project.full_run()
+    checkout = tmp_path / "shop" / "services" / "checkout.py"
+    assert not [item for item in project.check(checkout)[0] if item[1] == "JOB201"]
+    (tmp_path / "shop" / "coupons.py").write_text(
+        "from django.db import models\n\n\nclass Coupon(models.Model):\n    pass\n",
+        encoding="utf-8",
+    )
+    found, _ = project.check(checkout)
+    assert [item for item in found if item[1] == "JOB201"]
+    assert found == project.check_from_scratch(checkout)

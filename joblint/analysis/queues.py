@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -132,9 +132,37 @@ class SettingsInCode:
     own text), only when a rule asks and only the files that mention a setting; settings
     modules rarely name a job, so the prefilter leaves them out of the parsed modules."""
 
-    def __init__(self, sources: Sequence[SourceFile] = (), project_root: Path = Path()) -> None:
+    # What read_tasks_settings and celery_queues look for: the only files they parse.
+    NAMES = ("tasks", "celery_queues")
+
+    def __init__(
+        self,
+        sources: Sequence[SourceFile] = (),
+        project_root: Path = Path(),
+        known: Mapping[str, object] | None = None,
+    ) -> None:
+        """``known``: what an earlier run read (``read()``) from files that have not
+        changed since, by name; used instead of reading them again."""
         self._sources = sources
         self._root = project_root
+        for name, value in (known or {}).items():
+            if name in self.NAMES:
+                self.__dict__[name] = value  # what cached_property would have stored
+
+    @staticmethod
+    def concerns(source: SourceFile) -> bool:
+        """Whether the file is one the settings are read from (its bytes alone say)."""
+        from joblint.analysis.celery_settings import QUEUE_CONFIG_NEEDLES
+        from joblint.analysis.tasks_settings import is_settings_module
+
+        data = source.data
+        return (b"TASKS" in data and is_settings_module(source.path)) or any(
+            needle in data for needle in QUEUE_CONFIG_NEEDLES
+        )
+
+    def read(self) -> dict[str, object]:
+        """What this run has read so far, by name, for a later run to reuse."""
+        return {name: self.__dict__[name] for name in self.NAMES if name in self.__dict__}
 
     @cached_property
     def tasks(self) -> tuple[TasksSettings, ...]:

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
@@ -360,12 +360,9 @@ class Linter:
                     reported,
                 )
             analysis, owner = start.analysis, start.parsed.owner
-            analysis.index.settings_in_code = SettingsInCode(everything, self.settings.project_root)
-            # A run that started from a snapshot leaves it as it was: its changed files
-            # are compared with the facts it holds, which stay true of the other files.
-            full = not self.started_from_snapshot and start.trace is not None
-            if may_share and self.facts is not None and full:
-                self.facts.save(self._snapshot(everything, start))
+            analysis.index.settings_in_code = SettingsInCode(
+                everything, self.settings.project_root, start.known_in_code
+            )
             findings = self._syntax_errors(
                 [failure for failure in start.failures if failure.path in reported]
             )
@@ -403,6 +400,11 @@ class Linter:
                 )
             except Exception as error:  # a bug in a rule must not hide the other findings
                 problems.append(Problem(None, internal_error(project_rule.code, error)))
+        # A run that started from a snapshot leaves it as it was: its changed files are
+        # compared with the facts it holds, which stay true of the other files.
+        full = not self.started_from_snapshot and start.trace is not None
+        if may_share and self.facts is not None and full:
+            self.facts.save(self._snapshot(everything, start))
         return findings
 
     @contextmanager
@@ -435,13 +437,14 @@ class Linter:
             return None
         owner = SnapshotModules(self.settings, self._parse_cached, snapshot, plan)
         parsed = _Parsed(lambda first: owner, plan.trace.imported_as)
+        parsed.known_learned = snapshot.learned
         try:
             parsed.add(plan.kept)
             analysis = self._recognise(parsed, None, plan.trace.serializers, plan.trace.delivery)
         except Stale:
             return None
         failures = [*parsed.failures, *self._syntax_check(plan.pending_checked)]
-        return _Start(analysis, failures, parsed, plan.trace)
+        return _Start(analysis, failures, parsed, plan.trace, plan.in_code)
 
     def _snapshot(self, sources: Sequence[SourceFile], start: _Start) -> FactSnapshot:
         assert start.trace is not None
@@ -449,7 +452,15 @@ class Linter:
             module.path: (module.facts.jobs, module.facts.enqueue_sites)
             for module in start.analysis.modules
         }
-        return snapshot_of(sources, start.trace, start.parsed.order, facts)
+        return snapshot_of(
+            sources,
+            start.trace,
+            start.parsed.order,
+            facts,
+            start.parsed.learned,
+            start.analysis.index.settings_in_code.read(),
+            self.settings,
+        )
 
     def _parse_candidates(
         self,
@@ -502,7 +513,11 @@ class Linter:
             for module in analysis.modules
             if module.facts.jobs or module.facts.enqueue_sites
         ]
-        supporting = prefilter.supporting_files(job_files, pending, self.settings.model_bases)
+        scans = [prefilter.scan(source.data) for source in pending] if job_files else []
+        scanned = {source.path: found for source, found in zip(pending, scans, strict=False)}
+        supporting = prefilter.supporting_files(
+            job_files, pending, self.settings.model_bases, scans
+        )
         if supporting:
             chosen = {id(source) for source in supporting}
             pending = [source for source in pending if id(source) not in chosen]
@@ -510,7 +525,7 @@ class Linter:
             parsed.add(supporting)
             analysis = self._recognise(parsed, None, serializers, delivery)
         checked_pending = [source for source in pending if source.path in checked]
-        trace = Trace(tuple(rounds), round_of, imported_as, serializers, delivery)
+        trace = Trace(tuple(rounds), round_of, imported_as, serializers, delivery, scanned)
         failures = [*parsed.failures, *self._syntax_check(checked_pending)]
         return _Start(analysis, failures, parsed, trace)
 
@@ -562,11 +577,14 @@ class Linter:
             delivery,
         )
         index = parsed.owner.index(inputs) or inputs.build()
+        index.jobs.learned.update(parsed.known_learned[0])
         concerns = [
             Needles(set(frontend.NEEDLES), set(_learned(frontend, index))) for frontend in FRONTENDS
         ]
+        parsed.learned[0] = dict(index.jobs.learned)
         defined = sorted(parsed.owner.define_jobs(concerns), key=lambda found: found[:2])
         index.jobs = JobRegistry(job for _, _, jobs in defined for job in jobs)
+        index.jobs.learned.update(parsed.known_learned[1])
         return index
 
     def _recognise(
@@ -604,6 +622,7 @@ class Linter:
             )
             for frontend in FRONTENDS
         ]
+        parsed.learned[1] = dict(index.jobs.learned)
         # What the other modules contribute to placing a module's sites, from their
         # summaries: placing them needs the module's own tree alone.
         placed = Placement(
@@ -776,6 +795,8 @@ class _Start:
     failures: list[ParseFailure]
     parsed: _Parsed
     trace: Trace | None
+    # The settings read from code that a snapshot holds for this run (SettingsInCode).
+    known_in_code: Mapping[str, object] = field(default_factory=dict)
 
 
 class _Parsed:
@@ -797,6 +818,12 @@ class _Parsed:
         self.failures: list[ParseFailure] = []
         # Every module added, in order, with what parsing it gave.
         self.order: list[tuple[SourceFile, tuple[str, str], ModuleSymbols | ParseFailure]] = []
+        # What each frontend learned (``_learned``) of the last index, before and after
+        # its jobs were defined; and what a snapshot says it learns there, when the
+        # modules are the snapshot's (a frontend learns names, which positions do not
+        # change).
+        self.learned: list[dict[str, frozenset[bytes]]] = [{}, {}]
+        self.known_learned: tuple[Mapping[str, frozenset[bytes]], ...] = ({}, {})
 
     @property
     def owner(self) -> ModuleOwner:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from joblint.analysis import orm
@@ -55,45 +56,93 @@ PLACEMENT_NEEDLES = re.compile(rb"ATOMIC_REQUESTS|_save\.connect")
 _CONTEXTMANAGER = b"contextmanager"
 
 
-def supporting_files(
-    kept: Sequence[S], others: Sequence[S], model_bases: Iterable[str] = ()
-) -> list[S]:
-    """The files of ``others`` that define a model class, a model base or a transaction
-    wrapper that a file of ``kept`` (or a file this function keeps) may refer to."""
-    if not kept:
-        return []
+@dataclass(frozen=True)
+class FileScan:
+    """What the byte scan finds in one file: its class statements with the names their
+    bases mention, the model bases it makes (``Base = declarative_base()``), the functions
+    it may make context managers of, and whether placement needs it whatever job code
+    names. The files a run keeps for its models and wrappers depend on these alone (and
+    on the job files' names): a snapshot keeps each file's, to tell whether an edit
+    changed them."""
+
+    classes: tuple[tuple[bytes, frozenset[bytes]], ...] = ()
+    factories: tuple[bytes, ...] = ()
+    wrappers: tuple[bytes, ...] = ()
+    placement: bool = False
+
+
+def scan(data: bytes) -> FileScan:
+    classes: list[tuple[bytes, frozenset[bytes]]] = []
+    if b"class" in data:
+        for match in _CLASS.finditer(data):
+            header = data[match.end() : match.end() + _BASES_LIMIT]
+            end = header.find(b"):") if header.lstrip().startswith(b"(") else -1
+            classes.append((match.group(1), frozenset(WORD.findall(header[: max(end, 0)]))))
+    factories: tuple[bytes, ...] = ()
+    if any(needle in data for needle in _FACTORY_NEEDLES):
+        factories = tuple(match.group(1) for match in _ASSIGN.finditer(data))
+    wrappers: tuple[bytes, ...] = ()
+    if _CONTEXTMANAGER in data:
+        wrappers = tuple(match.group(1) for match in _DEF.finditer(data))
+    placement = PLACEMENT_NEEDLES.search(data) is not None
+    return FileScan(tuple(classes), factories, wrappers, placement)
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """The scans of the candidate files, by name."""
+
+    bases_of: dict[bytes, set[bytes]]
+    definers: dict[bytes, list[int]]
+    wrappers: dict[bytes, list[int]]
+    wanted: frozenset[bytes]
+
+
+def _tables(scans: Sequence[FileScan], model_bases: Iterable[str]) -> _Tables:
     roots = set(ROOT_NAMES) | {name.rpartition(".")[2].encode() for name in model_bases if name}
     bases_of: dict[bytes, set[bytes]] = {}
     definers: dict[bytes, list[int]] = {}
     wrappers: dict[bytes, list[int]] = {}
-    for number, source in enumerate(others):
-        data = source.data
-        if b"class" in data:
-            for match in _CLASS.finditer(data):
-                name = match.group(1)
-                header = data[match.end() : match.end() + _BASES_LIMIT]
-                end = header.find(b"):") if header.lstrip().startswith(b"(") else -1
-                bases = set(WORD.findall(header[: max(end, 0)]))
-                bases_of.setdefault(name, set()).update(bases)
-                definers.setdefault(name, []).append(number)
-        if any(needle in data for needle in _FACTORY_NEEDLES):
-            for match in _ASSIGN.finditer(data):
-                roots.add(match.group(1))
-                definers.setdefault(match.group(1), []).append(number)
-        if _CONTEXTMANAGER in data:
-            for match in _DEF.finditer(data):
-                wrappers.setdefault(match.group(1), []).append(number)
-    model_like = _reaching(bases_of, roots)
-    wanted = model_like | set(wrappers)
-    chosen = {
-        number for number, source in enumerate(others) if PLACEMENT_NEEDLES.search(source.data)
-    }
+    for number, found in enumerate(scans):
+        for name, bases in found.classes:
+            bases_of.setdefault(name, set()).update(bases)
+            definers.setdefault(name, []).append(number)
+        for name in found.factories:
+            roots.add(name)
+            definers.setdefault(name, []).append(number)
+        for name in found.wrappers:
+            wrappers.setdefault(name, []).append(number)
+    wanted = frozenset(_reaching(bases_of, roots) | set(wrappers))
+    return _Tables(bases_of, definers, wrappers, wanted)
+
+
+def wanted_names(scans: Sequence[FileScan], model_bases: Iterable[str] = ()) -> frozenset[bytes]:
+    """The names a job file must mention for a file defining them to be kept: the
+    classes that may reach a model root, and the possible transaction wrappers."""
+    return _tables(scans, model_bases).wanted
+
+
+def supporting_files(
+    kept: Sequence[S],
+    others: Sequence[S],
+    model_bases: Iterable[str] = (),
+    scans: Sequence[FileScan] | None = None,
+) -> list[S]:
+    """The files of ``others`` that define a model class, a model base or a transaction
+    wrapper that a file of ``kept`` (or a file this function keeps) may refer to;
+    ``scans``: those of ``others``, when the caller has them."""
+    if not kept:
+        return []
+    if scans is None:
+        scans = [scan(source.data) for source in others]
+    tables = _tables(scans, model_bases)
+    chosen = {number for number, found in enumerate(scans) if found.placement}
     pending: list[bytes] = []
     seen: set[bytes] = set()
 
     def mention(words: Iterable[bytes]) -> None:
         for word in words:
-            if word in wanted and word not in seen:
+            if word in tables.wanted and word not in seen:
                 seen.add(word)
                 pending.append(word)
 
@@ -101,10 +150,10 @@ def supporting_files(
         mention(source.words)
     while pending:
         name = pending.pop()
-        for number in definers.get(name, []) + wrappers.get(name, []):
+        for number in tables.definers.get(name, []) + tables.wrappers.get(name, []):
             chosen.add(number)
         # A model's bases (and what they derive from) must be indexed to find its family.
-        mention(bases_of.get(name, ()))
+        mention(tables.bases_of.get(name, ()))
     return [source for number, source in enumerate(others) if number in chosen]
 
 

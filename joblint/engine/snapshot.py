@@ -43,6 +43,7 @@ from joblint.analysis.project_serializers import (
     ConfiguredSerializers,
     configured_serializers,
 )
+from joblint.analysis.queues import SettingsInCode
 from joblint.config import Settings
 from joblint.engine import prefilter
 from joblint.engine.cache import ResultCache, canonical, code_key
@@ -57,7 +58,7 @@ from joblint.engine.owners import (
     same_but_positions,
 )
 from joblint.frameworks import FRONTENDS
-from joblint.parse.modnames import imported_names
+from joblint.parse.modnames import absolute_imports, imported_names
 from joblint.parse.parsing import ParsedModule
 from joblint.parse.python_syntax import ParseFailure
 from joblint.parse.source import SourceFile
@@ -100,7 +101,7 @@ class FactSnapshot:
     """What a run over the whole project concluded before any rule ran."""
 
     # The digest of every file of the run, checked or context.
-    digests: Mapping[Path, bytes]
+    digests: Mapping[str, bytes]
     # The kept modules, in the order the run parsed them.
     kept: tuple[KeptModule, ...]
     # The needles of each prefilter round: round 0's are the frameworks' own words, the
@@ -109,9 +110,24 @@ class FactSnapshot:
     imported_as: Mapping[Path, str]
     serializers: ConfiguredSerializers | None
     delivery: ConfiguredDelivery | None
+    # What each frontend learned of the index before and after the jobs were defined.
+    learned: tuple[Mapping[str, frozenset[bytes]], ...]
     # The files whose bytes the serializer and delivery scans look at.
-    serializer_files: frozenset[Path]
-    delivery_files: frozenset[Path]
+    serializer_files: frozenset[str]
+    delivery_files: frozenset[str]
+    # What decides the module names (``imported_names``): each file's absolute imports,
+    # by digest (files without any are left out).
+    imports: Mapping[str, bytes]
+    # What decides the model and wrapper files kept (``prefilter.supporting_files``): the
+    # scan of each file the rounds left out (by digest; left out when empty), the names a
+    # job file must mention, and which of them each job file mentions (by digest).
+    scans: Mapping[str, bytes]
+    wanted: frozenset[bytes]
+    mentions: Mapping[str, bytes]
+    # The settings read from code (``SettingsInCode.read()``), and the files they are
+    # read from.
+    in_code: Mapping[str, object]
+    in_code_files: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -123,6 +139,9 @@ class Trace:
     imported_as: Mapping[Path, str]
     serializers: ConfiguredSerializers | None
     delivery: ConfiguredDelivery | None
+    # The byte scans of the files the rounds left out, when some module has jobs or
+    # sites (else no file is kept for its models).
+    scans: Mapping[Path, prefilter.FileScan]
 
 
 @dataclass(frozen=True)
@@ -137,6 +156,8 @@ class Plan:
     # The files checked that the prefilter leaves out: they get the syntax check only.
     pending_checked: tuple[SourceFile, ...]
     trace: Trace
+    # The settings read from code that the snapshot's run read and no change concerns.
+    in_code: Mapping[str, object]
 
 
 def digest(data: bytes) -> bytes:
@@ -148,9 +169,13 @@ def snapshot_of(
     trace: Trace,
     order: Sequence[tuple[SourceFile, tuple[str, str], ModuleSymbols | ParseFailure]],
     facts: Mapping[Path, tuple[tuple[JobDefinition, ...], tuple[EnqueueSite, ...]]],
+    learned: Sequence[Mapping[str, frozenset[bytes]]],
+    in_code: Mapping[str, object],
+    settings: Settings,
 ) -> FactSnapshot:
     """The snapshot of a run over ``sources`` whose prefilter kept the modules of
-    ``order`` (parsed in that order), which have the jobs and sites of ``facts``."""
+    ``order`` (parsed in that order), which have the jobs and sites of ``facts``; the
+    frontends learned ``learned``, the rules read ``in_code``."""
     frontend_of = {frontend.FRAMEWORK: number for number, frontend in enumerate(FRONTENDS)}
     kept = []
     for source, name, parsed in order:
@@ -169,15 +194,31 @@ def snapshot_of(
                 sites,
             )
         )
+    wanted = prefilter.wanted_names(list(trace.scans.values()), settings.model_bases)
+    empty = _scan_digest(prefilter.FileScan())
+    scans = {str(path): _scan_digest(found) for path, found in trace.scans.items()}
+    imports = {str(source.path): _imports_digest(source) for source in sources}
+    no_imports = _digest_of(())
     return FactSnapshot(
-        {source.path: digest(source.data) for source in sources},
+        {str(source.path): digest(source.data) for source in sources},
         tuple(kept),
         trace.rounds,
         trace.imported_as,
         trace.serializers,
         trace.delivery,
-        frozenset(s.path for s in sources if SERIALIZER_NEEDLE.search(s.data)),
-        frozenset(s.path for s in sources if DELIVERY_NEEDLE.search(s.data)),
+        tuple(learned),
+        frozenset(str(s.path) for s in sources if _names_serializer(s)),
+        frozenset(str(s.path) for s in sources if _names_delivery(s)),
+        {path: found for path, found in imports.items() if found != no_imports},
+        {path: found for path, found in scans.items() if found != empty},
+        wanted,
+        {
+            str(module.path): _mentions_digest(source, wanted)
+            for module, (source, _, _) in zip(kept, order, strict=True)
+            if _is_job_file(module)
+        },
+        in_code,
+        frozenset(str(source.path) for source in sources if SettingsInCode.concerns(source)),
     )
 
 
@@ -194,18 +235,29 @@ def plan(
     from joblint.engine.linter import Needles  # the engine's matcher; it imports this
 
     by_path = {source.path: source for source in sources}
-    if by_path.keys() != snapshot.digests.keys():
+    # Paths as text: the snapshot keeps thousands, and a Path costs more to build.
+    if len(by_path) != len(snapshot.digests):
         return None
-    changed = frozenset(
-        path for path, source in by_path.items() if digest(source.data) != snapshot.digests[path]
-    )
+    changed_names = []
+    for source in sources:
+        name = str(source.path)
+        kept = snapshot.digests.get(name)
+        if kept is None:
+            return None
+        if kept != digest(source.data):
+            changed_names.append(source.path)
+    changed = frozenset(changed_names)
     round_of = {module.path: module.round for module in snapshot.kept}
     fresh = frozenset((changed | checked) & round_of.keys())
     if len(fresh) > limit:
         return None
-    imported_as = imported_names(sources, settings.project_root)
-    if imported_as != snapshot.imported_as:
-        return None
+    no_imports = _digest_of(())
+    imported_as = snapshot.imported_as
+    imports = snapshot.imports
+    if any(_imports_digest(by_path[p]) != imports.get(str(p), no_imports) for p in changed):
+        imported_as = imported_names(sources, settings.project_root)
+        if imported_as != snapshot.imported_as:
+            return None
     matchers = [
         Needles(set(needles), set()) if number == 0 else Needles(set(), needles)
         for number, needles in enumerate(snapshot.rounds)
@@ -219,44 +271,101 @@ def plan(
         before = round_of.get(path)
         if found != (None if before == SUPPORTING else before):
             return None
+    if changed and not _same_supporting(snapshot, by_path, changed, settings):
+        return None
     serializers, delivery = snapshot.serializers, snapshot.delivery
-    if changed:
-        by_rounds = {path for path, number in round_of.items() if number != SUPPORTING}
-        job_files = [
-            by_path[module.path]
-            for module in snapshot.kept
-            if module.round != SUPPORTING and (module.defined or module.sites)
-        ]
-        pending = [source for source in sources if source.path not in by_rounds]
-        supporting = prefilter.supporting_files(job_files, pending, settings.model_bases)
-        wanted = [module.path for module in snapshot.kept if module.round == SUPPORTING]
-        if [source.path for source in supporting] != wanted:
+    if _concerned(changed, by_path, snapshot.serializer_files, _names_serializer):
+        serializers = configured_serializers(sources)
+        if serializers != snapshot.serializers:
             return None
-        if _concerned(changed, by_path, snapshot.serializer_files, SERIALIZER_NEEDLE.search):
-            serializers = configured_serializers(sources)
-            if serializers != snapshot.serializers:
-                return None
-        if _concerned(changed, by_path, snapshot.delivery_files, DELIVERY_NEEDLE.search):
-            delivery = configured_delivery(sources, imported_as)
-            if delivery != snapshot.delivery:
-                return None
+    if _concerned(changed, by_path, snapshot.delivery_files, _names_delivery):
+        delivery = configured_delivery(sources, imported_as)
+        if delivery != snapshot.delivery:
+            return None
+    in_code = snapshot.in_code
+    if _concerned(changed, by_path, snapshot.in_code_files, SettingsInCode.concerns):
+        in_code = {}  # read again, when a rule asks
     return Plan(
         tuple(by_path[module.path] for module in snapshot.kept),
         changed,
         fresh,
         tuple(s for s in sources if s.path in checked and s.path not in round_of),
-        Trace(snapshot.rounds, round_of, imported_as, serializers, delivery),
+        Trace(snapshot.rounds, round_of, imported_as, serializers, delivery, {}),
+        in_code,
     )
+
+
+def _same_supporting(
+    snapshot: FactSnapshot,
+    by_path: Mapping[Path, SourceFile],
+    changed: frozenset[Path],
+    settings: Settings,
+) -> bool:
+    """Whether the files kept for their models and wrappers are the snapshot's: the
+    changed files show the scan what they showed it (a file left out by the rounds, its
+    classes and wrappers; a job file, the names it mentions), or the scan, done again,
+    keeps the same files."""
+    by_rounds = {module.path for module in snapshot.kept if module.round != SUPPORTING}
+    job_files = [module for module in snapshot.kept if _is_job_file(module)]
+    if not job_files:
+        return True  # no module has jobs or sites: none is kept for its models
+    empty = _scan_digest(prefilter.FileScan())
+    mentions = {module.path for module in job_files}
+    if all(
+        _mentions_digest(by_path[path], snapshot.wanted) == snapshot.mentions.get(str(path))
+        if path in mentions
+        else path in by_rounds
+        or _scan_digest(prefilter.scan(by_path[path].data)) == snapshot.scans.get(str(path), empty)
+        for path in changed
+    ):
+        return True
+    pending = [source for path, source in by_path.items() if path not in by_rounds]
+    kept = [by_path[module.path] for module in job_files]
+    supporting = prefilter.supporting_files(kept, pending, settings.model_bases)
+    wanted = [module.path for module in snapshot.kept if module.round == SUPPORTING]
+    return [source.path for source in supporting] == wanted
+
+
+def _names_serializer(source: SourceFile) -> bool:
+    return SERIALIZER_NEEDLE.search(source.data) is not None
+
+
+def _names_delivery(source: SourceFile) -> bool:
+    return DELIVERY_NEEDLE.search(source.data) is not None
+
+
+def _is_job_file(module: KeptModule) -> bool:
+    """A module the rounds kept that defines or enqueues a job: the supporting files are
+    the ones these name."""
+    return module.round != SUPPORTING and bool(module.defined or module.sites)
+
+
+def _digest_of(value: object) -> bytes:
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).digest()
+
+
+def _imports_digest(source: SourceFile) -> bytes:
+    return _digest_of(tuple(absolute_imports(source.data)))
+
+
+def _scan_digest(found: prefilter.FileScan) -> bytes:
+    """The scan in an order of its own (a set's order changes from process to process)."""
+    classes = tuple((name, tuple(sorted(bases))) for name, bases in found.classes)
+    return _digest_of((classes, found.factories, found.wrappers, found.placement))
+
+
+def _mentions_digest(source: SourceFile, wanted: frozenset[bytes]) -> bytes:
+    return _digest_of(tuple(sorted(source.words & wanted)))
 
 
 def _concerned(
     changed: Set[Path],
     by_path: Mapping[Path, SourceFile],
-    before: frozenset[Path],
-    search: Callable[[bytes], object],
+    before: frozenset[str],
+    concerns: Callable[[SourceFile], object],
 ) -> bool:
     """Whether a changed file mattered to a scan before or matters now."""
-    return any(path in before or search(by_path[path].data) for path in changed)
+    return any(str(path) in before or concerns(by_path[path]) for path in changed)
 
 
 class SnapshotModules:

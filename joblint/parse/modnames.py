@@ -116,7 +116,7 @@ def _name_imported_by(root: Path, sources: Sequence[SourceFile], project_root: P
     votes: dict[str, set[str]] = defaultdict(set)
     ruled_out: set[str] = set()
     for source in sources:
-        for dotted in _absolute_imports(source.data):
+        for dotted in absolute_imports(source.data):
             top, _, rest = dotted.partition(".")
             if top == root.name:
                 return None
@@ -173,7 +173,7 @@ _IMPORT_LINE = re.compile(
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 
 
-def _absolute_imports(data: bytes) -> Iterator[str]:
+def absolute_imports(data: bytes) -> Iterator[str]:
     """The modules a file imports absolutely. The lines are found by the word ``import``,
     a plain search: a pattern anchored at every line's start costs a file's words' worth."""
     found = data.find(b"import")
