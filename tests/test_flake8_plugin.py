@@ -240,13 +240,10 @@ def test_project_run_in_a_child_finds_what_the_linter_finds(
     assert len(started) == 1 and " check " in started[0]
 
 
-# Children that fail: `{python}` is the interpreter, `{saved}` a file of the project.
 FAILED_CHILDREN = {
     "exit code 2": "printf '[]'\nexit 2\n",
     "not the findings": "printf 'joblint: error: something'\nexit 0\n",
     "killed": "kill -9 $$\n",
-    "a file saved while it ran": '{python} "$@"\nstatus=$?\necho "# saved" >> {saved}\n'
-    "exit $status\n",
 }
 
 
@@ -256,8 +253,7 @@ def test_a_failed_child_run_is_not_stored_and_each_file_is_checked_on_its_own(
 ) -> None:
     root = tmp_path / "shop"
     write_tree(root, SHOP)
-    saved = shlex.quote(str(root / "app/helpers.py"))
-    _stand_in(monkeypatch, tmp_path, script.format(python=_PYTHON, saved=saved))
+    _stand_in(monkeypatch, tmp_path, script)
     settings = settings_for_paths([root], None)
     assert project_run(Linter(settings), settings) is None
     assert list((root / ".joblint_cache").glob("flake8-*.json")) == []
@@ -270,6 +266,28 @@ def test_a_failed_child_run_is_not_stored_and_each_file_is_checked_on_its_own(
     # light of the project, on its own.
     assert [message.split()[0] for _, _, message, _ in checker.run()] == ["JOB201"]
     assert JoblintChecker._runs == {settings.project_root: None}
+
+
+def test_a_run_during_which_a_file_changed_serves_the_others_and_is_not_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child reads the project again; a file saved meanwhile may have been read in
+    either version, so the run is not kept for later flake8 runs, and the changed file is
+    checked on its own. Every other file reads its findings from the run, rather than
+    analysing the project around it once per file."""
+    root = tmp_path / "shop"
+    write_tree(root, SHOP)
+    helpers = root / "app/helpers.py"
+    saved = f'echo "# saved" >> {shlex.quote(str(helpers))}'
+    _stand_in(monkeypatch, tmp_path, f'{_PYTHON} "$@"\nstatus=$?\n{saved}\nexit $status\n')
+    settings = settings_for_paths([root], None)
+    run = project_run(Linter(settings), settings)
+    assert run is not None
+    assert list((root / ".joblint_cache").glob("flake8-*.json")) == []
+    assert run.findings_for(helpers, helpers.read_bytes()) is None
+    service = root / "app/services/orders.py"
+    found = run.findings_for(service, service.read_bytes())
+    assert [code for _, _, code, _ in found or []] == ["JOB201"]
 
 
 class FlagEveryModule(ModuleRule):
