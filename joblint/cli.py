@@ -259,8 +259,10 @@ def _check(options: argparse.Namespace) -> int:
     anchor = [options.stdin_filename or Path.cwd()] if reads_stdin else paths
     settings = settings_for_paths(anchor, options.config)
     edits = options.fix or options.diff or options.add_noqa or options.write_baseline
-    if options.no_cache or reads_stdin or edits:
+    if options.no_cache or reads_stdin:
         return _run_check(options, paths, settings, reads_stdin)
+    if edits:  # what they print depends on more than the files: no result is replayed
+        return _run_check(options, paths, settings, reads_stdin, keep_facts=True)
     from joblint.engine.cache import Replay, ResultCache, Uncacheable, run_key
 
     cache = ResultCache(settings.project_root / CACHE_DIR_NAME)
@@ -383,8 +385,9 @@ def _run_check(
     project: Sequence[Path] | None = None,
     keep_facts: bool = False,
 ) -> int:
-    """The check itself. With ``keep_facts`` (a cached run), the project's facts are kept
-    in the cache folder, and a run that finds few files changed since starts from them."""
+    """The check itself. With ``keep_facts`` (any run but ``--no-cache`` and stdin), the
+    project's facts are kept in the cache folder, and a check or a fix of a few files
+    changed since starts from them."""
     from joblint.diagnostics import Diagnostic
     from joblint.engine.linter import Linter, Problem
     from joblint.engine.snapshot import SnapshotStore

@@ -14,6 +14,7 @@ import codecs
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lint_support import REPO, write_tree
@@ -359,3 +360,49 @@ def test_a_class_becoming_a_model_in_a_file_no_job_names_is_seen(tmp_path: Path)
     found, _ = project.check(checkout)
     assert [item for item in found if item[1] == "JOB201"]
     assert found == project.check_from_scratch(checkout)
+
+
+# The fix-safety projects whose fixes change files (failure_reports holds fixes joblint must
+# not apply there, so a fix run leaves it as it is).
+FIX_PROJECTS = sorted(
+    tree
+    for tree in (REPO / "tests" / "fixtures" / "fix_safety" / "projects").iterdir()
+    if tree.name != "failure_reports"
+)
+
+
+@pytest.mark.parametrize("tree", FIX_PROJECTS, ids=lambda tree: tree.name)
+def test_a_fix_from_the_snapshot_writes_what_a_fix_from_scratch_writes(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tree: Path,
+) -> None:
+    """``joblint check --fix`` (pre-commit's fixing hook) after every file moved down a
+    line: the files it writes and its report are those of ``--no-cache``."""
+    results = []
+    started: list[bool] = []
+    original = Linter._from_snapshot
+
+    def recorded(linter: Linter, *args: Any) -> Any:
+        start = original(linter, *args)
+        started.append(start is not None)
+        return start
+
+    monkeypatch.setattr(Linter, "_from_snapshot", recorded)
+    for name, extra in (("kept", []), ("scratch", ["--no-cache"])):
+        root = _copied(tree, tmp_path / name)
+        monkeypatch.chdir(root)
+        main(["check", "--exit-zero", "."])
+        for path in _modules(_Project(root)):
+            path.write_bytes(_shifted(path.read_bytes()))
+        before = {path.relative_to(root): path.read_bytes() for path in _modules(_Project(root))}
+        capsys.readouterr()
+        started.clear()
+        main(["check", "--exit-zero", "--fix", "--unsafe-fixes", *extra, "."])
+        after = {path.relative_to(root): path.read_bytes() for path in _modules(_Project(root))}
+        results.append((capsys.readouterr().out, after))
+        assert after != before, "the project has fixes to apply"
+        if name == "kept":  # later rounds check fixed files, whose facts may differ
+            assert started[0], "the first round of fixes starts from the snapshot"
+    assert results[0] == results[1]

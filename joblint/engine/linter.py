@@ -138,6 +138,7 @@ class Linter:
         self.facts = facts
         # Whether the last run started from a snapshot (tests and benchmarks read it).
         self.started_from_snapshot = False
+        self._snapshot_read: tuple[FactSnapshot | None] | None = None
         # Whether the caller shows each fix's edits (JSON output): a parallel run then
         # brings back what each fix made in a worker does to its file.
         self.fix_edits = fix_edits
@@ -351,7 +352,7 @@ class Linter:
         reported = {source.path for source in sources} | set(config_files)
         everything = [*sources, *context]
         with ExitStack() as stack:
-            start = self._from_snapshot(everything, reported) if may_share else None
+            start = self._from_snapshot(everything, reported)
             self.started_from_snapshot = start is not None
             if start is None:
                 start = self._parse_candidates(
@@ -405,6 +406,7 @@ class Linter:
         full = not self.started_from_snapshot and start.trace is not None
         if may_share and self.facts is not None and full:
             self.facts.save(self._snapshot(everything, start))
+            self._snapshot_read = None
         return findings
 
     @contextmanager
@@ -429,7 +431,9 @@ class Linter:
         other modules' facts are the snapshot's. None when a full run is needed."""
         if self.facts is None or not self.prefilter:
             return None
-        snapshot = self.facts.load()
+        if self._snapshot_read is None:  # once: a fix checks its files again and again
+            self._snapshot_read = (self.facts.load(),)
+        snapshot = self._snapshot_read[0]
         if snapshot is None:
             return None
         plan = snapshot_plan(snapshot, sources, checked, self.settings, SHARE_FROM)
