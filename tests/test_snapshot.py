@@ -166,6 +166,18 @@ def _job_module(project: _Project) -> Path:
     raise AssertionError("the example app has job modules")
 
 
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def _full_run_agrees(project: _Project, path: Path) -> None:
+    """``path`` checked after a change the snapshot cannot stand for: a full run, whose
+    findings are those from scratch."""
+    found, started = project.check(path)
+    assert not started
+    assert found == project.check_from_scratch(path)
+
+
 def _renamed_job(data: bytes) -> bytes:
     """The module's first class renamed: what it tells the modules enqueueing it changes."""
     head, _, rest = data.partition(b"class ")
@@ -179,18 +191,14 @@ def test_a_changed_job_is_a_full_run(tmp_path: Path) -> None:
     project = _shop(tmp_path)
     path = _job_module(project)
     path.write_bytes(_renamed_job(path.read_bytes()))
-    found, started = project.check(path)
-    assert not started
-    assert found == project.check_from_scratch(path)
+    _full_run_agrees(project, path)
 
 
 def test_a_new_file_is_a_full_run(tmp_path: Path) -> None:
     project = _shop(tmp_path)
     added = project.root / "services" / "added.py"
     added.write_text("def nothing() -> None:\n    pass\n", encoding="utf-8")
-    found, started = project.check(added)
-    assert not started
-    assert found == project.check_from_scratch(added)
+    _full_run_agrees(project, added)
 
 
 def test_a_deleted_file_is_a_full_run(tmp_path: Path) -> None:
@@ -198,9 +206,7 @@ def test_a_deleted_file_is_a_full_run(tmp_path: Path) -> None:
     path = _job_module(project)
     victim = next(p for p in sorted(project.root.rglob("*.py")) if p != path and "jobs" in p.parts)
     victim.unlink()
-    found, started = project.check(path)
-    assert not started
-    assert found == project.check_from_scratch(path)
+    _full_run_agrees(project, path)
 
 
 def test_a_syntax_error_in_the_checked_file_is_reported_as_from_scratch(tmp_path: Path) -> None:
@@ -216,22 +222,15 @@ def test_a_damaged_snapshot_is_ignored(tmp_path: Path) -> None:
     project = _shop(tmp_path)
     for stored in (project.root / CACHE_DIR_NAME).glob("facts-*.pickle"):
         stored.write_bytes(b"not a pickle")
-    path = _job_module(project)
-    found, started = project.check(path)
-    assert not started
-    assert found == project.check_from_scratch(path)
+    _full_run_agrees(project, _job_module(project))
 
 
 def test_a_snapshot_of_other_settings_is_not_used(tmp_path: Path) -> None:
     """The settings decide the facts (the base job, the task decorators): another
     configuration has a snapshot of its own."""
     project = _shop(tmp_path)
-    config = project.root / "pyproject.toml"
-    config.write_text(
-        config.read_text(encoding="utf-8")
-        + '\n[tool.joblint.per-file-ignores]\n"x.py" = ["JOB1"]\n',
-        encoding="utf-8",
-    )
+    ignores = '\n[tool.joblint.per-file-ignores]\n"x.py" = ["JOB1"]\n'
+    _append(project.root / "pyproject.toml", ignores)
     other = _Project(project.root)
     assert other.store.load() is None
 
@@ -306,8 +305,7 @@ def test_celery_settings_edited_elsewhere_are_seen(tmp_path: Path, addition: str
     """A settings module no job names decides queues and serializers for every job:
     after an edit to it, every module is reported on as from scratch."""
     project = _configured_copy(REPO / "tests" / "fixtures" / "frameworks" / "celery", tmp_path)
-    settings = project.root / "proj" / "settings.py"
-    settings.write_text(settings.read_text(encoding="utf-8") + addition, encoding="utf-8")
+    _append(project.root / "proj" / "settings.py", addition)
     _agree(project, _modules(project))
 
 
@@ -316,11 +314,8 @@ def test_a_new_model_and_a_new_import_are_seen(tmp_path: Path) -> None:
     app's package is named: the checked files are reported on as from scratch."""
     project = _shop(tmp_path)
     models = project.root / "models.py"
-    models.write_text(
-        models.read_text(encoding="utf-8")
-        + "\n\nfrom django.db import models as orm\n\n\nclass Coupon(orm.Model):\n    pass\n",
-        encoding="utf-8",
-    )
+    _append(models, "\n\nfrom django.db import models as orm\n\n\nclass Coupon(orm.Model):\n")
+    _append(models, "    pass\n")
     checkout = project.root / "services" / "checkout.py"
     checkout.write_text(
         "import shop.models\n" + checkout.read_text(encoding="utf-8"), encoding="utf-8"
