@@ -9,7 +9,7 @@ import dataclasses
 import shlex
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from joblint.diagnostics import Diagnostic, Span
 from joblint.engine import linter as engine
 from joblint.engine.linter import Linter, Problem
 from joblint.engine.selection import enabled_from_settings
+from joblint.integrations import flake8_plugin
 from joblint.integrations.flake8_plugin import JoblintChecker
 from joblint.integrations.project_run import Finding, project_run
 from joblint.rules import ALL_RULES, ModuleRule
@@ -180,6 +181,18 @@ def _log_children(monkeypatch: pytest.MonkeyPatch, folder: Path, log: Path) -> N
     _stand_in(monkeypatch, folder, f'echo "$*" >> {shlex.quote(str(log))}\nexec {_PYTHON} "$@"\n')
 
 
+def _fresh_checker_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plugin as a new flake8 process has it: no settings, linter or run yet."""
+    for name in ("_settings", "_linters", "_runs"):
+        monkeypatch.setattr(JoblintChecker, name, {})
+
+
+def _checker(path: Path) -> JoblintChecker:
+    """The plugin as flake8 makes it for ``path``."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    return JoblintChecker(ast.parse("".join(lines)), lines, str(path))
+
+
 def _in_process(linter: Linter) -> dict[Path, list[Finding]]:
     """What the project run found before it ran in a child: the linter's own run over
     the project, by file."""
@@ -257,11 +270,9 @@ def test_a_failed_child_run_is_not_stored_and_each_file_is_checked_on_its_own(
     settings = settings_for_paths([root], None)
     assert project_run(Linter(settings), settings) is None
     assert list((root / ".joblint_cache").glob("flake8-*.json")) == []
-    monkeypatch.setattr(JoblintChecker, "_linters", {})
-    monkeypatch.setattr(JoblintChecker, "_runs", {})
+    _fresh_checker_state(monkeypatch)
     service = root / "app/services/orders.py"
-    lines = service.read_text(encoding="utf-8").splitlines(keepends=True)
-    checker = JoblintChecker(ast.parse("".join(lines)), lines, str(service))
+    checker = _checker(service)
     # The job and the model are defined in other files: the file was checked in the
     # light of the project, on its own.
     assert [message.split()[0] for _, _, message, _ in checker.run()] == ["JOB201"]
@@ -354,3 +365,27 @@ def test_flake8_processes_start_a_child_that_shares_the_project_among_workers(
     shown = sorted(line.removeprefix("./") for line in result.stdout.splitlines())
     assert shown == sorted(expected.stdout.splitlines())
     assert len(list((tmp_path / ".joblint_cache").glob("flake8-*.json"))) == 1
+
+
+def test_the_plugin_finds_the_settings_once_per_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every file of a folder has its folder's settings, found once; a folder with a
+    configuration of its own below the project has that one."""
+    write_tree(tmp_path, SHOP)
+    write_tree(tmp_path / "tools", {"pyproject.toml": "[tool.joblint]\n", "make.py": "x = 1\n"})
+    _fresh_checker_state(monkeypatch)
+    found: list[Path] = []
+
+    def finding(paths: Sequence[Path], explicit: Path | None) -> Settings:
+        found.extend(paths)
+        return settings_for_paths(paths, explicit)
+
+    monkeypatch.setattr(flake8_plugin, "settings_for_paths", finding)
+    jobs = tmp_path / "app/jobs"
+    tool = tmp_path / "tools/make.py"
+    for path in [jobs / "application_job.py", jobs / "charge_order_job.py", tool]:
+        list(_checker(path).run())
+    assert found == [jobs / "application_job.py", tool]
+    roots = {linter.settings.project_root for linter in JoblintChecker._linters.values()}
+    assert roots == {tmp_path.resolve(), (tmp_path / "tools").resolve()}
