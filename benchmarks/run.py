@@ -52,9 +52,12 @@ on the machine slows every row, and not evenly, so compare figures from quiet ru
   filled the cache and with nothing changed since. Shown only when ``joblint check --help``
   offers ``--no-cache``; without a cache, the cold row runs without that flag.
 - ``joblint (one file changed)``: the pre-commit shape, ``joblint check --exit-zero --quiet
-  FILE`` with FILE's path relative to the tree's root, after the warm runs; before each run
-  a line ``# benchmark edit N`` is appended to FILE, N new each time, so each run sees
-  content no run has seen. FILE is ``--changed-file`` when the tree has that path, else
+  FILE`` with FILE's path relative to the tree's root, after the warm runs and one
+  unmeasured run of the same command (the run the previous commit's hook made: FILE's
+  project is not the tree's root when its ``pyproject.toml`` is in a folder below, as
+  polar's ``server/``); before each measured run a line ``# benchmark edit N`` is appended
+  to FILE, N new each time, so each run sees content no run has seen. FILE is
+  ``--changed-file`` when the tree has that path, else
   the first file in path order (sorted by path components) that defines a job with a
   decorator (``@app.task``, ``@shared_task``, ``@dramatiq.actor``, ``@actor``, ``@job``,
   ``@huey.task``, ``@db_task``...: a decorator whose last name is one of ``JOB_DECORATORS``),
@@ -490,6 +493,10 @@ def measure_tree(tree: Tree, runs: int, timeout: float | None, config_dir: Path)
         append_edit(changed, next(edits))
 
     one_file = [joblint, "check", "--exit-zero", "--quiet", tree.changed_file]
+    # The previous run pre-commit leaves is its own: FILE's project (which may be a folder
+    # below the tree's root, polar's `server/`) checked once, unmeasured, as the last
+    # commit's hook did.
+    measure(one_file, tree.root, timeout)
     row = timed("joblint (one file changed)", one_file, tree, runs, (0,), timeout, edit)
     rows.append(row if row.wall is None else replace(row, note=tree.changed_file))
     if row.wall is None or rows[0].wall is None:
