@@ -70,6 +70,8 @@ def _answers(frontend: Frontend, analysis: Analysis, local: bool) -> list[tuple[
     found: list[tuple[str, str, str]] = []
     for module in analysis.modules:
         own = module.parsed
+        if not own.has_tree:
+            continue  # parsed for its models alone: no frontend looks at it
         if local:
             defining = _local_index(index, own, JobRegistry(()))
         else:

@@ -526,7 +526,7 @@ class Linter:
             chosen = {id(source) for source in supporting}
             pending = [source for source in pending if id(source) not in chosen]
             round_of.update((source.path, SUPPORTING) for source in supporting)
-            parsed.add(supporting)
+            parsed.add(supporting, keep_trees=False)
             analysis = self._recognise(parsed, None, serializers, delivery)
         checked_pending = [source for source in pending if source.path in checked]
         trace = Trace(tuple(rounds), round_of, imported_as, serializers, delivery, scanned)
@@ -834,8 +834,9 @@ class _Parsed:
         assert self._owner is not None, "add() comes first"
         return self._owner
 
-    def add(self, sources: Sequence[SourceFile]) -> bool:
-        """Parse ``sources``; whether any of them parsed."""
+    def add(self, sources: Sequence[SourceFile], keep_trees: bool = True) -> bool:
+        """Parse ``sources``; whether any of them parsed. ``keep_trees``: see
+        ``ModuleOwner.parse``."""
         if self._owner is None:
             self._owner = self._owner_for(sources)
         numbered = {
@@ -844,7 +845,9 @@ class _Parsed:
         }
         self._count += len(sources)
         before = len(self._symbols)
-        answers = self.owner.parse([(number, *named) for number, named in numbered.items()])
+        answers = self.owner.parse(
+            [(number, *named) for number, named in numbered.items()], keep_trees
+        )
         for number, result in sorted(answers, key=lambda answer: answer[0]):
             self.order.append((*numbered[number], result))
             if isinstance(result, ParseFailure):

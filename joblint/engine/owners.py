@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copyreg
 import dataclasses
+import gc
 import io
 import pickle
 from collections.abc import Callable, Mapping, Sequence
@@ -39,6 +40,7 @@ from joblint.analysis.symbols import collect_symbols
 from joblint.config import Settings
 from joblint.diagnostics import Diagnostic, Fix, Position, Span
 from joblint.frameworks import FRONTENDS
+from joblint.parse import walk
 from joblint.parse.parsing import ParsedModule, parse
 from joblint.parse.python_syntax import ParseFailure
 from joblint.parse.source import SourceFile
@@ -100,8 +102,15 @@ class ModuleOwner(Protocol):
     them and answers by module number (the order the engine parsed them in)."""
 
     def parse(
-        self, numbered: Sequence[tuple[int, SourceFile, tuple[str, str]]]
-    ) -> list[tuple[int, ModuleSymbols | ParseFailure]]: ...
+        self,
+        numbered: Sequence[tuple[int, SourceFile, tuple[str, str]]],
+        keep_trees: bool = True,
+    ) -> list[tuple[int, ModuleSymbols | ParseFailure]]:
+        """Parse each module and take its symbols. Without ``keep_trees`` (the modules
+        parsed only for the models and wrappers job code names), the trees are let go
+        of: such a module mentions no framework or job, so no rule has anything to flag
+        in it, and a frontend looks at it only if a later needle names it, which parses
+        it again."""
 
     def tree(self, number: int) -> ParsedModule | None:
         """The module's tree, when this process owns it."""
@@ -139,10 +148,16 @@ class OwnedModules:
     """Modules owned by this process: their trees, and the index as this process sees
     it (the project's facts, with this process's trees)."""
 
-    def __init__(self, settings: Settings, parse: Parse) -> None:
+    def __init__(self, settings: Settings, parse: Parse, let_go: bool = False) -> None:
+        """``let_go``: whether the trees of modules parsed without ``keep_trees`` are
+        freed at once (a worker, whose ``parse`` keeps nothing); the engine's own parse
+        cache keeps trees for a long-lived linter (flake8's, an editor's)."""
         self.settings = settings
         self._parse = parse
+        self._let_go = let_go
         self.modules: dict[int, ParsedModule] = {}
+        # The modules parsed for their symbols alone, whose trees were let go of.
+        self.dormant: dict[int, tuple[SourceFile, tuple[str, str]]] = {}
         self._index: ProjectIndex | None = None
         self._own_jobs: dict[tuple[object, ...], JobDefinition] = {}
         self._own_sites: dict[int, tuple[EnqueueSite, ...]] = {}
@@ -154,17 +169,43 @@ class OwnedModules:
         return self._index
 
     def parse(
-        self, numbered: Sequence[tuple[int, SourceFile, tuple[str, str]]]
+        self,
+        numbered: Sequence[tuple[int, SourceFile, tuple[str, str]]],
+        keep_trees: bool = True,
     ) -> list[tuple[int, ModuleSymbols | ParseFailure]]:
         answers: list[tuple[int, ModuleSymbols | ParseFailure]] = []
+        let_go = not keep_trees and bool(numbered) and self._let_go
+        if let_go:
+            # What exists now (the kept trees) is left out of the collection below, which
+            # then costs what these modules allocate rather than the whole heap.
+            gc.freeze()
         for number, source, name in numbered:
-            result = self._parse(source, name)
+            if keep_trees:
+                result = self._parse(source, name)
+            else:
+                with walk.forgetting_children():
+                    result = self._parse(source, name)
             if isinstance(result, ParseFailure):
                 answers.append((number, result))
-            else:
+            elif keep_trees:
                 self.modules[number] = result[0]
                 answers.append((number, result[1]))
+            else:
+                self.dormant[number] = (source, name)
+                answers.append((number, result[1]))
+        if let_go:
+            gc.collect()  # scope analysis ties a tree in cycles, and the collector is off
+            gc.unfreeze()
         return answers
+
+    def _wake(self, concerns: Sequence[Concern]) -> None:
+        """Parse again, and keep, the dormant modules a frontend now looks at."""
+        for number, (source, name) in sorted(self.dormant.items()):
+            if any(concern.mentioned_in(source) for concern in concerns):
+                result = self._parse(source, name)
+                if not isinstance(result, ParseFailure):
+                    self.modules[number] = result[0]
+                del self.dormant[number]
 
     def tree(self, number: int) -> ParsedModule | None:
         return self.modules.get(number)
@@ -179,6 +220,7 @@ class OwnedModules:
     def define_jobs(
         self, concerns: Sequence[Concern]
     ) -> list[tuple[int, int, tuple[JobDefinition, ...]]]:
+        self._wake(concerns)
         found: list[tuple[int, int, tuple[JobDefinition, ...]]] = []
         for number_of_frontend, frontend in enumerate(FRONTENDS):
             for number in sorted(self.modules):
@@ -204,6 +246,7 @@ class OwnedModules:
     def find_sites(
         self, jobs: Sequence[JobDefinition], concerns: Sequence[Concern], placement_: Placement
     ) -> list[tuple[int, tuple[EnqueueSite, ...]]]:
+        self._wake(concerns)
         index = self.project
         learned = index.jobs.learned
         index.jobs = JobRegistry(self._own_jobs.get(_job_key(job), job) for job in jobs)
@@ -229,6 +272,7 @@ class OwnedModules:
                 module, ModuleFacts(own_jobs, sites), index, self.settings
             )
             found.append((number, sites))
+        found.extend((number, ()) for number in self.dormant)
         return found
 
     def check(

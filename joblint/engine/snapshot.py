@@ -384,21 +384,26 @@ class SnapshotModules:
         self._fresh: dict[int, KeptModule] = {}
 
     def parse(
-        self, numbered: Sequence[tuple[int, SourceFile, tuple[str, str]]]
+        self,
+        numbered: Sequence[tuple[int, SourceFile, tuple[str, str]]],
+        keep_trees: bool = True,
     ) -> list[tuple[int, ModuleSymbols | ParseFailure]]:
         answers: list[tuple[int, ModuleSymbols | ParseFailure]] = []
-        mine = []
+        mine: list[tuple[int, SourceFile, tuple[str, str]]] = []
+        # Parsed for their models alone, as in the full run: no tree is kept.
+        supporting: list[tuple[int, SourceFile, tuple[str, str]]] = []
         for number, source, name in numbered:
             entry = self._entries.get(source.path)
             if entry is None or entry.name != name:
                 raise Stale(source.path)
             if source.path in self._plan.fresh:
                 self._fresh[number] = entry
-                mine.append((number, source, name))
+                (supporting if entry.round == SUPPORTING else mine).append((number, source, name))
                 continue
             self._cached[number] = entry
             answers.append((number, entry.failure or entry.symbols))  # type: ignore[arg-type]
-        for number, result in self._own.parse(mine):
+        parsed = [*self._own.parse(mine), *self._own.parse(supporting, keep_trees=False)]
+        for number, result in parsed:
             entry = self._fresh[number]
             if entry.path in self._plan.changed:
                 if isinstance(result, ParseFailure) or entry.symbols is None:

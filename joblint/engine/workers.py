@@ -58,7 +58,7 @@ def _serve(connection: Connection, settings: Settings) -> None:
     stop. The cyclic collector stays off, as in a serial run: the trees live until the
     run ends, and collections would only traverse them."""
     gc.disable()
-    owner = OwnedModules(settings, parse_module)
+    owner = OwnedModules(settings, parse_module, let_go=True)
     with walk.remembering_children():
         while True:
             try:
@@ -162,7 +162,9 @@ class ProcessModules:
     # -- ModuleOwner -------------------------------------------------------------------
 
     def parse(
-        self, numbered: Sequence[tuple[int, SourceFile, tuple[str, str]]]
+        self,
+        numbered: Sequence[tuple[int, SourceFile, tuple[str, str]]],
+        keep_trees: bool = True,
     ) -> list[tuple[int, ModuleSymbols | ParseFailure]]:
         shares: list[list[tuple[int, SourceFile, tuple[str, str]]]] = [[] for _ in self._load]
         # The largest first, each to the least loaded worker: a greedy deal that keeps the
@@ -172,7 +174,8 @@ class ProcessModules:
             shares[worker].append(item)
             self._load[worker] += len(item[1].data)
         answers = self._ask(
-            "parse", [plain_dumps(("parse", (share,))) if share else None for share in shares]
+            "parse",
+            [plain_dumps(("parse", (share, keep_trees))) if share else None for share in shares],
         )
         found = [answer for share in answers for answer in share]
         return sorted(found, key=lambda answer: answer[0])

@@ -59,6 +59,12 @@ class ParsedModule:
         loudly, naming the module."""
         return cls(source, cast(cst.Module, _TreeElsewhere(source.path)), name)
 
+    @property
+    def has_tree(self) -> bool:
+        """Whether the tree is here: not a module another process owns, nor one parsed
+        only for its symbols (``ModuleOwner.parse`` without ``keep_trees``)."""
+        return type(cast(object, self.module)) is not _TreeElsewhere
+
     @cached_property
     def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
         return metadata.positions(self.module)

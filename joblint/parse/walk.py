@@ -144,6 +144,17 @@ def remembering_children() -> Iterator[None]:
             _REMEMBERED.reset(token)
 
 
+@contextmanager
+def forgetting_children() -> Iterator[None]:
+    """Within: nothing is remembered, for a tree the caller is about to let go of (a
+    module parsed only for its symbols), which remembered children would keep alive."""
+    token = _REMEMBERED.set(None)
+    try:
+        yield
+    finally:
+        _REMEMBERED.reset(token)
+
+
 class _StatementHolder(dict[type, bool]):
     """Whether a node type can hold statements: a statement, a suite, or a clause of one
     (``else``, ``except``, ``finally``, ``case``). Expressions never do (a lambda holds
