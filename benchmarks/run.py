@@ -68,9 +68,9 @@ on the machine slows every row, and not evenly, so compare figures from quiet ru
   the same content, a cold full run (``--no-cache --output-format json .``): the line under
   the table says whether the two agree on FILE's findings, or how they differ.
 
-``--timeout SECONDS`` stops a run that takes longer (joblint's flake8 plugin re-reads the
-project in each of flake8's workers, and Fixit parses every file with libcst: on a tree of
-thousands of files either can take most of an hour); its row then shows the memory so far
+``--timeout SECONDS`` stops a run that takes longer (Fixit parses every file with libcst,
+and joblint's flake8 plugin used to analyse the project in each of flake8's workers: on a
+tree of thousands of files either could take most of an hour); its row then shows the memory so far
 and says where it stopped, and a target it cannot meet even so is marked not met.
 
 ``--isolated`` and the empty Fixit configuration keep a tree's own ``[tool.ruff]``,
