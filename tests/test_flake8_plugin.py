@@ -117,6 +117,16 @@ SHOP = {
 }
 
 
+def _flake8_shows(root: Path, expected: str) -> None:
+    """flake8 with two processes shows ``expected`` (joblint's concise output) over
+    ``root``, from one project run stored in the cache folder."""
+    result = _flake8("--select", "JOB", "-j", "2", ".", cwd=root)
+    assert result.stderr == ""
+    shown = sorted(line.removeprefix("./") for line in result.stdout.splitlines())
+    assert shown == sorted(expected.splitlines())
+    assert len(list((root / ".joblint_cache").glob("flake8-*.json"))) == 1
+
+
 def test_flake8_processes_share_one_project_run(tmp_path: Path) -> None:
     """With two processes, flake8 reports what joblint reports, from one run over the
     project stored in the cache folder; a second flake8 run reads it."""
@@ -124,11 +134,7 @@ def test_flake8_processes_share_one_project_run(tmp_path: Path) -> None:
     expected = _joblint("check", "--no-cache", "--output-format", "concise", "-q", cwd=tmp_path)
     assert expected.stdout.count("JOB") >= 2
     for _ in range(2):
-        result = _flake8("--select", "JOB", "-j", "2", ".", cwd=tmp_path)
-        assert result.stderr == ""
-        shown = sorted(line.removeprefix("./") for line in result.stdout.splitlines())
-        assert shown == sorted(expected.stdout.splitlines())
-    assert len(list((tmp_path / ".joblint_cache").glob("flake8-*.json"))) == 1
+        _flake8_shows(tmp_path, expected.stdout)
 
 
 def test_project_run_is_analysed_once_and_then_read(
@@ -360,11 +366,7 @@ def test_flake8_processes_start_a_child_that_shares_the_project_among_workers(
     write_tree(tmp_path, files)
     expected = _joblint("check", "--no-cache", "--output-format", "concise", "-q", cwd=tmp_path)
     assert "JOB201" in expected.stdout
-    result = _flake8("--select", "JOB", "-j", "2", ".", cwd=tmp_path)
-    assert result.stderr == ""
-    shown = sorted(line.removeprefix("./") for line in result.stdout.splitlines())
-    assert shown == sorted(expected.stdout.splitlines())
-    assert len(list((tmp_path / ".joblint_cache").glob("flake8-*.json"))) == 1
+    _flake8_shows(tmp_path, expected.stdout)
 
 
 def test_the_plugin_finds_the_settings_once_per_folder(
