@@ -434,7 +434,7 @@ class SnapshotModules:
     def sign_jobs(self, jobs: Sequence[JobDefinition]) -> list[tuple[int, JobDefinition]]:
         signed = self._own.sign_jobs(jobs)
         mine = dict(signed)
-        for entry in self._changed():
+        for entry in self._changed().values():
             now = tuple(
                 mine.get(position, job)
                 for position, job in enumerate(jobs)
@@ -448,13 +448,12 @@ class SnapshotModules:
         self, jobs: Sequence[JobDefinition], concerns: Sequence[Concern], placement: Placement
     ) -> list[tuple[int, tuple[EnqueueSite, ...]]]:
         found = self._own.find_sites(jobs, concerns, placement)
-        changed = {
-            number for number, entry in self._fresh.items() if entry.path in self._plan.changed
-        }
+        changed = self._changed()
         for number, sites in found:
             # Whether a module enqueues decides the model files the prefilter keeps.
-            if number in changed and bool(sites) != bool(self._fresh[number].sites):
-                raise Stale(self._fresh[number].path)
+            entry = changed.get(number)
+            if entry is not None and bool(sites) != bool(entry.sites):
+                raise Stale(entry.path)
         found.extend((number, entry.sites) for number, entry in self._cached.items())
         return found
 
@@ -467,8 +466,13 @@ class SnapshotModules:
     ) -> Checked:
         return self._own.check(sites, reported, rules, fix_edits)
 
-    def _changed(self) -> list[KeptModule]:
-        return [entry for entry in self._fresh.values() if entry.path in self._plan.changed]
+    def _changed(self) -> dict[int, KeptModule]:
+        """The changed modules parsed here, by number, with what the snapshot says."""
+        return {
+            number: entry
+            for number, entry in self._fresh.items()
+            if entry.path in self._plan.changed
+        }
 
 
 class SnapshotStore:
