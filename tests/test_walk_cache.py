@@ -56,7 +56,8 @@ def walked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     (tmp_path / CACHE).mkdir()  # as after a first run: creating it changes the root
     _age(tmp_path)
     assert _kept_walk(settings) == _walk(settings)
-    assert list((tmp_path / CACHE).glob("walk-*.json")), "the walk is kept"
+    assert list((tmp_path / CACHE).glob("walk-*.walk")), "the walk is kept"
+    assert not list((tmp_path / CACHE).glob("*.json")), "the results are the only .json files"
     return settings
 
 
@@ -104,4 +105,4 @@ def test_a_virtual_environment_appearing_is_left_out(walked: Settings) -> None:
 def test_a_walk_of_folders_changed_moments_ago_is_not_kept(tmp_path: Path) -> None:
     settings = _project(tmp_path)
     assert _kept_walk(settings) == _walk(settings)
-    assert not list((tmp_path / CACHE).glob("walk-*.json"))
+    assert not list((tmp_path / CACHE).glob("walk-*.walk"))

@@ -13,6 +13,7 @@ it might change again within the same tick of the clock, unseen: such a walk is 
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -35,8 +36,9 @@ def project_files(settings: Settings, directory: Path | None) -> tuple[Path, ...
     if directory is None:
         return discover([root], settings).files
     cache = ResultCache(directory)
-    name = f"walk-{code_key([('settings', canonical(settings))])}"
-    kept = _kept_files(cache.get_json(name))
+    # Not a `.json` file: the folder's results are those, pruned to the latest few.
+    name = f"walk-{code_key([('settings', canonical(settings))])}.walk"
+    kept = _kept_files(_json(cache.get_bytes(name)))
     if kept is not None:
         return kept
     began = time.time_ns()
@@ -44,8 +46,16 @@ def project_files(settings: Settings, directory: Path | None) -> tuple[Path, ...
     files = discover([root], settings, walked=walked).files
     stamps = {str(folder): _stamp(folder) for folder in walked}
     if all(stamp is not None and stamp[0] < began - RECENT for stamp in stamps.values()):
-        cache.put_json(name, {"folders": stamps, "files": [str(path) for path in files]})
+        walk = {"folders": stamps, "files": [str(path) for path in files]}
+        cache.put_bytes(name, json.dumps(walk).encode())
     return files
+
+
+def _json(data: bytes | None) -> object:
+    try:
+        return None if data is None else json.loads(data)
+    except ValueError:
+        return None  # damaged: walk again
 
 
 def _kept_files(stored: object) -> tuple[Path, ...] | None:
