@@ -13,7 +13,8 @@ from lint_support import REPO, write_tree
 
 from joblint.config import Settings, settings_for_paths
 from joblint.diagnostics import Diagnostic
-from joblint.engine.linter import Linter, Needles, _pattern
+from joblint.engine.linter import Linter
+from joblint.engine.needles import Needles, _pattern
 from joblint.engine.prefilter import supporting_files
 from joblint.parse.source import SourceFile
 from joblint.report.pages import parse_page

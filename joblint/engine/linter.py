@@ -36,6 +36,7 @@ from joblint.analysis.queues import SettingsInCode, config_file
 from joblint.config import Settings
 from joblint.diagnostics import Diagnostic, Position, Span
 from joblint.engine import prefilter
+from joblint.engine.needles import Needles, Round, job_references
 from joblint.engine.owners import (
     IndexInputs,
     ModuleOwner,
@@ -58,12 +59,11 @@ from joblint.engine.snapshot import plan as snapshot_plan
 from joblint.engine.workers import ProcessModules
 from joblint.fix.fixer import FileFix, fix_until_stable
 from joblint.frameworks import FRONTENDS, Frontend
-from joblint.parse import walk
 from joblint.parse.discovery import discover
 from joblint.parse.modnames import imported_names, module_name_for
 from joblint.parse.parsing import ParsedModule, libcst_verdict
 from joblint.parse.python_syntax import ParseFailure, compiles, rejected
-from joblint.parse.source import WORD, ReadFailure, SourceFile, decode_source, read_source
+from joblint.parse.source import ReadFailure, SourceFile, decode_source, read_source
 from joblint.parse.suppression import Suppressions, scan_suppressions
 from joblint.rules import ALL_RULES, RULES_BY_CODE, ModuleRule, ProjectRule, Rule
 
@@ -318,7 +318,7 @@ class Linter:
 
     def analyse(self, sources: Sequence[SourceFile]) -> Analysis:
         """Parse what the prefilter keeps, index it, and recognise jobs and enqueue sites."""
-        with walk.remembering_children(), without_cycle_collection(), ExitStack() as stack:
+        with without_cycle_collection(), ExitStack() as stack:
             analysis = self._parse_candidates(
                 sources, lambda first: stack.enter_context(self._owner(first)), set()
             ).analysis
@@ -338,7 +338,7 @@ class Linter:
         """The findings in ``sources``, in the light of ``context``. With ``may_share``
         (a run that reports and fixes nothing: ``lint_paths``), the modules may be shared
         among worker processes; fixing keeps them here, where their trees are."""
-        with walk.remembering_children(), without_cycle_collection():
+        with without_cycle_collection():
             return self._check_sources(sources, problems, context, config_files, may_share)
 
     def _check_sources(
@@ -485,30 +485,41 @@ class Linter:
             parsed.add(sources)
             analysis = self._recognise(parsed, None, serializers, delivery)
             return _Start(analysis, parsed.failures, parsed, None)
-        all_needles: set[bytes] = {n for frontend in FRONTENDS for n in frontend.NEEDLES}
-        needles = set(all_needles)
+        # The frontends' fixed needles are written to match as they stand (b" rq"), their
+        # words and the names learned later as whole words, jobs' names with the words of
+        # the modules they can be imported from (``joblint.engine.needles``).
+        this_round = Round(
+            fixed=frozenset(n for frontend in FRONTENDS for n in frontend.NEEDLES),
+            names=frozenset(n for frontend in FRONTENDS for n in frontend.WORDS),
+        )
+        all_names = set(this_round.fixed | this_round.names)
+        paired_with: dict[bytes, frozenset[bytes]] = {}
         pending = list(sources)
-        learning = False
         index: ProjectIndex | None = None
-        rounds: list[frozenset[bytes]] = []
+        rounds: list[Round] = []
         round_of: dict[Path, int] = {}
-        while pending and needles:
-            # The frontends' fixed needles are written to match as they stand (b" rq");
-            # learned ones are names, matched as whole words.
-            matcher = Needles(set(), needles) if learning else Needles(needles, set())
+        while pending and this_round:
+            matcher = this_round.matcher()
             matched = [matcher.mentioned_in(source) for source in pending]
             kept = [source for source, hit in zip(pending, matched, strict=True) if hit]
             pending = [source for source, hit in zip(pending, matched, strict=True) if not hit]
             round_of.update((source.path, len(rounds)) for source in kept)
-            rounds.append(frozenset(needles))
+            rounds.append(this_round)
             more = parsed.add(kept)
             if more or index is None:  # else nothing new to learn from
                 index = self._index(parsed, serializers, delivery)
             learned = {needle for frontend in FRONTENDS for needle in _learned(frontend, index)}
-            learned |= {job.name.encode() for job in index.jobs.all}
-            needles = learned - all_needles
-            all_needles |= needles
-            learning = True
+            names = learned - all_names
+            all_names |= names
+            # A job's name again only with words it has not been tried with: the files
+            # left naming it have none of the others.
+            paired: dict[bytes, frozenset[bytes]] = {}
+            for name, words in job_references(index.jobs.all, parsed.modules()).items():
+                fresh = words - paired_with.get(name, frozenset())
+                if name not in all_names and fresh:
+                    paired[name] = fresh
+                    paired_with[name] = words
+            this_round = Round(names=frozenset(names), paired=tuple(sorted(paired.items())))
         # Models and wrappers matter only where a job is defined or enqueued: the files
         # that merely mention a framework's word do not pull in the models they name.
         analysis = self._recognise(parsed, index)
@@ -583,7 +594,8 @@ class Linter:
         index = parsed.owner.index(inputs) or inputs.build()
         index.jobs.learned.update(parsed.known_learned[0])
         concerns = [
-            Needles(set(frontend.NEEDLES), set(_learned(frontend, index))) for frontend in FRONTENDS
+            Needles(set(frontend.NEEDLES), {*frontend.WORDS, *_learned(frontend, index)})
+            for frontend in FRONTENDS
         ]
         parsed.learned[0] = dict(index.jobs.learned)
         defined = sorted(parsed.owner.define_jobs(concerns), key=lambda found: found[:2])
@@ -617,6 +629,7 @@ class Linter:
             Needles(
                 set(frontend.NEEDLES),
                 _learned(frontend, index)
+                | set(frontend.WORDS)
                 | {
                     name.encode()
                     for job in index.jobs.all
@@ -865,6 +878,10 @@ class _Parsed:
     def symbols(self) -> tuple[ModuleSymbols, ...]:
         return tuple(self._symbols[number] for number in self.numbers)
 
+    def modules(self) -> list[tuple[SourceFile, ModuleSymbols]]:
+        """Each module parsed, with its symbols, in order."""
+        return [(self._sources[number][0], self._symbols[number]) for number in self.numbers]
+
     def path(self, number: int) -> Path:
         return self._sources[number][0].path
 
@@ -902,70 +919,3 @@ def _learned(frontend: Frontend, index: ProjectIndex) -> frozenset[bytes]:
 
 # Every comment JOB003 reports on says "joblint" or names a JOB code.
 _MAY_CONCERN_JOBLINT = re.compile("job", re.IGNORECASE)
-
-
-def _pattern(needles: set[bytes], whole_words: bool) -> re.Pattern[bytes]:
-    """One regular expression for ``needles``. With ``whole_words``, a needle must stand
-    as a whole identifier where its ends are ASCII word characters: a learned name such
-    as ``actor`` (a project's wrapper of Dramatiq's decorator) then no longer keeps every
-    file that says ``factory``. Python writes a reference to a name as that whole token,
-    so no file that refers to it is dropped."""
-    alternatives = []
-    for needle in sorted(needles):
-        escaped = re.escape(needle)
-        if whole_words and WORD.fullmatch(needle[:1]):
-            escaped = rb"(?<![\w])" + escaped
-        if whole_words and WORD.fullmatch(needle[-1:]):
-            escaped = escaped + rb"(?![\w])"
-        alternatives.append(escaped)
-    return re.compile(b"|".join(alternatives))
-
-
-class Needles:
-    """Whether a file mentions one of some needles: ``fixed`` ones (a framework's words,
-    written to match as they stand, ``b" rq"``) anywhere in its bytes, ``names`` (learned
-    wrappers, job names) as whole words. The prefilter keeps the files that mention a
-    frontend's needles, and a frontend looks only at the parsed modules that do, so eight
-    frontends do not each walk every tree.
-
-    A name that is one identifier is looked up in the file's set of words. One regular
-    expression alternating hundreds of job names, each behind a look-behind, cost 5 ms a
-    file and a fifth of a run on a tree of jobs. A longer name (Celery's registered
-    ``"billing.tasks.send_invoice"``) is searched for only in the files that have its
-    last word, for the same reason."""
-
-    def __init__(self, fixed: set[bytes], names: Set[bytes]) -> None:
-        self._words = {name for name in names if WORD.fullmatch(name)}
-        self._fixed = _pattern(fixed, whole_words=False) if fixed else None
-        # The other names by their last word (a name without one is searched everywhere),
-        # compiled when a file has that word: a run checking one file from a snapshot
-        # builds every frontend's needles and matches them against that file alone.
-        self._by_word: dict[bytes, list[bytes]] = {}
-        self._compiled: dict[bytes, list[re.Pattern[bytes]]] = {}
-        self._everywhere: list[re.Pattern[bytes]] = []
-        for name in sorted(set(names) - self._words):
-            pieces = WORD.findall(name)
-            if pieces:
-                self._by_word.setdefault(pieces[-1], []).append(name)
-            else:
-                self._everywhere.append(_pattern({name}, whole_words=True))
-
-    def mentioned_in(self, source: SourceFile) -> bool:
-        if self._fixed is not None and self._fixed.search(source.data) is not None:
-            return True
-        if self._words and not self._words.isdisjoint(source.words):
-            return True
-        candidates = [
-            pattern for word in self._by_word.keys() & source.words for pattern in self._named(word)
-        ]
-        return any(
-            pattern.search(source.data) is not None for pattern in [*candidates, *self._everywhere]
-        )
-
-    def _named(self, word: bytes) -> list[re.Pattern[bytes]]:
-        found = self._compiled.get(word)
-        if found is None:
-            found = self._compiled[word] = [
-                _pattern({name}, whole_words=True) for name in self._by_word[word]
-            ]
-        return found

@@ -148,6 +148,12 @@ class OwnedModules:
     """Modules owned by this process: their trees, and the index as this process sees
     it (the project's facts, with this process's trees)."""
 
+    # Each node's children are worked out again for every walk (``walk``) until the rules
+    # run, and remembered only while they do, one module at a time. Every kept module is
+    # walked a few times before then (its symbols, each frontend), the ones defining or
+    # enqueueing jobs many times after (every rule); remembering them all from the start
+    # cost 120 MB in each of polar's two workers, and no time that could be measured.
+
     def __init__(self, settings: Settings, parse: Parse, let_go: bool = False) -> None:
         """``let_go``: whether the trees of modules parsed without ``keep_trees`` are
         freed at once (a worker, whose ``parse`` keeps nothing); the engine's own parse
@@ -180,11 +186,8 @@ class OwnedModules:
             # then costs what these modules allocate rather than the whole heap.
             gc.freeze()
         for number, source, name in numbered:
-            if keep_trees:
+            with walk.forgetting_children():
                 result = self._parse(source, name)
-            else:
-                with walk.forgetting_children():
-                    result = self._parse(source, name)
             if isinstance(result, ParseFailure):
                 answers.append((number, result))
             elif keep_trees:
@@ -202,7 +205,8 @@ class OwnedModules:
         """Parse again, and keep, the dormant modules a frontend now looks at."""
         for number, (source, name) in sorted(self.dormant.items()):
             if any(concern.mentioned_in(source) for concern in concerns):
-                result = self._parse(source, name)
+                with walk.forgetting_children():
+                    result = self._parse(source, name)
                 if not isinstance(result, ParseFailure):
                     self.modules[number] = result[0]
                 del self.dormant[number]
@@ -218,6 +222,12 @@ class OwnedModules:
         return self._index
 
     def define_jobs(
+        self, concerns: Sequence[Concern]
+    ) -> list[tuple[int, int, tuple[JobDefinition, ...]]]:
+        with walk.forgetting_children():
+            return self._define_jobs(concerns)
+
+    def _define_jobs(
         self, concerns: Sequence[Concern]
     ) -> list[tuple[int, int, tuple[JobDefinition, ...]]]:
         self._wake(concerns)
@@ -238,12 +248,19 @@ class OwnedModules:
         for position, job in enumerate(jobs):
             own = self._own_jobs.get(_job_key(job))
             if own is not None and own.path in by_path:
-                mine = with_signature(by_path[own.path], own)
+                with walk.forgetting_children():
+                    mine = with_signature(by_path[own.path], own)
                 self._own_jobs[_job_key(mine)] = mine
                 signed.append((position, mine))
         return signed
 
     def find_sites(
+        self, jobs: Sequence[JobDefinition], concerns: Sequence[Concern], placement_: Placement
+    ) -> list[tuple[int, tuple[EnqueueSite, ...]]]:
+        with walk.forgetting_children():
+            return self._find_sites(jobs, concerns, placement_)
+
+    def _find_sites(
         self, jobs: Sequence[JobDefinition], concerns: Sequence[Concern], placement_: Placement
     ) -> list[tuple[int, tuple[EnqueueSite, ...]]]:
         self._wake(concerns)
@@ -287,7 +304,8 @@ class OwnedModules:
         findings: list[Diagnostic] = []
         failures: list[tuple[Path, str]] = []
         for number in sorted(reported & self.contexts.keys()):
-            found = check_module(self.contexts[number], rules, failures)
+            with walk.remembering_children():
+                found = check_module(self.contexts[number], rules, failures)
             if fix_edits:
                 found = [_replayed(finding, self.modules[number].module) for finding in found]
             findings.extend(found)

@@ -47,6 +47,7 @@ from joblint.analysis.queues import SettingsInCode
 from joblint.config import Settings
 from joblint.engine import prefilter
 from joblint.engine.cache import ResultCache, canonical, code_key
+from joblint.engine.needles import Round
 from joblint.engine.owners import (
     Checked,
     Concern,
@@ -104,9 +105,9 @@ class FactSnapshot:
     digests: Mapping[str, bytes]
     # The kept modules, in the order the run parsed them.
     kept: tuple[KeptModule, ...]
-    # The needles of each prefilter round: round 0's are the frameworks' own words, the
-    # others names learned from the rounds before them.
-    rounds: tuple[frozenset[bytes], ...]
+    # The needles of each prefilter round: round 0's are the frameworks' own, the others
+    # names learned from the rounds before them.
+    rounds: tuple[Round, ...]
     imported_as: Mapping[Path, str]
     serializers: ConfiguredSerializers | None
     delivery: ConfiguredDelivery | None
@@ -134,7 +135,7 @@ class FactSnapshot:
 class Trace:
     """How the prefilter chose the modules of a run: what a snapshot keeps of it."""
 
-    rounds: tuple[frozenset[bytes], ...]
+    rounds: tuple[Round, ...]
     round_of: Mapping[Path, int]
     imported_as: Mapping[Path, str]
     serializers: ConfiguredSerializers | None
@@ -232,8 +233,6 @@ def plan(
     """How a run over ``sources`` (the whole project), reporting on ``checked``, starts
     from ``snapshot``; None when it cannot (see the module's docstring) or when more than
     ``limit`` modules would be parsed here, which a full run shares among its workers."""
-    from joblint.engine.linter import Needles  # the engine's matcher; it imports this
-
     by_path = {source.path: source for source in sources}
     # Paths as text: the snapshot keeps thousands, and a Path costs more to build.
     if len(by_path) != len(snapshot.digests):
@@ -258,10 +257,7 @@ def plan(
         imported_as = imported_names(sources, settings.project_root)
         if imported_as != snapshot.imported_as:
             return None
-    matchers = [
-        Needles(set(needles), set()) if number == 0 else Needles(set(), needles)
-        for number, needles in enumerate(snapshot.rounds)
-    ]
+    matchers = [round_.matcher() for round_ in snapshot.rounds]
     for path in changed:
         source = by_path[path]
         found = next(

@@ -37,7 +37,6 @@ from joblint.engine.owners import (
     parse_module,
     plain_dumps,
 )
-from joblint.parse import walk
 from joblint.parse.parsing import ParsedModule
 from joblint.parse.python_syntax import ParseFailure
 from joblint.parse.source import SourceFile
@@ -59,33 +58,30 @@ def _serve(connection: Connection, settings: Settings) -> None:
     run ends, and collections would only traverse them."""
     gc.disable()
     owner = OwnedModules(settings, parse_module, let_go=True)
-    with walk.remembering_children():
-        while True:
-            try:
-                message = pickle.loads(connection.recv_bytes())
-            except EOFError:
-                return
-            if message is None:
-                return
-            stage, arguments = message
-            try:
-                if stage == "check":
-                    sites, reported, codes, fix_edits = arguments
-                    rules = [
-                        rule
-                        for code in codes
-                        if isinstance(rule := RULES_BY_CODE[code], ModuleRule)
-                    ]
-                    answer: object = owner.check(sites, reported, rules, fix_edits)
-                else:
-                    answer = getattr(owner, stage)(*arguments)
-                    if stage == "index":
-                        answer = None  # the index stays here; the engine builds its own
-                reply = plain_dumps(("ok", answer))
-            except BaseException as error:
-                summary = f"a worker process failed in {stage}: {type(error).__name__}: {error}"
-                reply = pickle.dumps(("failed", (summary, traceback.format_exc())))
-            connection.send_bytes(reply)
+    while True:
+        try:
+            message = pickle.loads(connection.recv_bytes())
+        except EOFError:
+            return
+        if message is None:
+            return
+        stage, arguments = message
+        try:
+            if stage == "check":
+                sites, reported, codes, fix_edits = arguments
+                rules = [
+                    rule for code in codes if isinstance(rule := RULES_BY_CODE[code], ModuleRule)
+                ]
+                answer: object = owner.check(sites, reported, rules, fix_edits)
+            else:
+                answer = getattr(owner, stage)(*arguments)
+                if stage == "index":
+                    answer = None  # the index stays here; the engine builds its own
+            reply = plain_dumps(("ok", answer))
+        except BaseException as error:
+            summary = f"a worker process failed in {stage}: {type(error).__name__}: {error}"
+            reply = pickle.dumps(("failed", (summary, traceback.format_exc())))
+        connection.send_bytes(reply)
 
 
 def _answer(status: str, answer: Any) -> Any:

@@ -7,8 +7,10 @@ A frontend is a module providing the ``Frontend`` protocol:
 - ``DESCRIPTION``: what differs about the framework, as the rules need it (its priority
   range, queue-name rules, option names, serializers: ``joblint.analysis.frameworks``);
   the engine registers it into the project index, where rules read it;
-- ``NEEDLES``: byte strings one of which any file it cares about must contain (the
-  prefilter's fixed part: ``b"celery"``, ``b"joblint"``);
+- ``NEEDLES`` and ``WORDS``: what any file it cares about must contain, one of the
+  ``NEEDLES`` anywhere in its bytes (``b"celery"``, ``b" rq"``) or one of the ``WORDS`` as
+  a whole identifier (RQ's ``enqueue_at``: a project's own ``enqueue_job`` helper is not
+  RQ's API, and a file that only names it needs no tree); the prefilter's fixed part;
 - ``learned_needles(index)``: more such strings, learned from the files parsed so far
   (job names, app objects created in another module), so that a file that never names the
   framework but enqueues one of its jobs is still parsed;
@@ -52,6 +54,7 @@ class Frontend(Protocol):
     FRAMEWORK: str
     DESCRIPTION: FrameworkDescription
     NEEDLES: tuple[bytes, ...]
+    WORDS: tuple[bytes, ...]
 
     def learned_needles(self, index: ProjectIndex) -> Iterable[bytes]: ...
 

@@ -69,6 +69,7 @@ if TYPE_CHECKING:
 
 FRAMEWORK = "arq"
 NEEDLES: tuple[bytes, ...] = (b"arq", b"WorkerSettings")
+WORDS: tuple[bytes, ...] = ()
 
 DESCRIPTION = FrameworkDescription(
     name=FRAMEWORK,

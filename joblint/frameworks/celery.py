@@ -106,6 +106,7 @@ if TYPE_CHECKING:
 
 FRAMEWORK = "celery"
 NEEDLES: tuple[bytes, ...] = (b"celery", b"TASK_ROUTES", b"CELERY_ROUTES")
+WORDS: tuple[bytes, ...] = ()
 
 RETRY_LOST = "the retry `self.retry()` raised is lost: the task is never retried"
 

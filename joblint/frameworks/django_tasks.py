@@ -61,6 +61,8 @@ if TYPE_CHECKING:
     from joblint.analysis.index import ProjectIndex
     from joblint.parse.parsing import ParsedModule
 
+WORDS: tuple[bytes, ...] = ()
+
 DESCRIPTION = FrameworkDescription(
     name=FRAMEWORK,
     display_name="Django Tasks",

@@ -80,6 +80,7 @@ if TYPE_CHECKING:
 
 FRAMEWORK = "dramatiq"
 NEEDLES: tuple[bytes, ...] = (b"dramatiq",)
+WORDS: tuple[bytes, ...] = ()
 
 DESCRIPTION = FrameworkDescription(
     name=FRAMEWORK,

@@ -117,6 +117,7 @@ if TYPE_CHECKING:
 
 FRAMEWORK = "huey"
 NEEDLES: tuple[bytes, ...] = (b"huey", b"Huey", b"HUEY")
+WORDS: tuple[bytes, ...] = ()
 
 DESCRIPTION = FrameworkDescription(
     name=FRAMEWORK,

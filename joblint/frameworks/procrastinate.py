@@ -88,6 +88,7 @@ if TYPE_CHECKING:
 
 FRAMEWORK = "procrastinate"
 NEEDLES: tuple[bytes, ...] = (b"procrastinate",)
+WORDS: tuple[bytes, ...] = ()
 
 DESCRIPTION = FrameworkDescription(
     name=FRAMEWORK,

@@ -118,8 +118,18 @@ if TYPE_CHECKING:
 FRAMEWORK = "rq"
 # Files that import rq or django-rq, or call an enqueue API; modules that only define an
 # enqueued function, or use a project wrapper of `job`, are learned (`learned_needles`).
+# The enqueue API is named by whole words: `enqueue` within a project's `enqueue_job` or
+# `enqueue_email` helper (a Dramatiq app's, say) is no RQ call, and on polar that word
+# alone kept 140 files whose trees no frontend had any use for.
 IMPORT_NEEDLES: tuple[bytes, ...] = (b" rq", b",rq", b"django_rq")
-NEEDLES: tuple[bytes, ...] = (*IMPORT_NEEDLES, b"enqueue", b"prepare_data(")
+NEEDLES: tuple[bytes, ...] = (*IMPORT_NEEDLES, b"prepare_data(")
+WORDS: tuple[bytes, ...] = (
+    b"enqueue",
+    b"enqueue_at",
+    b"enqueue_call",
+    b"enqueue_in",
+    b"enqueue_many",
+)
 
 DESCRIPTION = FrameworkDescription(
     name=FRAMEWORK,

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 FRAMEWORK = "runtime"
 NEEDLES: tuple[bytes, ...] = (b"joblint",)
+WORDS: tuple[bytes, ...] = ()
 
 DESCRIPTION = FrameworkDescription(
     name=FRAMEWORK,

@@ -131,11 +131,10 @@ def _announces(node: cst.CSTNode, name: str, value: object) -> bool:
 
 @contextmanager
 def remembering_children() -> Iterator[None]:
-    """Within: each node's children are worked out once. A module is walked some twenty
-    times (symbols, each frontend's jobs and enqueue sites, the rules); remembering its
-    children made a run on the generated jobs tree about a tenth faster, for a tenth
-    more memory. The memory is the run's and goes when the run ends: a long-lived linter
-    (flake8's, an editor's) keeps no trees through it."""
+    """Within: each node's children are worked out once. The engine remembers them while
+    the rules check a module, which walk it again and again (``OwnedModules.check``); the
+    memory goes when the context ends, so a long-lived linter (flake8's, an editor's)
+    keeps no trees through it."""
     token = _REMEMBERED.set({}) if _REMEMBERED.get() is None else None
     try:
         yield
