@@ -32,7 +32,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     write_tree(
         tmp_path,
         {
-            "pyproject.toml": "[tool.joblint]\npresets = [\"conventions\"]\n",
+            "pyproject.toml": '[tool.joblint]\npresets = ["conventions"]\n',
             "app/jobs/application_job.py": BASE,
             "app/jobs/welcome_email_job.py": JOB.replace("\n", "\r\n").encode("utf-8-sig"),
             "app/services.py": SERVICE,

@@ -26,7 +26,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     write_tree(
         tmp_path,
         {
-            "pyproject.toml": "[tool.joblint]\npresets = [\"conventions\"]\n",
+            "pyproject.toml": '[tool.joblint]\npresets = ["conventions"]\n',
             "app/jobs/application_job.py": BASE,
             "app/jobs/receipt_job.py": BAD_JOB,
         },

@@ -63,7 +63,7 @@ def test_flake8_noqa_and_select(tmp_path: Path) -> None:
     write_tree(
         tmp_path,
         {
-            "pyproject.toml": "[tool.joblint]\npresets = [\"conventions\"]\n",
+            "pyproject.toml": '[tool.joblint]\npresets = ["conventions"]\n',
             "app/jobs/application_job.py": (
                 "from joblint.runtime import Job\n\n\nclass ApplicationJob(Job):\n    pass\n"
             ),
@@ -103,9 +103,7 @@ SHOP = {
         "    def perform(self, order) -> None:\n"
         "        pass\n"
     ),
-    "app/models.py": (
-        "from django.db import models\n\n\nclass Order(models.Model):\n    pass\n"
-    ),
+    "app/models.py": ("from django.db import models\n\n\nclass Order(models.Model):\n    pass\n"),
     "app/services/orders.py": (
         "from app.jobs.charge_order_job import ChargeOrderJob\n"
         "from app.models import Order\n\n\n"

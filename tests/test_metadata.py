@@ -27,14 +27,29 @@ def _names(scope: object, node: cst.CSTNode) -> list[tuple[str, str]]:
 
 def _assert_same_as_libcst(module: cst.Module) -> None:
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    assert metadata.positions(module) == dict(wrapper.resolve(PositionProvider))
+    positions = dict(wrapper.resolve(PositionProvider))
+    assert metadata.positions(module) == positions
+    # What a module keeps: one number a node.
+    assert {
+        node: metadata.unpack_range(packed) for node, packed in metadata.code_ranges(module).items()
+    } == {
+        node: (found.start.line, found.start.column, found.end.line, found.end.column)
+        for node, found in positions.items()
+    }
+    everything = walk.parents(module)
+    assert walk.parents(module, layout=False) == {
+        node: parent for node, parent in everything.items() if not walk.is_layout(node)
+    }
 
     theirs, ours = wrapper.resolve(ScopeProvider), metadata.scopes(module)
     # The scope analysis also parses string annotations into nodes of their own; only the
-    # module's nodes are compared.
+    # module's nodes are compared, and joblint's map leaves out the layout nodes.
     in_tree = {*walk.parents(module), module}
-    assert {node for node in theirs if node in in_tree} == {n for n in ours if n in in_tree}
-    for node in in_tree & set(theirs):
+    layout = {node for node in in_tree if walk.is_layout(node)}
+    assert not layout & ours.keys()
+    named = in_tree - layout
+    assert {node for node in theirs if node in named} == {n for n in ours if n in in_tree}
+    for node in named & set(theirs):
         expected, found = theirs[node], ours[node]
         assert type(found) is type(expected)
         if expected is not None and isinstance(node, NAMED):

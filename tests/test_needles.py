@@ -29,9 +29,7 @@ _SERVICE = (
 
 
 def _parsed_and_sites(root: Path, prefilter: bool) -> tuple[set[str], list[tuple[str, int]]]:
-    analysis, _ = Linter(Settings(project_root=root), use_prefilter=prefilter).analyse_paths(
-        [root]
-    )
+    analysis, _ = Linter(Settings(project_root=root), use_prefilter=prefilter).analyse_paths([root])
     parsed = {module.path.relative_to(root).as_posix() for module in analysis.modules}
     sites = sorted(
         (site.path.relative_to(root).as_posix(), site.span.start.line)
@@ -45,7 +43,7 @@ def _check(root: Path, files: dict[str, str]) -> set[str]:
     to be those of a run parsing every file."""
     write_tree(root, files)
     parsed, sites = _parsed_and_sites(root, prefilter=True)
-    everything, all_sites = _parsed_and_sites(root, prefilter=False)
+    _, all_sites = _parsed_and_sites(root, prefilter=False)
     assert sites == all_sites
     assert sites, "the tree enqueues something"
     return parsed

@@ -48,7 +48,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _project(root: Path, files: dict[str, str]) -> Path:
-    write_tree(root, {"pyproject.toml": "[tool.joblint]\npresets = [\"conventions\"]\n", **files})
+    write_tree(root, {"pyproject.toml": '[tool.joblint]\npresets = ["conventions"]\n', **files})
     _git("init", "-q", cwd=root)
     _git("-c", "user.email=t@example.com", "-c", "user.name=t", "add", ".", cwd=root)
     _git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "x", cwd=root)

@@ -6,6 +6,7 @@ between processes is plain facts. A worker that fails ends the run with one line
 from __future__ import annotations
 
 import copy
+import multiprocessing
 import os
 import pickle
 import signal
@@ -18,7 +19,7 @@ from test_tree_locality import TREES, _settings
 
 from joblint.analysis.model import UNKNOWN
 from joblint.config import Settings
-from joblint.engine import linter
+from joblint.engine import linter, workers
 from joblint.engine.linter import Linter, Problem
 from joblint.engine.owners import IndexInputs, plain_dumps
 from joblint.engine.workers import ProcessModules, WorkerFailed
@@ -95,10 +96,10 @@ def test_the_engine_keeps_no_tree_of_a_module_a_worker_owns(tmp_path: Path) -> N
     write_tree(tmp_path, JOBS)
     settings = Settings(project_root=tmp_path)
     numbered = _numbered(tmp_path, settings)
-    with ProcessModules(settings, 2) as workers:
-        answers = workers.parse(numbered)
+    with ProcessModules(settings, 2) as owner:
+        answers = owner.parse(numbered)
         assert [number for number, _ in answers] == [number for number, _, _ in numbered]
-        assert all(workers.tree(number) is None for number, _ in answers)
+        assert all(owner.tree(number) is None for number, _ in answers)
     elsewhere = ParsedModule.elsewhere(numbered[0][1], numbered[0][2])
     assert elsewhere.path == numbered[0][1].path
     with pytest.raises(RuntimeError, match="in the process that owns it"):
@@ -145,8 +146,10 @@ def test_a_worker_that_fails_ends_the_run_with_one_line(
     def broken(*_: object) -> list[object]:
         raise ValueError("a bug in a frontend")
 
-    # The workers are forked from this process, so they have the broken frontend too.
+    # Workers forked from this process (not from the fork server, which imports joblint
+    # afresh) have the broken frontend too.
     monkeypatch.setattr(runtime, "define_jobs", broken)
+    monkeypatch.setattr(workers, "_context", lambda: multiprocessing.get_context("fork"))
     code, out, err = run("check", "--no-cache", "--jobs", "2")
     assert code == 2
     assert err.count("\n") == 1, err
@@ -157,12 +160,13 @@ def test_a_worker_that_fails_ends_the_run_with_one_line(
 def test_a_worker_that_dies_is_an_error_not_a_hang(tmp_path: Path) -> None:
     write_tree(tmp_path, JOBS)
     settings = Settings(project_root=tmp_path)
-    with ProcessModules(settings, 2) as workers:
-        answers = workers.parse(_numbered(tmp_path, settings))
-        os.kill(workers._processes[0].pid, signal.SIGKILL)
+    with ProcessModules(settings, 2) as owner:
+        answers = owner.parse(_numbered(tmp_path, settings))
+        os.kill(owner._processes[0].pid, signal.SIGKILL)
         symbols = tuple(found for _, found in answers)
+        numbers = tuple(number for number, _ in answers)
         with pytest.raises(WorkerFailed, match="ended during index"):
-            workers.index(IndexInputs(symbols, None, (), None, None))  # type: ignore[arg-type]
+            owner.index(IndexInputs(symbols, None, (), None, None, numbers))  # type: ignore[arg-type]
 
 
 def test_fix_edits_in_json_output_are_the_same_from_workers(shared_project: Path) -> None:

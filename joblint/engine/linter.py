@@ -56,7 +56,7 @@ from joblint.engine.snapshot import (
     snapshot_of,
 )
 from joblint.engine.snapshot import plan as snapshot_plan
-from joblint.engine.workers import ProcessModules
+from joblint.engine.workers import ProcessModules, start_early
 from joblint.fix.fixer import FileFix, fix_until_stable
 from joblint.frameworks import FRONTENDS, Frontend
 from joblint.parse.discovery import discover
@@ -355,6 +355,8 @@ class Linter:
             start = self._from_snapshot(everything, reported)
             self.started_from_snapshot = start is not None
             if start is None:
+                if self._may_share(may_share, everything):
+                    start_early()
                 start = self._parse_candidates(
                     everything,
                     lambda first: stack.enter_context(self._owner(first, may_share)),
@@ -417,12 +419,17 @@ class Linter:
         shared among ``jobs`` worker processes, each owning its modules' trees. A run with
         rules other than joblint's own (tests') stays in this process: only registered
         rules cross."""
-        registered = all(RULES_BY_CODE.get(rule.code) is rule for rule in self.rules)
-        if not (may_share and registered and self.jobs > 1 and len(first) >= SHARE_FROM):
+        if not (self._may_share(may_share, first) and len(first) >= SHARE_FROM):
             yield OwnedModules(self.settings, self._parse_cached)
             return
         with ProcessModules(self.settings, self.jobs) as workers:
             yield workers
+
+    def _may_share(self, may_share: bool, sources: Sequence[SourceFile]) -> bool:
+        """Whether a run over ``sources`` may share its modules among workers (``_owner``),
+        before the prefilter has said how many it parses."""
+        registered = all(RULES_BY_CODE.get(rule.code) is rule for rule in self.rules)
+        return may_share and registered and self.jobs > 1 and len(sources) >= SHARE_FROM
 
     def _from_snapshot(self, sources: Sequence[SourceFile], checked: Set[Path]) -> _Start | None:
         """The run's modules, started from the snapshot of an earlier run over the same
@@ -590,6 +597,7 @@ class Linter:
             self.settings.task_decorators,
             serializers,
             delivery,
+            parsed.numbers,
         )
         index = parsed.owner.index(inputs) or inputs.build()
         index.jobs.learned.update(parsed.known_learned[0])

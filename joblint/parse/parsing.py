@@ -12,7 +12,6 @@ from typing import cast
 
 import libcst as cst
 from libcst.metadata import (
-    CodeRange,
     QualifiedNameSource,
     Scope,
 )
@@ -66,8 +65,8 @@ class ParsedModule:
         return type(cast(object, self.module)) is not _TreeElsewhere
 
     @cached_property
-    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
-        return metadata.positions(self.module)
+    def code_ranges(self) -> Mapping[cst.CSTNode, int]:
+        return metadata.code_ranges(self.module)
 
     def _qualified_names_of(self, node: cst.CSTNode) -> frozenset[str]:
         """libcst's ``FullyQualifiedNameProvider`` for one node, asked of the scope
@@ -114,7 +113,7 @@ class ParsedModule:
         decorators, assignment targets, assigned values), from CPython's positions where they agree
         with libcst's (``joblint.parse.ast_spans``): most modules then never need libcst's
         positions, a quarter of a cold run on job-heavy code."""
-        if "positions" not in self.__dict__:
+        if "code_ranges" not in self.__dict__:
             found = self._first_pass_spans.get(node)
             if found is not None:
                 return found
@@ -122,11 +121,8 @@ class ParsedModule:
 
     def span(self, node: cst.CSTNode) -> Span:
         """1-based line and column span of ``node``."""
-        code_range = self.positions[node]
-        return Span(
-            Position(code_range.start.line, code_range.start.column + 1),
-            Position(code_range.end.line, code_range.end.column + 1),
-        )
+        line, column, end_line, end_column = metadata.unpack_range(self.code_ranges[node])
+        return Span(Position(line, column + 1), Position(end_line, end_column + 1))
 
     @cached_property
     def calls(self) -> tuple[cst.Call, ...]:
@@ -169,7 +165,7 @@ class ParsedModule:
 
     @cached_property
     def parents(self) -> Mapping[cst.CSTNode, cst.CSTNode]:
-        return walk.parents(self.module)
+        return walk.parents(self.module, layout=False)
 
     def ancestors(self, node: cst.CSTNode) -> list[cst.CSTNode]:
         """The nodes enclosing ``node``, innermost first, up to the module."""

@@ -423,13 +423,41 @@ def _walk_overridden(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     visitor.on_leave(node)
 
 
-def parents(module: cst.Module) -> dict[cst.CSTNode, cst.CSTNode]:
-    """Every node's parent (libcst's ``ParentNodeProvider``, without its copy)."""
+# Nodes that are only layout (whitespace, line breaks, comments, and what holds only
+# those): no name is written in one, so no rule asks for its scope, span or parent.
+_LAYOUT = (
+    cst.BaseParenthesizableWhitespace,
+    cst.EmptyLine,
+    cst.TrailingWhitespace,
+    cst.Newline,
+    cst.Comment,
+)
+
+
+class _IsLayout(dict[type, bool]):
+    def __missing__(self, kind: type) -> bool:
+        found = self[kind] = issubclass(kind, _LAYOUT)
+        return found
+
+
+_IS_LAYOUT = _IsLayout()
+
+
+def is_layout(node: cst.CSTNode) -> bool:
+    """Whether ``node`` is only layout (``_LAYOUT``); about half of a module's nodes are."""
+    return _IS_LAYOUT[type(node)]
+
+
+def parents(module: cst.Module, layout: bool = True) -> dict[cst.CSTNode, cst.CSTNode]:
+    """Every node's parent (libcst's ``ParentNodeProvider``, without its copy); without
+    ``layout``, of every node but the layout nodes (``is_layout``), for a map kept with
+    the module."""
     found: dict[cst.CSTNode, cst.CSTNode] = {}
     pending: list[cst.CSTNode] = [module]
     while pending:
         node = pending.pop()
         for child in children(node):
-            found[child] = node
-            pending.append(child)
+            if layout or not _IS_LAYOUT[type(child)]:
+                found[child] = node
+                pending.append(child)
     return found
