@@ -24,10 +24,10 @@ from joblint.config import Settings
 from joblint.runtime.queue_selection import EntryKind, QueueSelection, classify_queue_entry
 
 if TYPE_CHECKING:
-    from joblint.runtime.queue_config import QueueConfigReport
-    from joblint.runtime.recurring_config import RecurringConfigReport
     from joblint.analysis.tasks_settings import TasksSettings
     from joblint.parse.source import SourceFile
+    from joblint.runtime.queue_config import QueueConfigReport
+    from joblint.runtime.recurring_config import RecurringConfigReport
 
 
 @dataclass(frozen=True)

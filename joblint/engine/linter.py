@@ -355,12 +355,17 @@ class Linter:
             start = self._from_snapshot(everything, reported)
             self.started_from_snapshot = start is not None
             if start is None:
+                kept_first = None
                 if self._may_share(may_share, everything):
-                    start_early()
+                    matcher = _first_round().matcher()
+                    kept_first = [matcher.mentioned_in(source) for source in everything]
+                    if sum(kept_first) >= SHARE_FROM:  # the workers will be wanted (``_owner``)
+                        start_early()
                 start = self._parse_candidates(
                     everything,
                     lambda first: stack.enter_context(self._owner(first, may_share)),
                     reported,
+                    kept_first,
                 )
             analysis, owner = start.analysis, start.parsed.owner
             analysis.index.settings_in_code = SettingsInCode(
@@ -478,12 +483,14 @@ class Linter:
         sources: Sequence[SourceFile],
         owner_for: Callable[[Sequence[SourceFile]], ModuleOwner],
         checked: Set[Path],
+        first: Sequence[bool] | None = None,
     ) -> _Start:
         """Parse the files the prefilter keeps: those that mention a framework or a job
         (learned in rounds: a project base job, then the modules naming it), then the
         files defining the models and transaction wrappers those files name. Module names
         come from all of ``sources``: a package is named by how its modules import it.
-        Of the files left out, the ``checked`` ones get a syntax check."""
+        Of the files left out, the ``checked`` ones get a syntax check. ``first``: which
+        of ``sources`` the first round keeps, when the caller has matched them."""
         imported_as = imported_names(sources, self.settings.project_root)
         serializers = configured_serializers(sources)
         delivery = configured_delivery(sources, imported_as)
@@ -495,10 +502,7 @@ class Linter:
         # The frontends' fixed needles are written to match as they stand (b" rq"), their
         # words and the names learned later as whole words, jobs' names with the words of
         # the modules they can be imported from (``joblint.engine.needles``).
-        this_round = Round(
-            fixed=frozenset(n for frontend in FRONTENDS for n in frontend.NEEDLES),
-            names=frozenset(n for frontend in FRONTENDS for n in frontend.WORDS),
-        )
+        this_round = _first_round()
         all_names = set(this_round.fixed | this_round.names)
         paired_with: dict[bytes, frozenset[bytes]] = {}
         pending = list(sources)
@@ -506,8 +510,11 @@ class Linter:
         rounds: list[Round] = []
         round_of: dict[Path, int] = {}
         while pending and this_round:
-            matcher = this_round.matcher()
-            matched = [matcher.mentioned_in(source) for source in pending]
+            if first is not None and not rounds:
+                matched = list(first)
+            else:
+                matcher = this_round.matcher()
+                matched = [matcher.mentioned_in(source) for source in pending]
             kept = [source for source, hit in zip(pending, matched, strict=True) if hit]
             pending = [source for source, hit in zip(pending, matched, strict=True) if not hit]
             round_of.update((source.path, len(rounds)) for source in kept)
@@ -915,6 +922,14 @@ def _folder_glob_of(path: Path, root: Path) -> str:
             folder = Path(*folder.parts[:end])
             break
     return f"{folder.as_posix()}/" if folder.parts else path.name
+
+
+def _first_round() -> Round:
+    """The prefilter's first round: the frontends' own needles and words."""
+    return Round(
+        fixed=frozenset(n for frontend in FRONTENDS for n in frontend.NEEDLES),
+        names=frozenset(n for frontend in FRONTENDS for n in frontend.WORDS),
+    )
 
 
 def _learned(frontend: Frontend, index: ProjectIndex) -> frozenset[bytes]:
