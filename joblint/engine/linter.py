@@ -146,9 +146,12 @@ class Linter:
         # cache): used instead of reading them again, so the run checks exactly the bytes
         # its cache key describes.
         self._preread = preread or {}
-        # Processes for the work that is per file and needs no libcst: the syntax check
-        # of the files the prefilter skips, most files of most projects. One by default:
-        # the flake8 plugin and editors run inside a process that has its own plan.
+        # Processes for the work that is per file: the syntax check of the files the
+        # prefilter skips, and the modules of a large run (``_owner``). One by default:
+        # the flake8 plugin and editors run inside a process that has its own plan. With
+        # more, workers come from a fork server, which imports the main module as
+        # multiprocessing's spawn does: a script driving the linter needs the usual
+        # ``if __name__ == "__main__":`` guard (the command line has it).
         self.jobs = jobs
         # Off only to test the prefilter: with it off every file is parsed.
         self.prefilter = use_prefilter
