@@ -21,7 +21,7 @@ from joblint.analysis.model import UNKNOWN
 from joblint.config import Settings
 from joblint.engine import linter, workers
 from joblint.engine.linter import Linter, Problem
-from joblint.engine.owners import IndexInputs, plain_dumps
+from joblint.engine.owners import IndexInputs, OwnedModules, parse_module, plain_dumps
 from joblint.engine.workers import ProcessModules, WorkerFailed
 from joblint.frameworks import runtime
 from joblint.parse import walk
@@ -182,3 +182,39 @@ def test_fixing_with_several_jobs_fixes_in_one_process(shared_project: Path) -> 
     _, _, err = run("check", "--no-cache", "--jobs", "2", "--fix", "--unsafe-fixes")
     assert "internal error" not in err
     assert "order.pk" in (shared_project / "app" / "views.py").read_text()
+
+
+@pytest.mark.parametrize(("job_files", "started"), [(3, False), (60, True)])
+def test_the_fork_server_starts_only_for_a_run_that_will_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, job_files: int, started: bool
+) -> None:
+    """Sixty modules either way; the workers (and the fork server they come from) are
+    wanted only when the prefilter's first round keeps ``SHARE_FROM`` of them."""
+    files = {
+        f"app/m{number}.py": (
+            "from celery import shared_task\n\n\n@shared_task\ndef work(n):\n    return n\n"
+            if number < job_files
+            else "def helper(n):\n    return n\n"
+        )
+        for number in range(60)
+    }
+    write_tree(tmp_path, files)
+    calls: list[None] = []
+    monkeypatch.setattr(linter, "start_early", lambda: calls.append(None))
+    monkeypatch.setattr(linter, "ProcessModules", _InProcess)
+    found = list(Linter(Settings(project_root=tmp_path), jobs=2).lint_paths([tmp_path]))
+    assert not [result for result in found if isinstance(result, Problem)]
+    assert bool(calls) is started
+
+
+class _InProcess:
+    """Stands for the workers: the test asks only whether the engine wanted them."""
+
+    def __init__(self, settings: Settings, count: int) -> None:
+        self._owner = OwnedModules(settings, parse_module)
+
+    def __enter__(self) -> object:
+        return self._owner
+
+    def __exit__(self, *_: object) -> None:
+        return None
