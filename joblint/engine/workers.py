@@ -161,7 +161,10 @@ class ProcessModules:
         asked = []
         for connection, call in zip(self._connections, calls, strict=True):
             if call is not None:
-                connection.send_bytes(call)
+                try:
+                    connection.send_bytes(call)
+                except OSError:  # it died since the last stage: killed, or out of memory
+                    raise WorkerFailed(f"a worker process ended during {stage}") from None
                 asked.append(connection)
         answers = []
         for connection in asked:
