@@ -90,7 +90,7 @@ class Needles:
         ):
             return True
         candidates = [
-            pattern for word in self._by_word.keys() & source.words for pattern in self._named(word)
+            pattern for word in self._by_word.keys() & words for pattern in self._named(word)
         ]
         return any(
             pattern.search(source.data) is not None for pattern in [*candidates, *self._everywhere]

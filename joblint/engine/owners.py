@@ -152,7 +152,8 @@ class OwnedModules:
     it (the project's facts, with this process's trees)."""
 
     # Each node's children are worked out again for every walk (``walk``) until the rules
-    # run, and remembered only while they do, one module at a time. Every kept module is
+    # run, and remembered only while they do, one module at a time (the engine sets no
+    # memory of children around a run). Every kept module is
     # walked a few times before then (its symbols, each frontend), the ones defining or
     # enqueueing jobs many times after (every rule); remembering them all from the start
     # cost 120 MB in each of polar's two workers, and no time that could be measured.
@@ -192,8 +193,11 @@ class OwnedModules:
             # then cost what one module allocates rather than the whole heap.
             gc.freeze()
         for number, source, name in numbered:
-            with walk.forgetting_children():
+            if keep_trees:
                 result = self._parse(source, name)
+            else:
+                with walk.forgetting_children():
+                    result = self._parse(source, name)
             if isinstance(result, ParseFailure):
                 answers.append((number, result))
             else:
@@ -219,8 +223,7 @@ class OwnedModules:
         """Parse again, and keep, the dormant modules a frontend now looks at."""
         for number, (source, name) in sorted(self.dormant.items()):
             if any(concern.mentioned_in(source) for concern in concerns):
-                with walk.forgetting_children():
-                    result = self._parse(source, name)
+                result = self._parse(source, name)
                 if not isinstance(result, ParseFailure):
                     self.modules[number] = result[0]
                 del self.dormant[number]
@@ -249,12 +252,6 @@ class OwnedModules:
     def define_jobs(
         self, concerns: Sequence[Concern]
     ) -> list[tuple[int, int, tuple[JobDefinition, ...]]]:
-        with walk.forgetting_children():
-            return self._define_jobs(concerns)
-
-    def _define_jobs(
-        self, concerns: Sequence[Concern]
-    ) -> list[tuple[int, int, tuple[JobDefinition, ...]]]:
         self._wake(concerns)
         found: list[tuple[int, int, tuple[JobDefinition, ...]]] = []
         for number_of_frontend, frontend in enumerate(FRONTENDS):
@@ -273,19 +270,12 @@ class OwnedModules:
         for position, job in enumerate(jobs):
             own = self._own_jobs.get(_job_key(job))
             if own is not None and own.path in by_path:
-                with walk.forgetting_children():
-                    mine = with_signature(by_path[own.path], own)
+                mine = with_signature(by_path[own.path], own)
                 self._own_jobs[_job_key(mine)] = mine
                 signed.append((position, mine))
         return signed
 
     def find_sites(
-        self, jobs: Sequence[JobDefinition], concerns: Sequence[Concern], placement_: Placement
-    ) -> list[tuple[int, tuple[EnqueueSite, ...]]]:
-        with walk.forgetting_children():
-            return self._find_sites(jobs, concerns, placement_)
-
-    def _find_sites(
         self, jobs: Sequence[JobDefinition], concerns: Sequence[Concern], placement_: Placement
     ) -> list[tuple[int, tuple[EnqueueSite, ...]]]:
         self._wake(concerns)
